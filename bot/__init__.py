@@ -1,0 +1,1 @@
+"""Slack wiring and runners: the app factory, Block Kit rendering, servers, CLI, jobs."""

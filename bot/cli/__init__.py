@@ -1,0 +1,17 @@
+"""The `bsm` command line: one entry point, subcommands registered from sibling modules."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli import ask, mapcmds, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bsm-bot")
+def main() -> None:
+    """bsm: see IT through the business services it carries."""
+
+
+for module in (mapcmds, ask, serve):
+    module.register(main)

@@ -1,0 +1,1 @@
+"""Conversation: parse a question, call the core, return an `Answer`."""
