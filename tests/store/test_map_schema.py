@@ -157,28 +157,49 @@ def test_label_values_are_strings(validator, demo, value) -> None:
     assert error_paths(validator, demo) == expected
 
 
-@pytest.mark.parametrize(
-    "hours",
-    [
-        "24x7",
-        "Mon-Fri 08:00-20:00 Europe/Berlin",
-        "Mon-Fri 08:00-18:00, Sat 09:00-13:00 UTC",
-        "Mon,Wed 06:00-22:00",
-        "Sat 18:00-24:00 America/Argentina/Buenos_Aires",
-    ],
-)
+GOOD_HOURS = [
+    "24x7",
+    "24x7 Europe/Berlin",
+    "Mon-Fri 08:00-20:00 Europe/Berlin",
+    "Mon-Fri 08:00-18:00, Sat 09:00-13:00 UTC",
+    "Mon,Wed 06:00-22:00",
+    "mon-fri 8:00-18:00",
+    "Fri-Mon 00:00-24:00",
+    "Sat 18:00-24:00 America/Argentina/Buenos_Aires",
+]
+BAD_HOURS = [
+    "always",
+    "Mon-Fri 08:00-24:30",
+    "Mon-Fri 25:00-26:00",
+    "Monday 08:00-18:00",
+    "08:00-18:00",
+    "Mon-Fri 08:00",
+    "Mon-Fri 08:00-18:00 Europe/Berlin extra",
+]
+
+
+@pytest.mark.parametrize("hours", GOOD_HOURS)
 def test_service_hours_in_the_grammar_are_accepted(validator, demo, hours) -> None:
     demo["business_services"][0]["service_hours"] = hours
     assert error_paths(validator, demo) == set()
 
 
-@pytest.mark.parametrize(
-    "hours",
-    ["always", "Mon-Fri 8:00-18:00", "Mon-Fri 08:00-24:30", "Monday 08:00-18:00", "08:00-18:00"],
-)
+@pytest.mark.parametrize("hours", BAD_HOURS)
 def test_service_hours_outside_the_grammar_are_rejected(validator, demo, hours) -> None:
     demo["business_services"][0]["service_hours"] = hours
     assert error_paths(validator, demo) == {"$.business_services[0].service_hours"}
+
+
+@pytest.mark.parametrize("hours", GOOD_HOURS + BAD_HOURS)
+def test_schema_and_service_hours_parser_agree(validator, hours) -> None:
+    service_hours = pytest.importorskip("impact.service_hours")
+    try:
+        service_hours.parse_service_hours(hours)
+        parsed = True
+    except service_hours.ServiceHoursError:
+        parsed = False
+    pattern = validator.schema["$defs"]["service_hours"]["pattern"]
+    assert (re.match(pattern, hours) is not None) == parsed
 
 
 def test_every_mistake_is_reported_at_once(validator, demo) -> None:
