@@ -182,7 +182,9 @@ def timezone_named(name: str) -> tzinfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         hint = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else "; use an IANA name like Europe/Berlin"
+        suggestion = (
+            f"; did you mean {hint[0]!r}?" if hint else "; use an IANA name like Europe/Berlin"
+        )
         raise ServiceHoursError(f"unknown timezone {name!r}{suggestion}") from None
 
 
