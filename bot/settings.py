@@ -1,0 +1,120 @@
+"""Configuration of the Slack app, read once from the environment.
+
+Every problem stops start-up with one line naming the variable and the fix. Secret values
+are never echoed: a malformed token is described by its shape, not its content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+DEFAULT_API_URL = "https://slack.com/api/"
+_SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{16,128}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_KNOWN_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; `str(error)` is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the Slack app needs to run; build it with `Settings.from_env()`."""
+
+    bot_token: str
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str | None = None
+    admins: tuple[str, ...] = ()
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is configured, HTTP otherwise."""
+        return self.app_token is not None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable; raise `SettingsError` on the first problem."""
+        env = os.environ if env is None else env
+        app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
+        return cls(
+            bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or "",
+            signing_secret=_signing_secret(env, required=app_token is None),
+            app_token=app_token,
+            api_url=_api_url(env),
+            database_url=_value(env, "BSM_DATABASE_URL"),
+            admins=_admins(env),
+        )
+
+
+def _value(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str, *, required: bool) -> str | None:
+    value = _value(env, name)
+    if value is None:
+        if required:
+            raise SettingsError(f"{name} is not set: copy the token starting with {prefix!r}")
+        return None
+    if not value.startswith(prefix) or any(c.isspace() for c in value):
+        raise SettingsError(
+            f"{name} is malformed: expected a token starting with {prefix!r}, got {_shape(value)}"
+        )
+    return value
+
+
+def _shape(secret: str) -> str:
+    """Describe a secret without revealing it: its length and a known Slack prefix, if any."""
+    known = next((p for p in _KNOWN_PREFIXES if secret.startswith(p)), None)
+    where = f" starting with {known!r}" if known else ""
+    spaces = " containing whitespace" if any(c.isspace() for c in secret) else ""
+    return f"a value of {len(secret)} characters{where}{spaces}"
+
+
+def _signing_secret(env: Mapping[str, str], *, required: bool) -> str | None:
+    value = _value(env, "SLACK_SIGNING_SECRET")
+    if value is None:
+        if required:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information > "
+                "App Credentials), or set SLACK_APP_TOKEN to use Socket Mode"
+            )
+        return None
+    if not _SIGNING_SECRET.match(value):
+        raise SettingsError(
+            f"SLACK_SIGNING_SECRET is malformed: expected hexadecimal characters "
+            f"(got {_shape(value)})"
+        )
+    return value
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    value = _value(env, "SLACK_API_URL") or DEFAULT_API_URL
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            f"SLACK_API_URL is malformed: {value!r} is not an http(s) URL; "
+            f"use e.g. {DEFAULT_API_URL!r}"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
+    ids = tuple(
+        part.strip() for part in (_value(env, "BSM_ADMINS") or "").split(",") if part.strip()
+    )
+    bad = [user for user in ids if not _USER_ID.match(user)]
+    if bad:
+        raise SettingsError(
+            f"BSM_ADMINS is malformed: {bad[0]!r} is not a Slack user id; "
+            "use comma-separated ids like U012ABCDEF"
+        )
+    return ids
