@@ -1,0 +1,94 @@
+"""The conversation: a question in, an `Answer` out, over a cached compiled map.
+
+`Conversation(store)` compiles the map once and recompiles only when `store.map_version()`
+changes; component states are re-read from `store.current_states()` for every question and
+pushed into the model only when they differ from the last ones seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from impact.engine import ImpactModel
+
+from handlers import guidance
+from handlers.answer import Answer
+from handlers.graph_answers import depends, path, spof, why
+from handlers.impact_answers import affects, whatif
+from handlers.intents import Question, parse
+from handlers.names import NameIndex
+from handlers.request import Request
+from handlers.service_answers import owner, sla_pending, status
+from impact.model import ServiceMap, State
+
+Handler = Callable[[Request], Answer]
+
+# intent -> (handler, how many subjects it needs: 0 none, 1 one or more, 2 two)
+HANDLERS: dict[str, tuple[Handler, int]] = {
+    "affects": (affects, 1),
+    "whatif": (whatif, 1),
+    "depends": (depends, 1),
+    "why": (why, 1),
+    "spof": (spof, 1),
+    "path": (path, 2),
+    "status": (status, 0),
+    "owner": (owner, 1),
+    "sla": (sla_pending, 0),
+}
+
+
+class MapSource(Protocol):
+    """What the conversation needs from the store."""
+
+    def load_map(self) -> ServiceMap: ...
+    def map_version(self) -> int: ...
+    def current_states(self, at: Any = None) -> dict[str, State]: ...
+
+
+class Conversation:
+    """Answers questions about the map held by `store`; one instance serves many users."""
+
+    def __init__(self, store: MapSource) -> None:
+        self.store = store
+        self._version: int | None = None
+        self._states: dict[str, State] | None = None
+        self._model: ImpactModel | None = None
+        self._names = NameIndex(())
+
+    def ask(
+        self, text: str, *, user_id: str | None = None, channel_id: str | None = None
+    ) -> Answer:
+        """Answer one question; never raises for anything a user can type."""
+        model = self._refresh()
+        question = parse(text, self._names)
+        if question.intent == "help":
+            return guidance.help_answer()
+        if question.intent not in HANDLERS:
+            return guidance.not_understood(text, self._names, question)
+        handler, needs = HANDLERS[question.intent]
+        resolution = self._names.resolve_all(question.phrases)
+        if not resolution.ok:
+            return guidance.unresolved(text, question, resolution)
+        if needs and not resolution.names:
+            return guidance.missing_subject(question.intent)
+        request = Request(text, question, resolution.names, model, self._names, user_id, channel_id)
+        return handler(request)
+
+    def parse(self, text: str) -> Question:
+        """The parsed question, as the conversation would read it (for tests and tools)."""
+        self._refresh()
+        return parse(text, self._names)
+
+    def _refresh(self) -> ImpactModel:
+        version = self.store.map_version()
+        if self._model is None or version != self._version:
+            service_map = self.store.load_map()
+            self._model = ImpactModel.from_map(service_map)
+            self._names = NameIndex(service_map.components.values())
+            self._version, self._states = version, None
+        states = self.store.current_states()
+        if states != self._states:
+            self._model.set_states(dict(states))
+            self._states = dict(states)
+        return self._model

@@ -1,0 +1,179 @@
+"""Answers about the dependency graph: depends, why, spof and path."""
+
+from __future__ import annotations
+
+from handlers.answer import Action, Answer, Item
+from handlers.request import Request
+from handlers.wording import capped, details, joined, plural
+from impact.model import State
+from impact.results import DependencyNode
+
+DEFAULT_DEPTH = 3
+TREE_CAP = 25
+
+
+def depends(req: Request) -> Answer:
+    """What the subject needs, as a tree a few levels deep, failing nodes called out."""
+    subject = req.subjects[0]
+    depth = req.question.depth or DEFAULT_DEPTH
+    result = req.model.depends(subject, depth=depth)
+    direct = len(result.tree.children)
+    rows = [item for child in result.tree.children for item in _tree_items(child, 0)]
+    failing = sorted({n for n in result.dependencies if req.model.state_of(n).is_failing})
+    summary = (
+        f"{req.display(subject)} depends on {plural(len(result.dependencies), 'component')}"
+        f" ({direct} direct)"
+    )
+    summary += f"; failing now: {joined(failing)}" if failing else "; all ok now"
+    return Answer(
+        intent="depends",
+        summary=summary,
+        subjects=req.subjects,
+        sections=(capped(f"Dependencies, {depth} levels", rows, TREE_CAP),),
+        notes=("Soft dependencies degrade, never take down; groups show members needed.",),
+        actions=(
+            Action("simulate", "Simulate its failure", f"what if {subject} fails"),
+            Action("share", "Share in channel", req.text),
+        ),
+        data={
+            "dependencies": list(result.dependencies),
+            "direct": direct,
+            "depth": depth,
+            "failing": failing,
+        },
+    )
+
+
+def _tree_items(node: DependencyNode, level: int) -> list[Item]:
+    relation = None if node.relation == "hard" else node.relation
+    more = "..." if node.truncated else None
+    row = Item("  " * level + node.name, node.state, details(node.group, relation, more))
+    return [row] + [item for child in node.children for item in _tree_items(child, level + 1)]
+
+
+def why(req: Request) -> Answer:
+    """Why the subject is in its state: the root causes among its dependencies."""
+    subject = req.subjects[0]
+    result = req.model.why(subject)
+    name = req.display(subject)
+    causes = result.root_causes
+    data = {
+        "state": str(result.state),
+        "root_causes": [c.name for c in causes],
+        "paths": [list(c.path) for c in causes],
+    }
+    if not result.state.is_failing and result.state != State.MAINTENANCE:
+        summary = f"{name} is {result.state}: nothing to explain"
+        return Answer(
+            "why",
+            summary,
+            req.subjects,
+            data=data,
+            actions=(Action("share", "Share in channel", req.text),),
+        )
+    items = [
+        Item(
+            c.name,
+            c.state,
+            details(
+                "planned maintenance" if c.planned else None,
+                f"explains {c.explains}",
+                " -> ".join(c.path),
+            ),
+        )
+        for c in causes
+    ]
+    if causes:
+        labels = [f"{c.name} ({'maintenance' if c.planned else c.state})" for c in causes]
+        summary = f"{name} is {result.state} because of {joined(labels)}"
+    else:
+        summary = f"{name} is {result.state} itself; none of its dependencies is failing"
+    return Answer(
+        "why",
+        summary,
+        req.subjects,
+        (capped("Root causes", items),),
+        actions=(Action("share", "Share in channel", req.text),),
+        data=data,
+    )
+
+
+def spof(req: Request) -> Answer:
+    """Components whose failure alone takes the subject down, worst blast radius first."""
+    subject = req.subjects[0]
+    result = req.model.spof(subject)
+    ranked = _by_blast_radius(req, result.spofs)
+    name = req.display(subject)
+    items = [
+        Item(
+            n,
+            req.model.state_of(n),
+            details(req.names.component(n).kind, req.names.component(n).owner),
+        )
+        for n in ranked
+    ]
+    data = {"spofs": ranked}
+    share = Action("share", "Share in channel", req.text)
+    if not ranked:
+        summary = f"{name} has no single point of failure: redundancy absorbs every single failure"
+        return Answer("spof", summary, req.subjects, data=data, actions=(share,))
+    summary = f"{name} has {plural(len(ranked), 'single point')} of failure: {joined(ranked, 5)}"
+    actions = (
+        Action("simulate", f"Simulate {ranked[0]} failing", f"what if {ranked[0]} fails"),
+        Action("show_paths", f"Path to {ranked[0]}", f"path from {subject} to {ranked[0]}"),
+        share,
+    )
+    return Answer(
+        "spof",
+        summary,
+        req.subjects,
+        (capped("Single points of failure", items),),
+        actions=actions,
+        data=data,
+    )
+
+
+def _by_blast_radius(req: Request, spofs: tuple[str, ...]) -> list[str]:
+    """Order by revenue a failure takes down; only for short lists, where it stays cheap."""
+    if len(spofs) > 25:
+        return list(spofs)
+    risk = {n: req.model.affects([n]).revenue_at_risk for n in spofs}
+    return sorted(spofs, key=lambda n: (-risk[n], n))
+
+
+def path(req: Request) -> Answer:
+    """How one component depends on another: shortest dependency paths, either direction."""
+    if len(req.subjects) < 2:
+        return Answer(
+            "path",
+            "A path needs two names, e.g. `path online-checkout db-03`",
+            req.subjects,
+            ok=False,
+        )
+    a, b = req.subjects[0], req.subjects[1]
+    result = req.model.path(a, b)
+    if not result.paths:
+        reverse = req.model.path(b, a)
+        if reverse.paths:
+            result, a, b = reverse, b, a
+    paths = [list(p) for p in result.paths]
+    share = Action("share", "Share in channel", req.text)
+    if not paths:
+        summary = f"{req.display(a)} and {req.display(b)} do not depend on each other"
+        return Answer("path", summary, (a, b), actions=(share,), data={"paths": []})
+    hops = len(paths[0]) - 1
+    summary = (
+        f"{req.display(a)} depends on {req.display(b)} in {plural(hops, 'hop')}: "
+        f"{' -> '.join(paths[0])}"
+    )
+    if len(paths) > 1:
+        summary += f" ({len(paths) - 1} more path{'s' if len(paths) > 2 else ''})"
+    items = [Item(" -> ".join(p)) for p in paths]
+    return Answer(
+        "path",
+        summary,
+        (a, b),
+        (capped("Paths", items),),
+        actions=(Action("simulate", f"Simulate {b} failing", f"what if {b} fails"), share),
+        data={"paths": paths},
+    )

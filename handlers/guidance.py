@@ -1,0 +1,135 @@
+"""Answers that guide instead of answer: help, "did you mean", and what was not understood."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.answer import Action, Answer, Item, Section
+from handlers.intents import Question
+from handlers.names import NameIndex, Resolution
+from handlers.wording import joined
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "affects": ("what does db-03 affect?", "blast radius of dns"),
+    "whatif": ("what if db-01 and db-02 fail?", "simulate outage of core-router-1, dns"),
+    "depends": ("what does checkout depend on?", "deps of online-checkout depth 4"),
+    "why": ("why is checkout down?",),
+    "spof": ("single points of failure for checkout",),
+    "path": ("path from online-checkout to db-03", "does checkout depend on dns?"),
+    "status": ("status", "how is everything?", "is payments-api up?"),
+    "owner": ("who owns payments-api?",),
+    "sla": ("sla checkout last 7 days",),
+}
+_PURPOSE = {
+    "affects": "what a failure takes down",
+    "whatif": "a failure on top of the current state",
+    "depends": "what a service needs",
+    "why": "root causes of a failure",
+    "spof": "single points of failure",
+    "path": "how two components are connected",
+    "status": "business services, worst first",
+    "owner": "owner and channel",
+    "sla": "availability against the SLA",
+}
+
+
+def help_answer(ok: bool = True, summary: str | None = None) -> Answer:
+    """What can be asked, one example per line, grouped by intent."""
+    items = tuple(
+        Item(f"{examples[0]}", None, _PURPOSE[intent]) for intent, examples in EXAMPLES.items()
+    )
+    return Answer(
+        intent="help",
+        summary=summary
+        or "Ask me about impact, dependencies, root causes and status, for example:",
+        sections=(Section("Examples", items),),
+        notes=(
+            "Names can be partial (checkout), titles (Online Checkout) or lists (db-01, db-02).",
+        ),
+        data={"examples": {k: list(v) for k, v in EXAMPLES.items()}},
+        ok=ok,
+    )
+
+
+def not_understood(text: str, names: NameIndex, question: Question) -> Answer:
+    """The short help for text no intent rule matched, with name suggestions when close."""
+    shown = " ".join(text.split())[:80]
+    answer = help_answer(ok=False, summary=f'I did not understand "{shown}". Try, for example:')
+    guesses = [s for phrase in question.phrases for s in names.suggest(phrase)]
+    if not guesses:
+        return answer
+    actions = tuple(
+        Action("retry", f"Impact of {g}", f"what does {g} affect?") for g in guesses[:3]
+    )
+    data = answer.data | {"suggestions": guesses}
+    return Answer(
+        answer.intent,
+        answer.summary + f" (did you mean {joined(guesses, 3)}?)",
+        sections=answer.sections,
+        notes=answer.notes,
+        actions=actions,
+        data=data,
+        ok=False,
+    )
+
+
+def unresolved(text: str, question: Question, resolution: Resolution) -> Answer:
+    """Unknown names with "did you mean" suggestions; ambiguous names with their candidates."""
+    parts, sections, actions = [], [], []
+    for phrase, suggestions in resolution.unknown.items():
+        hint = (
+            f"; did you mean {joined(suggestions, 3).replace(' and ', ' or ')}?"
+            if suggestions
+            else ""
+        )
+        parts.append(f'I don\'t know "{phrase}"{hint}')
+        actions += [Action("retry", s, _replace(text, phrase, s)) for s in suggestions]
+        if suggestions:
+            sections.append(
+                Section(f'Did you mean ("{phrase}")', tuple(Item(s) for s in suggestions))
+            )
+    for phrase, candidates in resolution.ambiguous.items():
+        parts.append(
+            f'"{phrase}" matches {len(candidates)} names: {joined(candidates, 5)}; which one?'
+        )
+        sections.append(
+            Section(
+                f'Candidates for "{phrase}"',
+                tuple(Item(c) for c in candidates[:10]),
+                more=max(0, len(candidates) - 10),
+                full=tuple(Item(c) for c in candidates) if len(candidates) > 10 else (),
+            )
+        )
+        actions += [Action("retry", c, _replace(text, phrase, c)) for c in candidates[:5]]
+    suggestions = [s for found in resolution.unknown.values() for s in found]
+    data = {
+        "suggestions": suggestions,
+        "unknown": {k: list(v) for k, v in resolution.unknown.items()},
+        "ambiguous": {k: list(v) for k, v in resolution.ambiguous.items()},
+    }
+    return Answer(
+        question.intent,
+        "; ".join(parts),
+        resolution.names,
+        tuple(sections),
+        actions=tuple(actions),
+        data=data,
+        ok=False,
+    )
+
+
+def missing_subject(intent: str) -> Answer:
+    """An intent that needs a name was asked without one."""
+    example = EXAMPLES[intent][0]
+    return Answer(
+        intent,
+        f"Which component or service? For example: {example}",
+        data={"examples": list(EXAMPLES[intent])},
+        ok=False,
+    )
+
+
+def _replace(text: str, phrase: str, name: str) -> str:
+    """`text` with `phrase` swapped for `name`, or a plain question when it is not found."""
+    pattern = re.compile(re.escape(phrase), re.I)
+    return pattern.sub(name, text, count=1) if pattern.search(text) else name

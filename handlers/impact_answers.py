@@ -1,0 +1,157 @@
+"""Answers about failure impact: affects (what a failure takes down) and whatif (on top of now)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.answer import Action, Answer, Item, Section
+from handlers.request import Request
+from handlers.wording import capped, details, joined, money, plural
+from impact.model import State
+from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
+
+
+def affects(req: Request) -> Answer:
+    """What a failure of the subjects would take down on an otherwise healthy map."""
+    result = req.model.affects(list(req.subjects))
+    who = req.label(req.subjects)
+    return Answer(
+        intent="affects",
+        summary=_impact_summary(req, result, f"{who} outage"),
+        subjects=req.subjects,
+        sections=_impact_sections(req, result),
+        notes=("Hypothetical: everything else assumed healthy.",),
+        actions=_impact_actions(req, result, simulate=True),
+        data=_impact_data(result),
+    )
+
+
+def whatif(req: Request) -> Answer:
+    """What a failure of the subjects would change, on top of the current states."""
+    result: WhatIfResult = req.model.whatif(list(req.subjects))
+    who = req.label(req.subjects)
+    changes = tuple(
+        Item(f"{req.display(c.name)}: {c.before} -> {c.after}", c.after) for c in result.changes
+    )
+    sections = _impact_sections(req, result.affects)
+    if changes:
+        sections = (capped("Changes from now", changes), *sections)
+    summary = _impact_summary(req, result.affects, f"Now, a {who} outage")
+    if not result.changes and (result.affects.down or result.affects.degraded):
+        summary += " (no change: already failing)"
+    data = _impact_data(result.affects) | {
+        "changes": [
+            {"name": c.name, "before": str(c.before), "after": str(c.after)} for c in result.changes
+        ],
+    }
+    return Answer(
+        intent="whatif",
+        summary=summary,
+        subjects=req.subjects,
+        sections=sections,
+        notes=("Simulated on top of the current states.",),
+        actions=_impact_actions(req, result.affects, simulate=False),
+        data=data,
+    )
+
+
+def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:
+    """`<lead> takes down N business services (tier-1: ...), $X/h at risk`, or what held."""
+    down = _ranked(result.down)
+    if down:
+        tier1 = [req.display(s.name) for s in down if s.tier == 1]
+        named = f"tier-1: {joined(tier1)}" if tier1 else joined([req.display(s.name) for s in down])
+        text = f"{lead} takes down {plural(len(down), 'business service')} ({named})"
+        if result.revenue_at_risk:
+            text += f", {money(result.revenue_at_risk)} at risk"
+        if result.degraded:
+            text += f"; {len(result.degraded)} more degraded"
+        return text
+    if result.degraded:
+        names = joined([req.display(s.name) for s in _ranked(result.degraded)])
+        count = plural(len(result.degraded), "business service")
+        return f"{lead} degrades {count} ({names}) but takes none down"
+    subject = req.label(req.subjects)
+    held = [g for g in result.groups if g.holds]
+    if held:
+        groups = "; ".join(f"{g.name} drops to {g.up} of {len(g.members)}" for g in held[:3])
+        return f"{subject} {'alone ' if len(req.subjects) == 1 else ''}takes nothing down; {groups}"
+    if result.components_impacted:
+        hit = plural(result.components_impacted, "component")
+        return f"{subject} takes no business service down ({hit} impacted)"
+    return f"{subject} takes nothing down"
+
+
+def _ranked(services: Sequence[ServiceImpact]) -> list[ServiceImpact]:
+    """Business impact order: tier first, then revenue per hour."""
+    return sorted(services, key=lambda s: (s.tier or 9, -s.revenue_per_hour, s.name))
+
+
+def _service_item(req: Request, s: ServiceImpact) -> Item:
+    tier = f"tier {s.tier}" if s.tier else None
+    revenue = money(s.revenue_per_hour) if s.revenue_per_hour else None
+    via = f"via {' -> '.join(s.path)}" if len(s.path) > 2 else None
+    return Item(req.display(s.name), s.state, details(tier, revenue, s.owner, s.channel, via))
+
+
+def _group_item(g: GroupImpact) -> Item:
+    lost = f"lost {', '.join(g.failed_members)}" if g.failed_members else None
+    state = State.DEGRADED if g.holds else State.DOWN
+    text = f"{g.name}: {g.up} of {len(g.members)} up, needs {g.required}"
+    return Item(text, state, details(f"for {g.dependant}", lost))
+
+
+def _impact_sections(req: Request, result: AffectsResult) -> tuple[Section, ...]:
+    sections = []
+    if result.down:
+        sections.append(capped("Down", [_service_item(req, s) for s in _ranked(result.down)]))
+    if result.degraded:
+        sections.append(
+            capped("Degraded", [_service_item(req, s) for s in _ranked(result.degraded)])
+        )
+    if result.protected:
+        items = [Item(req.display(n), State.OK, "saved by redundancy") for n in result.protected]
+        sections.append(capped("Protected", items))
+    if result.groups:
+        sections.append(capped("Redundancy", [_group_item(g) for g in result.groups]))
+    return tuple(sections)
+
+
+def _impact_actions(req: Request, result: AffectsResult, *, simulate: bool) -> tuple[Action, ...]:
+    subjects = ", ".join(req.subjects)
+    actions = []
+    hit = _ranked(result.down) or _ranked(result.degraded)
+    if hit:
+        target = hit[0].name
+        actions.append(
+            Action(
+                "show_paths",
+                f"Paths to {req.display(target)}",
+                f"path from {target} to {req.subjects[0]}",
+            )
+        )
+    if simulate:
+        actions.append(Action("simulate", "Simulate now", f"what if {subjects} fail"))
+    actions.append(Action("share", "Share in channel", req.text))
+    return tuple(actions)
+
+
+def _impact_data(result: AffectsResult) -> dict[str, object]:
+    return {
+        "down": [s.name for s in _ranked(result.down)],
+        "degraded": [s.name for s in _ranked(result.degraded)],
+        "protected": list(result.protected),
+        "components_impacted": result.components_impacted,
+        "revenue_at_risk": result.revenue_at_risk,
+        "groups": [
+            {
+                "name": g.name,
+                "dependant": g.dependant,
+                "up": g.up,
+                "required": g.required,
+                "members": len(g.members),
+                "holds": g.holds,
+            }
+            for g in result.groups
+        ],
+    }

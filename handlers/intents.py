@@ -1,0 +1,326 @@
+"""Intent parsing: what is being asked, and which phrases name the subjects.
+
+A question is cleaned of Slack markup, lower-cased and split into tokens. Known map names
+and titles are recognised first (so a title word such as "status" is never read as a
+keyword); misspelt keywords are corrected against the keyword vocabulary; every run of
+remaining words that are not keywords becomes a subject phrase (`@` in the template).
+Intent rules are regular expressions over that template ("what does @ affect ?"),
+tried in order. Later intents plug in by adding a `Rule` to `RULES` and a word to `WORDS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from handlers.markup import plain_text
+from handlers.names import NameIndex
+from handlers.spelling import correct
+from handlers.vocabulary import FILLERS, KEYWORDS, SEPARATORS
+
+_TOKEN = re.compile(r"->|→|[a-z0-9][a-z0-9._\-/]*[a-z0-9]|[a-z0-9]|[,;&+?!]")
+_CONTRACTIONS = (
+    (re.compile(r"\b(\w+)'s\b"), r"\1 is"),
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
+    (re.compile(r"\b(\w+)'(re|ll|d|ve|m)\b"), r"\1"),
+)
+_PERIOD = re.compile(
+    r"\b(?:(?:over |for |in |during )?(?:the )?(?:last|past|previous) "
+    r"(\d+) ?(day|week|month|hour)s?"
+    r"|(\d+) ?(d|w|h|days?|weeks?|hours?)\b(?: ago)?"
+    r"|(?:this|current) (week|month|quarter|year)|(?:last|previous) (week|month|quarter|year)"
+    r"|(today|yesterday))\b"
+)
+_DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An intent and the template patterns that ask for it."""
+
+    intent: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A parsed question: the intent, subject phrases in order, and intent arguments."""
+
+    intent: str
+    phrases: tuple[str, ...] = ()
+    template: str = ""
+    period: str | None = None  # sla: "7d", "this-month", ...
+    depth: int | None = None  # depends: levels to show
+    explicit: bool = True  # False when no keyword said what was asked
+    args: dict[str, str] = field(default_factory=dict)
+
+
+def _rule(intent: str, *alternatives: str) -> Rule:
+    return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)))
+
+
+_WHO = r"\b(?:who|what|which|anything|anyone|everything|things|services|else)\b"
+_RELY = (
+    r"\b(?:depends?|depending|dependent|rel(?:y|ies|ying)|uses?|using|needs?|calls?|requires?)\b"
+)
+
+RULES: list[Rule] = [
+    _rule(
+        "help",
+        r"^(?:help|commands|usage|examples?|\?|hi|hello|hey)(?: ?[?!])*$",
+        r"^what can (?:you|i) (?:do|ask)",
+        r"^how do (?:i|you) (?:use|work)",
+        r"^help me\b(?!.*@)",
+    ),
+    _rule(
+        "path",
+        r"\bpaths?\b",
+        r"\broutes?\b(?=.*@.*@)",
+        r"->|→",
+        r"\bchain\b(?=.*@.*@)",
+        rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
+        rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
+        r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
+        r"\bfrom @ to @",
+    ),
+    _rule(
+        "whatif",
+        r"\bwhat ?if\b",
+        r"\bsimulat",
+        r"\bsuppose\b",
+        r"\bimagine\b",
+        r"\bhypothetical",
+        r"\bwhat (?:would|will|could) happen\b",
+        r"\bwhat happens\b",
+        r"\bscenario\b",
+        r"\bdrill\b",
+        r"^if @",
+    ),
+    _rule(
+        "why",
+        r"\bwhy\b",
+        r"\broot ?causes?\b",
+        r"\brca\b",
+        r"\bcause of\b",
+        r"\bcaused\b",
+        r"\bwhat is (?:wrong|broken|up) with\b",
+        r"\bwhat is (?:causing|breaking|killing)\b",
+        r"\bexplain\b",
+        r"\bdiagnos",
+    ),
+    _rule(
+        "spof",
+        r"\bspofs?\b",
+        r"\bsingle points? of failures?\b",
+        r"\bsingle points?\b",
+        r"\bweak(?:est)? (?:spots?|points?|links?)\b",
+        r"\bwhat (?:alone )?(?:can|could|would) "
+        r"(?:take|bring|knock) @ down\b",
+        r"\bno redundancy\b",
+        r"\bnot redundant\b",
+    ),
+    _rule(
+        "owner",
+        r"\bowns?\b",
+        r"\bowners?\b",
+        r"\bownership\b",
+        r"\bowned\b",
+        r"\bresponsible\b",
+        r"\bon ?call\b",
+        r"\bcontacts?\b",
+        r"\bwhich team\b",
+        r"\bwhat team\b",
+        r"\bwhose\b",
+        r"\bwhich channel\b",
+        r"\bwhat channel\b",
+        r"\bescalat",
+        r"\bwho (?:runs|maintains|manages)\b",
+        r"\bwho (?:do|should) i (?:ping|call|ask)\b",
+        r"\bteam (?:for|of|behind)\b",
+    ),
+    _rule(
+        "sla",
+        r"\bslas?\b",
+        r"\bslos?\b",
+        r"\bavailability\b",
+        r"\buptime\b",
+        r"\berror budget",
+        r"\bdowntime\b",
+        r"\bnines\b",
+        r"\breliability\b",
+    ),
+    _rule(
+        "affects",
+        r"\baffect",
+        r"\bimpact",
+        r"\bblast\b",
+        r"\bradius\b",
+        r"\bbreaks?\b",
+        r"\bdownstream\b",
+        r"\bdependents\b",
+        r"\bconsumers\b",
+        r"\bhit by\b",
+        r"\bfallout\b",
+        rf"{_WHO}.*{_RELY} (?:on |upon )?@",
+        rf"{_RELY} (?:on |upon )@",
+        r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
+        r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
+        r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
+        r"\bconsequences?\b",
+        r"\bwhat (?:would|will) (?:we|i) lose\b",
+        r"\busers? of @",
+    ),
+    _rule(
+        "depends",
+        r"\bdepend",
+        r"\bdeps\b",
+        r"\bupstream\b",
+        r"\bprerequisites?\b",
+        r"\brel(?:y|ies) on\b",
+        r"\brequires?\b",
+        r"\bneeds?\b",
+        r"\bbuilt on\b",
+        r"\bruns on\b",
+        r"\bunderneath\b",
+        r"\bbehind\b",
+        r"\bstack\b",
+        r"\bdependency tree\b",
+        r"\btree\b",
+        r"\bwhat does @ use\b",
+        r"\buses\b",
+    ),
+    _rule(
+        "status",
+        r"\bstatus\b",
+        r"\bhealth",
+        r"\bhow (?:is|are) (?:everything|things|we|it|@)\b",
+        r"\bhow is it going\b",
+        r"\bhow are we doing\b",
+        r"\bis @ (?:ok|okay|up|down|healthy|working|"
+        r"alive|fine|running|broken|degraded)\b",
+        r"\bwhat is (?:down|broken|failing|on fire|red)\b",
+        r"\b(?:any|anything|something|everything) (?:down|broken|failing|ok|red|on fire)\b",
+        r"\boverview\b",
+        r"\bdashboard\b",
+        r"\bstate of\b",
+        r"\bsitrep\b",
+        r"\bincidents? now\b",
+        r"\bup\b",
+        r"\bdown\b",
+        r"\boutages?\b",
+        r"\ball good\b",
+        r"\bok\b",
+    ),
+]
+
+
+def parse(text: str, names: NameIndex | None = None) -> Question:
+    """Parse one question; never raises. Unparseable text gives intent "unknown"."""
+    clean = _normalise(plain_text(text))
+    clean, period = _take_period(clean)
+    clean, depth = _take_depth(clean)
+    tokens = _TOKEN.findall(clean)
+    template, phrases = _template(tokens, names)
+    for rule in RULES:
+        if rule.pattern.search(template):
+            return Question(rule.intent, phrases, template, period, depth)
+    bare = "@" in template and set(template.split()) <= {"@", "and", "?", "!"}
+    intent = "affects" if bare else "unknown"  # a bare name asks for its impact
+    return Question(intent, phrases, template, period, depth, explicit=False)
+
+
+def _normalise(text: str) -> str:
+    text = text.casefold()
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _take_period(text: str) -> tuple[str, str | None]:
+    match = _PERIOD.search(text)
+    if match is None:
+        return text, None
+    number, unit, number2, unit2, this, last, day = match.groups()
+    if number or number2:
+        u = (unit or unit2 or "d")[0]
+        period = f"{number or number2}{u}"
+    elif this or last:
+        period = f"{'this' if this else 'last'}-{this or last}"
+    else:
+        period = day
+    return text[: match.start()] + " " + text[match.end() :], period
+
+
+def _take_depth(text: str) -> tuple[str, int | None]:
+    match = _DEPTH.search(text)
+    if match is None:
+        return text, None
+    depth = int(match.group(1) or match.group(2))
+    return text[: match.start()] + " " + text[match.end() :], depth
+
+
+def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[str, ...]]:
+    """The keyword template of `tokens` and the subject phrases it replaced by `@`."""
+    marks: list[str] = []  # keyword, separator, or "@" + phrase
+    i = 0
+    while i < len(tokens):
+        span = _entity_at(tokens, i, names)
+        if span:
+            marks.append("@" + " ".join(tokens[i : i + span]) + "\x00")
+            i += span
+            continue
+        marks.append(_classify(tokens[i], names))
+        i += 1
+    return _collapse(marks)
+
+
+def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:
+    """Length of the longest exact name or title starting at token i (0 when none)."""
+    if names is None:
+        return 0
+    for size in range(min(names.longest, len(tokens) - i), 0, -1):
+        words = tokens[i : i + size]
+        if size == 1 and (words[0] in KEYWORDS or words[0] in FILLERS):
+            continue  # a component called "status" must not swallow the keyword
+        if any(w in SEPARATORS for w in words[1:]) or words[0] in SEPARATORS:
+            continue
+        if names.exact(" ".join(words)) is not None:
+            return size
+    return 0
+
+
+def _classify(token: str, names: NameIndex | None) -> str:
+    if token in SEPARATORS or token in KEYWORDS or token in FILLERS or token in "?!":
+        return token
+    protected = names.vocabulary if names is not None else frozenset()
+    fixed = None if token in protected else correct(token)
+    return fixed if fixed is not None else "@" + token
+
+
+def _collapse(marks: list[str]) -> tuple[str, tuple[str, ...]]:
+    """Join subject words into phrases; entity marks (ending in NUL) stand alone."""
+    template: list[str] = []
+    phrases: list[str] = []
+    open_run = False
+    for mark in marks:
+        if not mark.startswith("@"):
+            template.append(mark)
+            open_run = False
+            continue
+        entity = mark.endswith("\x00")
+        word = mark[1:].rstrip("\x00")
+        if open_run and not entity:
+            phrases[-1] += " " + word
+        else:
+            phrases.append(word)
+            template.append("@")
+        open_run = not entity
+    text = " ".join(template)
+    text = re.sub(r"@(?: ?(?:,|;|&|\+|and|or|plus)? ?@)+", _list_mark, text)
+    return text, tuple(phrases)
+
+
+def _list_mark(match: re.Match[str]) -> str:
+    """A list of subjects stays "@ and @" (path needs two) but never grows longer."""
+    return "@ and @"

@@ -1,0 +1,133 @@
+"""Name resolution: from what people type to the canonical component names of the map.
+
+Match order, first level with a hit wins:
+1. exact name, case-insensitive (`DB-03` -> db-03);
+2. loose exact: name or title with spaces, `-`, `_`, `.` ignored (`online checkout`,
+   `Online-Checkout`, `cart service` -> cart-service);
+3. partial: every typed word is a prefix of a word of the name or the title, in order
+   (`checkout` -> online-checkout and checkout-api, `db-0` -> db-01, db-02, db-03).
+   When a partial match names exactly one business service among its candidates the
+   business service wins: people call business services by their short names
+   ("why is checkout down?") and components by their technical names.
+Nothing found gives "did you mean" suggestions (difflib over names and titles);
+several candidates at the winning level give an ambiguity listing them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from impact.model import Component
+
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_CANDIDATES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The outcome of resolving phrases: names found, unknown phrases, ambiguous phrases."""
+
+    names: tuple[str, ...] = ()
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # phrase -> suggestions
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)  # phrase -> candidates
+
+    @property
+    def ok(self) -> bool:
+        return not self.unknown and not self.ambiguous
+
+
+def loose_key(text: str) -> str:
+    """The comparison key of level 2: casefolded, separators removed."""
+    return _SEPARATORS.sub("", text.casefold())
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
+
+
+class NameIndex:
+    """Lookup tables over the components of one map; build once per map version."""
+
+    def __init__(self, components: Iterable[Component]) -> None:
+        self._components = {c.name: c for c in components}
+        self._exact = {c.name.casefold(): c.name for c in self._components.values()}
+        self._loose: dict[str, set[str]] = {}
+        self._words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+        for c in self._components.values():
+            labels = [c.name] + ([c.title] if c.title else [])
+            for label in labels:
+                self._loose.setdefault(loose_key(label), set()).add(c.name)
+            self._words.append((c.name, tuple(words_of(label) for label in labels)))
+        self._spellings = {
+            s.casefold(): c.name for c in self._components.values() for s in (c.name, c.title) if s
+        }
+        self.vocabulary = frozenset(w for _, labels in self._words for ws in labels for w in ws)
+        self.longest = max((len(ws) for _, labels in self._words for ws in labels), default=1)
+
+    def component(self, name: str) -> Component:
+        return self._components[name]
+
+    def exact(self, phrase: str) -> str | None:
+        """Levels 1 and 2 only: the name `phrase` spells, or None (also when it spells two)."""
+        hit = self._exact.get(phrase.casefold())
+        if hit is not None:
+            return hit
+        loose = self._loose.get(loose_key(phrase), set())
+        return next(iter(loose)) if len(loose) == 1 else None
+
+    def resolve(self, phrase: str) -> tuple[str, ...]:
+        """Candidates for one phrase: one name when resolved, several when ambiguous, none."""
+        hit = self._exact.get(phrase.casefold())
+        if hit is not None:
+            return (hit,)
+        loose = self._loose.get(loose_key(phrase))
+        if loose:
+            return self._prefer_business(sorted(loose))
+        return self._prefer_business(self._partial(words_of(phrase)))
+
+    def suggest(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
+        """Close spellings of `phrase` among names and titles, as canonical names."""
+        close = difflib.get_close_matches(
+            phrase.casefold(), self._spellings, n=limit * 2, cutoff=0.6
+        )
+        return tuple(dict.fromkeys(self._spellings[c] for c in close))[:limit]
+
+    def resolve_all(self, phrases: Sequence[str]) -> Resolution:
+        """Resolve several phrases, keeping their order and dropping repeats."""
+        names: list[str] = []
+        unknown: dict[str, tuple[str, ...]] = {}
+        ambiguous: dict[str, tuple[str, ...]] = {}
+        for phrase in phrases:
+            found = self.resolve(phrase)
+            if len(found) == 1:
+                names.append(found[0])
+            elif found:
+                ambiguous[phrase] = found
+            else:
+                unknown[phrase] = self.suggest(phrase)
+        return Resolution(tuple(dict.fromkeys(names)), unknown, ambiguous)
+
+    def _partial(self, typed: tuple[str, ...]) -> list[str]:
+        if not typed:
+            return []
+        return sorted(
+            name
+            for name, labels in self._words
+            if any(_prefixes_in_order(typed, ws) for ws in labels)
+        )
+
+    def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
+        business = [n for n in candidates if self._components[n].is_business]
+        return (business[0],) if len(business) == 1 else tuple(candidates)
+
+
+def _prefixes_in_order(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Every typed word starts a word of `words`, consecutively (`db 0` in `db 01`)."""
+    for start in range(len(words) - len(typed) + 1):
+        if all(words[start + i].startswith(t) for i, t in enumerate(typed)):
+            return True
+    return False

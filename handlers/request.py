@@ -1,0 +1,35 @@
+"""What a handler receives: the compiled model, the name index and the parsed question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from handlers.intents import Question
+from handlers.names import NameIndex
+
+if TYPE_CHECKING:
+    from impact.engine import ImpactModel
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One question, resolved: `subjects` are canonical names, in the order asked."""
+
+    text: str
+    question: Question
+    subjects: tuple[str, ...]
+    model: ImpactModel
+    names: NameIndex
+    user_id: str | None = None
+    channel_id: str | None = None
+
+    def display(self, name: str) -> str:
+        """The name people read: the title of a business service, the name of a component."""
+        component = self.names.component(name)
+        return component.display if component.is_business else component.name
+
+    def label(self, names: tuple[str, ...] | list[str], cap: int = 3) -> str:
+        from handlers.wording import joined
+
+        return joined([self.display(n) for n in names], cap)

@@ -1,0 +1,127 @@
+"""Answers about services themselves: status, owner, and the SLA placeholder."""
+
+from __future__ import annotations
+
+from handlers.answer import Action, Answer, Item
+from handlers.request import Request
+from handlers.wording import capped, details, joined, money, plural
+from impact.results import ServiceStatus
+
+
+def status(req: Request) -> Answer:
+    """Every business service worst first, or the state of the components asked about."""
+    if req.subjects:
+        return _subject_status(req)
+    services = req.model.status().services
+    failing = [s for s in services if s.state.is_failing]
+    data = {"services": [_status_row(s) for s in services]}
+    items = [_status_item(s) for s in services]
+    share = (Action("share", "Share in channel", req.text),)
+    if not failing:
+        summary = f"All {plural(len(services), 'business service')} ok"
+        others = [s for s in services if s.state.severity > 0]
+        if others:
+            summary += f" ({joined([f'{_title(s)} {s.state}' for s in others])})"
+        return Answer(
+            "status", summary, (), (capped("Business services", items),), actions=share, data=data
+        )
+    worst = joined([f"{_title(s)} {s.state}" for s in failing])
+    summary = f"{len(failing)} of {plural(len(services), 'business service')} failing: {worst}"
+    at_risk = sum(s.revenue_per_hour for s in failing if s.state == "down")
+    if at_risk:
+        summary += f", {money(at_risk)} lost"
+    actions = (
+        Action(
+            "show_paths",
+            f"Why is {_title(failing[0])} {failing[0].state}?",
+            f"why is {failing[0].name} {failing[0].state}",
+        ),
+        *share,
+    )
+    return Answer(
+        "status", summary, (), (capped("Business services", items),), actions=actions, data=data
+    )
+
+
+def _title(s: ServiceStatus) -> str:
+    return s.title or s.name
+
+
+def _status_item(s: ServiceStatus) -> Item:
+    tier = f"tier {s.tier}" if s.tier else None
+    causes = f"caused by {joined(list(s.causes))}" if s.causes else None
+    return Item(_title(s), s.state, details(tier, causes, s.owner))
+
+
+def _status_row(s: ServiceStatus) -> dict[str, object]:
+    return {"name": s.name, "state": str(s.state), "tier": s.tier, "causes": list(s.causes)}
+
+
+def _subject_status(req: Request) -> Answer:
+    states = {n: req.model.state_of(n) for n in req.subjects}
+    summary = "; ".join(f"{req.display(n)} is {s}" for n, s in states.items())
+    items = [Item(req.display(n), s, req.names.component(n).owner) for n, s in states.items()]
+    data = {
+        "services": [
+            {"name": n, "state": str(s), "tier": req.names.component(n).tier}
+            for n, s in states.items()
+        ]
+    }
+    actions = [Action("share", "Share in channel", req.text)]
+    failing = [n for n, s in states.items() if s.is_failing]
+    if failing:
+        actions.insert(
+            0,
+            Action(
+                "show_paths",
+                f"Why is {failing[0]} failing?",
+                f"why is {failing[0]} {states[failing[0]]}",
+            ),
+        )
+    return Answer(
+        "status",
+        summary,
+        req.subjects,
+        (capped("State", items),),
+        actions=tuple(actions),
+        data=data,
+    )
+
+
+def owner(req: Request) -> Answer:
+    """Who owns the subjects and where to reach them."""
+    rows = [req.names.component(n) for n in req.subjects]
+    items = [Item(c.name, None, details(c.owner or "no owner set", c.channel)) for c in rows]
+    first = rows[0]
+    where = f" ({first.channel})" if first.channel else ""
+    if len(rows) == 1:
+        who = first.owner or "nobody (no owner in the map)"
+        summary = f"{req.display(first.name)} is owned by {who}{where}"
+    else:
+        summary = "; ".join(f"{c.name}: {c.owner or 'no owner'}" for c in rows)
+    data = {
+        "owner": first.owner,
+        "channel": first.channel,
+        "owners": [{"name": c.name, "owner": c.owner, "channel": c.channel} for c in rows],
+    }
+    return Answer(
+        "owner",
+        summary,
+        req.subjects,
+        (capped("Owners", items),),
+        actions=(Action("share", "Share in channel", req.text),),
+        data=data,
+    )
+
+
+def sla_pending(req: Request) -> Answer:
+    """Until the SLA engine lands, say so plainly and point at what works today."""
+    subject = req.subjects[0] if req.subjects else "online-checkout"
+    return Answer(
+        "sla",
+        "SLA reports arrive with the SLA engine; until then ask for the status or the impact",
+        req.subjects,
+        notes=(f"Try `status {subject}` or `what does {subject} depend on`.",),
+        data={"period": req.question.period},
+        ok=False,
+    )

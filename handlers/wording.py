@@ -1,0 +1,43 @@
+"""How answers word things: money, lists, counts, and the capped sections every list uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.answer import Item, Section
+
+LIST_CAP = 10
+
+
+def money(amount: float) -> str:
+    """`$14,000/h` style revenue rate."""
+    return f"${amount:,.0f}/h"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 business service`, `2 business services`."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+def joined(words: Sequence[str], cap: int = 3) -> str:
+    """`a`, `a and b`, `a, b and c`, `a, b, c and 4 more`."""
+    words = list(words)
+    if len(words) > cap:
+        return ", ".join(words[:cap]) + f" and {len(words) - cap} more"
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def capped(title: str, items: Sequence[Item], cap: int = LIST_CAP) -> Section:
+    """A section showing at most `cap` items; the rest counted in `more`, all kept in `full`."""
+    items = tuple(items)
+    if len(items) <= cap:
+        return Section(title, items)
+    return Section(title, items[:cap], more=len(items) - cap, full=items)
+
+
+def details(*parts: str | None) -> str | None:
+    """Secondary text of an item: the given parts joined by ` · `, None when all are empty."""
+    text = " · ".join(p for p in parts if p)
+    return text or None
