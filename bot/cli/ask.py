@@ -1,9 +1,221 @@
-"""Placeholder: commands land here."""
+"""`bsm ask`, `bsm shell` and `bsm demo`: the conversation without Slack."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from handlers.conversation import Conversation
+    from impact.model import ServiceMap, State
+    from store import Store
+
+DB_OPTION = click.option(
+    "--db",
+    "db_url",
+    envvar="BSM_DATABASE_URL",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: BSM_DATABASE_URL, else the embedded SQLite file).",
+)
+QUIT = {"quit", "exit", "bye", ":q", "q"}
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the `bsm` group."""
+    for command in (ask, shell, demo):
+        group.add_command(command)
+
+
+def open_store(db_url: str | None) -> Store:
+    from store import Store, StoreError
+
+    try:
+        return Store(url=db_url)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def conversation_for(store: Store) -> Conversation:
+    from handlers.conversation import Conversation
+
+    return Conversation(store)
+
+
+@click.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (JSON Lines with `-`).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text answer (default: on a tty)."
+)
+@DB_OPTION
+def ask(question: tuple[str, ...], as_json: bool, color: bool | None, db_url: str | None) -> None:
+    """Answer one QUESTION, e.g. bsm ask "what does db-03 affect?"; `-` reads one per line."""
+    conversation = conversation_for(open_store(db_url))
+    text = " ".join(question)
+    if text.strip() == "-":
+        _answer_lines(conversation, sys.stdin, as_json, color)
+        return
+    _answer_one(conversation, text, as_json, color)
+
+
+def _answer_one(conversation: Conversation, text: str, as_json: bool, color: bool | None) -> None:
+    from handlers.terminal import render_text
+
+    answer = conversation.ask(text)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_text(answer, color=_use_color(color)))
+
+
+def _answer_lines(
+    conversation: Conversation, lines: Iterable[str], as_json: bool, color: bool | None
+) -> None:
+    for line in lines:
+        if line.strip():
+            _answer_one(conversation, line.strip(), as_json, color)
+            if not as_json:
+                click.echo()
+
+
+def _use_color(color: bool | None) -> bool:
+    return sys.stdout.isatty() if color is None else color
+
+
+@click.command()
+@click.option("--color/--no-color", default=None, help="Colour answers (default: on a tty).")
+@DB_OPTION
+def shell(color: bool | None, db_url: str | None) -> None:
+    """Chat with the bot in the terminal: ask questions, `help` for examples, `quit` to leave."""
+    run_shell(conversation_for(open_store(db_url)), _use_color(color))
+
+
+def run_shell(conversation: Conversation, color: bool) -> None:
+    """The REPL: readline history in ~/.bsm_history, one answer per question, EOF or quit ends."""
+    from handlers.terminal import render_text
+
+    history = _start_history()
+    click.echo('bsm shell: ask about the service map ("help" for examples, "quit" to leave)')
+    try:
+        while True:
+            try:
+                text = input("bsm> ").strip()
+            except EOFError:
+                click.echo()
+                break
+            except KeyboardInterrupt:
+                click.echo()
+                continue
+            if text.lower() in QUIT:
+                break
+            if text:
+                click.echo(render_text(conversation.ask(text), color=color) + "\n")
+    finally:
+        history()
+
+
+def _start_history() -> Callable[[], None]:
+    """Load readline history; returns the function that saves it."""
+    try:
+        import readline
+    except ImportError:  # no readline (e.g. some Windows builds): plain input still works
+        return lambda: None
+    from pathlib import Path
+
+    path = Path.home() / ".bsm_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+
+    return save
+
+
+@click.command()
+@click.option("--color/--no-color", default=None, help="Colour answers (default: on a tty).")
+@DB_OPTION
+def demo(color: bool | None, db_url: str | None) -> None:
+    """Load the demo map, answer a few questions, replay an outage, then open the shell."""
+    store = open_store(db_url)
+    use_color = _use_color(color)
+    conversation = run_demo(store, use_color)
+    if sys.stdin.isatty():
+        run_shell(conversation, use_color)
+
+
+DEMO_QUESTIONS = (
+    "what does db-03 affect?",
+    "what does dns affect?",
+    "what does online-checkout depend on?",
+    "single points of failure for online-checkout",
+    "what if db-01 and db-02 fail?",
+)
+OUTAGE = ("db-01", "payment-gateway")
+DURING_OUTAGE = ("status", "why is checkout down?", "what if db-02 fails too?")
+
+
+def run_demo(store: Store, color: bool) -> Conversation:
+    """The scripted demo; returns the conversation so the shell can continue it."""
+    from impact.model import State
+
+    service_map = _load_demo_map(store)
+    click.echo(_map_summary(service_map))
+    conversation = conversation_for(store)
+    _demo_section("Questions on a healthy map", conversation, DEMO_QUESTIONS, color)
+    start = datetime.now(UTC)
+    _record(store, OUTAGE, State.DOWN, start, "demo outage")
+    click.echo(f"\n*** Scripted outage: {' and '.join(OUTAGE)} reported down ***")
+    _demo_section("During the outage", conversation, DURING_OUTAGE, color)
+    _record(store, OUTAGE, State.OK, start + timedelta(milliseconds=1), "demo outage over")
+    click.echo(f"\n*** Recovery: {' and '.join(OUTAGE)} reported ok again ***")
+    _demo_section("After recovery", conversation, ("status",), color)
+    return conversation
+
+
+def _load_demo_map(store: Store) -> ServiceMap:
+    from importlib.resources import files
+
+    from store.mapfile import parse_map
+
+    service_map = parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8"))
+    report = store.import_map(service_map, actor="demo", origin="cli", source="demo.yaml")
+    verb = "loaded into" if report.changed else "already in"
+    click.echo(f"Demo map (Northwind Outfitters) {verb} {store!r}")
+    return service_map
+
+
+def _map_summary(service_map: ServiceMap) -> str:
+    business = len(service_map.business_services)
+    components = len(service_map.components) - business
+    return (
+        f"{business} business services, {components} components, "
+        f"{len(service_map.dependencies)} dependencies, "
+        f"{len(service_map.groups)} redundancy groups"
+    )
+
+
+def _demo_section(
+    title: str, conversation: Conversation, questions: Iterable[str], color: bool
+) -> None:
+    from handlers.terminal import render_text
+
+    click.echo(f"\n=== {title} ===")
+    for question in questions:
+        click.echo(f"\n> {question}")
+        click.echo(render_text(conversation.ask(question), color=color))
+
+
+def _record(store: Store, names: Iterable[str], state: State, at: datetime, why: str) -> None:
+    from impact.model import StatusEvent
+
+    store.record_events([StatusEvent(n, state, at, source="demo", summary=why) for n in names])
