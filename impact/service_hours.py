@@ -27,6 +27,8 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from impact.errors import ImpactError
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24x7"
 MINUTES_PER_DAY = 24 * 60
@@ -40,7 +42,7 @@ _CLAUSE = re.compile(
 _TIMEZONE = re.compile(r"\s+(?P<tz>[A-Za-z][A-Za-z0-9_+\-/]*)\s*$")
 
 
-class ServiceHoursError(ValueError):
+class ServiceHoursError(ImpactError, ValueError):
     """A `service_hours` value that does not follow the grammar; the message names the part."""
 
 

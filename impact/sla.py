@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from impact.errors import ImpactError
 from impact.model import State
 from impact.service_hours import ServiceHours, as_utc, parse_service_hours
 from impact.timeline import Segment
@@ -32,7 +33,7 @@ HOUR_S = 3600.0
 DAY_S = 86400.0
 
 
-class SlaError(ValueError):
+class SlaError(ImpactError, ValueError):
     """An SLA request that cannot be computed; the message names the bad value."""
 
 

@@ -12,20 +12,16 @@ event are then OK) or, without it, from the first event.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from impact.errors import UnknownComponent, close_names
 from impact.model import Component, MaintenanceWindow, State, StatusEvent, name_key
 from impact.results import DependsResult, WhyResult
 from impact.service_hours import as_utc
-
-
-class TimelineError(ValueError):
-    """A timeline request naming a business service the map does not have."""
 
 
 class Segment(NamedTuple):
@@ -95,9 +91,7 @@ def _services(
     resolved = []
     for service in services:
         if name_key(service) not in names:
-            hint = difflib.get_close_matches(service, list(names.values()), n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise TimelineError(f"unknown business service {service!r}{suggestion}")
+            raise UnknownComponent(service, close_names(service, names.values()))
         resolved.append(names[name_key(service)])
     return resolved
 

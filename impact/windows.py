@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from impact.errors import ImpactError
 from impact.service_hours import ServiceHoursError, as_utc, timezone_named
 
 MAX_ROLLING_DAYS = 400
@@ -34,7 +35,7 @@ _ROLLING = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:d|days?)$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class WindowError(ValueError):
+class WindowError(ImpactError, ValueError):
     """An SLA window that cannot be read; the message names the text and shows valid forms."""
 
 
