@@ -1,0 +1,111 @@
+"""Engines and migrations: where the database lives and how its schema reaches head.
+
+The default database is an SQLite file in the user's data directory; `BSM_DATABASE_URL`
+points elsewhere (`postgresql+psycopg://...` for production).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from store.errors import SchemaOutOfDate, StoreError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+URL_VARIABLE = "BSM_DATABASE_URL"
+
+
+def default_path() -> Path:
+    """`$XDG_DATA_HOME/bsm-bot/bsm.db`, `~/.local/share/bsm-bot/bsm.db` without XDG."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "bsm-bot" / "bsm.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else `BSM_DATABASE_URL`, else the default SQLite file."""
+    if url:
+        return url
+    if env := os.environ.get(URL_VARIABLE):
+        return env
+    return f"sqlite:///{default_path()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; SQLite files get their directory, WAL and real transactions."""
+    try:
+        parsed = make_url(url)
+    except Exception as error:
+        raise StoreError(f"bad database URL {url!r}: {error}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite defers BEGIN until the first write, so the reads of an import would run outside
+    # its transaction; take over BEGIN (IMMEDIATE for writers, so lock upgrades cannot fail).
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        writer = connection.get_execution_options().get("bsm_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config found through the package path, so it works from any cwd."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser syntax
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (idempotent; writes nothing when already there)."""
+    if revision == "head" and current_revision(engine) == head_revision(engine):
+        return
+    command.upgrade(alembic_config(engine), revision)
+
+
+def ensure_current(engine: Engine) -> None:
+    """Raise `SchemaOutOfDate` unless the schema is at head."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database at {engine.url.render_as_string()} is at schema revision "
+            f"{current or 'none'}, this version needs {head}: run `bsm db upgrade`"
+        )

@@ -1,0 +1,340 @@
+"""`Store`: the one object the rest of bsm-bot uses to read and change the service map.
+
+Every mutation runs in one transaction and lands whole or not at all. Reads and writes
+return `impact.model` values (or `store.records` values), never ORM rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
+from store import database, history
+from store.errors import MapValidationError, NotFound, StoreError
+from store.map_reader import read_map
+from store.map_writer import write_map
+from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
+from store.schema import (
+    AUDIT_ORIGINS,
+    MAP_VERSION,
+    AuditRow,
+    MaintenanceRow,
+    MetaRow,
+    SubscriptionRow,
+)
+from store.validation import check_service_map
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """The service-map store on SQLite or PostgreSQL.
+
+    `url` None means `BSM_DATABASE_URL`, else the SQLite file in the user's data directory.
+    `upgrade` None upgrades SQLite automatically and requires PostgreSQL to be at head
+    (run `bsm db upgrade` there); True always upgrades; False never does.
+    """
+
+    def __init__(self, url: str | None = None, *, upgrade: bool | None = None, echo: bool = False):
+        self.url = database.resolve_url(url)
+        self.engine = database.create(self.url, echo=echo)
+        if upgrade if upgrade is not None else database.is_sqlite(self.url):
+            database.upgrade(self.engine)
+        elif upgrade is None:
+            database.ensure_current(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string()!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(bsm_write=True)
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    # -- the map -------------------------------------------------------------------------
+
+    def load_map(self) -> ServiceMap:
+        """The whole map: components, dependencies, redundancy groups."""
+        with self._read() as connection:
+            return read_map(connection)
+
+    def map_version(self) -> int:
+        """A counter that increases with every change to the map (0 for a fresh store)."""
+        with self._read() as connection:
+            return _map_version(connection)
+
+    def import_map(
+        self,
+        service_map: ServiceMap,
+        *,
+        replace: bool = False,
+        actor: str = "cli",
+        origin: str = "cli",
+        source: str = "map",
+        implied: Collection[str] = (),
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Merge `service_map` into the store (or make the store equal to it with `replace`).
+
+        Raises `MapValidationError` (nothing written) when the map is inconsistent.
+        An import that changes nothing writes nothing: no version bump, no audit entry.
+        """
+        _check_origin(origin)
+        imported = ImportedMap(service_map, frozenset(implied), source)
+        if errors := check_service_map(service_map):
+            raise MapValidationError(errors)
+        with self._write() as connection:
+            before = _map_version(connection)
+            changes = write_map(connection, imported, replace=replace, progress=progress)
+            version = _bump_version(connection) if changes.changed else before
+            report = ImportReport(changes.components, changes.dependencies, changes.groups, version)
+            if report.changed:
+                action = "map.replace" if replace else "map.merge"
+                _audit(
+                    connection,
+                    actor,
+                    action,
+                    origin,
+                    source,
+                    {"map_version": before},
+                    {**report.as_dict(), "map_version": version},
+                )
+            return report
+
+    # -- status events -------------------------------------------------------------------
+
+    def record_events(self, events: Sequence[StatusEvent]) -> int:
+        """Append events, skipping those whose `event_id` is stored; returns how many are new."""
+        with self._write() as connection:
+            return history.insert_events(connection, events, _now())
+
+    def events(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        components: Collection[str] | None = None,
+    ) -> list[StatusEvent]:
+        """Events with since <= at < until, oldest first, optionally for some components only."""
+        with self._read() as connection:
+            return history.read_events(connection, since, until, components)
+
+    def current_states(self, at: datetime | None = None) -> dict[str, State]:
+        """Latest state per component (as of `at`, default now).
+
+        A failing component inside an active maintenance window reads MAINTENANCE.
+        Components without events are absent (callers treat them as OK).
+        """
+        when = at or _now()
+        with self._read() as connection:
+            states = history.latest_states(connection, at)
+            planned = {w.component.casefold() for w in history.read_windows(connection, when)}
+        return {
+            name: State.MAINTENANCE if state.is_failing and name.casefold() in planned else state
+            for name, state in states.items()
+        }
+
+    # -- maintenance ---------------------------------------------------------------------
+
+    def add_maintenance(
+        self, window: MaintenanceWindow, *, origin: str = "cli"
+    ) -> MaintenanceWindow:
+        """Store a planned-work window (audited); returns it with its id."""
+        _check_origin(origin)
+        if window.end <= window.start:
+            raise StoreError(
+                f"maintenance for {window.component} ends ({window.end.isoformat()}) before it "
+                f"starts ({window.start.isoformat()}): pick an end after the start"
+            )
+        with self._write() as connection:
+            window_id = history.insert_window(connection, window, _now())
+            stored = history.read_windows(connection, window_id=window_id)[0]
+            _audit(
+                connection,
+                window.created_by or "unknown",
+                "maintenance.add",
+                origin,
+                window.component,
+                None,
+                _window_json(stored),
+            )
+            return stored
+
+    def maintenance_windows(self, active_at: datetime | None = None) -> list[MaintenanceWindow]:
+        """All windows (or those active at `active_at`), by start."""
+        with self._read() as connection:
+            return history.read_windows(connection, active_at)
+
+    def end_maintenance(
+        self, window_id: int, at: datetime, *, actor: str = "unknown", origin: str = "cli"
+    ) -> MaintenanceWindow:
+        """End window `window_id` at `at` (audited); returns the updated window."""
+        _check_origin(origin)
+        with self._write() as connection:
+            found = history.read_windows(connection, window_id=window_id)
+            if not found:
+                raise NotFound(
+                    f"no maintenance window with id {window_id}: list them to see the ids"
+                )
+            old = found[0]
+            # Ending a window before it starts leaves it empty: it covers nothing, history stays.
+            end = max(at, old.start)
+            query = update(MaintenanceRow).where(MaintenanceRow.id == window_id).values(end=end)
+            connection.execute(query)
+            new = history.read_windows(connection, window_id=window_id)[0]
+            _audit(
+                connection,
+                actor,
+                "maintenance.end",
+                origin,
+                old.component,
+                _window_json(old),
+                _window_json(new),
+            )
+            return new
+
+    # -- channel subscriptions -----------------------------------------------------------
+
+    def subscribe(self, channel: str, selector: str, created_by: str | None = None) -> Subscription:
+        """Subscribe `channel` to the components matched by `selector` (idempotent)."""
+        with self._write() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            values = {
+                "channel": channel,
+                "selector": selector,
+                "created_by": created_by,
+                "created_at": _now(),
+            }
+            connection.execute(dialect.insert(SubscriptionRow).on_conflict_do_nothing(), values)
+            return _subscriptions(connection, channel, selector)[0]
+
+    def unsubscribe(self, channel: str, selector: str) -> bool:
+        """Remove a subscription; False when there was none."""
+        with self._write() as connection:
+            query = delete(SubscriptionRow).where(
+                SubscriptionRow.channel == channel, SubscriptionRow.selector == selector
+            )
+            return bool(connection.execute(query).rowcount)
+
+    def subscriptions(self, channel: str | None = None) -> list[Subscription]:
+        with self._read() as connection:
+            return _subscriptions(connection, channel)
+
+    # -- audit log -----------------------------------------------------------------------
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        origin: str,
+        target: str | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> AuditEntry:
+        """Append one audit entry (before/after must be JSON-serialisable)."""
+        _check_origin(origin)
+        with self._write() as connection:
+            entry_id = _audit(connection, actor, action, origin, target, before, after)
+            return _audit_entries(connection, 1, entry_id=entry_id)[0]
+
+    def audit_log(self, limit: int = 50, target: str | None = None) -> list[AuditEntry]:
+        """The newest `limit` entries, newest first, optionally for one target."""
+        with self._read() as connection:
+            return _audit_entries(connection, limit, target=target)
+
+
+def _check_origin(origin: str) -> None:
+    if origin not in AUDIT_ORIGINS:
+        raise StoreError(f"unknown change origin {origin!r}: use one of {', '.join(AUDIT_ORIGINS)}")
+
+
+def _map_version(connection: Connection) -> int:
+    value = connection.execute(select(MetaRow.value).where(MetaRow.key == MAP_VERSION)).scalar()
+    return int(value or 0)
+
+
+def _bump_version(connection: Connection) -> int:
+    # An atomic increment: two concurrent writers on PostgreSQL cannot both read n and write n+1.
+    query = update(MetaRow).where(MetaRow.key == MAP_VERSION).values(value=MetaRow.value + 1)
+    if not connection.execute(query).rowcount:
+        connection.execute(insert(MetaRow).values(key=MAP_VERSION, value=1))
+    return _map_version(connection)
+
+
+def _audit(
+    connection: Connection,
+    actor: str,
+    action: str,
+    origin: str,
+    target: str | None,
+    before: Any,
+    after: Any,
+) -> int:
+    try:
+        json.dumps([before, after])
+    except (TypeError, ValueError) as error:
+        raise StoreError(
+            f"audit entry {action!r}: before/after must be JSON values ({error})"
+        ) from None
+    values = {
+        "at": _now(),
+        "actor": actor,
+        "origin": origin,
+        "action": action,
+        "target": target,
+        "before": before,
+        "after": after,
+    }
+    return int(connection.execute(insert(AuditRow).returning(AuditRow.id), values).scalar_one())
+
+
+def _audit_entries(
+    connection: Connection, limit: int, *, target: str | None = None, entry_id: int | None = None
+) -> list[AuditEntry]:
+    query = select(AuditRow)
+    if target is not None:
+        query = query.where(AuditRow.target == target)
+    if entry_id is not None:
+        query = query.where(AuditRow.id == entry_id)
+    rows = connection.execute(query.order_by(AuditRow.id.desc()).limit(limit)).mappings()
+    return [AuditEntry(**row) for row in rows]
+
+
+def _subscriptions(
+    connection: Connection, channel: str | None, selector: str | None = None
+) -> list[Subscription]:
+    query = select(SubscriptionRow)
+    if channel is not None:
+        query = query.where(SubscriptionRow.channel == channel)
+    if selector is not None:
+        query = query.where(SubscriptionRow.selector == selector)
+    rows = connection.execute(query.order_by(SubscriptionRow.id)).mappings()
+    return [Subscription(**row) for row in rows]
+
+
+def _window_json(window: MaintenanceWindow) -> Mapping[str, Any]:
+    return {
+        "id": window.id,
+        "component": window.component,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "reason": window.reason,
+    }

@@ -1,0 +1,51 @@
+"""Reading the whole service map out of the database as `impact.model` values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Connection, select
+
+from impact.model import Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from store.codec import COMPONENT_COLUMNS, component_from_values
+from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
+
+
+def read_map(connection: Connection) -> ServiceMap:
+    """The map as stored, in insertion order (file order for a fresh import)."""
+    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
+    rows = connection.execute(select(ComponentRow.id, *columns).order_by(ComponentRow.id))
+    names: dict[int, str] = {}
+    components = []
+    for row in rows.mappings():
+        names[row["id"]] = row["name"]
+        components.append(component_from_values(row))
+    return ServiceMap.build(
+        components, _dependencies(connection, names), _groups(connection, names)
+    )
+
+
+def _dependencies(connection: Connection, names: dict[int, str]) -> list[Dependency]:
+    query = select(DependencyRow.source_id, DependencyRow.target_id, DependencyRow.kind)
+    return [
+        Dependency(names[source], names[target], DependencyKind(kind))
+        for source, target, kind in connection.execute(query.order_by(DependencyRow.id))
+    ]
+
+
+def _groups(connection: Connection, names: dict[int, str]) -> list[RedundancyGroup]:
+    members: dict[int, list[str]] = defaultdict(list)
+    query = select(GroupMemberRow.group_id, GroupMemberRow.component_id)
+    for group_id, component_id in connection.execute(
+        query.order_by(GroupMemberRow.group_id, GroupMemberRow.position)
+    ):
+        members[group_id].append(names[component_id])
+    rows = connection.execute(
+        select(
+            GroupRow.id, GroupRow.name, GroupRow.dependant_id, GroupRow.min_up, GroupRow.min_percent
+        ).order_by(GroupRow.id)
+    )
+    return [
+        RedundancyGroup(name, names[dependant], tuple(members[group_id]), min_up, min_percent)
+        for group_id, name, dependant, min_up, min_percent in rows
+    ]

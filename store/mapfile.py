@@ -1,0 +1,211 @@
+"""The service-map file (YAML, version 1): parse and validate into a `ServiceMap`, dump back.
+
+Validation collects every problem at once, each with its location in the file, e.g.
+`components[3].depends_on[1]: unknown component 'db-9' (did you mean 'db-03'?)`.
+`dump_map` writes YAML that re-imports to an identical store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from impact.model import (
+    Component,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    name_key,
+)
+from store.errors import MapError, MapValidationError, StoreError
+from store.mapentry import EntryParser, default_group_name
+from store.validation import Suggester, name_problem, unknown_key_message
+
+VERSION = 1
+TOP_KEYS = ("version", "business_services", "components")
+SECTIONS = ("business_services", "components")
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def load_map_file(path: str | Path) -> ServiceMap:
+    """Read and validate a map file; raises `MapValidationError` listing every problem."""
+    return parse_map(read_text(path))
+
+
+def read_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StoreError(f"cannot read map file {str(path)!r}: {error}") from None
+
+
+def load_yaml(text: str) -> Any:
+    """YAML to plain data; syntax errors become a `MapValidationError` with line and column."""
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(error, "problem", None) or str(error)
+        raise MapValidationError([MapError(where, f"YAML syntax error: {problem}")]) from None
+
+
+def parse_map(text_or_data: str | dict[str, Any]) -> ServiceMap:
+    """Parse YAML text (or already-loaded data) into a validated `ServiceMap`."""
+    data = load_yaml(text_or_data) if isinstance(text_or_data, str) else text_or_data
+    errors: list[MapError] = []
+    if not isinstance(data, dict):
+        raise MapValidationError(
+            [MapError("file", "a map file is a YAML mapping with `version: 1`")]
+        )
+    errors += _top_level_errors(data)
+    entries = {section: _entries(data, section, errors) for section in SECTIONS}
+    names = _collect_names(entries, errors)
+    parser = EntryParser(names, Suggester(names.values()))
+    components: list[Component] = []
+    for section in SECTIONS:
+        for index, entry in entries[section]:
+            component = parser.parse(f"{section}[{index}]", entry, section == "business_services")
+            if component is not None:
+                components.append(component)
+    errors += parser.errors
+    if errors:
+        raise MapValidationError(errors)
+    return ServiceMap.build(components, parser.dependencies, parser.groups)
+
+
+def _top_level_errors(data: dict[str, Any]) -> list[MapError]:
+    errors = [MapError("", unknown_key_message(k, TOP_KEYS)) for k in data if k not in TOP_KEYS]
+    if "version" not in data:
+        errors.append(MapError("version", "missing: add `version: 1` at the top of the file"))
+    elif data["version"] != VERSION:
+        errors.append(MapError("version", f"unsupported version {data['version']!r}: use 1"))
+    return errors
+
+
+def _entries(data: dict[str, Any], section: str, errors: list[MapError]) -> list[tuple[int, Any]]:
+    value = data.get(section)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(MapError(section, f"must be a list of entries, got {type(value).__name__}"))
+        return []
+    return list(enumerate(value))
+
+
+def _collect_names(
+    entries: dict[str, list[tuple[int, Any]]], errors: list[MapError]
+) -> dict[str, str]:
+    """name key -> declared name; reports missing, bad and duplicate names."""
+    names: dict[str, str] = {}
+    where_declared: dict[str, str] = {}
+    for section in SECTIONS:
+        for index, entry in entries[section]:
+            where = f"{section}[{index}]"
+            if not isinstance(entry, dict):
+                errors.append(MapError(where, f"must be a mapping with a name, got {entry!r}"))
+                continue
+            name = entry.get("name")
+            if name is None:
+                errors.append(MapError(where, "missing key 'name'"))
+            elif problem := name_problem(name):
+                errors.append(MapError(f"{where}.name", problem))
+            elif name_key(name) in names:
+                first = where_declared[name_key(name)]
+                message = f"duplicate name {name!r} (names are case-insensitive; first at {first})"
+                errors.append(MapError(f"{where}.name", message))
+            else:
+                names[name_key(name)] = name
+                where_declared[name_key(name)] = where
+    return names
+
+
+class _FlowList(list[Any]):
+    """A list dumped inline: `[a, b, c]`."""
+
+
+class _MapDumper(Dumper):  # type: ignore[misc,valid-type]
+    pass
+
+
+_MapDumper.add_representer(
+    _FlowList,
+    lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
+)
+
+
+def dump_map(service_map: ServiceMap) -> str:
+    """YAML for `service_map` in the file format; importing it gives back the same map."""
+    outgoing: dict[str, list[Any]] = {}
+    for dep in service_map.dependencies:
+        item: Any = (
+            dep.target if dep.kind == DependencyKind.HARD else {"name": dep.target, "kind": "soft"}
+        )
+        outgoing.setdefault(name_key(dep.source), []).append(item)
+    for group in service_map.groups:
+        outgoing.setdefault(name_key(group.dependant), []).append(_group_entry(group))
+    document: dict[str, Any] = {"version": VERSION}
+    for section, business in (("business_services", True), ("components", False)):
+        document[section] = [
+            _entry(c, outgoing.get(c.key, []))
+            for c in service_map.components.values()
+            if c.is_business == business
+        ]
+    return str(
+        yaml.dump(document, Dumper=_MapDumper, sort_keys=False, allow_unicode=True, width=100)
+    )
+
+
+def _entry(component: Component, depends_on: list[Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": component.name}
+    if not component.is_business:
+        entry["kind"] = component.kind
+    for key in ("title", "owner", "channel", "tier", "sla", "revenue_per_hour", "service_hours"):
+        value = getattr(component, key)
+        if value is not None:
+            entry[key] = (
+                int(value)
+                if isinstance(value, float) and value.is_integer() and key != "sla"
+                else value
+            )
+    if component.labels:
+        entry["labels"] = dict(component.labels)
+    for key in ("runbook_url", "description"):
+        if getattr(component, key) is not None:
+            entry[key] = getattr(component, key)
+    if component.check is not None:
+        entry["check"] = _check_entry(component)
+    if depends_on:
+        plain = all(isinstance(item, str) for item in depends_on)
+        entry["depends_on"] = (
+            _FlowList(depends_on) if plain and len(depends_on) <= 8 else depends_on
+        )
+    return entry
+
+
+def _check_entry(component: Component) -> dict[str, Any]:
+    assert component.check is not None
+    check = component.check
+    entry: dict[str, Any] = {"url": check.url}
+    defaults = (
+        ("expect_status", 200),
+        ("timeout_s", 5.0),
+        ("interval_s", 30.0),
+        ("failures_before_down", 3),
+    )
+    for key, default in defaults:
+        if getattr(check, key) != default:
+            entry[key] = getattr(check, key)
+    return entry
+
+
+def _group_entry(group: RedundancyGroup) -> dict[str, Any]:
+    entry: dict[str, Any] = {"any_of": _FlowList(group.members), "min": group.min_label}
+    if group.min_up is not None:
+        entry["min"] = group.min_up
+    if group.name != default_group_name(group.dependant, group.members):
+        entry["name"] = group.name
+    return entry

@@ -1,0 +1,157 @@
+"""Rules a service map must satisfy, shared by the YAML parser and programmatic imports.
+
+Each `*_problem` function returns None for a good value, else a message naming the value
+and the fix. `check_service_map` applies the rules to an already-built `ServiceMap`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from impact.model import NAME_PATTERN, Component, ServiceMap, name_key
+from store.errors import MapError
+from store.service_hours import service_hours_problem
+
+# Suggestions scan every name; past this many per map the rest go without "did you mean".
+MAX_SUGGESTIONS = 100
+
+
+def name_problem(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
+        return f"name must be text, got {name!r}"
+    if not NAME_PATTERN.match(name):
+        return (
+            f"bad name {name!r}: use letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit"
+        )
+    return None
+
+
+def tier_problem(tier: object) -> str | None:
+    if isinstance(tier, bool) or not isinstance(tier, int) or not 1 <= tier <= 4:
+        return f"tier must be 1 (most critical) to 4, got {tier!r}"
+    return None
+
+
+def sla_problem(sla: object) -> str | None:
+    if not _is_number(sla) or not 0 < float(sla) <= 100:  # type: ignore[arg-type]
+        return f"sla is an availability in percent (0 < sla <= 100, e.g. 99.9), got {sla!r}"
+    return None
+
+
+def revenue_problem(revenue: object) -> str | None:
+    if not _is_number(revenue) or float(revenue) < 0:  # type: ignore[arg-type]
+        return f"revenue_per_hour must be a number >= 0, got {revenue!r}"
+    return None
+
+
+def hours_problem(hours: object) -> str | None:
+    if not isinstance(hours, str):
+        return f'service_hours must be text like "Mon-Fri 08:00-20:00 UTC", got {hours!r}'
+    return service_hours_problem(hours)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class Suggester:
+    """'did you mean' hints for unknown names, bounded so huge bad maps stay fast."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = list(names)
+        self.used = 0
+
+    def hint(self, name: str) -> str:
+        if self.used >= MAX_SUGGESTIONS:
+            return ""
+        self.used += 1
+        folded = {n.casefold(): n for n in self.names}
+        close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+        return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+
+
+def unknown_key_message(key: Any, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+    hint = (
+        f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
+    )
+    return f"unknown key {key!r}{hint}"
+
+
+def check_service_map(service_map: ServiceMap) -> list[MapError]:
+    """Every problem of a programmatically built map (parsed maps already passed these)."""
+    errors: list[MapError] = []
+    keys: dict[str, str] = {}
+    for name, component in service_map.components.items():
+        errors += _component_errors(name, component, keys)
+    suggester = Suggester(keys.values())
+    edges: set[tuple[str, str]] = set()
+    for index, dep in enumerate(service_map.dependencies):
+        where = f"dependencies[{index}]"
+        errors += _reference_errors(where, (dep.source, dep.target), keys, suggester)
+        edge = (name_key(dep.source), name_key(dep.target))
+        if edge[0] == edge[1]:
+            errors.append(MapError(where, f"{dep.source!r} depends on itself"))
+        elif edge in edges:
+            errors.append(MapError(where, f"duplicate dependency {dep.source} -> {dep.target}"))
+        edges.add(edge)
+    errors += _group_errors(service_map, keys, suggester)
+    return errors
+
+
+def _component_errors(name: str, component: Component, keys: dict[str, str]) -> list[MapError]:
+    where = f"components[{name!r}]"
+    problems = [name_problem(name)]
+    if component.name != name:
+        problems.append(f"keyed as {name!r} but named {component.name!r}")
+    if name_key(name) in keys:
+        problems.append(f"duplicate name (names are case-insensitive): {keys[name_key(name)]!r}")
+    keys.setdefault(name_key(name), name)
+    if component.tier is not None:
+        problems.append(tier_problem(component.tier))
+    if component.sla is not None:
+        problems.append(sla_problem(component.sla))
+    if component.revenue_per_hour is not None:
+        problems.append(revenue_problem(component.revenue_per_hour))
+    if component.service_hours is not None:
+        problems.append(hours_problem(component.service_hours))
+    return [MapError(where, p) for p in problems if p]
+
+
+def _reference_errors(
+    where: str, names: Iterable[str], keys: dict[str, str], suggester: Suggester
+) -> list[MapError]:
+    return [
+        MapError(where, f"unknown component {name!r}{suggester.hint(name)}")
+        for name in names
+        if name_key(name) not in keys
+    ]
+
+
+def _group_errors(
+    service_map: ServiceMap, keys: dict[str, str], suggester: Suggester
+) -> list[MapError]:
+    errors: list[MapError] = []
+    names: set[str] = set()
+    for index, group in enumerate(service_map.groups):
+        where = f"groups[{index}]"
+        errors += _reference_errors(where, (group.dependant, *group.members), keys, suggester)
+        if name_key(group.name) in names:
+            errors.append(MapError(where, f"duplicate group name {group.name!r}"))
+        names.add(name_key(group.name))
+        if problem := min_problem(group.min_up, group.min_percent, len(group.members)):
+            errors.append(MapError(where, problem))
+    return errors
+
+
+def min_problem(min_up: int | None, min_percent: float | None, size: int) -> str | None:
+    if (min_up is None) == (min_percent is None):
+        return "set exactly one of a member count or a percentage for min"
+    if min_up is not None and not 1 <= min_up <= size:
+        return f"min {min_up} is not between 1 and the group size {size}"
+    if min_percent is not None and not 0 < min_percent <= 100:
+        return f"min {min_percent:g}% is not a percentage between 0 and 100"
+    return None
