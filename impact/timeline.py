@@ -150,10 +150,10 @@ class _Replay:
 
     def _step(self, at: datetime, batch: list[_Change]) -> None:
         changed = {change.component for change in batch if self._apply(change)}
-        if not changed:
+        touched: set[str] = set().union(*(self.dependents.get(name, ()) for name in changed))
+        if not touched:  # nothing any wanted service depends on: no need to ask the engine
             return
         self.model.set_states(dict(self.effective))
-        touched = set().union(*(self.dependents.get(name, ()) for name in changed))
         for service in sorted(touched):
             now = self._read(service)
             if now != self.current[service]:
