@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from handlers.markup import plain_text
 from handlers.names import NameIndex
 from handlers.spelling import correct
-from handlers.vocabulary import FILLERS, KEYWORDS, SEPARATORS
+from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS
 
 _TOKEN = re.compile(r"->|→|[a-z0-9][a-z0-9._\-/]*[a-z0-9]|[a-z0-9]|[,;&+?!]")
 _CONTRACTIONS = (
@@ -95,7 +95,6 @@ RULES: list[Rule] = [
         r"\bwhat happens\b",
         r"\bscenario\b",
         r"\bdrill\b",
-        r"^if @",
     ),
     _rule(
         "why",
@@ -152,7 +151,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "affects",
-        r"\baffect",
+        r"\b[ae]ffect",
         r"\bimpact",
         r"\bblast\b",
         r"\bradius\b",
@@ -194,7 +193,7 @@ RULES: list[Rule] = [
         "status",
         r"\bstatus\b",
         r"\bhealth",
-        r"\bhow (?:is|are) (?:everything|things|we|it|@)\b",
+        r"\bhow (?:is|are) (?:everything|things|we|it|@)(?!\S)",
         r"\bhow is it going\b",
         r"\bhow are we doing\b",
         r"\bis @ (?:ok|okay|up|down|healthy|working|"
@@ -225,9 +224,15 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     for rule in RULES:
         if rule.pattern.search(template):
             return Question(rule.intent, phrases, template, period, depth)
-    bare = "@" in template and set(template.split()) <= {"@", "and", "?", "!"}
-    intent = "affects" if bare else "unknown"  # a bare name asks for its impact
+    intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
+
+
+def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None) -> bool:
+    """Only names, no keyword: a question about their impact, when they look like names."""
+    if "@" not in template or not set(template.split()) <= {"@", "and", "?", "!"}:
+        return False
+    return names is None or all(names.resolve(p) or names.suggest(p) for p in phrases)
 
 
 def _normalise(text: str) -> str:
@@ -263,6 +268,7 @@ def _take_depth(text: str) -> tuple[str, int | None]:
 def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[str, ...]]:
     """The keyword template of `tokens` and the subject phrases it replaced by `@`."""
     marks: list[str] = []  # keyword, separator, or "@" + phrase
+    tokens = [t for token in tokens for t in _split_keywords(token, names)]
     i = 0
     while i < len(tokens):
         span = _entity_at(tokens, i, names)
@@ -273,6 +279,16 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
         marks.append(_classify(tokens[i], names))
         i += 1
     return _collapse(marks)
+
+
+def _split_keywords(token: str, names: NameIndex | None) -> list[str]:
+    """`blast-radius` and `what-if` are keywords typed with a hyphen; names stay whole."""
+    token = ALIASES.get(token, token)
+    parts = token.split("-")
+    if len(parts) == 1 or (names is not None and names.exact(token)):
+        return token.split()
+    words = KEYWORDS | FILLERS
+    return parts if all(p in words or correct(p) for p in parts) else [token]
 
 
 def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:

@@ -23,7 +23,8 @@ KEYWORDS = _words(
     own owns owner owners ownership owned responsible call oncall contact contacts team whose
     channel escalate escalation runs maintains manages ping ask
     sla slas slo slos availability uptime error budget downtime nines reliability
-    affect affects affected affecting impact impacts impacted impacting blast radius break breaks
+    affect affects affected affecting effect effects impact impacts impacted impacting
+    blast radius break breaks
     downstream dependents consumers hit fallout goes go went dies died fails failed fail crashes
     crashed crash offline away consequence consequences lose users user stops dark
     depend depends depending dependent dependency dependencies deps upstream prerequisite
@@ -31,7 +32,8 @@ KEYWORDS = _words(
     tree use uses using calls
     status health healthy overview dashboard state sitrep incident incidents now up down outage
     outages ok okay working alive fine running degraded failing fire red good
-    who which how is are does do did
+    who which how is are does do did -> → between
+    report reports no not without lose losing lost
     """
 )
 
@@ -46,7 +48,11 @@ FILLERS = _words(
     currently right just still really actually exactly also then
     happened happening going doing
     thanks thank thx cheers bot bsm
+    much many more most analysis power run doing have time
     """
 )
 
 SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})
+
+# Chat shorthand, replaced before anything else.
+ALIASES = {"y": "why", "wat": "what", "wot": "what", "whats": "what is", "u": "you", "r": "are"}
