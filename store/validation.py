@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from impact.model import NAME_PATTERN, Component, ServiceMap, name_key
+from impact.service_hours import ServiceHoursError, parse_service_hours
 from store.errors import MapError
-from store.service_hours import service_hours_problem
 
 # Suggestions scan every name; past this many per map the rest go without "did you mean".
 MAX_SUGGESTIONS = 100
@@ -50,7 +50,11 @@ def revenue_problem(revenue: object) -> str | None:
 def hours_problem(hours: object) -> str | None:
     if not isinstance(hours, str):
         return f'service_hours must be text like "Mon-Fri 08:00-20:00 UTC", got {hours!r}'
-    return service_hours_problem(hours)
+    try:
+        parse_service_hours(hours)
+    except ServiceHoursError as error:
+        return str(error)
+    return None
 
 
 def _is_number(value: object) -> bool:

@@ -1,0 +1,36 @@
+"""Map files in any supported format (YAML map, Backstage catalog, CSV edge list)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from store.backstage import parse_backstage
+from store.edgelist import parse_edge_list
+from store.errors import StoreError
+from store.mapfile import parse_map, read_text
+from store.records import ImportedMap
+
+FORMATS = ("auto", "yaml", "backstage", "csv")
+BACKSTAGE = re.compile(r"^apiVersion:\s*backstage\.io/", re.MULTILINE)
+
+
+def detect_format(path: str | Path, text: str) -> str:
+    """csv by suffix, backstage by its `apiVersion`, else the YAML map format."""
+    if Path(path).suffix.lower() in (".csv", ".tsv"):
+        return "csv"
+    return "backstage" if BACKSTAGE.search(text) else "yaml"
+
+
+def read_map_file(path: str | Path, fmt: str = "auto") -> ImportedMap:
+    """Read and validate `path`; raises `MapValidationError` listing every problem."""
+    text = read_text(path)
+    if fmt == "auto":
+        fmt = detect_format(path, text)
+    if fmt == "backstage":
+        return parse_backstage(text)
+    if fmt == "csv":
+        return parse_edge_list(text)
+    if fmt != "yaml":
+        raise StoreError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return ImportedMap(parse_map(text))
