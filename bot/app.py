@@ -21,10 +21,10 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import (
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    RetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.webhook import WebhookClient
@@ -32,6 +32,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.blocks import FOLLOW_UPS, ActionId, Message, render_answer, render_apology
 from bot.home import Asker, HomeDashboard
 from bot.settings import Settings
+from impact.errors import ImpactError
 from store.errors import StoreError
 
 __all__ = ["COMMAND", "EVENTS", "Asker", "Deps", "MemoryDedup", "build_client", "create_app"]
@@ -244,8 +245,8 @@ def _handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> 
         method = str(error.response.api_url).rsplit("/", 1)[-1]
         log.error("slack api %s failed: %s", method, error.response.get("error"))
         text = APOLOGY
-    elif isinstance(error, StoreError):
-        log.warning("store refused a request: %s", error)
+    elif isinstance(error, StoreError | ImpactError):
+        log.warning("request refused: %s", error)
         text = f"Sorry: {error}"
     elif isinstance(error, DeliveryError):
         log.error("slack response_url failed: %s", error)

@@ -90,13 +90,22 @@ def escape(text: str) -> str:
 
 
 def fit(text: str, limit: int) -> str:
-    """Escape `text` and cut it (with an ellipsis) so the escaped form is <= `limit`."""
+    """Escape `text` and cut it (with an ellipsis) so the escaped form is <= `limit`.
+
+    Cutting the plain text, not the escaped one, never leaves half an `&amp;` behind.
+    """
     escaped = escape(text)
-    keep = len(text)
-    while len(escaped) > limit:
-        keep -= max(1, len(escaped) - limit + 1)
-        escaped = escape(text[:keep]) + "…"
-    return escaped
+    if len(escaped) <= limit:
+        return escaped
+    pieces: list[str] = []
+    size = 0
+    for char in text:
+        piece = escape(char)
+        if size + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return "".join(pieces) + "…"
 
 
 def action_id_for(action: Action) -> ActionId:
@@ -182,7 +191,7 @@ def _sections(sections: Sequence[Section], budget: int) -> tuple[list[Block], li
             text = f"_and {len(rest)} more sections (full lists in the thread)_"
             blocks.append(_section(BlockId.MORE_SECTIONS, text))
             return blocks, [*overflow, *rest]
-        blocks += [_section(f"{BlockId.SECTION}.{len(blocks)}", c) for c in chunks]
+        blocks += [_section(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)]
         if hidden:
             overflow.append(section)
     return blocks, overflow
