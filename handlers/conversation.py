@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from impact.engine import ImpactModel
-
 from handlers import guidance
 from handlers.answer import Answer
 from handlers.graph_answers import depends, path, spof, why
@@ -19,7 +17,9 @@ from handlers.impact_answers import affects, whatif
 from handlers.intents import Question, parse
 from handlers.names import NameIndex
 from handlers.request import Request
-from handlers.service_answers import owner, sla_pending, status
+from handlers.service_answers import owner, status
+from handlers.sla_answers import sla
+from impact.engine import ImpactModel
 from impact.model import ServiceMap, State
 
 Handler = Callable[[Request], Answer]
@@ -34,7 +34,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "path": (path, 2),
     "status": (status, 0),
     "owner": (owner, 1),
-    "sla": (sla_pending, 0),
+    "sla": (sla, 0),
 }
 
 
@@ -72,7 +72,9 @@ class Conversation:
             return guidance.unresolved(text, question, resolution)
         if needs and not resolution.names:
             return guidance.missing_subject(question.intent)
-        request = Request(text, question, resolution.names, model, self._names, user_id, channel_id)
+        request = Request(
+            text, question, resolution.names, model, self._names, user_id, channel_id, self.store
+        )
         return handler(request)
 
     def parse(self, text: str) -> Question:

@@ -131,7 +131,13 @@ def _impact_actions(req: Request, result: AffectsResult, *, simulate: bool) -> t
             )
         )
     if simulate:
-        actions.append(Action("simulate", "Simulate now", f"what if {subjects} fail"))
+        actions.append(
+            Action(
+                "simulate",
+                "Simulate now",
+                f"what if {subjects} fail{'s' if len(req.subjects) == 1 else ''}",
+            )
+        )
     actions.append(Action("share", "Share in channel", req.text))
     return tuple(actions)
 

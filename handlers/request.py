@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from handlers.intents import Question
 from handlers.names import NameIndex
@@ -23,6 +23,7 @@ class Request:
     names: NameIndex
     user_id: str | None = None
     channel_id: str | None = None
+    store: Any = None  # the store, for answers that read history (sla)
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

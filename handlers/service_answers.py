@@ -112,16 +112,3 @@ def owner(req: Request) -> Answer:
         actions=(Action("share", "Share in channel", req.text),),
         data=data,
     )
-
-
-def sla_pending(req: Request) -> Answer:
-    """Until the SLA engine lands, say so plainly and point at what works today."""
-    subject = req.subjects[0] if req.subjects else "online-checkout"
-    return Answer(
-        "sla",
-        "SLA reports arrive with the SLA engine; until then ask for the status or the impact",
-        req.subjects,
-        notes=(f"Try `status {subject}` or `what does {subject} depend on`.",),
-        data={"period": req.question.period},
-        ok=False,
-    )

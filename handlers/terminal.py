@@ -47,7 +47,7 @@ def render_text(answer: Answer, color: bool = False) -> str:
 
 
 def _item_line(item: Item, paint: _Paint) -> str:
-    marker = paint.state(item.state) if item.state else "  -"
+    marker = paint.state(item.state) if item.state else "-"
     text = f"  {marker} {item.text}"
     if item.detail:
         text += paint.dim(f"  ({item.detail})")

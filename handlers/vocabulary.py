@@ -48,7 +48,7 @@ FILLERS = _words(
     currently right just still really actually exactly also then
     happened happening going doing
     thanks thank thx cheers bot bsm
-    much many more most analysis power run doing have time
+    much many more most analysis power run doing have time too again well
     """
 )
 

@@ -1,0 +1,142 @@
+"""SLA answers: availability of business services over a window, from the recorded events.
+
+The events are replayed through a model of our own (the replay overwrites states, so the
+conversation's cached model must not be used), then measured by `impact.sla`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.answer import Action, Answer, Item
+from handlers.request import Request
+from handlers.wording import capped, details
+from impact.engine import ImpactModel
+from impact.errors import ImpactError
+from impact.model import Component, State
+from impact.service_hours import parse_service_hours
+from impact.sla import SlaReport, sla_report
+from impact.timeline import service_timelines
+from impact.windows import Window, parse_window
+
+DEFAULT_TARGET = 99.9
+_PHRASES = {"d": "last {} days", "w": "last {} weeks"}
+
+
+def sla(req: Request) -> Answer:
+    """SLA of the business services asked about (all of them when none is named)."""
+    if req.store is None:
+        return Answer("sla", "SLA needs the event history of a store", req.subjects, ok=False)
+    now = datetime.now(UTC)
+    try:
+        window = parse_window(window_phrase(req.question.period), now)
+        reports = _reports(req, _services(req), window, now)
+    except (ImpactError, ValueError) as error:
+        return Answer("sla", f"Cannot compute the SLA: {error}", req.subjects, ok=False)
+    reports.sort(key=lambda r: (r.availability is None, r.availability or 0.0))
+    items = [_item(req, r) for r in reports]
+    first = reports[0]
+    summary = _line(req, first) if len(reports) == 1 else _overall(req, reports, window)
+    return Answer(
+        "sla",
+        summary,
+        req.subjects,
+        (capped(f"SLA, {window.label}", items),),
+        notes=("Measured inside service hours; maintenance is excluded; no events = no data.",),
+        actions=(Action("share", "Share in channel", req.text),),
+        data={"window": window.label, "sla": [r.to_dict() for r in reports]},
+    )
+
+
+def window_phrase(period: str | None) -> str:
+    """The `impact.windows` phrase for a parsed period ("7d" -> "last 7 days")."""
+    if period is None:
+        return "this month"
+    if period[:-1].isdigit():
+        count, unit = int(period[:-1]), period[-1]
+        days = count * 7 if unit == "w" else count
+        return f"last {days} days" if unit in "dw" else period
+    return period.replace("-", " ")
+
+
+def _services(req: Request) -> list[Component]:
+    named = [req.names.component(n) for n in req.subjects]
+    if named:
+        return [c for c in named if c.is_business] or named
+    return [c for n in req.model.names() if (c := req.model.component(n)).is_business]
+
+
+def _reports(
+    req: Request, services: list[Component], window: Window, now: datetime
+) -> list[SlaReport]:
+    assert req.store is not None
+    model = ImpactModel.from_map(req.store.load_map())
+    events = req.store.events(until=now)
+    end = min(window.end, now)
+    timelines = service_timelines(
+        model,
+        events,
+        window.start,
+        end,
+        [c.name for c in services],
+        maintenance=req.store.maintenance_windows(),
+    )
+    return [
+        sla_report(
+            timelines[c.name],
+            target=c.sla or DEFAULT_TARGET,
+            window=window,
+            now=now,
+            hours=parse_service_hours(c.service_hours),
+            service=c.name,
+        )
+        for c in services
+    ]
+
+
+def _line(req: Request, r: SlaReport) -> str:
+    name = req.display(r.service)
+    if r.availability is None:
+        return f"{name}: no data for {r.window.label} (no status events recorded yet)"
+    verdict = "met" if r.met else "MISSED"
+    left = _duration(max(0.0, r.error_budget_left_s))
+    return (
+        f"{name}: {r.availability:.3f}% over {r.window.label} (target {r.target:g}%, {verdict});"
+        f" {left} of {_duration(r.error_budget_s)} error budget left"
+    )
+
+
+def _overall(req: Request, reports: list[SlaReport], window: Window) -> str:
+    missed = [req.display(r.service) for r in reports if r.met is False]
+    if missed:
+        return (
+            f"{len(missed)} of {len(reports)} business services miss their SLA"
+            f" over {window.label}: " + ", ".join(missed)
+        )
+    return (
+        f"All {len(reports)} business services meet their SLA over {window.label} (or have no data)"
+    )
+
+
+def _item(req: Request, r: SlaReport) -> Item:
+    if r.availability is None:
+        return Item(req.display(r.service), State.UNKNOWN, "no data")
+    state = State.OK if r.met else State.DOWN
+    text = f"{req.display(r.service)}: {r.availability:.3f}%"
+    return Item(
+        text,
+        state,
+        details(
+            f"target {r.target:g}%",
+            f"{r.incidents} incidents",
+            f"budget left {_duration(r.error_budget_left_s)}",
+        ),
+    )
+
+
+def _duration(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    if minutes >= 60:
+        return f"{sign}{minutes // 60}h{minutes % 60:02d}m"
+    return f"{sign}{minutes}m"
