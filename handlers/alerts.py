@@ -1,0 +1,299 @@
+"""Alert payloads in, `StatusEvent`s out: Alertmanager v4, Grafana unified alerting, generic.
+
+Every alert maps to a component of the map by, in order: the mapping rules (label regex ->
+component), then the first label of `AlertMapping.labels` whose value names a component
+(default `component`, `service`, `job`, then the host part of `instance`). An alert that maps
+to nothing is returned as an `UnmappedAlert`, to be kept and listed, never dropped.
+
+Redelivery is harmless by construction: every event carries a deterministic `event_id`
+(fingerprint + startsAt + status for Alertmanager/Grafana, the sender's id for generic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from impact.model import State, StatusEvent, name_key
+from store.alerts import Observation, UnmappedAlert
+
+DEFAULT_LABELS = ("component", "service", "job", "instance")
+DEGRADED_SEVERITIES = frozenset({"warning", "warn", "minor", "info", "low", "degraded"})
+GENERIC_STATES = {"down": State.DOWN, "degraded": State.DEGRADED, "ok": State.OK, "up": State.OK}
+
+
+class AlertPayloadError(ValueError):
+    """A payload the endpoint refuses; `field` locates the problem (`alerts[2].startsAt`)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRule:
+    """`label` matching `pattern` (full match) means `component`; `\\1`, `\\g<name>` expand."""
+
+    label: str
+    pattern: re.Pattern[str]
+    component: str
+
+    @classmethod
+    def of(cls, label: str, pattern: str, component: str) -> MappingRule:
+        try:
+            return cls(label, re.compile(pattern), component)
+        except re.error as error:
+            raise AlertPayloadError(f"rules[{label}]", f"bad regex {pattern!r}: {error}") from None
+
+    def apply(self, labels: Mapping[str, str]) -> str | None:
+        value = labels.get(self.label)
+        match = self.pattern.fullmatch(value) if value is not None else None
+        return match.expand(self.component) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMapping:
+    """How alert labels name components: rules first, then the label order."""
+
+    labels: tuple[str, ...] = DEFAULT_LABELS
+    rules: tuple[MappingRule, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> AlertMapping:
+        """From `{"labels": [...], "rules": [{"label", "match", "component"}]}` (all optional)."""
+        config = config or {}
+        labels = tuple(config.get("labels") or DEFAULT_LABELS)
+        rules = tuple(
+            MappingRule.of(str(r["label"]), str(r["match"]), str(r["component"]))
+            for r in config.get("rules") or ()
+        )
+        return cls(labels=labels, rules=rules)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAlert:
+    """One alert of a payload, before it is tied to a component."""
+
+    source: str
+    alert_key: str  # the alert across its lifetime (source + fingerprint)
+    event_key: str  # this event of it (+ startsAt + status): redelivery has the same key
+    name: str
+    state: State
+    at: datetime
+    labels: Mapping[str, str] = field(default_factory=dict)
+    summary: str | None = None
+
+    def unmapped(self) -> UnmappedAlert:
+        return UnmappedAlert(
+            self.source,
+            self.alert_key,
+            self.event_key,
+            self.name,
+            self.state,
+            self.at,
+            dict(self.labels),
+            self.summary,
+        )
+
+    def observation(self, component: str) -> Observation:
+        event = StatusEvent(
+            component, self.state, self.at, self.source, self.summary, self.event_key
+        )
+        return Observation(self.alert_key, event)
+
+
+@dataclass(frozen=True, slots=True)
+class Ingest:
+    """What one payload says: events for known components, alerts that mapped to nothing."""
+
+    observations: tuple[Observation, ...] = ()
+    unmapped: tuple[UnmappedAlert, ...] = ()
+
+
+class ComponentIndex:
+    """Case-insensitive lookup of map names, plus the map's per-component `alert.*` rules."""
+
+    def __init__(self, names: Iterable[str], rules: Sequence[MappingRule] = ()) -> None:
+        self._names = {name_key(n): n for n in names}
+        self.rules = tuple(rules)
+
+    def find(self, candidate: str | None) -> str | None:
+        return self._names.get(name_key(candidate)) if candidate else None
+
+
+def map_rules(labels_by_component: Mapping[str, Mapping[str, str]]) -> list[MappingRule]:
+    """Rules from map labels: `labels: {alert.job: "pg-.*"}` on db-03 maps job=pg-… to db-03."""
+    return [
+        MappingRule.of(key.removeprefix("alert."), value, name)
+        for name, labels in labels_by_component.items()
+        for key, value in labels.items()
+        if key.startswith("alert.")
+    ]
+
+
+def component_for(
+    labels: Mapping[str, str], mapping: AlertMapping, index: ComponentIndex
+) -> str | None:
+    """The component an alert's labels name, or None."""
+    for rule in (*mapping.rules, *index.rules):
+        if found := index.find(rule.apply(labels)):
+            return found
+    for label in mapping.labels:
+        for candidate in _candidates(label, labels.get(label)):
+            if found := index.find(candidate):
+                return found
+    return None
+
+
+def _candidates(label: str, value: str | None) -> list[str]:
+    if not value:
+        return []
+    if label != "instance":
+        return [value]
+    host = _host_of(value)
+    return [host, host.split(".")[0]]
+
+
+def _host_of(instance: str) -> str:
+    """`db-03.example.com:9100` -> `db-03.example.com`; `[::1]:80` -> `::1`; URLs too."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", instance).split("/")[0]
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def parse_alertmanager(
+    payload: Any, mapping: AlertMapping, index: ComponentIndex, *, source: str = "alertmanager"
+) -> Ingest:
+    """An Alertmanager webhook (version 4) or Grafana unified alerting payload."""
+    body = _object(payload, "body")
+    alerts = body.get("alerts")
+    if not isinstance(alerts, list):
+        raise AlertPayloadError("alerts", "missing or not a list of alerts")
+    parsed = [_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)]
+    return _split(parsed, [component_for(a.labels, mapping, index) for a in parsed])
+
+
+def _split(parsed: Sequence[ParsedAlert], components: Sequence[str | None]) -> Ingest:
+    observations = [a.observation(c) for a, c in zip(parsed, components, strict=True) if c]
+    unmapped = [a.unmapped() for a, c in zip(parsed, components, strict=True) if c is None]
+    return Ingest(tuple(observations), tuple(unmapped))
+
+
+def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
+    alert = _object(raw, where)
+    labels = _labels(alert.get("labels"), f"{where}.labels")
+    annotations = _labels(alert.get("annotations") or {}, f"{where}.annotations")
+    status = _text(alert, "status", where)
+    if status not in ("firing", "resolved"):
+        raise AlertPayloadError(f"{where}.status", f"{status!r} is neither 'firing' nor 'resolved'")
+    starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
+    firing = status == "firing"
+    key = f"{source}:{alert.get('fingerprint') or _hash(labels)}"
+    summary = (
+        annotations.get("summary") or annotations.get("description") or labels.get("alertname")
+    )
+    return ParsedAlert(
+        source=source,
+        alert_key=key,
+        event_key=f"{key}:{starts.isoformat()}:{status}",
+        name=labels.get("alertname", "alert"),
+        state=_firing_state(labels) if firing else State.OK,
+        at=starts if firing else _ends(alert, where) or starts,
+        labels=labels,
+        summary=summary,
+    )
+
+
+def _firing_state(labels: Mapping[str, str]) -> State:
+    explicit = labels.get("bsm_state", "").lower()
+    if explicit in GENERIC_STATES:
+        return GENERIC_STATES[explicit]
+    severity = labels.get("severity", "").lower()
+    return State.DEGRADED if severity in DEGRADED_SEVERITIES else State.DOWN
+
+
+def _ends(alert: Mapping[str, Any], where: str) -> datetime | None:
+    raw = alert.get("endsAt")
+    if not raw or str(raw).startswith("0001-01-01"):  # Go's zero time: "not ended"
+        return None
+    return _time(str(raw), f"{where}.endsAt")
+
+
+def parse_generic(payload: Any, index: ComponentIndex, *, now: datetime) -> Ingest:
+    """`{"component", "state", "summary"?, "source"?, "id"?, "at"?}` or a list of them."""
+    many = isinstance(payload, list)
+    items = payload if many else [payload]
+    parsed = [
+        _generic(raw, f"[{i}]" if many else "body", f"[{i}]." if many else "", now)
+        for i, raw in enumerate(items)
+    ]
+    return _split(parsed, [index.find(a.name) for a in parsed])
+
+
+def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
+    item = _object(raw, where)
+    name = _text(item, "component", where, prefix)
+    state_text = _text(item, "state", where, prefix).lower()
+    if state_text not in GENERIC_STATES:
+        raise AlertPayloadError(
+            f"{prefix}state", f"{state_text!r} is not one of down, degraded, ok"
+        )
+    at = _time(str(item["at"]), f"{prefix}at") if item.get("at") else now
+    source = str(item.get("source") or "generic")
+    sent_id = str(item["id"]) if item.get("id") not in (None, "") else None
+    event = sent_id or _hash({"component": name, "state": state_text, "at": at.isoformat()})
+    return ParsedAlert(
+        source=source,
+        alert_key=f"generic:{source}:{name_key(name)}",
+        event_key=f"generic:{source}:{event}",
+        name=name,
+        state=GENERIC_STATES[state_text],
+        at=at,
+        summary=str(item["summary"]) if item.get("summary") else None,
+    )
+
+
+def _object(raw: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(raw, dict):
+        raise AlertPayloadError(where, f"expected a JSON object, got {type(raw).__name__}")
+    return raw
+
+
+def _text(item: Mapping[str, Any], key: str, where: str, prefix: str | None = None) -> str:
+    name = f"{where}.{key}" if prefix is None else f"{prefix}{key}"
+    value = item.get(key)
+    if value is None or value == "":
+        raise AlertPayloadError(name, "missing")
+    if not isinstance(value, str):
+        raise AlertPayloadError(name, f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _labels(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise AlertPayloadError(where, "missing or not an object of strings")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _time(text: str, where: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(_trim_fraction(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise AlertPayloadError(where, f"{text!r} is not an ISO-8601 time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _trim_fraction(text: str) -> str:
+    """Go writes nanoseconds (`.123456789`); Python takes at most microseconds."""
+    return re.sub(r"(\.\d{6})\d+", r"\1", text)
+
+
+def _hash(data: Mapping[str, str]) -> str:
+    blob = json.dumps(dict(sorted(data.items())), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

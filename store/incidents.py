@@ -1,0 +1,284 @@
+"""Incidents in the database: ingest alerts, reconcile incidents, write notices to the outbox.
+
+`IncidentDesk.ingest` is the whole path of a webhook in ONE transaction: the events, the
+alert states, the unmapped alerts, the incident changes and the outbox rows commit together
+or not at all, so a 2xx means all of it is durable and a crash before the commit leaves
+nothing half-done. Reconciling is level-triggered (`impact.incidents.plan`) and serialised
+cluster-wide (an advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): replicas receiving
+the same alert produce one incident and one notice per channel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, insert, select, text
+
+from impact.engine import ImpactModel
+from impact.incidents import Dampening, Hit, OpenIncident, Plan, plan
+from impact.model import ServiceMap, State, name_key
+from impact.results import ServiceStatus
+from store import alerts, history
+from store.incident_rows import (
+    AcknowledgementRow,
+    IncidentRow,
+    IncidentServiceRow,
+    NoticeRow,
+    TimelineRow,
+)
+from store.incident_writer import apply_plan, touch_incident
+from store.map_reader import read_map
+from store.schema import MAP_VERSION, MetaRow
+
+# Any constant shared by every replica: the key of the reconcile advisory lock.
+RECONCILE_LOCK = 0x62736D01
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What one payload did: events stored, unmapped alerts counted, incidents touched."""
+
+    events: int = 0
+    unmapped: int = 0
+    changed: tuple[str, ...] = ()
+    plan: Plan = field(default_factory=Plan)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """An incident as people read it: services hit, root causes, acks, timeline."""
+
+    id: int
+    status: str
+    planned: bool
+    services: tuple[tuple[str, State], ...]
+    causes: tuple[str, ...]
+    started_at: datetime
+    resolved_at: datetime | None
+    acknowledged: tuple[tuple[str, datetime], ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    channels: tuple[str, ...] = ()
+
+
+class ImpactCache:
+    """One compiled `ImpactModel` per map version, shared by the threads of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._model: ImpactModel | None = None
+        self._map = ServiceMap()
+
+    def statuses(
+        self, connection: Connection, states: dict[str, State]
+    ) -> tuple[ServiceMap, list[ServiceStatus]]:
+        """Every business service's effective state under `states` (unknown names ignored)."""
+        version = _map_version(connection)
+        with self._lock:
+            if self._model is None or version != self._version:
+                self._map = read_map(connection)
+                self._model = ImpactModel.from_map(self._map)
+                self._version = version
+            known = {name_key(n): n for n in self._map.components}
+            self._model.set_states({known[k]: s for k, s in states.items() if k in known})
+            return self._map, list(self._model.status().services)
+
+
+class IncidentDesk:
+    """Alerts in, incidents and outbox rows out; the store side of issue "alerts in"."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        dampening: Dampening | None = None,
+        clock: Callable[[], datetime] = _now,
+        cache: ImpactCache | None = None,
+    ) -> None:
+        self.engine = engine
+        self.dampening = dampening or Dampening()
+        self.clock = clock
+        self.cache = cache or ImpactCache()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        with self.engine.connect() as connection:
+            connection.execution_options(bsm_write=True)
+            with connection.begin():
+                yield connection
+
+    def ingest(
+        self,
+        observations: Sequence[alerts.Observation],
+        unmapped: Sequence[alerts.UnmappedAlert] = (),
+    ) -> IngestReport:
+        """Store events and unmapped alerts, then reconcile if a component changed state."""
+        now = self.clock()
+        with self.transaction() as connection:
+            stored, changed = alerts.apply_observations(connection, observations, now)
+            counted = alerts.record_unmapped(connection, unmapped)
+            decided = self._reconcile(connection, now) if changed else Plan()
+        return IngestReport(stored, counted, tuple(sorted(changed)), decided)
+
+    def reconcile(self) -> Plan:
+        """Bring incidents in line with current states (timers: dampening, maintenance)."""
+        now = self.clock()
+        with self.transaction() as connection:
+            return self._reconcile(connection, now)
+
+    def _reconcile(self, connection: Connection, now: datetime) -> Plan:
+        _lock(connection)
+        states = _observed_states(connection, now)
+        service_map, statuses = self.cache.statuses(
+            connection, {k: s for k, (s, _) in states.items()}
+        )
+        hits = [_hit(s, states, now) for s in statuses if s.state.is_failing or _planned(s)]
+        decided = plan(hits, _open_incidents(connection), now, self.dampening)
+        apply_plan(connection, decided, service_map, now)
+        return decided
+
+    def acknowledge(self, incident_id: int, user: str) -> bool:
+        """Record `user`'s acknowledgement (shown on the notice); False when already theirs."""
+        now = self.clock()
+        with self.transaction() as connection:
+            _lock(connection)
+            exists = connection.execute(
+                select(IncidentRow.id).where(IncidentRow.id == incident_id)
+            ).first()
+            if exists is None:
+                raise LookupError(f"no incident #{incident_id}: `bsm incidents` lists them")
+            already = connection.execute(
+                select(AcknowledgementRow.id).where(
+                    AcknowledgementRow.incident_id == incident_id,
+                    AcknowledgementRow.user_id == user,
+                )
+            ).first()
+            if already is not None:
+                return False
+            connection.execute(
+                insert(AcknowledgementRow).values(incident_id=incident_id, user_id=user, at=now)
+            )
+            service_map = read_map(connection)
+            touch_incident(
+                connection, incident_id, service_map, now, "ack", f"Acknowledged by {user}"
+            )
+            return True
+
+    def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Incident]:
+        with self.engine.connect() as connection, connection.begin():
+            query = select(IncidentRow.id).order_by(IncidentRow.id.desc()).limit(limit)
+            if open_only:
+                query = query.where(IncidentRow.status == "open")
+            ids = list(connection.execute(query).scalars())
+            return [_incident(connection, i) for i in ids]
+
+    def incident(self, incident_id: int) -> Incident | None:
+        with self.engine.connect() as connection, connection.begin():
+            found = connection.execute(
+                select(IncidentRow.id).where(IncidentRow.id == incident_id)
+            ).first()
+            return _incident(connection, incident_id) if found else None
+
+    def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
+        with self.engine.connect() as connection, connection.begin():
+            return alerts.unmapped(connection, limit)
+
+
+def _lock(connection: Connection) -> None:
+    """Serialise reconciles across replicas; SQLite's BEGIN IMMEDIATE already did."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
+
+
+def _map_version(connection: Connection) -> int:
+    value = connection.execute(select(MetaRow.value).where(MetaRow.key == MAP_VERSION)).scalar()
+    return int(value or 0)
+
+
+def _observed_states(connection: Connection, now: datetime) -> dict[str, tuple[State, datetime]]:
+    """Failing components (by key) with since when; failing inside maintenance is MAINTENANCE."""
+    states = alerts.component_states(connection)
+    planned = {name_key(w.component) for w in history.read_windows(connection, now)}
+    return {
+        key: (State.MAINTENANCE if key in planned else state, since)
+        for key, (state, since) in states.items()
+    }
+
+
+def _planned(status: ServiceStatus) -> bool:
+    return status.state is State.MAINTENANCE
+
+
+def _hit(status: ServiceStatus, states: dict[str, tuple[State, datetime]], now: datetime) -> Hit:
+    since = [states[name_key(c)][1] for c in status.causes if name_key(c) in states]
+    return Hit(status.name, status.state, frozenset(status.causes), min(since, default=now))
+
+
+def _open_incidents(connection: Connection) -> list[OpenIncident]:
+    rows = connection.execute(
+        select(IncidentRow.id, IncidentRow.causes, IncidentRow.recovered_at)
+        .where(IncidentRow.status == "open")
+        .order_by(IncidentRow.id)
+    ).all()
+    services: dict[int, dict[str, State]] = {r.id: {} for r in rows}
+    if rows:
+        query = (
+            select(
+                IncidentServiceRow.incident_id, IncidentServiceRow.service, IncidentServiceRow.state
+            )
+            .where(IncidentServiceRow.incident_id.in_(list(services)))
+            .order_by(IncidentServiceRow.position)
+        )
+        for incident_id, service, state in connection.execute(query):
+            services[incident_id][service] = State(state)
+    return [OpenIncident(r.id, services[r.id], frozenset(r.causes), r.recovered_at) for r in rows]
+
+
+def _incident(connection: Connection, incident_id: int) -> Incident:
+    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
+    services = connection.execute(
+        select(IncidentServiceRow.service, IncidentServiceRow.state)
+        .where(IncidentServiceRow.incident_id == incident_id)
+        .order_by(IncidentServiceRow.position)
+    ).all()
+    acks = connection.execute(
+        select(AcknowledgementRow.user_id, AcknowledgementRow.at)
+        .where(AcknowledgementRow.incident_id == incident_id)
+        .order_by(AcknowledgementRow.at)
+    ).all()
+    timeline = connection.execute(
+        select(TimelineRow.at, TimelineRow.kind, TimelineRow.text)
+        .where(TimelineRow.incident_id == incident_id)
+        .order_by(TimelineRow.id)
+    ).all()
+    channels = connection.execute(
+        select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id).order_by(NoticeRow.id)
+    ).scalars()
+    return Incident(
+        id=row.id,
+        status=row.status,
+        planned=row.planned,
+        services=tuple((s, State(st)) for s, st in services),
+        causes=tuple(row.causes),
+        started_at=row.started_at,
+        resolved_at=row.resolved_at,
+        acknowledged=tuple((u, at) for u, at in acks),
+        timeline=tuple(TimelineEntry(*t) for t in timeline),
+        channels=tuple(channels),
+    )

@@ -1,0 +1,225 @@
+"""The durable outbox: Slack messages written in the transaction that decided them.
+
+A row is `pending` until a worker claims it (`sending`, with a lease in `next_attempt_at`),
+then `sent` (with the Slack `ts` stored on the notice), `pending` again with a later
+`next_attempt_at` (429, 5xx), `failed` (a permanent Slack error) or `superseded` (an update
+overtaken by a newer update of the same notice). Rows of one channel go out in id order, at
+most one per `min_interval_s` per channel across every replica (`sent_at` is shared).
+
+Claiming uses `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never claim
+the same row; SQLite has one writer at a time, a plain transaction suffices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.schema import Base, JsonType, UTCDateTime
+
+KINDS = ("post", "update", "thread")
+OPEN_STATUSES = ("pending", "sending")
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(400), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('post', 'update', 'thread')", name="kind_valid"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_sent", "channel", "sent_at"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A claimed row: what to send, and to which notice it belongs."""
+
+    id: int
+    dedup_key: str
+    incident_id: int | None
+    channel: str
+    kind: str
+    payload: Mapping[str, Any]
+    attempts: int
+
+
+def enqueue(
+    connection: Connection,
+    *,
+    dedup_key: str,
+    channel: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+    incident_id: int | None = None,
+) -> bool:
+    """Add a message unless one with `dedup_key` exists; True when added."""
+    if kind not in KINDS:
+        raise ValueError(f"outbox kind {kind!r}: use one of {', '.join(KINDS)}")
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    values = {
+        "dedup_key": dedup_key,
+        "incident_id": incident_id,
+        "channel": channel,
+        "kind": kind,
+        "payload": dict(payload),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    statement = dialect.insert(OutboxRow).values(values).on_conflict_do_nothing()
+    added = connection.execute(statement.returning(OutboxRow.id)).first()
+    if added is not None and kind == "update" and incident_id is not None:
+        _supersede_older_updates(connection, incident_id, channel, added[0])
+    return added is not None
+
+
+def claim(
+    connection: Connection,
+    now: datetime,
+    *,
+    limit: int = 20,
+    lease_s: float = 60.0,
+    min_interval_s: float = 1.0,
+) -> list[OutboxItem]:
+    """Claim the next due row of each channel that may send now; mark them `sending`."""
+    due = _due_rows(connection, now, limit * 4)
+    firsts = _first_open_ids(connection, {r.channel for r in due})
+    recent = _recently_sent(connection, {r.channel for r in due}, now, min_interval_s)
+    chosen = [r for r in due if firsts.get(r.channel) == r.id and r.channel not in recent][:limit]
+    if not chosen:
+        return []
+    connection.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_([r.id for r in chosen]))
+        .values(
+            status="sending",
+            attempts=OutboxRow.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=lease_s),
+        )
+    )
+    return [
+        OutboxItem(r.id, r.dedup_key, r.incident_id, r.channel, r.kind, r.payload, r.attempts + 1)
+        for r in chosen
+    ]
+
+
+def _due_rows(connection: Connection, now: datetime, limit: int) -> Sequence[Any]:
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.status.in_(OPEN_STATUSES), OutboxRow.next_attempt_at <= now)
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return connection.execute(query).all()
+
+
+def _first_open_ids(connection: Connection, channels: set[str]) -> dict[str, int]:
+    """The oldest unsent row per channel: only it may go (keeps each channel in order)."""
+    if not channels:
+        return {}
+    query = (
+        select(OutboxRow.channel, func.min(OutboxRow.id))
+        .where(OutboxRow.status.in_(OPEN_STATUSES), OutboxRow.channel.in_(channels))
+        .group_by(OutboxRow.channel)
+    )
+    return dict(connection.execute(query).tuples().all())
+
+
+def _recently_sent(
+    connection: Connection, channels: set[str], now: datetime, interval_s: float
+) -> set[str]:
+    if not channels or interval_s <= 0:
+        return set()
+    since = now - timedelta(seconds=interval_s)
+    query = select(OutboxRow.channel).where(
+        OutboxRow.channel.in_(channels), OutboxRow.sent_at > since
+    )
+    return set(connection.execute(query).scalars())
+
+
+def mark_sent(connection: Connection, item_id: int, now: datetime) -> None:
+    connection.execute(
+        update(OutboxRow).where(OutboxRow.id == item_id).values(status="sent", sent_at=now)
+    )
+
+
+def retry_later(connection: Connection, item_id: int, at: datetime, error: str) -> None:
+    connection.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == item_id)
+        .values(status="pending", next_attempt_at=at, last_error=error[:2000])
+    )
+
+
+def mark_failed(connection: Connection, item_id: int, error: str) -> None:
+    connection.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == item_id)
+        .values(status="failed", last_error=error[:2000])
+    )
+
+
+def _supersede_older_updates(
+    connection: Connection, incident_id: int, channel: str, newest: int
+) -> None:
+    """An update carries the whole notice: older unsent updates of it need not go out."""
+    connection.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.kind == "update",
+            OutboxRow.status == "pending",
+            OutboxRow.incident_id == incident_id,
+            OutboxRow.channel == channel,
+            OutboxRow.id < newest,
+        )
+        .values(status="superseded")
+    )
+
+
+def depth(connection: Connection) -> int:
+    """How many messages wait to be sent (for metrics and health)."""
+    query = select(func.count()).where(OutboxRow.status.in_(OPEN_STATUSES))
+    return int(connection.execute(query).scalar_one())
+
+
+def rows(connection: Connection, status: str | None = None) -> list[dict[str, Any]]:
+    """Every row (for tests and `bsm incidents --outbox`), oldest first."""
+    query = select(OutboxRow).order_by(OutboxRow.id)
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    return [dict(r) for r in connection.execute(query).mappings()]
