@@ -1,0 +1,228 @@
+"""ImpactModel: the one object the rest of the product asks impact questions.
+
+Compile a ServiceMap once (`ImpactModel.from_map`), feed it observed states (`set_states`),
+then ask. Answers reflect every update made before the call. Calls are serialised by a lock,
+so one model may be shared between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec, TypeVar
+
+import networkx as nx
+
+from impact.errors import ImpactError, MapError, UnknownComponent
+from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
+from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+from impact.propagation import Outcome, evaluate
+from impact.queries import affects_result, indices, state_changes
+from impact.results import (
+    AffectsResult,
+    DependsResult,
+    PathResult,
+    SpofResult,
+    StatusResult,
+    WhatIfResult,
+    WhyResult,
+)
+from impact.rootcause import status, why
+from impact.spof import spof_nodes
+from impact.structure import depends, paths
+
+__all__ = ["ImpactError", "ImpactModel", "MapError", "UnknownComponent"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(method: Callable[P, R]) -> Callable[P, R]:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    wrapper.__doc__ = method.__doc__
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+class ImpactModel:
+    """A compiled service map plus the current observed states."""
+
+    def __init__(self, service_map: ServiceMap) -> None:
+        self._map = ServiceMap(
+            dict(service_map.components), list(service_map.dependencies), list(service_map.groups)
+        )
+        self._graph = CompiledGraph(self._map)
+        self._observed: dict[int, State] = {}
+        self._current: Outcome | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_map(
+        cls, service_map: ServiceMap, states: Mapping[str, State] | None = None
+    ) -> ImpactModel:
+        """Compile `service_map`; optional observed `states` as for `set_states`."""
+        model = cls(service_map)
+        if states:
+            model.set_states(states)
+        return model
+
+    # ---- states ------------------------------------------------------------------------
+    @_locked
+    def set_states(self, states: Mapping[str, State]) -> None:
+        """Replace the observed states: name -> State; components not listed are OK."""
+        observed = {self._graph.lookup(name): State(state) for name, state in states.items()}
+        self._observed = {i: s for i, s in observed.items() if s != State.OK}
+        self._current = None
+
+    @_locked
+    def state_of(self, name: str) -> State:
+        """Effective (propagated) state of a component or business service."""
+        return self._outcome().state(self._graph.lookup(name))
+
+    def _outcome(self) -> Outcome:
+        if self._current is None:
+            self._current = evaluate(self._graph, self._observed)
+        return self._current
+
+    # ---- impact --------------------------------------------------------------------------
+    @_locked
+    def affects(self, names: Sequence[str]) -> AffectsResult:
+        """What fails if `names` fail on an otherwise healthy map."""
+        failed = indices(self._graph, names)
+        outcome = evaluate(self._graph, dict.fromkeys(failed, State.DOWN))
+        return affects_result(self._graph, outcome, failed)
+
+    @_locked
+    def whatif(self, names: Sequence[str]) -> WhatIfResult:
+        """What fails if `names` go down on top of the current states, and what changes."""
+        failed = indices(self._graph, names)
+        now = self._outcome()
+        after = evaluate(self._graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
+        result = affects_result(self._graph, after, failed)
+        return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
+
+    @_locked
+    def status(self) -> StatusResult:
+        """Every business service with its effective state, worst first."""
+        return status(self._graph, self._outcome())
+
+    @_locked
+    def why(self, name: str) -> WhyResult:
+        """Root causes of a component's current effective state."""
+        return why(self._graph, self._outcome(), self._graph.lookup(name))
+
+    @_locked
+    def spof(self, name: str) -> SpofResult:
+        """Components whose failure alone takes `name` down (on a healthy map)."""
+        node = self._graph.lookup(name)
+        found = spof_nodes(self._graph, node)
+        return SpofResult(self._graph.names[node], tuple(self._graph.names[v] for v in found))
+
+    # ---- structure -----------------------------------------------------------------------
+    @_locked
+    def depends(self, name: str, depth: int = 3) -> DependsResult:
+        """Dependency tree of `name`, `depth` levels deep, with current states."""
+        if depth < 0:
+            raise ImpactError(f"depth must be 0 or more, got {depth}; try depth=3.")
+        return depends(self._graph, self._outcome(), self._graph.lookup(name), depth)
+
+    @_locked
+    def path(self, a: str, b: str) -> PathResult:
+        """Shortest dependency paths a -> ... -> b (or b -> ... -> a when only that exists)."""
+        return paths(self._graph, self._graph.lookup(a), self._graph.lookup(b))
+
+    @_locked
+    def component(self, name: str) -> Component:
+        return self._graph.components[self._graph.lookup(name)]
+
+    @_locked
+    def names(self) -> list[str]:
+        """Every component and business service name, sorted."""
+        return list(self._graph.names)
+
+    @property
+    def service_map(self) -> ServiceMap:
+        """The map as the model currently holds it (updates included)."""
+        return self._map
+
+    # ---- updates -------------------------------------------------------------------------
+    @_locked
+    def add_dependency(self, dep: Dependency | RedundancyGroup) -> None:
+        """Add a dependency (in place) or a redundancy group (recompiles the map)."""
+        if isinstance(dep, RedundancyGroup):
+            self._map.groups.append(dep)
+            self._recompile()
+            return
+        self._graph.add_edge(dep)
+        self._map.dependencies.append(dep)
+        self._current = None
+
+    @_locked
+    def remove_dependency(self, source: str, target: str) -> None:
+        """Remove source -> target: plain dependencies, or the group named `target` of source."""
+        groups = [g for g in self._map.groups if not _is_group_of(g, source, target)]
+        if len(groups) < len(self._map.groups):
+            self._map.groups = groups
+            self._recompile()
+            return
+        if not self._graph.remove_edges(source, target):
+            raise ImpactError(
+                f"{source!r} does not depend on {target!r}; "
+                f"see depends({source!r}) for its dependencies."
+            )
+        pair = (self._graph.lookup(source), self._graph.lookup(target))
+        self._map.dependencies = [
+            d
+            for d in self._map.dependencies
+            if (self._graph.lookup(d.source), self._graph.lookup(d.target)) != pair
+        ]
+        self._current = None
+
+    def _recompile(self) -> None:
+        names = {i: self._graph.names[i] for i in self._observed}
+        self._graph = CompiledGraph(self._map)
+        self._observed = {self._graph.index[n]: self._observed[i] for i, n in names.items()}
+        self._current = None
+
+    # ---- modelling -----------------------------------------------------------------------
+    @_locked
+    def to_networkx(self) -> nx.DiGraph:
+        """The map as a DiGraph: edge source -> target means "source depends on target".
+
+        Groups are nodes with `kind="group"`; edges carry `kind` (hard, soft, group, member).
+        Node attributes: kind, state (effective), business (bool). Meant for small maps.
+        """
+        graph, outcome = self._graph, self._outcome()
+        digraph = nx.DiGraph()
+        for node in range(graph.n):
+            kind = "group" if graph.is_gate(node) else graph.components[node].kind
+            digraph.add_node(
+                graph.label(node),
+                kind=kind,
+                state=outcome.state(node),
+                business=bool(graph.business[node]),
+            )
+        for source in range(graph.n):
+            for target, edge_kind in graph.edge_kinds(source).items():
+                digraph.add_edge(
+                    graph.label(source), graph.label(target), kind=_EDGE_NAMES[edge_kind]
+                )
+        return digraph
+
+
+_EDGE_NAMES: dict[int, str] = {
+    0: DependencyKind.HARD.value,
+    SOFT: DependencyKind.SOFT.value,
+    GATE: "group",
+    MEMBER: "member",
+}
+
+
+def _is_group_of(group: RedundancyGroup, source: str, target: str) -> bool:
+    return (
+        group.dependant.casefold() == source.casefold()
+        and group.name.casefold() == target.casefold()
+    )

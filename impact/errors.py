@@ -1,0 +1,41 @@
+"""Errors of the impact engine.
+
+ImpactError                 base: a message meant for the person who asked
+├── UnknownComponent        a name that is not in the service map
+└── MapError                a map the engine cannot compile (e.g. a dependency on a missing name)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ImpactError(Exception):
+    """Base of every impact-engine error; `str(error)` is fit to show to a user."""
+
+
+class UnknownComponent(ImpactError, KeyError):
+    """A component or business service name that the map does not contain."""
+
+    def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Unknown component {name!r}.{hint}")
+
+    def __str__(self) -> str:
+        # KeyError would quote the whole message; show it as written.
+        return str(self.args[0])
+
+
+class MapError(ImpactError):
+    """The service map cannot be compiled as given."""
+
+
+def close_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """Names that look like `name` (for "did you mean"); cheap even on huge maps."""
+    key = name.casefold()
+    pool = [n for n in names if n[:2].casefold() == key[:2]] or list(names)[:20000]
+    lowered = {n.casefold(): n for n in pool}
+    return [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=limit, cutoff=0.6)]

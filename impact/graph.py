@@ -1,0 +1,177 @@
+"""The service map compiled to integer-indexed arrays.
+
+Nodes are the components (sorted by name) followed by one virtual gate node per redundancy
+group (sorted by group name). A group compiles to `dependant --hard--> gate --member--> members`.
+Edges are stored reversed (dependency -> dependant: the direction a failure travels) in three
+adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what carries "down"),
+`strict` (hard plus member edges: "down" if every group needed all of its members).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from impact.errors import MapError, UnknownComponent, close_names
+from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.traversal import Adjacency
+
+HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
+# which adjacency carries each edge kind (forward: source depends on target)
+_CARRIERS = {HARD: ("all", "hard", "strict"), SOFT: ("all",), GATE: ("all", "hard", "strict")}
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A compiled redundancy group."""
+
+    node: int
+    group: RedundancyGroup
+    dependant: int
+    members: tuple[int, ...]
+    required: int
+
+    @property
+    def slack(self) -> int:
+        """How many members may be down before the group falls."""
+        return len(self.members) - self.required
+
+
+class CompiledGraph:
+    """Arrays for propagation plus the name <-> index tables of one service map."""
+
+    def __init__(self, service_map: ServiceMap) -> None:
+        self.components: list[Component] = sorted(
+            service_map.components.values(), key=lambda c: c.name
+        )
+        self.names = [c.name for c in self.components]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self._folded = {name.casefold(): i for i, name in enumerate(self.names)}
+        self.n_components = len(self.names)
+        self.business = np.array([c.is_business for c in self.components], dtype=bool)
+        self.gates = self._compile_gates(service_map.groups)
+        self.n = self.n_components + len(self.gates)
+        self.business = np.concatenate([self.business, np.zeros(len(self.gates), dtype=bool)])
+        self.edges = self._compile_edges(service_map.dependencies)
+        self._build_adjacencies()
+        self._build_gate_arrays()
+
+    # ---- names -------------------------------------------------------------------------
+    def lookup(self, name: str) -> int:
+        """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
+        found = self.index.get(name)
+        if found is None:
+            found = self._folded.get(name.casefold())
+        if found is None:
+            raise UnknownComponent(name, close_names(name, self.names))
+        return found
+
+    def label(self, node: int) -> str:
+        """Component name, or the group name for a gate node."""
+        if node < self.n_components:
+            return self.names[node]
+        return self.gates[node - self.n_components].group.name
+
+    def is_gate(self, node: int) -> bool:
+        return node >= self.n_components
+
+    def gate(self, node: int) -> Gate:
+        return self.gates[node - self.n_components]
+
+    # ---- compile -----------------------------------------------------------------------
+    def _compile_gates(self, groups: Sequence[RedundancyGroup]) -> list[Gate]:
+        gates = []
+        for offset, group in enumerate(sorted(groups, key=lambda g: (g.name, g.dependant))):
+            members = tuple(sorted({self._known(m, group.name) for m in group.members}))
+            required = min(max(group.required, 0), len(members))
+            node = self.n_components + offset
+            dependant = self._known(group.dependant, group.name)
+            gates.append(Gate(node, group, dependant, members, required))
+        return gates
+
+    def _compile_edges(self, deps: Sequence[Dependency]) -> npt.NDArray[np.int64]:
+        """Forward edges as rows (source, target, kind), gates included."""
+        rows = [
+            (self._known(d.source, d.source), self._known(d.target, d.source), _kind(d))
+            for d in deps
+        ]
+        for g in self.gates:
+            rows.append((g.dependant, g.node, GATE))
+            rows.extend((g.node, m, MEMBER) for m in g.members)
+        if not rows:
+            return np.zeros((0, 3), dtype=np.int64)
+        return np.array(rows, dtype=np.int64)
+
+    def _known(self, name: str, where: str) -> int:
+        try:
+            return self.lookup(name)
+        except UnknownComponent as error:
+            raise MapError(f"{where!r} refers to unknown component {name!r}. {error}") from None
+
+    def _build_adjacencies(self) -> None:
+        src, dst, kind = self.edges[:, 1], self.edges[:, 0], self.edges[:, 2]
+        self.all = Adjacency(self.n, src, dst)
+        hard = (kind == HARD) | (kind == GATE)
+        self.hard = Adjacency(self.n, src[hard], dst[hard])
+        strict = hard | (kind == MEMBER)
+        self.strict = Adjacency(self.n, src[strict], dst[strict])
+        self._forward: Adjacency | None = None
+
+    def _build_gate_arrays(self) -> None:
+        members = [(m, g.node) for g in self.gates for m in g.members]
+        pairs = np.array(members, dtype=np.int64).reshape(-1, 2)
+        self.member_of = pairs[:, 0]  # member node of each membership
+        self.member_gate = pairs[:, 1] - self.n_components  # gate offset of each membership
+        self.gate_slack = np.array([g.slack for g in self.gates], dtype=np.int64)
+        self.gate_nodes = np.arange(self.n_components, self.n, dtype=np.int32)
+
+    @property
+    def forward(self) -> Adjacency:
+        """Forward edges (dependant -> dependency, every kind), built on first use."""
+        if self._forward is None:
+            self._forward = Adjacency(self.n, self.edges[:, 0], self.edges[:, 1])
+        return self._forward
+
+    def edge_kinds(self, source: int) -> dict[int, int]:
+        """Forward edges of one node: target -> kind (hard wins over soft)."""
+        kinds: dict[int, int] = {}
+        for target in self.forward.row(source).tolist():
+            if self.is_gate(source):
+                kinds[target] = MEMBER
+            elif self.is_gate(target):
+                kinds[target] = GATE
+            else:
+                kinds[target] = HARD if self.hard.has_edge(target, source) else SOFT
+        return kinds
+
+    # ---- incremental updates -------------------------------------------------------------
+    def add_edge(self, dep: Dependency) -> None:
+        """Add one plain dependency in place (the adjacency rows stay sorted)."""
+        source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
+        self.edges = np.vstack([self.edges, np.array([[source, target, kind]], dtype=np.int64)])
+        for name in _CARRIERS[kind]:
+            adjacency: Adjacency = getattr(self, name)
+            adjacency.add_edge(target, source)
+        if self._forward is not None:
+            self._forward.add_edge(source, target)
+
+    def remove_edges(self, source_name: str, target_name: str) -> bool:
+        """Remove every plain dependency source -> target; False when there was none."""
+        source, target = self.lookup(source_name), self.lookup(target_name)
+        doomed = (self.edges[:, 0] == source) & (self.edges[:, 1] == target)
+        doomed &= self.edges[:, 2] <= SOFT
+        if not doomed.any():
+            return False
+        self.edges = self.edges[~doomed]
+        for adjacency in (self.all, self.hard, self.strict):
+            adjacency.remove_edge(target, source)
+        if self._forward is not None:
+            self._forward.remove_edge(source, target)
+        return True
+
+
+def _kind(dep: Dependency) -> int:
+    return SOFT if dep.kind == DependencyKind.SOFT else HARD

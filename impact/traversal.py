@@ -1,0 +1,146 @@
+"""Multi-source breadth-first search over an editable reverse adjacency (CSR arrays).
+
+One row per node lists the nodes its failure reaches. An extra last row, the super source,
+holds the seeds of the current search, written in place, so a search from many seeds costs
+one scipy BFS and never copies the arrays. Rows stay sorted, which keeps answers deterministic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse.csgraph import breadth_first_order
+
+try:  # the compiled kernel lets us reuse scratch arrays and pre-mark visited nodes
+    from scipy.sparse.csgraph._traversal import _breadth_first_directed as _kernel
+except ImportError:  # pragma: no cover - depends on the scipy build
+    _kernel = None
+
+IntArray = npt.NDArray[np.int32]
+NULL = -9999  # scipy's "no predecessor" marker: a node with this predecessor is unvisited
+BLOCKED = -1  # any other value marks a node as already visited
+
+
+class Adjacency:
+    """Reverse edges of the graph as sorted CSR rows plus the super-source row."""
+
+    def __init__(self, n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64]) -> None:
+        self.n = n
+        pairs = np.unique(src.astype(np.int64) * (n + 1) + dst)
+        rows, cols = np.divmod(pairs, n + 1)
+        counts = np.bincount(rows, minlength=n + 1)[: n + 1]
+        self.indptr = np.zeros(n + 2, dtype=np.int32)
+        np.cumsum(counts, out=self.indptr[1 : n + 2])
+        self.indices = np.empty(len(cols) + 64, dtype=np.int32)
+        self.indices[: len(cols)] = cols
+        self._pred = np.full(n + 1, NULL, dtype=np.int32)
+        self._order = np.empty(n + 1, dtype=np.int32)
+
+    @property
+    def edge_count(self) -> int:
+        return int(self.indptr[self.n])
+
+    def row(self, node: int) -> IntArray:
+        return self.indices[self.indptr[node] : self.indptr[node + 1]]
+
+    def has_edge(self, u: int, v: int) -> bool:
+        row = self.row(u)
+        pos = int(np.searchsorted(row, v))
+        return pos < len(row) and int(row[pos]) == v
+
+    def add_edge(self, u: int, v: int) -> None:
+        """Insert u -> v keeping the row sorted; O(edges) memory move."""
+        if self.has_edge(u, v):
+            return
+        self._reserve(1)
+        end = int(self.indptr[self.n])
+        pos = int(self.indptr[u]) + int(np.searchsorted(self.row(u), v))
+        self.indices[pos + 1 : end + 1] = self.indices[pos:end]
+        self.indices[pos] = v
+        self.indptr[u + 1 :] += 1
+
+    def remove_edge(self, u: int, v: int) -> None:
+        if not self.has_edge(u, v):
+            return
+        end = int(self.indptr[self.n])
+        pos = int(self.indptr[u]) + int(np.searchsorted(self.row(u), v))
+        self.indices[pos : end - 1] = self.indices[pos + 1 : end]
+        self.indptr[u + 1 :] -= 1
+
+    def _reserve(self, extra: int) -> None:
+        needed = int(self.indptr[self.n]) + extra
+        if needed > len(self.indices):
+            grown = np.empty(needed + max(64, needed // 8), dtype=np.int32)
+            grown[: len(self.indices)] = self.indices
+            self.indices = grown
+
+    def walk(self) -> Walk:
+        return Walk(self)
+
+
+class Walk:
+    """One search session: extend it from new seeds; nodes visited earlier are not revisited."""
+
+    def __init__(self, adjacency: Adjacency) -> None:
+        self.adj = adjacency
+        self.visited: list[IntArray] = []
+        self._blocked: IntArray | None = None
+
+    def block(self, nodes: IntArray) -> None:
+        """Treat `nodes` as already visited: the search neither enters nor crosses them."""
+        self.adj._pred[nodes] = BLOCKED
+        self._blocked = nodes
+
+    def extend(self, seeds: IntArray) -> IntArray:
+        """Visit everything reachable from `seeds`; return the new nodes in BFS order."""
+        adj = self.adj
+        seeds = seeds[adj._pred[seeds] == NULL]
+        if len(seeds) == 0:
+            return np.empty(0, dtype=np.int32)
+        adj._reserve(len(seeds))
+        start = int(adj.indptr[adj.n])
+        adj.indices[start : start + len(seeds)] = seeds
+        adj.indptr[adj.n + 1] = start + len(seeds)
+        found = self._search()
+        self.visited.append(found)
+        return found
+
+    def _search(self) -> IntArray:
+        adj = self.adj
+        if _kernel is not None:
+            length = _kernel(adj.n, adj.indices, adj.indptr, adj._order, adj._pred)
+            return adj._order[1:length].copy()
+        return self._search_public()  # pragma: no cover
+
+    def _search_public(self) -> IntArray:  # pragma: no cover - fallback without the kernel
+        from scipy.sparse import csr_matrix
+
+        adj = self.adj
+        size = int(adj.indptr[adj.n + 1])
+        data = np.ones(size, dtype=np.float64)
+        graph = csr_matrix((data, adj.indices[:size], adj.indptr), shape=(adj.n + 1, adj.n + 1))
+        order, pred = breadth_first_order(graph, adj.n, directed=True, return_predecessors=True)
+        fresh: IntArray = order[1:][adj._pred[order[1:]] == NULL].astype(np.int32)
+        adj._pred[fresh] = pred[fresh]
+        return fresh
+
+    def predecessors(self) -> IntArray:
+        """Full predecessor array: `n` for seeds, NULL/BLOCKED for nodes not visited."""
+        copied: IntArray = self.adj._pred.copy()
+        return copied
+
+    def close(self) -> None:
+        """Reset the shared scratch so the next walk starts clean."""
+        pred = self.adj._pred
+        for nodes in self.visited:
+            pred[nodes] = NULL
+        if self._blocked is not None:
+            pred[self._blocked] = NULL
+        self.visited = []
+        self._blocked = None
+
+    def __enter__(self) -> Walk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

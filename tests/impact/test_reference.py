@@ -1,0 +1,135 @@
+"""Randomised cross-check of the vectorised engine against a plain fixpoint written here."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from impact.engine import ImpactModel
+from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+
+LEVEL = {State.DOWN: 2, State.MAINTENANCE: 2, State.DEGRADED: 1}
+
+
+def reference_levels(smap: ServiceMap, seeds: dict[str, int]) -> dict[str, int]:
+    """Least fixpoint by plain iteration: level 0 ok, 1 degraded, 2 down."""
+    level = dict.fromkeys(smap.components, 0)
+    level.update(seeds)
+    changed = True
+    while changed:
+        changed = False
+        for name in smap.components:
+            new = max(seeds.get(name, 0), _from_deps(smap, level, name))
+            if new > level[name]:
+                level[name], changed = new, True
+    return level
+
+
+def _from_deps(smap: ServiceMap, level: dict[str, int], name: str) -> int:
+    worst = 0
+    for d in smap.dependencies:
+        if d.source == name:
+            reached = level[d.target]
+            worst = max(worst, min(reached, 1) if d.kind == DependencyKind.SOFT else reached)
+    for g in smap.groups:
+        if g.dependant == name:
+            down = sum(1 for m in g.members if level[m] == 2)
+            if len(g.members) - down < g.required:
+                worst = 2
+            elif any(level[m] > 0 for m in g.members):
+                worst = max(worst, 1)
+    return worst
+
+
+def reference_state(smap: ServiceMap, observed: dict[str, State], name: str) -> State:
+    def run(states: set[State]) -> int:
+        seeds = {n: LEVEL[s] for n, s in observed.items() if s in states}
+        return reference_levels(smap, seeds)[name]
+
+    everything = run({State.DOWN, State.DEGRADED, State.MAINTENANCE})
+    unplanned = run({State.DOWN, State.DEGRADED})
+    planned = run({State.MAINTENANCE})
+    by_level = {0: State.OK, 1: State.DEGRADED, 2: State.DOWN}
+    if everything == 0:
+        state = State.OK
+    elif unplanned == everything:
+        state = by_level[unplanned]
+    elif planned == everything:
+        state = State.MAINTENANCE
+    else:
+        state = by_level[everything]
+    if observed.get(name) == State.UNKNOWN and state == State.OK:
+        return State.UNKNOWN
+    return state
+
+
+def random_map(rng: random.Random, size: int) -> ServiceMap:
+    names = [f"c{i:02d}" for i in range(size)]
+    deps, groups = [], []
+    for _ in range(rng.randint(size, 3 * size)):
+        source, target = rng.choice(names), rng.choice(names)
+        kind = DependencyKind.SOFT if rng.random() < 0.3 else DependencyKind.HARD
+        deps.append(Dependency(source, target, kind))
+    for i in range(rng.randint(0, size // 3)):
+        members = tuple(rng.sample(names, rng.randint(1, min(4, size))))
+        needed = rng.randint(1, len(members))
+        groups.append(RedundancyGroup(f"g{i}", rng.choice(names), members, min_up=needed))
+    business = set(rng.sample(names, 3))
+    comps = [Component(n, kind="business_service" if n in business else "service") for n in names]
+    return ServiceMap.build(comps, deps, groups)
+
+
+def random_states(rng: random.Random, smap: ServiceMap) -> dict[str, State]:
+    choices = [State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN]
+    picked = rng.sample(sorted(smap.components), rng.randint(0, min(4, len(smap.components))))
+    return {n: rng.choice(choices) for n in picked}
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_effective_states_match_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    observed = random_states(rng, smap)
+    model = ImpactModel.from_map(smap, observed)
+    for name in smap.components:
+        assert model.state_of(name) == reference_state(smap, observed, name), name
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_affects_matches_reference(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    failed = rng.sample(sorted(smap.components), rng.randint(1, 3))
+    levels = reference_levels(smap, dict.fromkeys(failed, 2))
+    result = ImpactModel.from_map(smap).affects(failed)
+    business = {c.name for c in smap.business_services}
+    assert {s.name for s in result.down} == {n for n in business if levels[n] == 2}
+    assert {s.name for s in result.degraded} == {n for n in business if levels[n] == 1}
+    impacted = sum(1 for n, v in levels.items() if v and n not in failed)
+    assert result.components_impacted == impacted
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_spof_matches_brute_force(seed: int) -> None:
+    rng = random.Random(5000 + seed)
+    smap = random_map(rng, rng.randint(3, 12))
+    subject = rng.choice(sorted(smap.components))
+    expected = sorted(
+        n for n in smap.components if n != subject and reference_levels(smap, {n: 2})[subject] == 2
+    )
+    assert list(ImpactModel.from_map(smap).spof(subject).spofs) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_spof_matches_brute_force_on_acyclic_maps(seed: int) -> None:
+    rng = random.Random(9000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    order = {n: i for i, n in enumerate(sorted(smap.components))}
+    smap.dependencies = [d for d in smap.dependencies if order[d.source] < order[d.target]]
+    smap.groups = [g for g in smap.groups if all(order[g.dependant] < order[m] for m in g.members)]
+    subject = min(smap.components)
+    expected = sorted(
+        n for n in smap.components if n != subject and reference_levels(smap, {n: 2})[subject] == 2
+    )
+    assert list(ImpactModel.from_map(smap).spof(subject).spofs) == expected
