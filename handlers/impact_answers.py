@@ -67,15 +67,19 @@ def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:
         if result.degraded:
             text += f"; {len(result.degraded)} more degraded"
         return text
-    if result.degraded:
-        names = joined([req.display(s.name) for s in _ranked(result.degraded)])
-        count = plural(len(result.degraded), "business service")
-        return f"{lead} degrades {count} ({names}) but takes none down"
     subject = req.label(req.subjects)
+    degraded = joined([req.display(s.name) for s in _ranked(result.degraded)])
     held = [g for g in result.groups if g.holds]
     if held:
+        alone = "alone " if len(req.subjects) == 1 else ""
         groups = "; ".join(f"{g.name} drops to {g.up} of {len(g.members)}" for g in held[:3])
-        return f"{subject} {'alone ' if len(req.subjects) == 1 else ''}takes nothing down; {groups}"
+        text = f"{subject} {alone}takes nothing down; {groups}"
+        if result.degraded:
+            text += f"; {plural(len(result.degraded), 'business service')} degraded ({degraded})"
+        return text
+    if result.degraded:
+        count = plural(len(result.degraded), "business service")
+        return f"{lead} degrades {count} ({degraded}) but takes none down"
     if result.components_impacted:
         hit = plural(result.components_impacted, "component")
         return f"{subject} takes no business service down ({hit} impacted)"
@@ -87,11 +91,12 @@ def _ranked(services: Sequence[ServiceImpact]) -> list[ServiceImpact]:
     return sorted(services, key=lambda s: (s.tier or 9, -s.revenue_per_hour, s.name))
 
 
-def _service_item(req: Request, s: ServiceImpact) -> Item:
+def _service_item(req: Request, s: ServiceImpact, saved: bool = False) -> Item:
     tier = f"tier {s.tier}" if s.tier else None
     revenue = money(s.revenue_per_hour) if s.revenue_per_hour else None
     via = f"via {' -> '.join(s.path)}" if len(s.path) > 2 else None
-    return Item(req.display(s.name), s.state, details(tier, revenue, s.owner, s.channel, via))
+    kept = "kept up by redundancy" if saved else None
+    return Item(req.display(s.name), s.state, details(tier, revenue, kept, s.owner, s.channel, via))
 
 
 def _group_item(g: GroupImpact) -> Item:
@@ -107,10 +112,18 @@ def _impact_sections(req: Request, result: AffectsResult) -> tuple[Section, ...]
         sections.append(capped("Down", [_service_item(req, s) for s in _ranked(result.down)]))
     if result.degraded:
         sections.append(
-            capped("Degraded", [_service_item(req, s) for s in _ranked(result.degraded)])
+            capped(
+                "Degraded",
+                [
+                    _service_item(req, s, s.name in result.protected)
+                    for s in _ranked(result.degraded)
+                ],
+            )
         )
-    if result.protected:
-        items = [Item(req.display(n), State.OK, "saved by redundancy") for n in result.protected]
+    shown = {s.name for s in result.degraded}
+    saved = [n for n in result.protected if n not in shown]
+    if saved:
+        items = [Item(req.display(n), State.OK, "saved by redundancy") for n in saved]
         sections.append(capped("Protected", items))
     if result.groups:
         sections.append(capped("Redundancy", [_group_item(g) for g in result.groups]))
