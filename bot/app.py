@@ -152,7 +152,7 @@ def _register_messages(app: App, deps: Deps) -> None:
         thread = event.get("thread_ts") or event["ts"]
         _post(client, event["channel"], render_answer(answer), thread_ts=thread)
 
-    @app.event({"type": "message", "channel_type": "im"})
+    @app.event("message", matchers=[_is_direct_message])
     def direct_message(event: dict[str, Any], client: WebClient) -> None:
         if event.get("subtype") or event.get("bot_id"):
             return  # edits, deletions, joins and bot echoes are not questions
@@ -188,6 +188,10 @@ def _register_buttons(app: App, deps: Deps) -> None:
         _post(client, channel, render_answer(answer, shared_by=user))
         if body.get("response_url"):
             _webhook(body["response_url"], {"delete_original": True})
+
+
+def _is_direct_message(event: dict[str, Any]) -> bool:
+    return event.get("channel_type") == "im"
 
 
 def _question(text: str) -> str:

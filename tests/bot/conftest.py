@@ -51,7 +51,7 @@ def demo_store(directory: Path):  # type: ignore[no-untyped-def]
     from store.mapfile import load_map_file
 
     store = Store(url=f"sqlite:///{directory / 'bsm.db'}")
-    store.import_map(load_map_file(DEMO_PATH))
+    store.import_map(load_map_file(DEMO_MAP))
     return store
 
 

@@ -61,7 +61,7 @@ class FakeSlack:
         self.ws_url: str | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # lifecycle
     def __enter__(self) -> FakeSlack:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from fake_slack import FakeSlack
+from fake_slack import TEAM_ID, FakeSlack
 from slack_payloads import SlackPayloads
 
 from bot.app import APOLOGY
@@ -65,7 +65,7 @@ def test_mention_is_answered_in_a_thread_without_the_bot_mention(
 
     [post] = slack.wait_for("chat.postMessage")
     expected = render_answer(ask(conversation, QUESTION)).payload()
-    assert post.body == {"channel": "C0CHAN1", "thread_ts": "1699999999.000777", **expected}
+    assert post.body == {"channel": "C0CHAN1", "thread_ts": "1699999999.000777", "team_id": TEAM_ID, **expected}
 
 
 def test_direct_message_is_answered_and_edits_are_not(
@@ -76,7 +76,7 @@ def test_direct_message_is_answered_and_edits_are_not(
     app.dispatch(payloads.bolt_request(payloads.event(payloads.dm(QUESTION))))
 
     [post] = slack.wait_for("chat.postMessage")
-    assert post.body == {"channel": "D0DM0001", **render_answer(ask(conversation, QUESTION)).payload()}
+    assert post.body == {"channel": "D0DM0001", "team_id": TEAM_ID, **render_answer(ask(conversation, QUESTION)).payload()}
     app.dispatch(payloads.bolt_request(payloads.event(payloads.dm("status"))))  # a fence
     posts = slack.wait_for("chat.postMessage", 2)
     texts = {p.body["text"] for p in slack.calls("chat.postMessage")}
@@ -160,7 +160,7 @@ def test_share_posts_to_the_channel_and_removes_the_ephemeral(
 
     [post] = slack.wait_for("chat.postMessage")
     expected = render_answer(ask(conversation, QUESTION), shared_by="U0USER1").payload()
-    assert post.body == {"channel": "C0CHAN1", **expected}
+    assert post.body == {"channel": "C0CHAN1", "team_id": TEAM_ID, **expected}
     assert post.body["blocks"][-1]["elements"][0]["text"] == "Shared by <@U0USER1>"
     [delete] = slack.wait_for("response_url")
     assert delete.body == {"delete_original": True}
