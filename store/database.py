@@ -6,6 +6,7 @@ points elsewhere (`postgresql+psycopg://...` for production).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head(str(MIGRATIONS))
+
+
+@functools.cache
+def _head(location: str) -> str | None:
+    # Reading the scripts costs ~50 ms; the head cannot change while the process runs.
+    config = Config()
+    config.set_main_option("script_location", location)
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:

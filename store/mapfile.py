@@ -78,7 +78,9 @@ def parse_map(text_or_data: str | dict[str, Any]) -> ServiceMap:
 
 
 def _top_level_errors(data: dict[str, Any]) -> list[MapError]:
-    errors = [MapError("", unknown_key_message(k, TOP_KEYS)) for k in data if k not in TOP_KEYS]
+    errors = [
+        MapError("top level", unknown_key_message(k, TOP_KEYS)) for k in data if k not in TOP_KEYS
+    ]
     if "version" not in data:
         errors.append(MapError("version", "missing: add `version: 1` at the top of the file"))
     elif data["version"] != VERSION:
