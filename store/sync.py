@@ -86,19 +86,31 @@ class MapSync:
                     f"a sync source named {existing.name!r} exists: "
                     "pick another name or remove it first"
                 )
-            values = {f: getattr(source, f) for f in SOURCE_FIELDS} | {
-                "options": dict(source.options),
-                "name_key": name_key(source.name),
-            }
+            values = _source_values(source)
             if existing is None:
-                values |= {"created_at": _now(), "created_by": actor}
-                connection.execute(insert(SyncSourceRow).values(**values))
+                _insert_source(connection, source, actor)
             else:
                 query = update(SyncSourceRow).where(SyncSourceRow.id == existing.id)
                 connection.execute(query.values(**values))
             after = {k: v for k, v in values.items() if k in SOURCE_FIELDS}
             _audit(connection, actor, "sync.source", "cli", source.name, None, after)
             return _get_source(connection, source.name)
+
+    def preview(
+        self, source: SyncSource, discovered: ServiceMap, *, now: datetime | None = None
+    ) -> SyncOutcome:
+        """A dry run for a source that is not registered: nothing is stored."""
+        _check_source(source)
+        with self.store.engine.connect() as connection:
+            connection.execution_options(bsm_write=True)
+            transaction = connection.begin()
+            try:
+                _insert_source(connection, source, "preview")
+                return _sync(
+                    connection, source.name, discovered, "preview", True, False, now or _now()
+                )
+            finally:
+                transaction.rollback()
 
     def remove_source(self, name: str, *, actor: str = "cli") -> None:
         """Forget a source and its history; the rows it contributed stay in the map."""
@@ -371,6 +383,16 @@ def _mark_source(
 ) -> None:
     query = update(SyncSourceRow).where(SyncSourceRow.id == source_id)
     connection.execute(query.values(last_run_at=when, last_status=status, last_error=error))
+
+
+def _source_values(source: SyncSource) -> dict[str, Any]:
+    values = {f: getattr(source, f) for f in SOURCE_FIELDS}
+    return values | {"options": dict(source.options), "name_key": name_key(source.name)}
+
+
+def _insert_source(connection: Connection, source: SyncSource, actor: str) -> None:
+    values = _source_values(source) | {"created_at": _now(), "created_by": actor}
+    connection.execute(insert(SyncSourceRow).values(**values))
 
 
 def _find_source(connection: Connection, name: str) -> SyncSource | None:

@@ -1,0 +1,121 @@
+"""Name reconciliation: the names a source reports, mapped onto the names of the map.
+
+Sources spell the same service differently (`svc-checkout`, `Checkout`, `checkout.prod`,
+`prod/checkout`). Each reported name is tried against the map step by step (regex
+rewrites, then case, then prefixes, then Kubernetes namespaces); the first spelling the map
+knows wins. Names matching nothing keep their fully normalised spelling and are listed as
+unmatched, so people can add a rule or a component.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from handlers.sync.errors import SourceError
+from impact.model import NAME_PATTERN, Component, Dependency, ServiceMap, name_key
+
+RULE_KEYS = ("lowercase", "strip_prefixes", "namespaces", "rewrites")
+_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class NameRules:
+    """How reported names become map names; `rewrites` are (regex, replacement) pairs."""
+
+    lowercase: bool = True
+    strip_prefixes: tuple[str, ...] = ("svc-",)
+    namespaces: bool = True
+    rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> NameRules:
+        """Rules from a source's `rules` option; unknown keys and bad regexes are errors."""
+        options = options or {}
+        if unknown := sorted(set(options) - set(RULE_KEYS)):
+            raise SourceError(f"unknown name rule {unknown[0]!r}: use {', '.join(RULE_KEYS)}")
+        return cls(
+            lowercase=bool(options.get("lowercase", True)),
+            strip_prefixes=tuple(options.get("strip_prefixes", ("svc-",))),
+            namespaces=bool(options.get("namespaces", True)),
+            rewrites=tuple(_rewrite(pair) for pair in options.get("rewrites", ())),
+        )
+
+    def spellings(self, raw: str) -> Iterator[str]:
+        """Candidate spellings of `raw`, least changed first; the last is the normal form."""
+        name = raw.strip()
+        for pattern, replacement in self.rewrites:
+            name = pattern.sub(replacement, name)
+        yield name
+        if self.lowercase:
+            name = name.lower()
+            yield name
+        for prefix in self.strip_prefixes:
+            if name.lower().startswith(prefix.lower()) and len(name) > len(prefix):
+                name = name[len(prefix) :]
+                yield name
+        if self.namespaces and (stripped := _strip_namespace(name)) != name:
+            yield stripped
+
+
+@dataclass
+class Reconciliation:
+    """Reported name -> map name, plus the names that matched nothing in the map."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+def reconcile(reported: Iterable[str], known: Iterable[str], rules: NameRules) -> Reconciliation:
+    """Map every reported name onto a known name where the rules allow it."""
+    by_key = {name_key(n): n for n in known}
+    result = Reconciliation()
+    for raw in dict.fromkeys(reported):
+        spellings = list(rules.spellings(raw))
+        match = next((by_key[name_key(s)] for s in spellings if name_key(s) in by_key), None)
+        if match is not None:
+            result.names[raw] = match
+            continue
+        final = _INVALID.sub("-", spellings[-1]).strip("-._")
+        if not NAME_PATTERN.match(final):
+            result.invalid.append(raw)
+            continue
+        result.names[raw] = final
+        result.unmatched.append(final)
+    return result
+
+
+def rename(discovered: ServiceMap, names: Mapping[str, str]) -> ServiceMap:
+    """`discovered` with names replaced; names without a mapping (invalid) are dropped."""
+    components: dict[str, Component] = {}
+    seen: set[str] = set()
+    for raw, component in discovered.components.items():
+        if raw in names and name_key(names[raw]) not in seen:
+            seen.add(name_key(names[raw]))
+            components[names[raw]] = replace(component, name=names[raw])
+    edges = [
+        Dependency(names[d.source], names[d.target], d.kind)
+        for d in discovered.dependencies
+        if d.source in names and d.target in names
+    ]
+    return ServiceMap(components, edges, [])
+
+
+def _strip_namespace(name: str) -> str:
+    if "/" in name:  # prod/checkout
+        return name.rsplit("/", 1)[1]
+    if "." in name:  # checkout.prod, checkout.prod.svc.cluster.local
+        return name.split(".", 1)[0]
+    return name
+
+
+def _rewrite(pair: Any) -> tuple[re.Pattern[str], str]:
+    if not (isinstance(pair, list | tuple) and len(pair) == 2):
+        raise SourceError(f"name rewrite {pair!r}: write it as [regex, replacement]")
+    try:
+        return re.compile(str(pair[0])), str(pair[1])
+    except re.error as error:
+        raise SourceError(f"name rewrite regex {pair[0]!r} is invalid: {error}") from None

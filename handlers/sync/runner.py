@@ -1,0 +1,175 @@
+"""Running a sync: fetch a source, reconcile its names with the map, apply it to the store.
+
+A source fails as a whole: when it cannot be reached or read, the failure is recorded
+in the sync history and nothing in the map changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from handlers.sync.errors import SourceError
+from handlers.sync.http import SourceClient
+from handlers.sync.names import NameRules, reconcile, rename
+from handlers.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
+from impact.model import ServiceMap
+from store import Store
+from store.errors import NotFound
+from store.sync import MapSync
+from store.sync_records import SyncOutcome, SyncSource
+
+Fetcher = Callable[[SourceClient, str, Mapping[str, Any]], ServiceMap]
+FETCHERS: dict[str, Fetcher] = {
+    "backstage": fetch_backstage,
+    "jaeger": fetch_jaeger,
+    "otel-prometheus": fetch_service_graph,
+    "yaml-url": fetch_map_url,
+}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass
+class Discovery:
+    """A source's report with map names, and the names that matched nothing in the map."""
+
+    service_map: ServiceMap
+    unmatched: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SyncReport:
+    source: SyncSource
+    outcome: SyncOutcome
+    discovery: Discovery
+
+
+def discover(
+    source: SyncSource, known: Iterable[str], client: SourceClient | None = None
+) -> Discovery:
+    """Fetch `source` and rename what it reports onto the `known` map names."""
+    rules = NameRules.from_options(source.options.get("rules"))
+    own = client or SourceClient(
+        timeout=float(source.options.get("timeout_s", 10)), token=_token(source.options)
+    )
+    try:
+        raw = FETCHERS[source.type](own, source.url, source.options)
+    finally:
+        if client is None:
+            own.close()
+    matched = reconcile(raw.components, known, rules)
+    return Discovery(rename(raw, matched.names), matched.unmatched, matched.invalid)
+
+
+def run_sync(
+    store: Store,
+    target: str,
+    *,
+    source_type: str | None = None,
+    dry_run: bool = False,
+    actor: str = "cli",
+    client: SourceClient | None = None,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Sync the configured source `target` (a name), or the source at URL `target`.
+
+    A URL that is no configured source is registered on first use (on demand only), so the
+    rows it contributes have an owner. Raises `SourceError` (recorded) when it fails.
+    """
+    syncs = MapSync(store)
+    source = _resolve(syncs, target, source_type, actor, dry_run)
+    try:
+        discovery = discover(source, store.load_map().components, client)
+    except SourceError as error:
+        if not dry_run and source.id is not None:
+            syncs.record_failure(source.name, str(error), actor=actor, now=now)
+        raise
+    if source.id is None:  # dry run of an unregistered URL: diff against an empty contribution
+        outcome = syncs.preview(source, discovery.service_map, now=now)
+    else:
+        outcome = syncs.apply(
+            source.name, discovery.service_map, actor=actor, dry_run=dry_run, now=now
+        )
+    return SyncReport(source, outcome, discovery)
+
+
+def run_due(
+    store: Store, *, now: datetime | None = None, client: SourceClient | None = None
+) -> list[tuple[str, SyncReport | SourceError]]:
+    """The scheduler's job: sync every source that is due; one failing source stops none."""
+    results: list[tuple[str, SyncReport | SourceError]] = []
+    for source in MapSync(store).due(now):
+        try:
+            results.append(
+                (
+                    source.name,
+                    run_sync(store, source.name, actor="schedule", client=client, now=now),
+                )
+            )
+        except SourceError as error:
+            results.append((source.name, error))
+    return results
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in "90s", "15m", "24h", "7d", "2w"."""
+    match = _DURATION.match(text)
+    if not match:
+        raise SourceError(f"bad duration {text!r}: write a number and a unit, e.g. 15m, 24h, 7d")
+    return int(match[1]) * _UNITS[match[2]]
+
+
+def guess_type(url: str) -> str | None:
+    """The source type a URL's path suggests, or None."""
+    path = urlsplit(url).path.rstrip("/")
+    if path.endswith("/api/dependencies"):
+        return "jaeger"
+    if path.endswith("/api/v1/query"):
+        return "otel-prometheus"
+    if "/api/catalog" in path:
+        return "backstage"
+    if re.search(r"\.(ya?ml|csv|json)$", path):
+        return "yaml-url"
+    return None
+
+
+def _resolve(
+    syncs: MapSync, target: str, source_type: str | None, actor: str, dry_run: bool
+) -> SyncSource:
+    if "://" not in target:
+        return syncs.source(target)
+    for source in syncs.sources():
+        if source.url == target:
+            return source
+    kind = source_type or guess_type(target)
+    if kind is None:
+        raise SourceError(
+            f"cannot tell what kind of source {target} is: "
+            "add --type backstage, jaeger, otel-prometheus or yaml-url"
+        )
+    source = SyncSource(name=_url_name(target, kind), type=kind, url=target)
+    try:
+        syncs.source(source.name)
+        source = SyncSource(
+            name=f"{source.name}-{abs(hash(target)) % 10000}", type=kind, url=target
+        )
+    except NotFound:
+        pass
+    return source if dry_run else syncs.add_source(source, actor=actor)
+
+
+def _url_name(url: str, kind: str) -> str:
+    host = re.sub(r"[^A-Za-z0-9-]+", "-", urlsplit(url).hostname or "source").strip("-")
+    return f"{kind}-{host}"[:64]
+
+
+def _token(options: Mapping[str, Any]) -> str | None:
+    variable = options.get("token_env")
+    return os.environ.get(str(variable)) if variable else None

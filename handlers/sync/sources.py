@@ -1,0 +1,172 @@
+"""The four kinds of sync source, each fetched into a `ServiceMap` of the names it reports.
+
+- backstage: the catalog REST API, `GET /api/catalog/entities/by-query` (cursor paging:
+  `items`, `totalItems`, `pageInfo.nextCursor`), falling back to the older
+  `GET /api/catalog/entities?offset=&limit=` on catalogs without it.
+- jaeger: `GET /api/dependencies?endTs=<ms>&lookback=<ms>` -> `data: [{parent, child, callCount}]`.
+- otel-prometheus: the OpenTelemetry service graph, `traces_service_graph_request_total
+  {client, server}` through `GET /api/v1/query` (an instant vector).
+- yaml-url: a map file, Backstage catalog or CSV edge list fetched from a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from handlers.sync.errors import SourceResponseError
+from handlers.sync.http import SourceClient
+from impact.model import Component, Dependency, ServiceMap
+from store.backstage import parse_backstage
+from store.edgelist import parse_edge_list
+from store.errors import StoreError
+from store.formats import detect_format
+from store.mapfile import parse_map
+
+ENTITY_KINDS = ("component", "resource", "system", "api")
+PAGE_SIZE = 500
+SERVICE_GRAPH_QUERY = (
+    "sum by (client, server) (increase(traces_service_graph_request_total[{window}]))"
+)
+
+
+def fetch_backstage(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
+    """Every Component, Resource, System and API entity of the catalog at `url`."""
+    base = _base(url, "/entities")
+    if urlsplit(base).path in ("", "/"):
+        base = f"{base.rstrip('/')}/api/catalog"  # the catalog's usual mount point
+    page = int(options.get("page_size", PAGE_SIZE))
+    try:
+        entities = list(_by_query(client, base, page))
+    except _NoCursorApi:
+        entities = list(_by_offset(client, base, page))
+    return entities_map(entities, base)
+
+
+def entities_map(entities: list[Any], where: str) -> ServiceMap:
+    """Backstage entities (JSON objects) as a map, using the catalog-file rules of the store."""
+    # JSON is YAML: the store's catalog parser reads the entities as one multi-document stream.
+    text = "\n---\n".join(json.dumps(e) for e in entities)
+    try:
+        return parse_backstage(text).service_map
+    except StoreError as error:
+        raise SourceResponseError(
+            f"the catalog at {where} has entities bsm cannot use: {error}"
+        ) from None
+
+
+class _NoCursorApi(Exception):
+    pass
+
+
+def _by_query(client: SourceClient, base: str, page: int) -> Iterator[Any]:
+    filters: list[tuple[str, Any]] = [("filter", f"kind={k}") for k in ENTITY_KINDS]
+    body = client.get_json(
+        f"{base}/entities/by-query", [*filters, ("limit", page)], missing_ok=True
+    )
+    if body is None:
+        raise _NoCursorApi
+    while True:
+        items = _field(body, "items", list, f"{base}/entities/by-query")
+        yield from items
+        cursor = (body.get("pageInfo") or {}).get("nextCursor")
+        if not cursor or not items:
+            return
+        body = client.get_json(f"{base}/entities/by-query", {"cursor": cursor, "limit": page})
+
+
+def _by_offset(client: SourceClient, base: str, page: int) -> Iterator[Any]:
+    filters = [("filter", f"kind={k}") for k in ENTITY_KINDS]
+    offset = 0
+    while True:
+        params = [*filters, ("offset", offset), ("limit", page)]
+        items = client.get_json(f"{base}/entities", params)
+        if not isinstance(items, list):
+            raise SourceResponseError(
+                f"{base}/entities returned {type(items).__name__}, not a list of entities"
+            )
+        yield from items
+        if len(items) < page:
+            return
+        offset += page
+
+
+def fetch_jaeger(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
+    """Caller -> callee edges Jaeger saw in the lookback window (default 24h)."""
+    base = _base(url, "/api/dependencies")
+    lookback_ms = int(options.get("lookback_s", 86400)) * 1000
+    params = {"endTs": int(time.time() * 1000), "lookback": lookback_ms}
+    where = f"{base}/api/dependencies"
+    data = _field(client.get_json(where, params), "data", list, where)
+    minimum = int(options.get("min_calls", 1))
+    edges = []
+    for index, link in enumerate(data):
+        if not isinstance(link, dict) or not {"parent", "child"} <= link.keys():
+            raise SourceResponseError(f"{where}: data[{index}] lacks parent/child: {link!r}"[:300])
+        if int(link.get("callCount") or 0) >= minimum:
+            edges.append((str(link["parent"]), str(link["child"])))
+    return _edge_map(edges)
+
+
+def fetch_service_graph(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
+    """Client -> server edges of the OpenTelemetry service graph in Prometheus."""
+    base = _base(url, "/api/v1/query")
+    query = str(
+        options.get("query") or SERVICE_GRAPH_QUERY.format(window=options.get("window", "24h"))
+    )
+    where = f"{base}/api/v1/query"
+    body = client.get_json(where, {"query": query})
+    if not isinstance(body, dict) or body.get("status") != "success":
+        detail = body.get("error") if isinstance(body, dict) else body
+        raise SourceResponseError(f"{where} rejected the query {query!r}: {detail}")
+    result = _field(_field(body, "data", dict, where), "result", list, where)
+    edges = []
+    for sample in result:
+        labels = sample.get("metric", {}) if isinstance(sample, dict) else {}
+        if "client" not in labels or "server" not in labels:
+            raise SourceResponseError(
+                f"{where}: a series lacks client/server labels: {labels!r}"[:300]
+            )
+        if float(sample.get("value", [0, "0"])[1]) > 0:
+            edges.append((str(labels["client"]), str(labels["server"])))
+    return _edge_map(edges)
+
+
+def fetch_map_url(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
+    """A map file (YAML map, Backstage catalog or CSV edge list) served at `url`."""
+    text = client.get(url).text
+    fmt = str(options.get("format") or detect_format(urlsplit(url).path, text))
+    try:
+        if fmt == "backstage":
+            return parse_backstage(text).service_map
+        if fmt == "csv":
+            return parse_edge_list(text).service_map
+        return parse_map(text)
+    except StoreError as error:
+        raise SourceResponseError(f"the map at {url} is not valid: {error}") from None
+
+
+def _edge_map(edges: list[tuple[str, str]]) -> ServiceMap:
+    names = dict.fromkeys(name for edge in edges for name in edge)
+    return ServiceMap.build(
+        (Component(name=n) for n in names), (Dependency(s, t) for s, t in dict.fromkeys(edges))
+    )
+
+
+def _field(body: Any, name: str, kind: type, where: str) -> Any:
+    value = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(value, kind):
+        raise SourceResponseError(
+            f"{where}: expected a JSON object with {name!r} ({kind.__name__}), "
+            f"got {str(body)[:120]!r}"
+        )
+    return value
+
+
+def _base(url: str, suffix: str) -> str:
+    """The server URL without the endpoint path, so both forms of URL work."""
+    url = url.rstrip("/")
+    return url[: -len(suffix)] if url.endswith(suffix) else url
