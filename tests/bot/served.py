@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 READY = "Application startup complete"
@@ -30,11 +30,19 @@ def bsm_executable() -> str:
     return found
 
 
-@contextmanager
-def bsm_serve(env: Mapping[str, str], *args: str, timeout: float = 60.0) -> Iterator[str]:
+def bsm_serve(
+    env: Mapping[str, str], *args: str, timeout: float = 60.0
+) -> AbstractContextManager[str]:
     """Run `bsm serve`, yield its base URL once it accepts requests, stop it afterwards."""
+    command = [bsm_executable(), "serve", "--host", "127.0.0.1", *args]
+    return serving(command, env, timeout=timeout)
+
+
+@contextmanager
+def serving(command: list[str], env: Mapping[str, str], *, timeout: float = 60.0) -> Iterator[str]:
+    """Run an HTTP server `command` (given `--port P`), yield its URL once uvicorn is up."""
     port = free_port()
-    command = [bsm_executable(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    command = [*command, "--port", str(port)]
     process = subprocess.Popen(
         command,
         env={**os.environ, **env},
