@@ -134,14 +134,23 @@ def plan(
 def _assign(
     hits: Sequence[Hit], incidents: Sequence[OpenIncident]
 ) -> tuple[dict[int, list[Hit]], list[Hit]]:
+    """Hits that join open incidents (by service or shared cause, transitively), and the rest."""
+    causes = {i.id: set(i.causes) for i in incidents}
     joined: dict[int, list[Hit]] = {}
-    loose: list[Hit] = []
-    for hit in hits:
-        home = next((i for i in incidents if hit.name in i.services or hit.causes & i.causes), None)
-        if home is None:
-            loose.append(hit)
-        else:
-            joined.setdefault(home.id, []).append(hit)
+    loose = list(hits)
+    moved = True
+    while moved:  # a hit joining an incident brings its causes, which may pull in more hits
+        moved = False
+        for hit in list(loose):
+            home = next(
+                (i for i in incidents if hit.name in i.services or hit.causes & causes[i.id]),
+                None,
+            )
+            if home is not None:
+                joined.setdefault(home.id, []).append(hit)
+                causes[home.id] |= hit.causes
+                loose.remove(hit)
+                moved = True
     return joined, loose
 
 

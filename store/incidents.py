@@ -84,19 +84,28 @@ class ImpactCache:
         self._model: ImpactModel | None = None
         self._map = ServiceMap()
 
+    def service_map(self, connection: Connection) -> ServiceMap:
+        """The map as of the database's current map version (reloaded when it moved)."""
+        with self._lock:
+            return self._refresh(connection)[0]
+
     def statuses(
         self, connection: Connection, states: dict[str, State]
     ) -> tuple[ServiceMap, list[ServiceStatus]]:
         """Every business service's effective state under `states` (unknown names ignored)."""
-        version = _map_version(connection)
         with self._lock:
-            if self._model is None or version != self._version:
-                self._map = read_map(connection)
-                self._model = ImpactModel.from_map(self._map)
-                self._version = version
-            known = {name_key(n): n for n in self._map.components}
-            self._model.set_states({known[k]: s for k, s in states.items() if k in known})
-            return self._map, list(self._model.status().services)
+            service_map, model = self._refresh(connection)
+            known = {name_key(n): n for n in service_map.components}
+            model.set_states({known[k]: s for k, s in states.items() if k in known})
+            return service_map, list(model.status().services)
+
+    def _refresh(self, connection: Connection) -> tuple[ServiceMap, ImpactModel]:
+        version = _map_version(connection)
+        if self._model is None or version != self._version:
+            self._map = read_map(connection)
+            self._model = ImpactModel.from_map(self._map)
+            self._version = version
+        return self._map, self._model
 
 
 class IncidentDesk:
@@ -135,6 +144,11 @@ class IncidentDesk:
             counted = alerts.record_unmapped(connection, unmapped)
             decided = self._reconcile(connection, now) if changed else Plan()
         return IngestReport(stored, counted, tuple(sorted(changed)), decided)
+
+    def service_map(self) -> ServiceMap:
+        """The current map (cached per map version): alert mapping needs its names."""
+        with self.engine.connect() as connection, connection.begin():
+            return self.cache.service_map(connection)
 
     def reconcile(self) -> Plan:
         """Bring incidents in line with current states (timers: dampening, maintenance)."""

@@ -1,0 +1,189 @@
+"""Drains the outbox to Slack: posts notices, updates them, replies in their threads.
+
+    worker = OutboxWorker(engine, WebClient(token=..., base_url=...))
+    worker.drain()            # send everything due now (tests, start-up)
+    worker.run(stop, wake)    # the serve loop: drain, then wait for `wake` or a second
+
+A claimed row is leased (`sending` until `next_attempt_at`), sent, then marked `sent`
+together with the notice's `ts` in one transaction. A crash after the commit that wrote
+the row and before the post leaves it `pending`; a crash during a send leaves it `sending`
+until the lease ends, then it is sent again (the one window where Slack may see it twice).
+429 waits Retry-After, 5xx and network errors back off exponentially, other Slack errors
+(channel_not_found, not_in_channel...) fail the row and are logged. At most one message a
+second per channel, across replicas (the rate reads `sent_at` from the shared table).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Connection, Engine, select, update
+
+from bot.notices import render_notice, render_thread_line
+from store import outbox
+from store.incident_rows import NoticeRow
+from store.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 300.0
+PERMANENT = "permanent"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoticeNotPosted(Exception):
+    """An update or reply whose notice has no `ts` (its post failed for good)."""
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime] = _now,
+        min_interval_s: float = 1.0,
+        lease_s: float = 60.0,
+        batch: int = 20,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.min_interval_s = min_interval_s
+        self.lease_s = lease_s
+        self.batch = batch
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(bsm_write=True)
+            with connection.begin():
+                yield connection
+
+    def drain_once(self) -> int:
+        """Claim what is due now and send it; returns how many messages were delivered."""
+        with self._transaction() as connection:
+            items = outbox.claim(
+                connection,
+                self.clock(),
+                limit=self.batch,
+                lease_s=self.lease_s,
+                min_interval_s=self.min_interval_s,
+            )
+        return sum(self._deliver(item) for item in items)
+
+    def drain(self, rounds: int = 1000) -> int:
+        """Send until nothing is due now (rows waiting for Retry-After or the rate stay)."""
+        total = 0
+        for _ in range(rounds):
+            sent = self.drain_once()
+            if not sent and not self._due():
+                break
+            total += sent
+        return total
+
+    def run(self, stop: threading.Event, wake: threading.Event, poll_s: float = 1.0) -> None:
+        """Drain until `stop`; `wake` (set after a webhook commit) skips the wait."""
+        while not stop.is_set():
+            try:
+                self.drain()
+            except Exception:  # the loop must outlive a database hiccup; the row stays
+                log.exception("outbox drain failed; retrying")
+            wake.wait(poll_s)
+            wake.clear()
+
+    def _due(self) -> bool:
+        with self.engine.connect() as connection, connection.begin():
+            now = self.clock()
+            query = select(outbox.OutboxRow.id).where(
+                outbox.OutboxRow.status.in_(outbox.OPEN_STATUSES),
+                outbox.OutboxRow.next_attempt_at <= now,
+            )
+            return connection.execute(query.limit(1)).first() is not None
+
+    def _deliver(self, item: OutboxItem) -> bool:
+        try:
+            answer = self._send(item)
+        except SlackApiError as error:
+            self._failed(item, error)
+            return False
+        except NoticeNotPosted as error:
+            self._give_up(item, str(error))
+            return False
+        except (OSError, TimeoutError) as error:
+            self._retry(item, self._backoff(item), f"network: {error}")
+            return False
+        with self._transaction() as connection:
+            if item.kind == "post":
+                _store_ts(connection, item, answer, self.clock())
+            outbox.mark_sent(connection, item.id, self.clock())
+        return True
+
+    def _send(self, item: OutboxItem) -> Mapping[str, Any]:
+        if item.kind == "post":
+            message = render_notice(item.payload["notice"])
+            return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
+        channel, ts = self._notice_of(item)
+        if item.kind == "update":
+            message = render_notice(item.payload["notice"])
+            return self.client.chat_update(channel=channel, ts=ts, **message.payload()).data  # type: ignore[return-value]
+        reply = render_thread_line(
+            item.payload["text"], resolved=bool(item.payload.get("resolved"))
+        )
+        return self.client.chat_postMessage(channel=channel, thread_ts=ts, **reply.payload()).data  # type: ignore[return-value]
+
+    def _notice_of(self, item: OutboxItem) -> tuple[str, str]:
+        with self.engine.connect() as connection, connection.begin():
+            row = connection.execute(
+                select(NoticeRow.slack_channel, NoticeRow.ts).where(
+                    NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel
+                )
+            ).first()
+        if row is None or row.ts is None:
+            raise NoticeNotPosted(f"incident {item.incident_id} has no notice in {item.channel}")
+        return row.slack_channel or item.channel, row.ts
+
+    def _failed(self, item: OutboxItem, error: SlackApiError) -> None:
+        status = error.response.status_code
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        if status == 429:
+            wait = float(error.response.headers.get("Retry-After", "1") or 1)
+            self._retry(item, wait, "rate limited (429)")
+        elif status >= 500:
+            self._retry(item, self._backoff(item), f"Slack answered {status}")
+        else:
+            self._give_up(item, f"Slack refused {item.kind} to {item.channel}: {code or status}")
+
+    def _backoff(self, item: OutboxItem) -> float:
+        return float(min(MAX_BACKOFF_S, 2 ** max(0, item.attempts - 1)))
+
+    def _retry(self, item: OutboxItem, after_s: float, why: str) -> None:
+        at = self.clock() + timedelta(seconds=after_s)
+        log.warning("outbox %s to %s: %s; retry in %.0fs", item.kind, item.channel, why, after_s)
+        with self._transaction() as connection:
+            outbox.retry_later(connection, item.id, at, why)
+
+    def _give_up(self, item: OutboxItem, why: str) -> None:
+        log.error("outbox %s (%s): %s", item.dedup_key, item.kind, why)
+        with self._transaction() as connection:
+            outbox.mark_failed(connection, item.id, why)
+
+
+def _store_ts(
+    connection: Connection, item: OutboxItem, answer: Mapping[str, Any], now: datetime
+) -> None:
+    connection.execute(
+        update(NoticeRow)
+        .where(NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel)
+        .values(ts=answer.get("ts"), slack_channel=answer.get("channel"), posted_at=now)
+    )
