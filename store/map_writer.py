@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Connection, bindparam, delete, insert, select, update
 
 from impact.model import ServiceMap, name_key
 from store.codec import COMPONENT_COLUMNS, component_values
@@ -21,6 +21,7 @@ from store.records import ChangeCount, ImportedMap, Progress
 from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
 
 BATCH = 5000
+COPY_THRESHOLD = 1000
 T = TypeVar("T")
 EdgeKey = tuple[str, str]
 GroupSpec = tuple[str, str, int | None, float | None, tuple[str, ...]]
@@ -303,10 +304,46 @@ def _delete(connection: Connection, table: Any, ids: Sequence[int], ticker: _Tic
 def _executemany(
     connection: Connection, statement: Any, rows: Sequence[dict[str, Any]], ticker: _Ticker | None
 ) -> None:
+    if _copyable(connection, statement, rows):
+        _copy(connection, statement.table, rows, ticker)
+        return
     for chunk in _chunks(rows):
         connection.execute(statement, chunk)
         if ticker is not None:
             ticker.tick(len(chunk))
+
+
+def _copyable(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> bool:
+    # Multi-row INSERTs reach ~10k rows/s on PostgreSQL; COPY is an order of magnitude faster.
+    return (
+        connection.dialect.name == "postgresql"
+        and statement.is_insert
+        and len(rows) >= COPY_THRESHOLD
+    )
+
+
+def _copy(
+    connection: Connection, table: Any, rows: Sequence[dict[str, Any]], ticker: _Ticker | None
+) -> None:
+    """COPY rows into `table` on the transaction's own psycopg connection."""
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if c.type._type_affinity is JSON}
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw: Any = connection.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for chunk in _chunks(rows):
+            for row in chunk:
+                copy.write_row(
+                    [
+                        Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
+                        for c in columns
+                    ]
+                )
+            if ticker is not None:
+                ticker.tick(len(chunk))
 
 
 def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
