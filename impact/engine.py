@@ -57,6 +57,7 @@ class ImpactModel:
         self._graph = CompiledGraph(self._map)
         self._observed: dict[int, State] = {}
         self._current: Outcome | None = None
+        self._removed: set[tuple[int, int]] = set()  # dependencies removed since the last read
         self._lock = threading.RLock()
 
     @classmethod
@@ -146,7 +147,18 @@ class ImpactModel:
     @property
     def service_map(self) -> ServiceMap:
         """The map as the model currently holds it (updates included)."""
-        return self._map
+        with self._lock:
+            self._apply_removals()
+            return self._map
+
+    def _apply_removals(self) -> None:
+        if not self._removed:
+            return
+        lookup, removed = self._graph.lookup, self._removed
+        self._map.dependencies = [
+            d for d in self._map.dependencies if (lookup(d.source), lookup(d.target)) not in removed
+        ]
+        self._removed = set()
 
     # ---- updates -------------------------------------------------------------------------
     @_locked
@@ -157,6 +169,8 @@ class ImpactModel:
             self._recompile()
             return
         self._graph.add_edge(dep)
+        if (self._graph.lookup(dep.source), self._graph.lookup(dep.target)) in self._removed:
+            self._apply_removals()  # the pending filter must not drop this new edge
         self._map.dependencies.append(dep)
         self._current = None
 
@@ -173,15 +187,12 @@ class ImpactModel:
                 f"{source!r} does not depend on {target!r}; "
                 f"see depends({source!r}) for its dependencies."
             )
-        pair = (self._graph.lookup(source), self._graph.lookup(target))
-        self._map.dependencies = [
-            d
-            for d in self._map.dependencies
-            if (self._graph.lookup(d.source), self._graph.lookup(d.target)) != pair
-        ]
+        # the map's own list is filtered when next read: keeps an update O(edges) in numpy
+        self._removed.add((self._graph.lookup(source), self._graph.lookup(target)))
         self._current = None
 
     def _recompile(self) -> None:
+        self._apply_removals()
         names = {i: self._graph.names[i] for i in self._observed}
         self._graph = CompiledGraph(self._map)
         self._observed = {self._graph.index[n]: self._observed[i] for i, n in names.items()}

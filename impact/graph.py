@@ -55,7 +55,9 @@ class CompiledGraph:
         self.gates = self._compile_gates(service_map.groups)
         self.n = self.n_components + len(self.gates)
         self.business = np.concatenate([self.business, np.zeros(len(self.gates), dtype=bool)])
-        self.edges = self._compile_edges(service_map.dependencies)
+        self._edges = self._compile_edges(service_map.dependencies)
+        self._added: list[tuple[int, int, int]] = []
+        self.rank = self._business_rank()
         self._build_adjacencies()
         self._build_gate_arrays()
 
@@ -82,6 +84,18 @@ class CompiledGraph:
         return self.gates[node - self.n_components]
 
     # ---- compile -----------------------------------------------------------------------
+    def _business_rank(self) -> npt.NDArray[np.int64]:
+        """Static business order per node (tier 1 first, none last, revenue desc, name)."""
+
+        def key(i: int) -> tuple[int, float, str]:
+            c = self.components[i]
+            return (c.tier if c.tier is not None else 99, -(c.revenue_per_hour or 0.0), c.name)
+
+        rank = np.zeros(self.n, dtype=np.int64)
+        ordered = sorted(np.flatnonzero(self.business).tolist(), key=key)
+        rank[ordered] = np.arange(len(ordered))
+        return rank
+
     def _compile_gates(self, groups: Sequence[RedundancyGroup]) -> list[Gate]:
         gates = []
         for offset, group in enumerate(sorted(groups, key=lambda g: (g.name, g.dependant))):
@@ -127,6 +141,16 @@ class CompiledGraph:
         self.member_gate = pairs[:, 1] - self.n_components  # gate offset of each membership
         self.gate_slack = np.array([g.slack for g in self.gates], dtype=np.int64)
         self.gate_nodes = np.arange(self.n_components, self.n, dtype=np.int32)
+        self.gate_sizes = np.array([len(g.members) for g in self.gates], dtype=np.int64)
+        self.memo: dict[tuple[str, int], object] = {}  # values derived from the map alone
+
+    @property
+    def edges(self) -> npt.NDArray[np.int64]:
+        """Forward edges as rows (source, target, kind), updates included."""
+        if self._added:
+            added = np.array(self._added, dtype=np.int64)
+            self._edges, self._added = np.vstack([self._edges, added]), []
+        return self._edges
 
     @property
     def forward(self) -> Adjacency:
@@ -151,7 +175,7 @@ class CompiledGraph:
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
-        self.edges = np.vstack([self.edges, np.array([[source, target, kind]], dtype=np.int64)])
+        self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
             adjacency.add_edge(target, source)
@@ -165,7 +189,7 @@ class CompiledGraph:
         doomed &= self.edges[:, 2] <= SOFT
         if not doomed.any():
             return False
-        self.edges = self.edges[~doomed]
+        self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)
         if self._forward is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from impact.graph import CompiledGraph
 from impact.model import Component, State
@@ -21,29 +23,49 @@ def business_key(component: Component, state: State) -> tuple[int, int, float, s
     return (-state.severity, tier, -(component.revenue_per_hour or 0.0), component.name)
 
 
-def failure_path(graph: CompiledGraph, sprd: Spread, node: int) -> tuple[str, ...]:
-    """A shortest path along which the failure reached `node`, failed component first.
+def failure_paths(graph: CompiledGraph, sprd: Spread, nodes: IntArray) -> list[tuple[str, ...]]:
+    """For each node, a shortest path along which the failure reached it, failed first.
 
-    Down nodes follow the chain of down nodes; gates (groups) are left out of the names.
+    Down nodes follow the chain of down nodes; groups are left out of the names. All chains
+    are walked together, one vectorised step per dependency level.
     """
-    pred = sprd.down_pred if sprd.level[node] == DOWN else sprd.any_pred
-    chain = [node]
-    while len(chain) <= graph.n:
-        before = int(pred[chain[-1]])
-        if before < 0 or before >= graph.n:
+    if len(nodes) == 0:
+        return []
+    down = sprd.level[nodes] == DOWN
+    steps = [nodes.astype(np.int64)]
+    current = steps[0]
+    while len(steps) <= graph.n:
+        before = np.where(down, sprd.down_pred[current], sprd.any_pred[current]).astype(np.int64)
+        before[(before < 0) | (before >= graph.n) | (steps[-1] < 0)] = -1
+        if (before < 0).all():
             break
-        chain.append(before)
-    return tuple(graph.label(v) for v in reversed(chain) if not graph.is_gate(v))
+        steps.append(before)
+        current = np.maximum(before, 0)
+    chains = np.stack(steps, axis=1)[:, ::-1].tolist()
+    names, last = graph.names, graph.n_components
+    return [tuple(names[v] for v in chain if 0 <= v < last) for chain in chains]
+
+
+def by_business_impact(
+    graph: CompiledGraph, codes: npt.NDArray[np.int8], nodes: npt.NDArray[np.signedinteger[Any]]
+) -> IntArray:
+    """Nodes sorted worst state first, then tier, revenue, name."""
+    order = np.lexsort((graph.rank[nodes], -codes[nodes].astype(np.int64)))
+    ranked: IntArray = nodes[order].astype(np.int32)
+    return ranked
 
 
 def affects_result(graph: CompiledGraph, outcome: Outcome, failed: Sequence[int]) -> AffectsResult:
     """The AffectsResult for an outcome in which `failed` were made to fail."""
     codes = outcome.codes
-    hit = np.flatnonzero(graph.business & (codes >= CODE[State.DEGRADED]))
-    impacts = sorted(
-        (_service_impact(graph, outcome, int(v)) for v in hit),
-        key=lambda s: business_key(graph.components[graph.index[s.name]], s.state),
+    hit = by_business_impact(
+        graph, codes, np.flatnonzero(graph.business & (codes >= CODE[State.DEGRADED]))
     )
+    paths = failure_paths(graph, outcome.spread, hit)
+    impacts = [
+        _service_impact(graph, outcome, v, path)
+        for v, path in zip(hit.tolist(), paths, strict=True)
+    ]
     down = tuple(s for s in impacts if s.state == State.DOWN)
     failing = codes[: graph.n_components] >= CODE[State.MAINTENANCE]
     return AffectsResult(
@@ -57,7 +79,9 @@ def affects_result(graph: CompiledGraph, outcome: Outcome, failed: Sequence[int]
     )
 
 
-def _service_impact(graph: CompiledGraph, outcome: Outcome, node: int) -> ServiceImpact:
+def _service_impact(
+    graph: CompiledGraph, outcome: Outcome, node: int, path: tuple[str, ...]
+) -> ServiceImpact:
     c = graph.components[node]
     return ServiceImpact(
         name=c.name,
@@ -67,7 +91,7 @@ def _service_impact(graph: CompiledGraph, outcome: Outcome, node: int) -> Servic
         owner=c.owner,
         channel=c.channel,
         revenue_per_hour=float(c.revenue_per_hour or 0.0),
-        path=failure_path(graph, outcome.spread, node),
+        path=path,
     )
 
 
@@ -90,15 +114,20 @@ def protected_services(graph: CompiledGraph, outcome: Outcome) -> tuple[str, ...
 
 def group_impacts(graph: CompiledGraph, sprd: Spread) -> tuple[GroupImpact, ...]:
     """Groups that lost members: fallen ones first, then by name."""
-    hit = np.flatnonzero(sprd.members_down > 0).tolist()
-    found = [_group_impact(graph, sprd, graph.gates[g].node) for g in hit]
+    hit = np.flatnonzero(sprd.members_down > 0)
+    whole = sprd.members_down[hit] == graph.gate_sizes[hit]
+    found = [_group_impact(graph, sprd, int(g), bool(w)) for g, w in zip(hit, whole, strict=True)]
     return tuple(sorted(found, key=lambda g: (g.holds, g.name, g.dependant)))
 
 
-def _group_impact(graph: CompiledGraph, sprd: Spread, node: int) -> GroupImpact:
-    gate = graph.gate(node)
+def _group_impact(graph: CompiledGraph, sprd: Spread, offset: int, whole: bool) -> GroupImpact:
+    if whole:  # a group that lost every member is the same value every time: keep it
+        memo = graph.memo.get(("group-lost", offset))
+        if isinstance(memo, GroupImpact):
+            return memo
+    gate = graph.gates[offset]
     lost = [m for m in gate.members if sprd.level[m] == DOWN]
-    return GroupImpact(
+    impact = GroupImpact(
         name=gate.group.name,
         dependant=graph.names[gate.dependant],
         members=tuple(graph.names[m] for m in gate.members),
@@ -106,6 +135,9 @@ def _group_impact(graph: CompiledGraph, sprd: Spread, node: int) -> GroupImpact:
         required=gate.required,
         failed_members=tuple(graph.names[m] for m in lost),
     )
+    if whole:
+        graph.memo[("group-lost", offset)] = impact
+    return impact
 
 
 def state_changes(graph: CompiledGraph, before: Outcome, after: Outcome) -> tuple[StateChange, ...]:

@@ -26,7 +26,9 @@ class Adjacency:
 
     def __init__(self, n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64]) -> None:
         self.n = n
-        pairs = np.unique(src.astype(np.int64) * (n + 1) + dst)
+        pairs = np.sort(src.astype(np.int64) * (n + 1) + dst)
+        if len(pairs):  # drop duplicate edges (sort-based: far faster than hashing here)
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         rows, cols = np.divmod(pairs, n + 1)
         counts = np.bincount(rows, minlength=n + 1)[: n + 1]
         self.indptr = np.zeros(n + 2, dtype=np.int32)

@@ -291,3 +291,11 @@ def test_answers_are_deterministic(model):
         dict(reversed(list(SHOP.items()))), BUSINESS, states={"dns": State.DOWN}
     ).status()
     assert first == second
+
+
+def test_remove_then_add_again_keeps_the_new_dependency(model):
+    m = model({"web": ["app"], "app": []}, states={"app": State.DOWN})
+    m.remove_dependency("web", "app")
+    m.add_dependency(Dependency("web", "app"))
+    assert m.state_of("web") == State.DOWN
+    assert [(d.source, d.target) for d in m.service_map.dependencies] == [("web", "app")]
