@@ -72,7 +72,7 @@ def measure(url: str, slack: FakeSlack, requests: int, warmup: int = 10) -> list
 
 def summary(timings: list[float]) -> dict[str, float]:
     ordered = sorted(timings)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return {
         "median_ms": round(statistics.median(ordered) * 1000, 2),
         "p99_ms": round(p99 * 1000, 2),

@@ -191,7 +191,9 @@ def _sections(sections: Sequence[Section], budget: int) -> tuple[list[Block], li
             text = f"_and {len(rest)} more sections (full lists in the thread)_"
             blocks.append(_section(BlockId.MORE_SECTIONS, text))
             return blocks, [*overflow, *rest]
-        blocks += [_section(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)]
+        blocks += [
+            _section(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)
+        ]
         if hidden:
             overflow.append(section)
     return blocks, overflow

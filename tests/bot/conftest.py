@@ -12,13 +12,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_slack, slack_payloads
 
-from fake_slack import FakeSlack  # noqa: E402
-from slack_payloads import SIGNING_SECRET, SlackPayloads  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
+from fake_slack import FakeSlack
+from slack_payloads import SIGNING_SECRET, SlackPayloads
+from slack_sdk import WebClient
 
-from bot.app import Deps, build_client, create_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from handlers.answer import Answer  # noqa: E402
+from bot.app import Deps, build_client, create_app
+from bot.settings import Settings
+from handlers.answer import Answer
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_MAP = REPO / "store" / "demo" / "demo.yaml"

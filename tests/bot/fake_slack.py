@@ -61,7 +61,9 @@ class FakeSlack:
         self.ws_url: str | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     # lifecycle
     def __enter__(self) -> FakeSlack:
@@ -166,7 +168,12 @@ def _post_message(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _update(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
+    return {
+        "ok": True,
+        "channel": body.get("channel"),
+        "ts": body.get("ts"),
+        "text": body.get("text"),
+    }
 
 
 def _upload_url(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:

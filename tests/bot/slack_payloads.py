@@ -8,10 +8,9 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from fake_slack import BOT_USER_ID, TEAM_ID
 from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
-
-from fake_slack import BOT_USER_ID, TEAM_ID
 
 SIGNING_SECRET = "8f742231b10e8888abcd99aaaabbb85a"
 _ids = itertools.count(1)
@@ -64,7 +63,9 @@ class SlackPayloads:
             }
         )
 
-    def mention(self, text: str, *, channel: str = "C0CHAN1", ts: str = "1699999999.000100") -> dict[str, Any]:
+    def mention(
+        self, text: str, *, channel: str = "C0CHAN1", ts: str = "1699999999.000100"
+    ) -> dict[str, Any]:
         return {
             "type": "app_mention",
             "user": "U0USER1",

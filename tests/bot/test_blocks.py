@@ -80,7 +80,9 @@ def test_300_impacted_services_are_summarised_and_listed_in_full_in_the_thread()
 
 def test_section_items_beyond_the_inline_cap_overflow_even_without_a_full_list() -> None:
     items = tuple(Item(f"c-{i}") for i in range(40))
-    message = render_answer(Answer(intent="depends", summary="x", sections=(Section("Deps", items),)))
+    message = render_answer(
+        Answer(intent="depends", summary="x", sections=(Section("Deps", items),))
+    )
 
     assert "_and 25 more (full list in the thread)_" in texts(message.blocks)[1]
     assert "c-39" in "".join(texts(message.thread[0].blocks))
@@ -88,7 +90,9 @@ def test_section_items_beyond_the_inline_cap_overflow_even_without_a_full_list()
 
 def test_many_sections_stay_under_fifty_blocks() -> None:
     sections = tuple(Section(f"group {i}", (Item("x" * 300),) * 15) for i in range(60))
-    message = render_answer(Answer(intent="status", summary="many", sections=sections, notes=("n",)))
+    message = render_answer(
+        Answer(intent="status", summary="many", sections=sections, notes=("n",))
+    )
 
     for part in all_messages(message):
         assert_within_limits(part.blocks)
@@ -149,7 +153,9 @@ def test_buttons_carry_their_question_and_share_comes_last() -> None:
 def test_shared_answers_have_no_share_button_but_credit_the_sharer() -> None:
     message = render_answer(impact_answer(3), shared_by="U0USER1")
 
-    action_ids = [e["action_id"] for b in message.blocks for e in b.get("elements", []) if "action_id" in e]
+    action_ids = [
+        e["action_id"] for b in message.blocks for e in b.get("elements", []) if "action_id" in e
+    ]
     assert ActionId.SHARE not in action_ids
     assert message.blocks[-1]["elements"][0]["text"] == "Shared by <@U0USER1>"
 

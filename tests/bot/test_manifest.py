@@ -62,7 +62,7 @@ def bolt_event(payloads: SlackPayloads, name: str) -> dict[str, Any]:
 def test_every_manifest_surface_reaches_a_listener(
     manifest: dict[str, Any], scripted_app, payloads: SlackPayloads, slack
 ) -> None:
-    app, script = scripted_app
+    app, _ = scripted_app
     for command in manifest["features"]["slash_commands"]:
         body = payloads.command("status").replace("%2Fbsm", command["command"].replace("/", "%2F"))
         assert app.dispatch(payloads.bolt_request(body)).status == 200
@@ -74,7 +74,12 @@ def test_every_manifest_surface_reaches_a_listener(
     slack.wait_for("views.publish")
 
 
-def test_events_outside_the_manifest_have_no_listener(scripted_app, payloads: SlackPayloads) -> None:
+def test_events_outside_the_manifest_have_no_listener(
+    scripted_app, payloads: SlackPayloads
+) -> None:
     app, _ = scripted_app
-    for event in ({"type": "reaction_added", "user": "U1"}, payloads.dm("hi") | {"channel_type": "channel"}):
+    for event in (
+        {"type": "reaction_added", "user": "U1"},
+        payloads.dm("hi") | {"channel_type": "channel"},
+    ):
         assert app.dispatch(payloads.bolt_request(payloads.event(event))).status == 404

@@ -102,12 +102,16 @@ def test_app_home_open(http: httpx.Client, sign: SlackPayloads, fake: FakeSlack)
     assert "Online Checkout" in str(publish.body["view"]["blocks"])
 
 
-def test_retried_event_gets_one_reply(http: httpx.Client, sign: SlackPayloads, fake: FakeSlack) -> None:
+def test_retried_event_gets_one_reply(
+    http: httpx.Client, sign: SlackPayloads, fake: FakeSlack
+) -> None:
     body = sign.event(sign.mention(QUESTION), event_id="Ev0E2ERETRY")
     post(http, sign, body)
     fake.wait_for("chat.postMessage")
 
-    retry = post(http, sign, body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry = post(
+        http, sign, body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
     post(http, sign, sign.event(sign.mention("status", channel="C0FENCE")))
     fake.wait_for("chat.postMessage", 2)
 
@@ -123,7 +127,9 @@ def test_bad_signature_is_refused(http: httpx.Client, fake: FakeSlack) -> None:
 
 def test_stale_timestamp_is_refused(http: httpx.Client, sign: SlackPayloads) -> None:
     body = sign.command(QUESTION)
-    response = http.post("/slack/events", content=body, headers=sign.headers(body, timestamp=1_600_000_000))
+    response = http.post(
+        "/slack/events", content=body, headers=sign.headers(body, timestamp=1_600_000_000)
+    )
     assert response.status_code == 401
 
 

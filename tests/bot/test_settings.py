@@ -52,7 +52,9 @@ def test_malformed_tokens_are_described_without_echoing_them() -> None:
         Settings.from_env({"SLACK_BOT_TOKEN": "hunter2-supersecret-value"})
 
     assert "hunter2" not in str(caught.value) and "supersecret" not in str(caught.value)
-    assert "SLACK_BOT_TOKEN is malformed: expected a token starting with 'xoxb-'" in str(caught.value)
+    assert "SLACK_BOT_TOKEN is malformed: expected a token starting with 'xoxb-'" in str(
+        caught.value
+    )
 
 
 def test_a_user_token_in_place_of_the_bot_token_says_which_kind_it_is() -> None:

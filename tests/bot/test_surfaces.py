@@ -65,7 +65,12 @@ def test_mention_is_answered_in_a_thread_without_the_bot_mention(
 
     [post] = slack.wait_for("chat.postMessage")
     expected = render_answer(ask(conversation, QUESTION)).payload()
-    assert post.body == {"channel": "C0CHAN1", "thread_ts": "1699999999.000777", "team_id": TEAM_ID, **expected}
+    assert post.body == {
+        "channel": "C0CHAN1",
+        "thread_ts": "1699999999.000777",
+        "team_id": TEAM_ID,
+        **expected,
+    }
 
 
 def test_direct_message_is_answered_and_edits_are_not(
@@ -76,7 +81,11 @@ def test_direct_message_is_answered_and_edits_are_not(
     app.dispatch(payloads.bolt_request(payloads.event(payloads.dm(QUESTION))))
 
     [post] = slack.wait_for("chat.postMessage")
-    assert post.body == {"channel": "D0DM0001", "team_id": TEAM_ID, **render_answer(ask(conversation, QUESTION)).payload()}
+    assert post.body == {
+        "channel": "D0DM0001",
+        "team_id": TEAM_ID,
+        **render_answer(ask(conversation, QUESTION)).payload(),
+    }
     app.dispatch(payloads.bolt_request(payloads.event(payloads.dm("status"))))  # a fence
     posts = slack.wait_for("chat.postMessage", 2)
     texts = {p.body["text"] for p in slack.calls("chat.postMessage")}
