@@ -106,6 +106,8 @@ class ServiceHours:
 
 def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are refused because they are ambiguous."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"datetime {moment.isoformat()} has no timezone; pass an aware datetime")
     return moment.astimezone(UTC)

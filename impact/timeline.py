@@ -12,9 +12,7 @@ event are then OK) or, without it, from the first event.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -44,14 +42,12 @@ class StateModel(Protocol):
     def depends(self, name: str, depth: int = ...) -> DependsResult: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
-    """Something that happens to one component at one instant: an event or a window edge."""
-
-    at: datetime
-    component: str
-    state: State | None = None  # an observed state (event)
-    maintenance: int = 0  # +1 a maintenance window opens, -1 one closes
+# One thing that happens to one component at one instant, sortable as is (POSIX seconds
+# first: floats sort much faster than datetimes): (seconds, component, order, maintenance
+# delta, observed state, at). Same instant and component: maintenance edges (order -1) first,
+# then events by severity, so the worst state reported is applied last and wins whatever
+# order the events arrived in.
+_Change = tuple[float, str, int, int, State | None, datetime]
 
 
 def service_timelines(
@@ -74,8 +70,8 @@ def service_timelines(
     start, end = as_utc(start), as_utc(end)
     names = {name_key(name): name for name in model.names()}
     wanted = _services(model, names, services)
-    changes = sorted(_changes(events, maintenance, names), key=_order)
-    first = known_since if known_since is not None else (changes[0].at if changes else None)
+    changes = sorted(_changes(events, maintenance, names))
+    first = known_since if known_since is not None else (changes[0][5] if changes else None)
     if first is None or max(start, as_utc(first)) >= end:
         return {service: [] for service in wanted}
     replay = _Replay(model, wanted)
@@ -99,22 +95,18 @@ def _services(
 def _changes(
     events: Iterable[StatusEvent], windows: Iterable[MaintenanceWindow], names: Mapping[str, str]
 ) -> Iterator[_Change]:
+    exact = {name: name for name in names.values()}
     for event in events:
-        component = names.get(name_key(event.component))
+        component = exact.get(event.component) or names.get(name_key(event.component))
         if component is not None:
-            yield _Change(as_utc(event.at), component, state=event.state)
+            at = as_utc(event.at)
+            yield (at.timestamp(), component, event.state.severity, 0, event.state, at)
     for window in windows:
         component = names.get(name_key(window.component))
         if component is not None and window.end > window.start:
-            yield _Change(as_utc(window.start), component, maintenance=1)
-            yield _Change(as_utc(window.end), component, maintenance=-1)
-
-
-def _order(change: _Change) -> tuple[datetime, str, int]:
-    # Same instant, same component: the worst state is applied last, so it wins whatever
-    # order the events arrived in.
-    severity = change.state.severity if change.state is not None else -1
-    return (change.at, change.component, severity)
+            begin, finish = as_utc(window.start), as_utc(window.end)
+            yield (begin.timestamp(), component, -1, 1, None, begin)
+            yield (finish.timestamp(), component, -1, -1, None, finish)
 
 
 class _Replay:
@@ -132,24 +124,26 @@ class _Replay:
         self.dependents = _dependents(model, services)
 
     def run(self, changes: list[_Change], start: datetime, end: datetime) -> None:
-        index = 0
-        while index < len(changes) and changes[index].at <= start:
+        index, first, last = 0, start.timestamp(), end.timestamp()
+        while index < len(changes) and changes[index][0] <= first:
             self._apply(changes[index])
             index += 1
         self.model.set_states(dict(self.effective))
         for service in self.services:
             self.current[service] = self._read(service)
             self.since[service] = start
-        batches = itertools.groupby(changes[index:], key=lambda change: change.at)
-        for at, batch in batches:
-            if at >= end:
-                break
-            self._step(at, list(batch))
+        while index < len(changes) and changes[index][0] < last:
+            seconds, at, changed = changes[index][0], changes[index][5], set()
+            while index < len(changes) and changes[index][0] == seconds:
+                if self._apply(changes[index]):
+                    changed.add(changes[index][1])
+                index += 1
+            if changed:
+                self._step(at, changed)
         for service in self.services:
             self._close(service, end)
 
-    def _step(self, at: datetime, batch: list[_Change]) -> None:
-        changed = {change.component for change in batch if self._apply(change)}
+    def _step(self, at: datetime, changed: set[str]) -> None:
         touched: set[str] = set().union(*(self.dependents.get(name, ()) for name in changed))
         if not touched:  # nothing any wanted service depends on: no need to ask the engine
             return
@@ -162,19 +156,20 @@ class _Replay:
 
     def _apply(self, change: _Change) -> bool:
         """Record one change; True when the component's effective state changed."""
-        name = change.component
+        _, name, _, delta, state, _ = change
         before = self.effective.get(name, State.OK)
-        if change.state is not None:
-            self.observed[name] = change.state
-        self.in_maintenance[name] = self.in_maintenance.get(name, 0) + change.maintenance
+        if state is not None:
+            self.observed[name] = state
+        if delta:
+            self.in_maintenance[name] = self.in_maintenance.get(name, 0) + delta
         after = self.observed.get(name, State.OK)
-        if after.is_failing and self.in_maintenance[name] > 0:
+        if after.is_failing and self.in_maintenance.get(name, 0) > 0:
             after = State.MAINTENANCE
-        if after == State.OK:
+        if after is State.OK:
             self.effective.pop(name, None)
         else:
             self.effective[name] = after
-        return after != before
+        return after is not before
 
     def _read(self, service: str) -> tuple[State, tuple[str, ...]]:
         state = self.model.state_of(service)
