@@ -56,7 +56,7 @@ class Estate:
             "cluster": n * 3 // 100,
             "svc": n * 26 // 100,
             "app": n * 12 // 100,
-            "biz": n // 100,
+            "biz": n // 1000,
         }
 
     def layer(self, prefix: str, kind: str = "service") -> list[str]:

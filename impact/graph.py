@@ -142,7 +142,9 @@ class CompiledGraph:
         self.gate_slack = np.array([g.slack for g in self.gates], dtype=np.int64)
         self.gate_nodes = np.arange(self.n_components, self.n, dtype=np.int32)
         self.gate_sizes = np.array([len(g.members) for g in self.gates], dtype=np.int64)
-        self.memo: dict[tuple[str, int], object] = {}  # values derived from the map alone
+        self.gate_required = np.array([g.required for g in self.gates], dtype=np.int64)
+        # per gate, its GroupImpact once every member is lost (a value of the map alone)
+        self.lost_groups: list[object | None] = [None] * len(self.gates)
 
     @property
     def edges(self) -> npt.NDArray[np.int64]:

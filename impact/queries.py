@@ -113,18 +113,19 @@ def protected_services(graph: CompiledGraph, outcome: Outcome) -> tuple[str, ...
 
 
 def group_impacts(graph: CompiledGraph, sprd: Spread) -> tuple[GroupImpact, ...]:
-    """Groups that lost members: fallen ones first, then by name."""
-    hit = np.flatnonzero(sprd.members_down > 0)
-    whole = sprd.members_down[hit] == graph.gate_sizes[hit]
-    found = [_group_impact(graph, sprd, int(g), bool(w)) for g, w in zip(hit, whole, strict=True)]
-    return tuple(sorted(found, key=lambda g: (g.holds, g.name, g.dependant)))
+    """Groups that lost members: fallen ones first, then by name (gates are in name order)."""
+    lost = sprd.members_down
+    hit = np.flatnonzero(lost > 0)
+    fallen = graph.gate_sizes[hit] - lost[hit] < graph.gate_required[hit]
+    ordered = np.concatenate([hit[fallen], hit[~fallen]]).tolist()
+    whole = (lost == graph.gate_sizes).tolist()
+    return tuple(_group_impact(graph, sprd, g, whole[g]) for g in ordered)
 
 
 def _group_impact(graph: CompiledGraph, sprd: Spread, offset: int, whole: bool) -> GroupImpact:
-    if whole:  # a group that lost every member is the same value every time: keep it
-        memo = graph.memo.get(("group-lost", offset))
-        if isinstance(memo, GroupImpact):
-            return memo
+    memo = graph.lost_groups
+    if whole and memo[offset] is not None:  # a group that lost every member: same value
+        return memo[offset]  # type: ignore[return-value]
     gate = graph.gates[offset]
     lost = [m for m in gate.members if sprd.level[m] == DOWN]
     impact = GroupImpact(
@@ -136,7 +137,7 @@ def _group_impact(graph: CompiledGraph, sprd: Spread, offset: int, whole: bool) 
         failed_members=tuple(graph.names[m] for m in lost),
     )
     if whole:
-        graph.memo[("group-lost", offset)] = impact
+        memo[offset] = impact
     return impact
 
 
