@@ -15,7 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -51,7 +51,7 @@ class Webhooks:
 
     desk: IncidentDesk
     token: str | None
-    mapping: AlertMapping = AlertMapping()
+    mapping: AlertMapping = field(default_factory=AlertMapping)
     on_commit: Callable[[], None] = lambda: None
     max_body: int = MAX_BODY
 

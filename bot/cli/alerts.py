@@ -1,0 +1,148 @@
+"""`bsm alerts unmapped`, `bsm incidents`, `bsm incident ID`, `bsm maintenance add|list|end`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from impact.model import MaintenanceWindow
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to the `bsm` group."""
+    group.add_command(alerts)
+    group.add_command(incidents)
+    group.add_command(incident)
+    group.add_command(maintenance)
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from store import Store
+
+    return Store()
+
+
+def _desk():  # type: ignore[no-untyped-def]
+    from store.incidents import IncidentDesk
+
+    return IncidentDesk(_store().engine)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `2h`, `1d` -> timedelta; anything else is a usage error naming the value."""
+    match = _DURATION.match(text)
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a duration: use e.g. 30m, 2h or 1d")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts received by the webhooks and pollers."""
+
+
+@alerts.command("unmapped")
+@click.option("--limit", default=50, show_default=True)
+def unmapped(limit: int) -> None:
+    """Alerts that named no component of the map (fix with labels or mapping rules)."""
+    rows = _desk().unmapped(limit)
+    if not rows:
+        click.echo("no unmapped alerts")
+    for row in rows:
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+        click.echo(
+            f"{row.last_seen:%Y-%m-%d %H:%M} {row.source:12} {row.name} ({row.state.value}, "
+            f"{row.count}x) {labels}"
+        )
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Resolved incidents too.")
+def incidents(show_all: bool) -> None:
+    """Open incidents (newest first)."""
+    found = _desk().incidents(open_only=not show_all)
+    if not found:
+        click.echo("no open incidents" if not show_all else "no incidents")
+    for item in found:
+        services = ", ".join(f"{name} {state.value}" for name, state in item.services)
+        planned = " planned" if item.planned else ""
+        click.echo(
+            f"#{item.id} {item.status}{planned} since {item.started_at:%Y-%m-%d %H:%M} UTC: "
+            f"{services}; root cause {', '.join(item.causes) or 'unknown'}"
+        )
+
+
+@click.command()
+@click.argument("incident_id", type=int)
+def incident(incident_id: int) -> None:
+    """One incident with its timeline."""
+    found = _desk().incident(incident_id)
+    if found is None:
+        raise click.ClickException(f"no incident #{incident_id}: `bsm incidents --all` lists them")
+    click.echo(f"#{found.id} {found.status}, started {found.started_at:%Y-%m-%d %H:%M} UTC")
+    for user, at in found.acknowledged:
+        click.echo(f"acknowledged by {user} at {at:%H:%M}")
+    for entry in found.timeline:
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.text}")
+
+
+@click.group()
+def maintenance() -> None:
+    """Planned work: failures inside a window give a muted "planned" notice."""
+
+
+@maintenance.command("add")
+@click.argument("component")
+@click.option("--for", "length", default="1h", show_default=True, help="e.g. 30m, 2h, 1d")
+@click.option("--reason", default=None)
+@click.option("--by", "actor", default="cli", show_default=True)
+def maintenance_add(component: str, length: str, reason: str | None, actor: str) -> None:
+    """Start a maintenance window on COMPONENT now."""
+    store = _store()
+    known = {name.casefold(): name for name in store.load_map().components}
+    name = known.get(component.casefold())
+    if name is None:
+        raise click.ClickException(f"unknown component {component!r}: `bsm map show` lists them")
+    start = datetime.now(UTC)
+    window = MaintenanceWindow(name, start, start + parse_duration(length), reason, actor)
+    stored = store.add_maintenance(window)
+    click.echo(f"maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC")
+    _desk_of(store).reconcile()
+
+
+@maintenance.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Past windows too.")
+def maintenance_list(show_all: bool) -> None:
+    """Active (or all) maintenance windows."""
+    windows = _store().maintenance_windows(None if show_all else datetime.now(UTC))
+    if not windows:
+        click.echo("no maintenance windows")
+    for w in windows:
+        why = f" ({w.reason})" if w.reason else ""
+        click.echo(f"#{w.id} {w.component} {w.start:%Y-%m-%d %H:%M} -> {w.end:%Y-%m-%d %H:%M}{why}")
+
+
+@maintenance.command("end")
+@click.argument("window_id", type=int)
+def maintenance_end(window_id: int) -> None:
+    """End maintenance window WINDOW_ID now."""
+    from store.errors import StoreError
+
+    store = _store()
+    try:
+        ended = store.end_maintenance(window_id, datetime.now(UTC), actor="cli")
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"maintenance #{ended.id} on {ended.component} ended")
+    _desk_of(store).reconcile()
+
+
+def _desk_of(store):  # type: ignore[no-untyped-def]
+    from store.incidents import IncidentDesk
+
+    return IncidentDesk(store.engine)

@@ -1,0 +1,147 @@
+"""Pull mode: poll Alertmanager's API and run the map's HTTP health checks.
+
+    pollers = Pollers(desk, http=httpx.Client(timeout=5))
+    pollers.poll_alertmanager("http://alertmanager:9093")   # GET /api/v2/alerts
+    pollers.run_checks()                                      # every component with `check`
+    schedule(scheduler, pollers, alertmanager_url=..., every_s=30)
+
+A source that cannot be reached is a problem of the source: it is logged and reported in
+`Pollers.source_problems`, and no component changes state because of it. A health check
+marks its component down only after `failures_before_down` consecutive failed checks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+from apscheduler.schedulers.base import BaseScheduler
+
+from handlers.alerts import (
+    AlertMapping,
+    AlertPayloadError,
+    ComponentIndex,
+    map_rules,
+    parse_alertmanager,
+)
+from impact.model import HealthCheck, State, StatusEvent
+from store.alerts import Observation
+from store.incidents import IncidentDesk, IngestReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pollers:
+    desk: IncidentDesk
+    http: httpx.Client
+    mapping: AlertMapping = field(default_factory=AlertMapping)
+    failures: dict[str, int] = field(default_factory=dict)  # component -> consecutive failures
+    source_problems: dict[str, str] = field(default_factory=dict)  # source -> last problem
+    polled: dict[str, Observation] = field(default_factory=dict)  # alert key -> last seen firing
+
+    def poll_alertmanager(self, base_url: str) -> IngestReport | None:
+        """Ingest the alerts Alertmanager holds now (active ones: firing)."""
+        url = base_url.rstrip("/") + "/api/v2/alerts"
+        try:
+            response = self.http.get(url, params={"active": "true", "silenced": "false"})
+            response.raise_for_status()
+            alerts = [_as_webhook_alert(a) for a in response.json()]
+            parsed = parse_alertmanager({"alerts": alerts}, self.mapping, self._index())
+        except (httpx.HTTPError, ValueError, AlertPayloadError) as error:
+            return self._source_problem(url, error)
+        self.source_problems.pop(url, None)
+        return self.desk.ingest(
+            [*parsed.observations, *self._vanished(parsed.observations)], parsed.unmapped
+        )
+
+    def _vanished(self, current: Sequence[Observation]) -> list[Observation]:
+        """Alerts the API no longer lists have resolved: the API shows active alerts only."""
+        now = self.desk.clock()
+        seen = {o.alert_key: o for o in current}
+        gone = [o for key, o in self.polled.items() if key not in seen]
+        self.polled = seen
+        return [
+            Observation(o.alert_key, replace(o.event, state=State.OK, at=now, event_id=None))
+            for o in gone
+        ]
+
+    def run_checks(self) -> IngestReport:
+        """One round of every health check declared in the map."""
+        checks = {n: c.check for n, c in self.desk.service_map().components.items() if c.check}
+        observations = [self._check(name, check) for name, check in checks.items()]
+        return self.desk.ingest([o for o in observations if o is not None])
+
+    def _check(self, component: str, check: HealthCheck) -> Observation | None:
+        try:
+            response = self.http.get(check.url, timeout=check.timeout_s)
+            healthy = response.status_code == check.expect_status
+            detail = f"HTTP {response.status_code} from {check.url}"
+        except httpx.HTTPError as error:
+            healthy, detail = False, f"{type(error).__name__} from {check.url}"
+        count = 0 if healthy else self.failures.get(component, 0) + 1
+        self.failures[component] = count
+        if not healthy and count < check.failures_before_down:
+            return None  # not yet: a single failed check is not an outage
+        state = State.OK if healthy else State.DOWN
+        event = StatusEvent(component, state, self.desk.clock(), "check", detail)
+        return Observation(f"check:{component}", event)
+
+    def _index(self) -> ComponentIndex:
+        service_map = self.desk.service_map()
+        labels = {n: c.labels for n, c in service_map.components.items() if c.labels}
+        return ComponentIndex(service_map.components, map_rules(labels))
+
+    def _source_problem(self, source: str, error: Exception) -> None:
+        problem = f"{type(error).__name__}: {error}"
+        self.source_problems[source] = problem
+        log.warning("alert source %s unreachable (%s); component states unchanged", source, problem)
+        return None
+
+
+def _as_webhook_alert(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """API v2 `gettableAlert` -> the webhook's alert shape (status is an object there)."""
+    state = (alert.get("status") or {}).get("state", "active")
+    return {
+        "status": "firing" if state in ("active", "unprocessed") else "resolved",
+        "labels": alert.get("labels") or {},
+        "annotations": alert.get("annotations") or {},
+        "startsAt": alert.get("startsAt"),
+        "endsAt": alert.get("endsAt"),
+        "fingerprint": alert.get("fingerprint"),
+    }
+
+
+def schedule(
+    scheduler: BaseScheduler,
+    pollers: Pollers,
+    *,
+    alertmanager_url: str | None = None,
+    every_s: float = 30.0,
+    checks_every_s: float = 30.0,
+    reconcile_every_s: float = 15.0,
+) -> None:
+    """Register the poll, health-check and reconcile jobs (one instance each, coalesced)."""
+    options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+    if alertmanager_url:
+        scheduler.add_job(
+            pollers.poll_alertmanager,
+            "interval",
+            seconds=every_s,
+            args=[alertmanager_url],
+            id="bsm.poll_alertmanager",
+            **options,
+        )
+    scheduler.add_job(
+        pollers.run_checks, "interval", seconds=checks_every_s, id="bsm.health_checks", **options
+    )
+    scheduler.add_job(
+        pollers.desk.reconcile,
+        "interval",
+        seconds=reconcile_every_s,
+        id="bsm.reconcile",
+        **options,
+    )
