@@ -191,7 +191,7 @@ def _register_buttons(app: App, deps: Deps) -> None:
 
 
 def _is_direct_message(event: dict[str, Any]) -> bool:
-    return event.get("channel_type") == "im"
+    return bool(event.get("channel_type") == "im")
 
 
 def _question(text: str) -> str:
@@ -201,7 +201,10 @@ def _question(text: str) -> str:
 
 
 def _channel_of(body: dict[str, Any]) -> str | None:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return str(channel) if channel else None
 
 
 def _reply_target(body: dict[str, Any]) -> dict[str, Any]:
