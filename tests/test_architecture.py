@@ -11,7 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "impact": {"store", "handlers", "bot", "slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "httpx"},
+    "impact": {
+        "store",
+        "handlers",
+        "bot",
+        "slack_bolt",
+        "slack_sdk",
+        "sqlalchemy",
+        "alembic",
+        "httpx",
+    },
     "store": {"handlers", "bot", "slack_bolt", "slack_sdk"},
     "handlers": {"bot", "slack_bolt", "slack_sdk"},
 }
