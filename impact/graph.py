@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.results import GroupImpact
 from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
@@ -143,8 +144,8 @@ class CompiledGraph:
         self.gate_nodes = np.arange(self.n_components, self.n, dtype=np.int32)
         self.gate_sizes = np.array([len(g.members) for g in self.gates], dtype=np.int64)
         self.gate_required = np.array([g.required for g in self.gates], dtype=np.int64)
-        # per gate, its GroupImpact once every member is lost (a value of the map alone)
-        self.lost_groups: list[object | None] = [None] * len(self.gates)
+        self.member_start = np.concatenate([[0], np.cumsum(self.gate_sizes)])
+        self.group_memo: dict[tuple[int, tuple[bool, ...]], GroupImpact] = {}
 
     @property
     def edges(self) -> npt.NDArray[np.int64]:

@@ -118,16 +118,21 @@ def group_impacts(graph: CompiledGraph, sprd: Spread) -> tuple[GroupImpact, ...]
     hit = np.flatnonzero(lost > 0)
     fallen = graph.gate_sizes[hit] - lost[hit] < graph.gate_required[hit]
     ordered = np.concatenate([hit[fallen], hit[~fallen]]).tolist()
-    whole = (lost == graph.gate_sizes).tolist()
-    return tuple(_group_impact(graph, sprd, g, whole[g]) for g in ordered)
+    flags = sprd.level[graph.member_of] == DOWN  # per membership, gates contiguous
+    starts = graph.member_start.tolist()
+    return tuple(
+        _group_impact(graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist())) for g in ordered
+    )
 
 
-def _group_impact(graph: CompiledGraph, sprd: Spread, offset: int, whole: bool) -> GroupImpact:
-    memo = graph.lost_groups
-    if whole and memo[offset] is not None:  # a group that lost every member: same value
-        return memo[offset]  # type: ignore[return-value]
+def _group_impact(graph: CompiledGraph, offset: int, flags: tuple[bool, ...]) -> GroupImpact:
+    """The same loss of the same group is the same value: keep it (bounded memo)."""
+    memo = graph.group_memo
+    found = memo.get((offset, flags))
+    if found is not None:
+        return found
     gate = graph.gates[offset]
-    lost = [m for m in gate.members if sprd.level[m] == DOWN]
+    lost = [m for m, flag in zip(gate.members, flags, strict=True) if flag]
     impact = GroupImpact(
         name=gate.group.name,
         dependant=graph.names[gate.dependant],
@@ -136,8 +141,9 @@ def _group_impact(graph: CompiledGraph, sprd: Spread, offset: int, whole: bool) 
         required=gate.required,
         failed_members=tuple(graph.names[m] for m in lost),
     )
-    if whole:
-        memo[offset] = impact
+    if len(memo) > 4 * len(graph.gates) + 1000:
+        memo.clear()
+    memo[(offset, flags)] = impact
     return impact
 
 
