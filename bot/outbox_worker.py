@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, select, update
 from bot.notices import render_notice, render_thread_line
 from store import outbox
 from store.incident_rows import NoticeRow
+from store.incidents import write_transaction
 from store.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,8 @@ class OutboxWorker:
         self.lease_s = lease_s
         self.batch = batch
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self.engine)
 
     def drain_once(self) -> int:
         """Claim what is due now and send it; returns how many messages were delivered."""

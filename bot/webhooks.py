@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,3 +160,60 @@ def _error(
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+class IncidentRuntime:
+    """What `bsm serve` runs for alerts: webhook routes, the outbox worker, the pollers.
+
+        runtime = IncidentRuntime.from_env(store, client)   # client: a WebClient without
+        server = create_server(app, routes=runtime.routes)  # rate-limit retry handlers
+        runtime.start(); ...; runtime.stop()
+
+    Environment: BSM_WEBHOOK_TOKEN, BSM_ALERTMANAGER_URL (optional: poll its API),
+    BSM_POLL_INTERVAL_S (30).
+    """
+
+    def __init__(self, desk: IncidentDesk, worker: Any, pollers: Any, env: Mapping[str, str]):
+        import threading
+
+        self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._thread = threading.Thread(
+            target=worker.run, args=(self._stop, self._wake), name="bsm-outbox", daemon=True
+        )
+        self.routes = webhook_routes(desk, env.get(TOKEN_VARIABLE), on_commit=self._wake.set)
+        self.scheduler: Any = None
+
+    @classmethod
+    def from_env(
+        cls, store: Any, client: Any, env: Mapping[str, str] | None = None
+    ) -> IncidentRuntime:
+        import os
+
+        import httpx
+
+        from bot.outbox_worker import OutboxWorker
+        from bot.pollers import Pollers
+
+        desk = IncidentDesk(store.engine)
+        pollers = Pollers(desk, httpx.Client(timeout=10))
+        return cls(desk, OutboxWorker(store.engine, client), pollers, env or os.environ)
+
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from bot.pollers import schedule
+
+        self._thread.start()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        every = float(self.env.get("BSM_POLL_INTERVAL_S", "30"))
+        url = self.env.get("BSM_ALERTMANAGER_URL") or None
+        schedule(self.scheduler, self.pollers, alertmanager_url=url, every_s=every)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self._thread.join(timeout=5)

@@ -161,7 +161,8 @@ def _openings(
     pending: list[str] = []
     for group in _groups(loose):
         started = min(h.since for h in group)
-        if (now - started).total_seconds() < dampening.open_after_s:
+        # Skewed sender clocks put `started` in the future: without dampening, open anyway.
+        if dampening.open_after_s > 0 and (now - started).total_seconds() < dampening.open_after_s:
             pending.extend(h.name for h in group)
             continue
         opens.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -124,13 +124,9 @@ class IncidentDesk:
         self.clock = clock
         self.cache = cache or ImpactCache()
 
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """One write transaction (BEGIN IMMEDIATE on SQLite)."""
-        with self.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+        return write_transaction(self.engine)
 
     def ingest(
         self,
@@ -212,6 +208,15 @@ class IncidentDesk:
     def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
         with self.engine.connect() as connection, connection.begin():
             return alerts.unmapped(connection, limit)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: BEGIN IMMEDIATE on SQLite, so lock upgrades cannot fail."""
+    with engine.connect() as connection:
+        connection.execution_options(bsm_write=True)
+        with connection.begin():
+            yield connection
 
 
 def _lock(connection: Connection) -> None:

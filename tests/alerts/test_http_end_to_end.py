@@ -1,0 +1,60 @@
+"""Over real HTTP: uvicorn serving the webhook routes, the outbox worker thread, a fake Slack.
+
+(`bsm serve` itself mounts the same `IncidentRuntime` once it is wired in bot/cli/serve.py.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fake_slack import FakeSlack
+from payloads import TOKEN, alertmanager, am_alert
+from slack_sdk import WebClient
+from starlette.applications import Starlette
+
+from bot.webhooks import IncidentRuntime
+from store import Store
+
+
+@pytest.fixture
+def served(mapped_store: Store, slack: FakeSlack) -> Iterator[str]:
+    client = WebClient(token="xoxb-test", base_url=slack.api_url)
+    runtime = IncidentRuntime.from_env(mapped_store, client, {"BSM_WEBHOOK_TOKEN": TOKEN})
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=runtime.routes), host="127.0.0.1", port=0, log_level="error"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:  # uvicorn sets this once its socket listens
+        threading.Event().wait(0.01)
+    runtime.start()
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    runtime.stop()
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_webhook_in_post_and_update_out(served: str, slack: FakeSlack) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    labels = {"job": "checkout-api", "severity": "critical"}
+    first = alertmanager(am_alert("InstanceDown", labels, fingerprint="fp-1"))
+    assert (
+        httpx.post(f"{served}/webhooks/alertmanager", json=first, headers=headers).status_code
+        == 200
+    )
+    [post] = slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "#inc-checkout"
+    second = alertmanager(am_alert("InstanceDown", {"job": "payments-api"}, fingerprint="fp-2"))
+    assert (
+        httpx.post(f"{served}/webhooks/alertmanager", json=second, headers=headers).status_code
+        == 200
+    )
+    [update] = slack.wait_for("chat.update")
+    assert update.body["ts"] == "1700000000.000001" and "payments-api" in str(update.body["blocks"])
