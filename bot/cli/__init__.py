@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import ask, mapcmds, serve
+from bot.cli import ask, mapcmds, serve, sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,5 +13,5 @@ def main() -> None:
     """bsm: see IT through the business services it carries."""
 
 
-for module in (mapcmds, ask, serve):
+for module in (mapcmds, ask, serve, sync):
     module.register(main)

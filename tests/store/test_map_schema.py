@@ -15,7 +15,7 @@ import yaml
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "store" / "schema" / "service-map.schema.json"
+SCHEMA_PATH = ROOT / "store" / "map_schema" / "service-map.schema.json"
 DEMO_PATH = ROOT / "store" / "demo" / "demo.yaml"
 DOC_PATH = ROOT / "docs" / "service-map.md"
 
