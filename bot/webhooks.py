@@ -54,6 +54,7 @@ class Webhooks:
     mapping: AlertMapping = field(default_factory=AlertMapping)
     on_commit: Callable[[], None] = lambda: None
     max_body: int = MAX_BODY
+    reconcile_inline: bool = True  # False: `on_commit` must trigger `desk.reconcile()` soon
 
     def routes(self) -> list[Route]:
         return [
@@ -104,7 +105,9 @@ class Webhooks:
 
     def _ingest(self, kind: str, payload: Any) -> Response:
         parsed = self._parse(kind, payload)
-        report = self.desk.ingest(parsed.observations, parsed.unmapped)
+        report = self.desk.ingest(
+            parsed.observations, parsed.unmapped, reconcile=self.reconcile_inline
+        )
         self.on_commit()
         return JSONResponse(
             {
@@ -130,11 +133,15 @@ def webhook_routes(
     *,
     mapping: AlertMapping | None = None,
     on_commit: Callable[[], None] = lambda: None,
+    reconcile_inline: bool = True,
 ) -> list[Route]:
     """The webhook routes for `create_server(app, routes=...)`."""
     if not token:
         log.warning("%s is not set: every webhook request will be refused (401)", TOKEN_VARIABLE)
-    return Webhooks(desk, token, mapping or AlertMapping(), on_commit).routes()
+    hooks = Webhooks(
+        desk, token, mapping or AlertMapping(), on_commit, reconcile_inline=reconcile_inline
+    )
+    return hooks.routes()
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -178,10 +185,11 @@ class IncidentRuntime:
 
         self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
         self._stop, self._wake = threading.Event(), threading.Event()
-        self._thread = threading.Thread(
-            target=worker.run, args=(self._stop, self._wake), name="bsm-outbox", daemon=True
+        self._thread = threading.Thread(target=self._loop, name="bsm-incidents", daemon=True)
+        # Webhooks commit states only; this thread reconciles once per burst, then drains.
+        self.routes = webhook_routes(
+            desk, env.get(TOKEN_VARIABLE), on_commit=self._wake.set, reconcile_inline=False
         )
-        self.routes = webhook_routes(desk, env.get(TOKEN_VARIABLE), on_commit=self._wake.set)
         self.scheduler: Any = None
 
     @classmethod
@@ -198,6 +206,18 @@ class IncidentRuntime:
         desk = IncidentDesk(store.engine)
         pollers = Pollers(desk, httpx.Client(timeout=10))
         return cls(desk, OutboxWorker(store.engine, client), pollers, env or os.environ)
+
+    def _loop(self) -> None:
+        due = True  # reconcile once at start: a crash may have left committed states behind
+        while not self._stop.is_set():
+            try:
+                if due:
+                    self.desk.reconcile()
+                self.worker.drain()
+            except Exception:  # a database hiccup must not end the loop; work stays queued
+                log.exception("incident reconcile or outbox drain failed; retrying")
+            due = self._wake.wait(1.0)
+            self._wake.clear()
 
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler

@@ -100,20 +100,39 @@ def apply_observations(
     connection: Connection, observations: Sequence[Observation], now: datetime
 ) -> tuple[int, set[str]]:
     """Record events and alert states; return (events newly stored, component keys changed)."""
-    ordered = sorted(observations, key=lambda o: o.alert_key)  # one lock order: no deadlocks
+    ordered = sorted(observations, key=lambda o: (o.alert_key, o.event.at))
     keys = {name_key(o.event.component) for o in ordered}
     before = component_states(connection, keys)
-    events = [_upsert(connection, o) for o in ordered]
+    held = _held_times(connection, {o.alert_key for o in ordered})
+    applied: list[bool] = []
+    latest: dict[str, Observation] = {}
+    for item in ordered:
+        newer = item.alert_key not in held or item.event.at >= held[item.alert_key]
+        applied.append(newer)
+        if newer:
+            held[item.alert_key] = item.event.at
+            latest[item.alert_key] = item
+    if latest:  # one statement for the batch, in key order (one lock order: no deadlocks)
+        connection.execute(_upsert_statement(connection), [_values(o) for o in latest.values()])
     after = component_states(connection, keys)
-    stored = history.insert_events(connection, [_with_state(e, after) for e in events], now)
+    events = [_with_state(o.event, a, after) for o, a in zip(ordered, applied, strict=True)]
+    stored = history.insert_events(connection, events, now)
     changed = {k for k in keys if before.get(k, (State.OK,))[0] != after.get(k, (State.OK,))[0]}
     return stored, changed
 
 
-def _upsert(connection: Connection, observation: Observation) -> tuple[StatusEvent, bool]:
-    """Apply one observation unless a newer one for the same alert is stored; (event, applied)."""
+def _held_times(connection: Connection, alert_keys: set[str]) -> dict[str, datetime]:
+    if not alert_keys:
+        return {}
+    query = select(AlertStateRow.alert_key, AlertStateRow.at).where(
+        AlertStateRow.alert_key.in_(alert_keys)
+    )
+    return dict(connection.execute(query).tuples().all())
+
+
+def _values(observation: Observation) -> dict[str, Any]:
     event = observation.event
-    values = {
+    return {
         "alert_key": observation.alert_key,
         "component": event.component,
         "component_key": name_key(event.component),
@@ -122,22 +141,30 @@ def _upsert(connection: Connection, observation: Observation) -> tuple[StatusEve
         "source": event.source,
         "summary": event.summary,
     }
-    table = AlertStateRow.__table__
-    statement = _dialect(connection).insert(table).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.alert_key],
-        set_={k: statement.excluded[k] for k in values if k != "alert_key"},
-        where=table.c.at <= statement.excluded.at,
-    ).returning(table.c.alert_key)
-    applied = connection.execute(statement).first() is not None
-    return event, applied
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(connection: Connection) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE unless the stored state is newer (built once)."""
+    name = connection.dialect.name
+    if name not in _UPSERTS:
+        table = AlertStateRow.__table__
+        statement = _dialect(connection).insert(table)
+        columns = ("component", "component_key", "state", "at", "source", "summary")
+        _UPSERTS[name] = statement.on_conflict_do_update(
+            index_elements=[table.c.alert_key],
+            set_={c: statement.excluded[c] for c in columns},
+            where=table.c.at <= statement.excluded.at,
+        )
+    return _UPSERTS[name]
 
 
 def _with_state(
-    item: tuple[StatusEvent, bool], states: Mapping[str, tuple[State, datetime]]
+    event: StatusEvent, applied: bool, states: Mapping[str, tuple[State, datetime]]
 ) -> StatusEvent:
     """The history event: the component's resulting state for in-order events, else as sent."""
-    event, applied = item
     if not applied:
         return event
     state = states.get(name_key(event.component), (State.OK,))[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -132,13 +132,19 @@ class IncidentDesk:
         self,
         observations: Sequence[alerts.Observation],
         unmapped: Sequence[alerts.UnmappedAlert] = (),
+        *,
+        reconcile: bool = True,
     ) -> IngestReport:
-        """Store events and unmapped alerts, then reconcile if a component changed state."""
+        """Store events and unmapped alerts, then reconcile if a component changed state.
+
+        `reconcile=False` leaves the incident work to a later `reconcile()` (which coalesces
+        many payloads into one pass); nothing is lost meanwhile: the states are committed.
+        """
         now = self.clock()
         with self.transaction() as connection:
             stored, changed = alerts.apply_observations(connection, observations, now)
             counted = alerts.record_unmapped(connection, unmapped)
-            decided = self._reconcile(connection, now) if changed else Plan()
+            decided = self._reconcile(connection, now) if changed and reconcile else Plan()
         return IngestReport(stored, counted, tuple(sorted(changed)), decided)
 
     def service_map(self) -> ServiceMap:
@@ -210,10 +216,22 @@ class IncidentDesk:
             return alerts.unmapped(connection, limit)
 
 
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: BEGIN IMMEDIATE on SQLite, so lock upgrades cannot fail."""
-    with engine.connect() as connection:
+    """A write transaction: BEGIN IMMEDIATE on SQLite, so lock upgrades cannot fail.
+
+    SQLite has one writer at a time and its busy handler sleeps in growing steps; queueing
+    this process's writers on a lock instead keeps the tail latency of webhooks flat.
+    """
+    writer = (
+        _SQLITE_WRITERS.setdefault(str(engine.url), threading.Lock())
+        if engine.dialect.name == "sqlite"
+        else None
+    )
+    with writer or nullcontext(), engine.connect() as connection:
         connection.execution_options(bsm_write=True)
         with connection.begin():
             yield connection

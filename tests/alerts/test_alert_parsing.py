@@ -20,8 +20,10 @@ from impact.model import State
 INDEX = ComponentIndex(["db-03", "checkout-api", "Orders-DB"])
 
 
-def component_of(labels: dict[str, str], mapping: AlertMapping = AlertMapping()) -> str | None:
-    parsed = parse_alertmanager(alertmanager(am_alert("A", labels)), mapping, INDEX)
+def component_of(labels: dict[str, str], mapping: AlertMapping | None = None) -> str | None:
+    parsed = parse_alertmanager(
+        alertmanager(am_alert("A", labels)), mapping or AlertMapping(), INDEX
+    )
     return parsed.observations[0].event.component if parsed.observations else None
 
 

@@ -1,0 +1,188 @@
+"""Webhook ingestion on loopback: alerts/s sustained and ack latency vs a trivial endpoint.
+
+    python bench/ingest.py --seconds 20 --batch 10 --clients 8 [--database-url URL]
+
+Starts a server subprocess (uvicorn, the real webhook routes over a store holding the demo
+map, plus GET /ping that does nothing) and drives it from client threads for `--seconds`
+per endpoint. Alerts fire and resolve on random components, so most requests change a
+component state; incidents are reconciled once per burst by a background thread, as in
+`bsm serve`. Prints one JSON line at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # bench/impact.py would shadow the `impact` package
+TOKEN = "bench-token"
+
+
+def serve(url: str, port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from bot.webhooks import webhook_routes
+    from store import Store
+    from store.incidents import IncidentDesk
+    from store.mapfile import load_map_file
+
+    store = Store(url, upgrade=True)
+    store.import_map(load_map_file(ROOT / "store" / "demo" / "demo.yaml"), actor="bench")
+
+    async def ping(request: object) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    desk = IncidentDesk(store.engine)
+    wake = threading.Event()
+
+    def reconciler() -> None:  # what IncidentRuntime does in `bsm serve`, minus Slack
+        while True:
+            wake.wait()
+            wake.clear()
+            desk.reconcile()
+
+    threading.Thread(target=reconciler, daemon=True).start()
+    hooks = webhook_routes(desk, TOKEN, on_commit=wake.set, reconcile_inline=False)
+    routes = [Route("/ping", ping), *hooks]
+    uvicorn.run(Starlette(routes=routes), host="127.0.0.1", port=port, log_level="error")
+
+
+def components(url: str) -> list[str]:
+    from store import Store
+
+    return [n for n, c in Store(url).load_map().components.items() if not c.is_business]
+
+
+def body(names: list[str], batch: int, counter: list[int]) -> dict[str, object]:
+    alerts = []
+    for _ in range(batch):
+        counter[0] += 1
+        name = random.choice(names)
+        firing = random.random() < 0.5
+        alerts.append(
+            {
+                "status": "firing" if firing else "resolved",
+                "labels": {"alertname": "InstanceDown", "component": name},
+                "annotations": {"summary": f"{name} down"},
+                "startsAt": "2026-11-28T09:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z" if firing else "2026-11-28T09:05:00Z",
+                "fingerprint": f"fp-{name}-{counter[0] % 7}",
+            }
+        )
+    return {"version": "4", "status": "firing", "alerts": alerts}
+
+
+def drive(base: str, path: str, seconds: float, clients: int, make: object) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine: list[float] = []
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+            while time.perf_counter() < stop:
+                start = time.perf_counter()
+                if make is None:
+                    response = http.get(path)
+                else:
+                    response = http.post(path, json=make())  # type: ignore[operator]
+                mine.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests_per_s": round(n / seconds, 1),
+        "p50_ms": round(latencies[n // 2] * 1000, 2),
+        "p99_ms": round(latencies[int(n * 0.99)] * 1000, 2),
+        "errors": errors[0],
+    }
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--port", type=int, default=18631)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    if args.serve:
+        serve(url, args.port)
+        return
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, __file__, "--serve", "--port", str(args.port), "--database-url", url]
+    server = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/ping")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        names = components(url)
+        rss_start = rss_kb(server.pid)
+        trivial = drive(base, "/ping", args.seconds, args.clients, None)
+        counter = [0]
+        hook = drive(
+            base,
+            "/webhooks/alertmanager",
+            args.seconds,
+            args.clients,
+            lambda: body(names, args.batch, counter),
+        )
+        result = {
+            "bench": "ingest",
+            "database": url.split(":")[0],
+            "batch": args.batch,
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "alerts_per_s": round(hook["requests_per_s"] * args.batch, 1),
+            "webhook": hook,
+            "trivial": trivial,
+            "rss_kb_start": rss_start,
+            "rss_kb_end": rss_kb(server.pid),
+            "client_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        }
+        print(json.dumps(result))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
