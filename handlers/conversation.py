@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from handlers import guidance
 from handlers.answer import Answer
+from handlers.digest_answers import digest
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.intents import Question, parse
@@ -35,6 +36,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "status": (status, 0),
     "owner": (owner, 1),
     "sla": (sla, 0),
+    "digest": (digest, 0),
 }
 
 

@@ -59,6 +59,9 @@ def _rule(intent: str, *alternatives: str) -> Rule:
     return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)))
 
 
+# Commands with their own small grammar (channels, times): no subject phrases to resolve.
+COMMAND_INTENTS = frozenset({"digest"})
+
 _WHO = r"\b(?:who|what|which|anything|anyone|everything|things|services|else)\b"
 _RELY = (
     r"\b(?:depends?|depending|dependent|rel(?:y|ies|ying)|uses?|using|needs?|calls?|requires?)\b"
@@ -72,6 +75,7 @@ RULES: list[Rule] = [
         r"^how do (?:i|you) (?:use|work)",
         r"^help me\b(?!.*@)",
     ),
+    _rule("digest", r"^(?:bsm )?digests?\b"),
     _rule(
         "path",
         r"\bpaths?\b",
@@ -223,6 +227,8 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     template, phrases = _template(tokens, names)
     for rule in RULES:
         if rule.pattern.search(template):
+            if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
+                return Question(rule.intent, (), template, period, depth)
             return Question(rule.intent, phrases, template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)

@@ -34,6 +34,7 @@ KEYWORDS = _words(
     outages ok okay working alive fine running degraded failing fire red good
     who which how is are does do did -> → between
     report reports no not without lose losing lost
+    digest digests
     """
 )
 
