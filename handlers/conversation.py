@@ -1,16 +1,20 @@
 """The conversation: a question in, an `Answer` out, over a cached compiled map.
 
 `Conversation(store)` compiles the map once and recompiles only when `store.map_version()`
-changes; component states are re-read from `store.current_states()` for every question and
-pushed into the model only when they differ from the last ones seen.
+changes; component states are read from `store.current_states()` and pushed into the model
+when they differ from the last ones seen. A store with a database is asked one cheap
+`freshness.change_token` per question instead, and the map and states are re-read only when
+it moves (or a maintenance window starts or ends); other sources are re-read every time.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
-from handlers import guidance
+from handlers import freshness, guidance
 from handlers.answer import Answer
 from handlers.digest_answers import digest
 from handlers.graph_answers import depends, path, spof, why
@@ -57,6 +61,9 @@ class Conversation:
         self._states: dict[str, State] | None = None
         self._model: ImpactModel | None = None
         self._names = NameIndex(())
+        self._token: freshness.Token | None = None
+        self._stale_at: datetime | None = None  # next maintenance start or end
+        self._lock = threading.Lock()
 
     def ask(
         self, text: str, *, user_id: str | None = None, channel_id: str | None = None
@@ -85,6 +92,19 @@ class Conversation:
         return parse(text, self._names)
 
     def _refresh(self) -> ImpactModel:
+        with self._lock:
+            token = freshness.change_token(self.store)
+            if token is None or token != self._token or self._boundary_passed():
+                self._reload()
+                self._token = token
+            assert self._model is not None
+            return self._model
+
+    def _boundary_passed(self) -> bool:
+        return self._stale_at is not None and freshness.now() >= self._stale_at
+
+    def _reload(self) -> None:
+        """Recompile when the map version moved; push the states when they changed."""
         version = self.store.map_version()
         if self._model is None or version != self._version:
             service_map = self.store.load_map()
@@ -95,4 +115,6 @@ class Conversation:
         if states != self._states:
             self._model.set_states(dict(states))
             self._states = dict(states)
-        return self._model
+        if hasattr(self.store, "maintenance_windows"):
+            windows = self.store.maintenance_windows()
+            self._stale_at = freshness.next_boundary(windows, freshness.now())
