@@ -6,27 +6,25 @@ return `impact.model` values (or `store.records` values), never ORM rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
+from store.audit import bump_map_version, map_version, record_audit
 from store.errors import MapValidationError, NotFound, StoreError
 from store.map_reader import read_map
 from store.map_writer import write_map
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
 from store.schema import (
     AUDIT_ORIGINS,
-    MAP_VERSION,
     AuditRow,
     MaintenanceRow,
-    MetaRow,
     SubscriptionRow,
 )
 from store.validation import check_service_map
@@ -80,7 +78,7 @@ class Store:
     def map_version(self) -> int:
         """A counter that increases with every change to the map (0 for a fresh store)."""
         with self._read() as connection:
-            return _map_version(connection)
+            return map_version(connection)
 
     def import_map(
         self,
@@ -103,13 +101,13 @@ class Store:
         if errors := check_service_map(service_map):
             raise MapValidationError(errors)
         with self._write() as connection:
-            before = _map_version(connection)
+            before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
-            version = _bump_version(connection) if changes.changed else before
+            version = bump_map_version(connection) if changes.changed else before
             report = ImportReport(changes.components, changes.dependencies, changes.groups, version)
             if report.changed:
                 action = "map.replace" if replace else "map.merge"
-                _audit(
+                record_audit(
                     connection,
                     actor,
                     action,
@@ -167,7 +165,7 @@ class Store:
         with self._write() as connection:
             window_id = history.insert_window(connection, window, _now())
             stored = history.read_windows(connection, window_id=window_id)[0]
-            _audit(
+            record_audit(
                 connection,
                 window.created_by or "unknown",
                 "maintenance.add",
@@ -200,7 +198,7 @@ class Store:
             query = update(MaintenanceRow).where(MaintenanceRow.id == window_id).values(end=end)
             connection.execute(query)
             new = history.read_windows(connection, window_id=window_id)[0]
-            _audit(
+            record_audit(
                 connection,
                 actor,
                 "maintenance.end",
@@ -252,7 +250,7 @@ class Store:
         """Append one audit entry (before/after must be JSON-serialisable)."""
         _check_origin(origin)
         with self._write() as connection:
-            entry_id = _audit(connection, actor, action, origin, target, before, after)
+            entry_id = record_audit(connection, actor, action, origin, target, before, after)
             return _audit_entries(connection, 1, entry_id=entry_id)[0]
 
     def audit_log(self, limit: int = 50, target: str | None = None) -> list[AuditEntry]:
@@ -264,46 +262,6 @@ class Store:
 def _check_origin(origin: str) -> None:
     if origin not in AUDIT_ORIGINS:
         raise StoreError(f"unknown change origin {origin!r}: use one of {', '.join(AUDIT_ORIGINS)}")
-
-
-def _map_version(connection: Connection) -> int:
-    value = connection.execute(select(MetaRow.value).where(MetaRow.key == MAP_VERSION)).scalar()
-    return int(value or 0)
-
-
-def _bump_version(connection: Connection) -> int:
-    # An atomic increment: two concurrent writers on PostgreSQL cannot both read n and write n+1.
-    query = update(MetaRow).where(MetaRow.key == MAP_VERSION).values(value=MetaRow.value + 1)
-    if not connection.execute(query).rowcount:
-        connection.execute(insert(MetaRow).values(key=MAP_VERSION, value=1))
-    return _map_version(connection)
-
-
-def _audit(
-    connection: Connection,
-    actor: str,
-    action: str,
-    origin: str,
-    target: str | None,
-    before: Any,
-    after: Any,
-) -> int:
-    try:
-        json.dumps([before, after])
-    except (TypeError, ValueError) as error:
-        raise StoreError(
-            f"audit entry {action!r}: before/after must be JSON values ({error})"
-        ) from None
-    values = {
-        "at": _now(),
-        "actor": actor,
-        "origin": origin,
-        "action": action,
-        "target": target,
-        "before": before,
-        "after": after,
-    }
-    return int(connection.execute(insert(AuditRow).returning(AuditRow.id), values).scalar_one())
 
 
 def _audit_entries(

@@ -157,7 +157,7 @@ def _first_open_ids(connection: Connection, channels: set[str]) -> dict[str, int
         .where(OutboxRow.status.in_(OPEN_STATUSES), OutboxRow.channel.in_(channels))
         .group_by(OutboxRow.channel)
     )
-    return dict(connection.execute(query).tuples().all())
+    return {channel: row_id for channel, row_id in connection.execute(query)}
 
 
 def _recently_sent(

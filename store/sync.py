@@ -20,8 +20,11 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from impact.mapdiff import MapDiff
 from impact.model import NAME_PATTERN, ServiceMap, name_key
+from store.audit import bump_map_version as _bump_version
+from store.audit import map_version as _map_version
+from store.audit import record_audit as _audit
 from store.errors import NotFound, StoreError
-from store.facade import Store, _audit, _bump_version, _map_version
+from store.facade import Store
 from store.sync_plan import (
     Plan,
     map_payload,

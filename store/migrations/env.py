@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from store import database
+# Every module that declares tables, so `Base.metadata` is the whole schema (autogenerate
+# and compare_type would otherwise see tables of unimported modules as dropped).
+from store import alerts, database, digests, incident_rows, outbox, sync_schema  # noqa: F401
 from store.schema import Base
 
 config = context.config
