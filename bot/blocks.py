@@ -56,12 +56,17 @@ class ActionId(StrEnum):
 
     SHOW_PATHS = "bsm.show_paths"
     SIMULATE = "bsm.simulate"
+    RETRY = "bsm.retry"  # re-ask with a suggested name ("did you mean")
     ASK = "bsm.ask"  # any other follow-up question an answer offers
     SHARE = "bsm.share"
 
 
-FOLLOW_UPS = (ActionId.SHOW_PATHS, ActionId.SIMULATE, ActionId.ASK)
-_ACTION_KINDS = {"show_paths": ActionId.SHOW_PATHS, "simulate": ActionId.SIMULATE}
+FOLLOW_UPS = (ActionId.SHOW_PATHS, ActionId.SIMULATE, ActionId.RETRY, ActionId.ASK)
+_ACTION_KINDS = {
+    "show_paths": ActionId.SHOW_PATHS,
+    "simulate": ActionId.SIMULATE,
+    "retry": ActionId.RETRY,
+}
 
 STATE_EMOJI = {
     State.OK: ":large_green_circle:",
