@@ -179,6 +179,10 @@ def run_demo(store: Store, color: bool) -> Conversation:
     _record(store, OUTAGE, State.OK, start + timedelta(milliseconds=1), "demo outage over")
     click.echo(f"\n*** Recovery: {' and '.join(OUTAGE)} reported ok again ***")
     _demo_section("After recovery", conversation, ("status",), color)
+    # The SLA digest over a few generated weeks of history (owned by bot/cli/sla.py).
+    from bot.cli.sla import demo_digest
+
+    demo_digest(store, color)
     return conversation
 
 
