@@ -19,9 +19,9 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Engine,
-    RowMapping,
     ForeignKey,
     Integer,
+    RowMapping,
     String,
     UniqueConstraint,
     insert,
@@ -63,7 +63,9 @@ class DigestRunRow(Base):
     __tablename__ = "digest_runs"
     __table_args__ = (UniqueConstraint("schedule_id", "period_key"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
     schedule_id: Mapped[int] = mapped_column(ForeignKey("digest_schedules.id", ondelete="CASCADE"))
     period_key: Mapped[str] = mapped_column(String(32))
     claimed_by: Mapped[str] = mapped_column(String(200))
@@ -133,7 +135,7 @@ class DigestSchedule:
 
     @property
     def when(self) -> str:
-        """"daily 09:00 Europe/Berlin", "weekly mon 09:00 UTC", "monthly 1 09:00 UTC"."""
+        """How it reads, e.g. "daily 09:00 Europe/Berlin" or "weekly mon 09:00 UTC"."""
         days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
         day = {"weekly": days[self.weekday or 0], "monthly": str(self.monthday or 1)}
         parts = [self.cadence, day.get(self.cadence, ""), self.time, self.tz]
@@ -208,7 +210,12 @@ class DigestStore:
             return _schedules(connection, schedule_id=schedule_id, active_only=False)[0]
 
     def claim(
-        self, schedule_id: int, period_key: str, worker: str, now: datetime, lease_s: float = LEASE_S
+        self,
+        schedule_id: int,
+        period_key: str,
+        worker: str,
+        now: datetime,
+        lease_s: float = LEASE_S,
     ) -> bool:
         """Take the run of `period_key` for `worker`: True for exactly one caller per period.
 
@@ -223,7 +230,9 @@ class DigestStore:
         }
         with self._write() as connection:
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(DigestRunRow).on_conflict_do_nothing().returning(DigestRunRow.id)
+            statement = (
+                dialect.insert(DigestRunRow).on_conflict_do_nothing().returning(DigestRunRow.id)
+            )
             if connection.execute(statement, values).first() is not None:
                 return True
             retake = (
