@@ -98,10 +98,8 @@ def drive(base: str, path: str, seconds: float, clients: int, make: object) -> d
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
             while time.perf_counter() < stop:
                 start = time.perf_counter()
-                if make is None:
-                    response = http.get(path)
-                else:
-                    response = http.post(path, json=make())  # type: ignore[operator]
+                posting = make is not None
+                response = http.post(path, json=make()) if posting else http.get(path)  # type: ignore[operator,misc]
                 mine.append(time.perf_counter() - start)
                 if response.status_code != 200:
                     errors[0] += 1

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))  # fake_sla
 
 from fake_slack import FakeSlack
 from payloads import TOKEN, Clock
-from slack_sdk import WebClient
+from settled_slack import slack_client
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -92,8 +92,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def worker(desk: IncidentDesk, slack: FakeSlack, clock: Clock) -> OutboxWorker:
-    client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    return OutboxWorker(desk.engine, client, clock=clock, min_interval_s=0)
+    return OutboxWorker(desk.engine, slack_client(slack), clock=clock, min_interval_s=0)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fake_slack import FakeSlack
 from payloads import Clock, alertmanager, am_alert, grafana
-from slack_sdk import WebClient
+from settled_slack import slack_client
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -212,8 +212,7 @@ def test_crash_after_commit_before_post_gives_exactly_one_post(
     fire(http, PAYMENTS_API, "fp-payments")
     restarted = Store(mapped_store.url)
     try:
-        client = WebClient(token="xoxb-test", base_url=slack.api_url)
-        worker = OutboxWorker(restarted.engine, client, clock=clock, min_interval_s=0)
+        worker = OutboxWorker(restarted.engine, slack_client(slack), clock=clock, min_interval_s=0)
         worker.drain()
         worker.drain()
     finally:
