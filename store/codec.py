@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -43,6 +43,45 @@ def component_values(component: Component) -> dict[str, Any]:
         "check": _check_values(component.check),
         "description": component.description,
     }
+
+
+def component_row(component: Component) -> tuple[Any, ...]:
+    """`component_values` as a tuple in `COMPONENT_COLUMNS` order: compact for big maps."""
+    return (
+        component.name,
+        component.kind,
+        component.title,
+        component.owner,
+        component.channel,
+        component.tier,
+        _float(component.revenue_per_hour),
+        component.service_hours,
+        _float(component.sla),
+        dict(component.labels),
+        component.runbook_url,
+        None if component.check is None else _check_values(component.check),
+        component.description,
+    )
+
+
+def component_from_row(row: Sequence[Any]) -> Component:
+    """The component of a row in `COMPONENT_COLUMNS` order (the order of `Component`'s fields)."""
+    name, kind, title, owner, channel, tier, revenue, hours, sla, labels, runbook, check, text = row
+    return Component(
+        name,
+        kind,
+        title,
+        owner,
+        channel,
+        tier,
+        revenue,
+        hours,
+        sla,
+        labels=dict(labels or {}),
+        runbook_url=runbook,
+        check=HealthCheck(**check) if check else None,
+        description=text,
+    )
 
 
 def component_from_values(values: Mapping[Any, Any]) -> Component:

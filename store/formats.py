@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from impact.model import ServiceMap
 from store.backstage import parse_backstage
 from store.edgelist import parse_edge_list
 from store.errors import StoreError
 from store.mapfile import parse_map, read_text
-from store.records import ImportedMap
+from store.records import ImportedMap, Progress
 
 FORMATS = ("auto", "yaml", "backstage", "csv")
+YAML_SOURCE = ImportedMap(ServiceMap()).source  # what `read_map_file` gives YAML maps
 BACKSTAGE = re.compile(r"^apiVersion:\s*backstage\.io/", re.MULTILINE)
 
 
@@ -22,8 +24,13 @@ def detect_format(path: str | Path, text: str) -> str:
     return "backstage" if BACKSTAGE.search(text) else "yaml"
 
 
-def read_map_file(path: str | Path, fmt: str = "auto") -> ImportedMap:
-    """Read and validate `path`; raises `MapValidationError` listing every problem."""
+def read_map_file(
+    path: str | Path, fmt: str = "auto", progress: Progress | None = None
+) -> ImportedMap:
+    """Read and validate `path`; raises `MapValidationError` listing every problem.
+
+    `progress(done, total)` follows the entries of a YAML map as they are checked.
+    """
     text = read_text(path)
     if fmt == "auto":
         fmt = detect_format(path, text)
@@ -33,4 +40,12 @@ def read_map_file(path: str | Path, fmt: str = "auto") -> ImportedMap:
         return parse_edge_list(text)
     if fmt != "yaml":
         raise StoreError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return ImportedMap(parse_map(text))
+    return ImportedMap(parse_map(text, progress))
+
+
+def fully_checked(imported: ImportedMap) -> bool:
+    """True when the reader ran every check of `Store.import_map` already (YAML maps).
+
+    Pass it as `import_map(..., checked=...)` to skip checking a big map twice.
+    """
+    return imported.source == YAML_SOURCE

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, select
 
 from impact.model import Dependency, DependencyKind, RedundancyGroup, ServiceMap
-from store.codec import COMPONENT_COLUMNS, component_from_values
+from store.codec import COMPONENT_COLUMNS, component_from_row
 from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
 
 
@@ -17,9 +17,9 @@ def read_map(connection: Connection) -> ServiceMap:
     rows = connection.execute(select(ComponentRow.id, *columns).order_by(ComponentRow.id))
     names: dict[int, str] = {}
     components = []
-    for row in rows.mappings():
-        names[row["id"]] = row["name"]
-        components.append(component_from_values(row))
+    for row in rows:
+        names[row[0]] = row[1]
+        components.append(component_from_row(row[1:]))
     return ServiceMap.build(
         components, _dependencies(connection, names), _groups(connection, names)
     )
@@ -27,8 +27,9 @@ def read_map(connection: Connection) -> ServiceMap:
 
 def _dependencies(connection: Connection, names: dict[int, str]) -> list[Dependency]:
     query = select(DependencyRow.source_id, DependencyRow.target_id, DependencyRow.kind)
+    kinds = {kind.value: kind for kind in DependencyKind}  # an Enum call costs a microsecond
     return [
-        Dependency(names[source], names[target], DependencyKind(kind))
+        Dependency(names[source], names[target], kinds[kind])
         for source, target, kind in connection.execute(query.order_by(DependencyRow.id))
     ]
 

@@ -4,7 +4,10 @@ Merge: components in the map are added or updated; a component *declared* in the
 described fully by it, so its outgoing dependencies and groups become exactly the map's.
 Components only referenced (`ImportedMap.implied`) are created when missing, never
 overwritten. Replace: additionally everything the map does not hold is removed.
-Writes go out in batches (executemany), so 100k components and 500k edges take seconds.
+
+Big maps (100k components, 500k edges) are the reason for the shape of this module: rows
+travel as plain tuples, the diff compares tuples, and bulk writes skip SQLAlchemy's
+per-row parameter processing (COPY on PostgreSQL, the driver's executemany elsewhere).
 """
 
 from __future__ import annotations
@@ -13,18 +16,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, select
 
-from impact.model import ServiceMap, name_key
-from store.codec import COMPONENT_COLUMNS, component_values
+from impact.model import DependencyKind, ServiceMap, name_key
+from store.bulk import BATCH, insert_rows, update_rows
+from store.codec import COMPONENT_COLUMNS, component_row
 from store.records import ChangeCount, ImportedMap, Progress
 from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
 
-BATCH = 5000
-COPY_THRESHOLD = 1000
 T = TypeVar("T")
+Row = tuple[Any, ...]
 EdgeKey = tuple[str, str]
 GroupSpec = tuple[str, str, int | None, float | None, tuple[str, ...]]
+KIND_TEXT = {kind: kind.value for kind in DependencyKind}
+EDGE_COLUMNS = ("source_id", "target_id", "kind", "origin")
+GROUP_COLUMNS = ("name", "name_key", "dependant_id", "min_up", "min_percent", "origin")
 
 
 @dataclass
@@ -42,11 +48,11 @@ class MapChanges:
 class _Plan:
     """Every row write an import needs, computed before anything is written."""
 
-    insert_components: list[dict[str, Any]] = field(default_factory=list)
-    update_components: list[dict[str, Any]] = field(default_factory=list)
+    insert_components: list[Row] = field(default_factory=list)
+    update_components: list[Row] = field(default_factory=list)
     remove_components: list[int] = field(default_factory=list)
-    insert_edges: dict[EdgeKey, str] = field(default_factory=dict)
-    update_edges: list[dict[str, Any]] = field(default_factory=list)
+    insert_edges: list[tuple[str, str, str]] = field(default_factory=list)
+    update_edges: list[tuple[str, int]] = field(default_factory=list)
     remove_edges: list[int] = field(default_factory=list)
     insert_groups: dict[str, GroupSpec] = field(default_factory=dict)
     remove_groups: list[int] = field(default_factory=list)
@@ -104,48 +110,52 @@ def write_map(
 ) -> MapChanges:
     """Make the stored map agree with `imported` inside the caller's transaction."""
     stored = _stored_components(connection)
-    keys = {key: row_id for key, (row_id, _) in stored.items()}
+    keys = {key: row[0] for key, row in stored.items()}
+    names = _name_keys(imported.service_map)
     implied = {name_key(name) for name in imported.implied}
-    declared = {name_key(name) for name in imported.service_map.components} - implied
+    declared = set(names.values()) - implied
     plan = _Plan()
-    _plan_components(plan, stored, imported, implied, replace)
-    _plan_edges(plan, connection, keys, imported.service_map, declared, replace)
+    _plan_components(plan, stored, imported, names, implied, replace)
+    del stored
+    _plan_edges(plan, connection, keys, imported.service_map, names, declared, replace)
     _plan_groups(plan, connection, keys, imported.service_map, declared, replace)
     ticker = _Ticker(progress, plan.writes)
     _apply(connection, plan, imported.source, ticker)
     return plan.changes()
 
 
-def _stored_components(connection: Connection) -> dict[str, tuple[int, dict[str, Any]]]:
+def _name_keys(service_map: ServiceMap) -> dict[str, str]:
+    """name -> name key of every component: one casefold per name, not one per reference."""
+    return {name: name_key(name) for name in service_map.components}
+
+
+def _stored_components(connection: Connection) -> dict[str, Row]:
+    """name key -> (id, *values in COMPONENT_COLUMNS order)."""
     columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
-    rows = connection.execute(select(ComponentRow.id, ComponentRow.name_key, *columns))
-    return {
-        row["name_key"]: (row["id"], {c: row[c] for c in COMPONENT_COLUMNS})
-        for row in rows.mappings()
-    }
+    rows = connection.execute(select(ComponentRow.name_key, ComponentRow.id, *columns))
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def _plan_components(
     plan: _Plan,
-    stored: dict[str, tuple[int, dict[str, Any]]],
+    stored: dict[str, Row],
     imported: ImportedMap,
+    names: dict[str, str],
     implied: set[str],
     replace: bool,
 ) -> None:
-    incoming: set[str] = set()
+    source = imported.source
     for name, component in imported.service_map.components.items():
-        key = name_key(name)
-        incoming.add(key)
-        values = component_values(component)
-        if key not in stored:
-            plan.insert_components.append({**values, "name_key": key, "source": imported.source})
-        elif key not in implied and stored[key][1] != values:
-            row = {**values, "row_id": stored[key][0], "source": imported.source}
-            plan.update_components.append(row)
+        key = names[name]
+        values = component_row(component)
+        row = stored.get(key)
+        if row is None:
+            plan.insert_components.append((*values, key, source))
+        elif key not in implied and row[1:] != values:
+            plan.update_components.append((*values, source, row[0]))
     if replace:
-        plan.remove_components = [
-            row_id for key, (row_id, _) in stored.items() if key not in incoming
-        ]
+        incoming = set(names.values())
+        plan.remove_components = [row[0] for key, row in stored.items() if key not in incoming]
 
 
 def _plan_edges(
@@ -153,25 +163,34 @@ def _plan_edges(
     connection: Connection,
     keys: dict[str, int],
     service_map: ServiceMap,
+    names: dict[str, str],
     declared: set[str],
     replace: bool,
 ) -> None:
     by_id = {row_id: key for key, row_id in keys.items()}
     query = select(
-        DependencyRow.id, DependencyRow.source_id, DependencyRow.target_id, DependencyRow.kind
+        DependencyRow.source_id, DependencyRow.target_id, DependencyRow.id, DependencyRow.kind
     )
     existing = {
         (by_id[source], by_id[target]): (row_id, kind)
-        for row_id, source, target, kind in connection.execute(query)
+        for source, target, row_id, kind in connection.execute(query)
     }
-    incoming = {
-        (name_key(d.source), name_key(d.target)): str(d.kind) for d in service_map.dependencies
-    }
-    for edge, kind in incoming.items():
-        if edge not in existing:
-            plan.insert_edges[edge] = kind
-        elif existing[edge][1] != kind:
-            plan.update_edges.append({"row_id": existing[edge][0], "kind": kind})
+    incoming: set[EdgeKey] = set()
+    for dep in service_map.dependencies:
+        # A reference may spell a name in another case than its component.
+        edge = (
+            names.get(dep.source) or name_key(dep.source),
+            names.get(dep.target) or name_key(dep.target),
+        )
+        if edge in incoming:
+            continue
+        incoming.add(edge)
+        kind = KIND_TEXT[dep.kind]
+        found = existing.get(edge)
+        if found is None:
+            plan.insert_edges.append((*edge, kind))
+        elif found[1] != kind:
+            plan.update_edges.append((kind, found[0]))
     plan.remove_edges = [
         row_id
         for edge, (row_id, _) in existing.items()
@@ -244,19 +263,16 @@ def _apply(connection: Connection, plan: _Plan, source: str, ticker: _Ticker) ->
         connection.execute(delete(GroupMemberRow).where(GroupMemberRow.group_id.in_(chunk)))
     _delete(connection, GroupRow, plan.remove_groups, ticker)
     _delete(connection, ComponentRow, plan.remove_components, ticker)
-    _executemany(connection, insert(ComponentRow), plan.insert_components, ticker)
-    by_id = update(ComponentRow).where(ComponentRow.id == bindparam("row_id"))
-    _executemany(connection, by_id, plan.update_components, ticker)
+    component_columns = (*COMPONENT_COLUMNS, "name_key", "source")
+    insert_rows(connection, ComponentRow, component_columns, plan.insert_components, ticker.tick)
+    update_columns = (*COMPONENT_COLUMNS, "source")
+    update_rows(connection, ComponentRow, update_columns, plan.update_components, ticker.tick)
     keys = _ids(connection, ComponentRow)
-    edges = [
-        {"source_id": keys[s], "target_id": keys[t], "kind": kind, "origin": source}
-        for (s, t), kind in plan.insert_edges.items()
-    ]
-    _executemany(connection, insert(DependencyRow), edges, ticker)
-    edge_by_id = update(DependencyRow).where(DependencyRow.id == bindparam("row_id"))
-    _executemany(
-        connection, edge_by_id, [{**e, "origin": source} for e in plan.update_edges], ticker
-    )
+    edges = [(keys[s], keys[t], kind, source) for s, t, kind in plan.insert_edges]
+    insert_rows(connection, DependencyRow, EDGE_COLUMNS, edges, ticker.tick)
+    del edges
+    edge_updates = [(kind, source, row_id) for kind, row_id in plan.update_edges]
+    update_rows(connection, DependencyRow, ("kind", "origin"), edge_updates, ticker.tick)
     _insert_groups(connection, plan.insert_groups, keys, source, ticker)
 
 
@@ -270,24 +286,17 @@ def _insert_groups(
     if not groups:
         return
     rows = [
-        {
-            "name": name,
-            "name_key": key,
-            "dependant_id": keys[dependant],
-            "min_up": min_up,
-            "min_percent": min_percent,
-            "origin": source,
-        }
+        (name, key, keys[dependant], min_up, min_percent, source)
         for key, (name, dependant, min_up, min_percent, _) in groups.items()
     ]
-    _executemany(connection, insert(GroupRow), rows, ticker)
+    insert_rows(connection, GroupRow, GROUP_COLUMNS, rows, ticker.tick)
     ids = _ids(connection, GroupRow)
     members = [
-        {"group_id": ids[key], "component_id": keys[member], "position": position}
+        (ids[key], keys[member], position)
         for key, spec in groups.items()
         for position, member in enumerate(spec[4])
     ]
-    _executemany(connection, insert(GroupMemberRow), members, None)
+    insert_rows(connection, GroupMemberRow, ("group_id", "component_id", "position"), members)
 
 
 def _ids(connection: Connection, table: Any) -> dict[str, int]:
@@ -301,52 +310,6 @@ def _delete(connection: Connection, table: Any, ids: Sequence[int], ticker: _Tic
         ticker.tick(len(chunk))
 
 
-def _executemany(
-    connection: Connection, statement: Any, rows: Sequence[dict[str, Any]], ticker: _Ticker | None
-) -> None:
-    if _copyable(connection, statement, rows):
-        _copy(connection, statement.table, rows, ticker)
-        return
-    for chunk in _chunks(rows):
-        connection.execute(statement, chunk)
-        if ticker is not None:
-            ticker.tick(len(chunk))
-
-
-def _copyable(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> bool:
-    # Multi-row INSERTs reach ~10k rows/s on PostgreSQL; COPY is an order of magnitude faster.
-    return (
-        connection.dialect.name == "postgresql"
-        and statement.is_insert
-        and len(rows) >= COPY_THRESHOLD
-    )
-
-
-def _copy(
-    connection: Connection, table: Any, rows: Sequence[dict[str, Any]], ticker: _Ticker | None
-) -> None:
-    """COPY rows into `table` on the transaction's own psycopg connection."""
-    from psycopg.types.json import Jsonb
-
-    columns = list(rows[0])
-    json_columns = {c.name for c in table.columns if c.type._type_affinity is JSON}
-    names = ", ".join(f'"{c}"' for c in columns)
-    raw: Any = connection.connection.dbapi_connection
-    assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for chunk in _chunks(rows):
-            for row in chunk:
-                copy.write_row(
-                    [
-                        Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c]
-                        for c in columns
-                    ]
-                )
-            if ticker is not None:
-                ticker.tick(len(chunk))
-
-
-def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
-    items = list(items)
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), BATCH):
         yield items[start : start + BATCH]

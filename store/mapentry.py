@@ -166,12 +166,26 @@ class EntryParser:
             self.error(f"{where}.depends_on", f"must be a list, got {items!r}")
             return
         seen: set[str] = set()
+        own = name_key(dependant)
         for index, item in enumerate(items):
+            if isinstance(item, str) and self._plain(dependant, own, item, seen):
+                continue
             at = f"{where}.depends_on[{index}]"
             if isinstance(item, dict) and "any_of" in item:
                 self._group(at, dependant, item)
             else:
                 self._dependency(at, dependant, item, seen)
+
+    def _plain(self, dependant: str, own: str, item: str, seen: set[str]) -> bool:
+        """The common case, a known name listed once: add it; False leaves it to be reported."""
+        # The fast path of big maps: no location string, one casefold per dependency.
+        key = name_key(item)
+        target = self.names.get(key)
+        if target is None or key == own or key in seen:
+            return False
+        seen.add(key)
+        self.dependencies.append(Dependency(dependant, target, DependencyKind.HARD))
+        return True
 
     def _resolve(self, where: str, name: Any) -> str | None:
         if not isinstance(name, str):

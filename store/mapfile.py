@@ -21,11 +21,13 @@ from impact.model import (
 )
 from store.errors import MapError, MapValidationError, StoreError
 from store.mapentry import EntryParser, default_group_name
+from store.records import Progress
 from store.validation import Suggester, name_problem, unknown_key_message
 
 VERSION = 1
 TOP_KEYS = ("version", "business_services", "components")
 SECTIONS = ("business_services", "components")
+PROGRESS_STEP = 1000  # entries between progress reports
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -53,8 +55,11 @@ def load_yaml(text: str) -> Any:
         raise MapValidationError([MapError(where, f"YAML syntax error: {problem}")]) from None
 
 
-def parse_map(text_or_data: str | dict[str, Any]) -> ServiceMap:
-    """Parse YAML text (or already-loaded data) into a validated `ServiceMap`."""
+def parse_map(text_or_data: str | dict[str, Any], progress: Progress | None = None) -> ServiceMap:
+    """Parse YAML text (or already-loaded data) into a validated `ServiceMap`.
+
+    `progress(done, total)` is called as entries are checked (after the YAML is read).
+    """
     data = load_yaml(text_or_data) if isinstance(text_or_data, str) else text_or_data
     errors: list[MapError] = []
     if not isinstance(data, dict):
@@ -66,11 +71,15 @@ def parse_map(text_or_data: str | dict[str, Any]) -> ServiceMap:
     names = _collect_names(entries, errors)
     parser = EntryParser(names, Suggester(names.values()))
     components: list[Component] = []
+    total, done = sum(len(found) for found in entries.values()), 0
     for section in SECTIONS:
         for index, entry in entries[section]:
             component = parser.parse(f"{section}[{index}]", entry, section == "business_services")
             if component is not None:
                 components.append(component)
+            done += 1
+            if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
+                progress(done, total)
     errors += parser.errors
     if errors:
         raise MapValidationError(errors)

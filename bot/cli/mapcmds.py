@@ -82,16 +82,17 @@ def upgrade(db_url: str | None) -> None:
 def import_command(file: str, replace: bool, fmt: str, db_url: str | None) -> None:
     """Import a service map (YAML map, Backstage catalog or CSV edge list) from FILE."""
     from store import MapValidationError, StoreError
-    from store.formats import read_map_file
+    from store.formats import fully_checked, read_map_file
 
     try:
-        imported = read_map_file(file, fmt)
+        with _progress("Checking") as progress:
+            imported = read_map_file(file, fmt, progress)
     except MapValidationError as error:
         raise MapFileError(file, error.errors) from None
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     store = open_store(db_url)
-    with _progress() as progress:
+    with _progress("Writing") as progress:
         try:
             report = store.import_map(
                 imported.service_map,
@@ -99,6 +100,7 @@ def import_command(file: str, replace: bool, fmt: str, db_url: str | None) -> No
                 source=imported.source,
                 implied=imported.implied,
                 progress=progress,
+                checked=fully_checked(imported),
             )
         except MapValidationError as error:
             raise MapFileError(file, error.errors) from None
@@ -107,7 +109,7 @@ def import_command(file: str, replace: bool, fmt: str, db_url: str | None) -> No
 
 
 @contextmanager
-def _progress() -> Iterator[Any]:
+def _progress(label: str) -> Iterator[Any]:
     """A progress callable drawing a bar on a terminal's stderr, or None elsewhere."""
     if not sys.stderr.isatty():
         yield None
@@ -116,7 +118,7 @@ def _progress() -> Iterator[Any]:
 
     def progress(done: int, total: int) -> None:
         if not bars:
-            bars.append(click.progressbar(length=total, label="Writing", file=sys.stderr))
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
             bars[0].__enter__()
         bars[0].update(done - bars[0].pos)
 
