@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import ask, mapcmds, serve, sync
+from bot.cli import alerts, ask, mapcmds, serve, sla, sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,5 +13,5 @@ def main() -> None:
     """bsm: see IT through the business services it carries."""
 
 
-for module in (mapcmds, ask, serve, sync):
+for module in (mapcmds, ask, sla, alerts, sync, serve):
     module.register(main)
