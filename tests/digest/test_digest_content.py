@@ -86,6 +86,19 @@ def test_top_causes_sum_over_services() -> None:
     ]
 
 
+def test_a_cause_that_only_degraded_is_not_a_top_cause() -> None:
+    start = DAY.start + timedelta(hours=10)
+    segments = [
+        Segment(DAY.start, start, State.OK),
+        Segment(start, start + timedelta(minutes=20), State.DEGRADED, ("recommendations",)),
+        Segment(start + timedelta(minutes=20), DAY.end, State.OK),
+    ]
+    degraded = sla_report(segments, target=99.0, window=DAY, now=NOW, service="shop")
+    current = [degraded, report("b", DAY, 10, cause="db-01")]
+    digest = build_digest(current, window=DAY)
+    assert [c.name for c in digest.top_causes] == ["db-01"]
+
+
 def test_daily_digest_reports_the_day_before_it_fires() -> None:
     cadence = Cadence("daily", 9, 0, ZoneInfo("Europe/Berlin"))
     now = datetime(2026, 11, 3, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
