@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, delete, select
 
 from impact.model import DependencyKind, ServiceMap, name_key
-from store.bulk import BATCH, insert_rows, update_rows
+from store.bulk import BATCH, foreign_keys_deferred, insert_rows, update_rows
 from store.codec import COMPONENT_COLUMNS, component_row
 from store.records import ChangeCount, ImportedMap, Progress
 from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
@@ -269,7 +269,8 @@ def _apply(connection: Connection, plan: _Plan, source: str, ticker: _Ticker) ->
     update_rows(connection, ComponentRow, update_columns, plan.update_components, ticker.tick)
     keys = _ids(connection, ComponentRow)
     edges = [(keys[s], keys[t], kind, source) for s, t, kind in plan.insert_edges]
-    insert_rows(connection, DependencyRow, EDGE_COLUMNS, edges, ticker.tick)
+    with foreign_keys_deferred(connection, DependencyRow, len(edges)):
+        insert_rows(connection, DependencyRow, EDGE_COLUMNS, edges, ticker.tick)
     del edges
     edge_updates = [(kind, source, row_id) for kind, row_id in plan.update_edges]
     update_rows(connection, DependencyRow, ("kind", "origin"), edge_updates, ticker.tick)
