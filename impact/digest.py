@@ -205,8 +205,8 @@ def top_causes(reports: Sequence[SlaReport], top: int = 5) -> tuple[DigestCause,
         for cause in report.top_causes:
             totals[cause.name] = totals.get(cause.name, 0.0) + cause.downtime_s
             services.setdefault(cause.name, []).append(report.service)
-    # A cause that only degraded services caused no downtime: it is not a top cause.
-    caused = [(name, seconds) for name, seconds in totals.items() if seconds > 0]
+    # Digests count downtime in whole seconds: a blip below one second is not a top cause.
+    caused = [(name, seconds) for name, seconds in totals.items() if seconds >= 1]
     ranked = sorted(caused, key=lambda item: (-item[1], item[0]))[:top]
     return tuple(DigestCause(name, seconds, tuple(services[name])) for name, seconds in ranked)
 
