@@ -15,15 +15,22 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handlers import freshness, guidance
+from handlers.access import AccessPolicy
 from handlers.answer import Answer
+from handlers.audit_answers import audit
 from handlers.digest_answers import digest
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
-from handlers.intents import Question, parse
+from handlers.incident_answers import incident, incidents
+from handlers.intents import COMMAND_INTENTS, Question, parse
+from handlers.maintenance_answers import maintenance
+from handlers.map_edit_answers import link, unlink
 from handlers.names import NameIndex
 from handlers.request import Request
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
+from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
+from handlers.sync.chat import changes, sync
 from impact.engine import ImpactModel
 from impact.model import ServiceMap, State
 
@@ -41,6 +48,17 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "owner": (owner, 1),
     "sla": (sla, 0),
     "digest": (digest, 0),
+    "subscribe": (subscribe, 0),
+    "unsubscribe": (unsubscribe, 0),
+    "subscriptions": (subscriptions, 0),
+    "maintenance": (maintenance, 0),
+    "incidents": (incidents, 0),
+    "incident": (incident, 0),
+    "audit": (audit, 0),
+    "sync": (sync, 0),
+    "changes": (changes, 0),
+    "link": (link, 0),
+    "unlink": (unlink, 0),
 }
 
 
@@ -53,10 +71,16 @@ class MapSource(Protocol):
 
 
 class Conversation:
-    """Answers questions about the map held by `store`; one instance serves many users."""
+    """Answers questions about the map held by `store`; one instance serves many users.
 
-    def __init__(self, store: MapSource) -> None:
+    Reading is open; changes (subscriptions, maintenance, map edits, syncs, digests) pass
+    `access`, by default the admins of BSM_ADMINS / BSM_ADMIN_GROUPS. A question asked with
+    `origin="cli"` comes from a terminal: the local operator, who is trusted.
+    """
+
+    def __init__(self, store: MapSource, *, access: AccessPolicy | None = None) -> None:
         self.store = store
+        self.access = access or AccessPolicy.from_env()
         self._version: int | None = None
         self._states: dict[str, State] | None = None
         self._model: ImpactModel | None = None
@@ -66,9 +90,18 @@ class Conversation:
         self._lock = threading.Lock()
 
     def ask(
-        self, text: str, *, user_id: str | None = None, channel_id: str | None = None
+        self,
+        text: str,
+        *,
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        origin: str = "chat",
     ) -> Answer:
-        """Answer one question; never raises for anything a user can type."""
+        """Answer one question; never raises for anything a user can type.
+
+        `user_id` is the Slack user asking (checked by `access` for changes); `origin` is
+        "chat" for Slack and "cli" for a terminal.
+        """
         model = self._refresh()
         question = parse(text, self._names)
         if question.intent == "help":
@@ -81,8 +114,19 @@ class Conversation:
             return guidance.unresolved(text, question, resolution)
         if needs and not resolution.names:
             return guidance.missing_subject(question.intent)
+        if question.intent in COMMAND_INTENTS and not hasattr(self.store, "engine"):
+            return guidance.needs_database(question.intent)
         request = Request(
-            text, question, resolution.names, model, self._names, user_id, channel_id, self.store
+            text,
+            question,
+            resolution.names,
+            model,
+            self._names,
+            user_id,
+            channel_id,
+            self.store,
+            origin,
+            self.access,
         )
         return handler(request)
 

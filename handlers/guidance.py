@@ -33,16 +33,30 @@ _PURPOSE = {
 }
 
 
+# Commands: (example, what it does); the ones that change something need a bsm admin.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("incidents", "open incidents; `incident ID` shows one with its timeline"),
+    ("subscribe #channel to tier 1", "incident notices in a channel (admins)"),
+    ("subscriptions", "which channels follow what; `unsubscribe #channel from ...`"),
+    ("maintenance db-03 for 2h reason", "planned work (admins); `maintenance list`, `end ID`"),
+    ("link checkout-api -> orders-db", "add a dependency (admins); `unlink A -> B`, `soft`"),
+    ("audit db-03", "who changed what, from where"),
+    ("sync backstage --dry-run", "preview a sync; `sync list`, `sync confirm ID` (admins)"),
+    ("changes since yesterday", "what syncs added to and removed from the map"),
+)
+
+
 def help_answer(ok: bool = True, summary: str | None = None) -> Answer:
-    """What can be asked, one example per line, grouped by intent."""
+    """What can be asked, one example per line, grouped by intent; then the commands."""
     items = tuple(
         Item(f"{examples[0]}", None, _PURPOSE[intent]) for intent, examples in EXAMPLES.items()
     )
+    commands = tuple(Item(example, None, purpose) for example, purpose in COMMANDS)
     return Answer(
         intent="help",
         summary=summary
         or "Ask me about impact, dependencies, root causes and status, for example:",
-        sections=(Section("Examples", items),),
+        sections=(Section("Examples", items), Section("Commands", commands)),
         notes=(
             "Names can be partial (checkout), titles (Online Checkout) or lists (db-01, db-02).",
         ),
@@ -114,6 +128,15 @@ def unresolved(text: str, question: Question, resolution: Resolution) -> Answer:
         tuple(sections),
         actions=tuple(actions),
         data=data,
+        ok=False,
+    )
+
+
+def needs_database(intent: str) -> Answer:
+    """A command asked of a map that lives in no database (a file, a test map)."""
+    return Answer(
+        intent,
+        f"`{intent}` needs the bsm database: start the bot with BSM_DATABASE_URL set",
         ok=False,
     )
 

@@ -60,7 +60,24 @@ def _rule(intent: str, *alternatives: str) -> Rule:
 
 
 # Commands with their own small grammar (channels, times): no subject phrases to resolve.
-COMMAND_INTENTS = frozenset({"digest"})
+COMMAND_INTENTS = frozenset(
+    {
+        "digest",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "maintenance",
+        "incidents",
+        "incident",
+        "audit",
+        "sync",
+        "changes",
+        "link",
+        "unlink",
+    }
+)
+# What may come before a command verb: "/bsm please show me the open incidents".
+_LEAD = r"^(?:(?:bsm|please|pls|plz|show|list|get|give|me|the|all|any|our|open|current) )*"
 
 _WHO = r"\b(?:who|what|which|anything|anyone|everything|things|services|else)\b"
 _RELY = (
@@ -76,6 +93,17 @@ RULES: list[Rule] = [
         r"^help me\b(?!.*@)",
     ),
     _rule("digest", r"^(?:bsm )?digests?\b"),
+    _rule("unlink", _LEAD + r"unlink\b"),
+    _rule("link", _LEAD + r"link\b(?=.*(?:->|→))"),
+    _rule("unsubscribe", _LEAD + r"unsubscribe\b"),
+    _rule("subscriptions", _LEAD + r"subscriptions\b", _LEAD + r"subscription list\b"),
+    _rule("subscribe", _LEAD + r"subscribe\b"),
+    _rule("maintenance", _LEAD + r"maintenance\b"),
+    _rule("incident", _LEAD + r"incident @"),
+    _rule("incidents", _LEAD + r"incidents?\b"),
+    _rule("audit", _LEAD + r"audit\b"),
+    _rule("sync", _LEAD + r"(?:sync|resync)\b"),
+    _rule("changes", _LEAD + r"changes\b", r"^what (?:has |have |is )?changed\b"),
     _rule(
         "path",
         r"\bpaths?\b",

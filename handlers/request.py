@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from handlers.access import AccessPolicy
 from handlers.intents import Question
 from handlers.names import NameIndex
 
@@ -24,6 +25,8 @@ class Request:
     user_id: str | None = None
     channel_id: str | None = None
     store: Any = None  # the store, for answers that read history (sla)
+    origin: str = "chat"  # "chat" (Slack) or "cli" (a terminal: the trusted local operator)
+    access: AccessPolicy | None = None  # who may change things; None: nobody from chat
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

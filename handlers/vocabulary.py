@@ -35,6 +35,8 @@ KEYWORDS = _words(
     who which how is are does do did -> → between
     report reports no not without lose losing lost
     digest digests
+    subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
+    changes changed unlink soft hard open
     """
 )
 

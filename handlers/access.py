@@ -1,0 +1,126 @@
+"""Who may change things: reading is open to everyone, changes are for bsm admins.
+
+Admins are Slack user ids (`BSM_ADMINS`, comma-separated `U...`) and the members of Slack
+user groups (`BSM_ADMIN_GROUPS`, comma-separated `S...`). The policy is pure: it asks a
+`GroupMembers` callback who is in a group, and the Slack side (`bot.admins.UserGroups`)
+answers that from `usergroups.users.list`. Without a callback nobody counts as a member.
+
+A terminal (`bsm ask`, `bsm shell`, origin "cli") is the local operator, who already holds
+the database URL and could change the database directly: it is trusted. Everything else
+(origin "chat") must name a Slack user who is an admin.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+# A group id -> the user ids in it.
+GroupMembers = Callable[[str], Collection[str]]
+
+TRUSTED_ORIGINS = frozenset({"cli"})
+_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+class AccessConfigError(ValueError):
+    """BSM_ADMINS or BSM_ADMIN_GROUPS holds something that is not a Slack id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admins:
+    """The configured admins: user ids and user-group ids."""
+
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Admins:
+        """Read BSM_ADMINS and BSM_ADMIN_GROUPS; `AccessConfigError` names a bad value."""
+        env = os.environ if env is None else env
+        return cls(
+            _ids(env, "BSM_ADMINS", _USER, "user ids like U012ABCDEF"),
+            _ids(env, "BSM_ADMIN_GROUPS", _GROUP, "user-group ids like S012ABCDEF"),
+        )
+
+    @property
+    def mentions(self) -> tuple[str, ...]:
+        """Slack mention markup for every admin user and group."""
+        return tuple(f"<@{u}>" for u in self.users) + tuple(f"<!subteam^{g}>" for g in self.groups)
+
+    def describe(self) -> str:
+        """Who the admins are, as Slack markup ("<@U1>, members of <!subteam^S1>")."""
+        users = [f"<@{u}>" for u in self.users]
+        groups = [f"members of <!subteam^{g}>" for g in self.groups]
+        return ", ".join(users + groups) or (
+            "none are configured yet (set BSM_ADMINS or BSM_ADMIN_GROUPS)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking and from where: a Slack user in chat, or the local operator in a shell."""
+
+    user_id: str | None
+    origin: str = "chat"
+
+    @property
+    def name(self) -> str:
+        """The name audit entries record: the Slack user id, or `local:<login>` for the CLI."""
+        if self.user_id:
+            return self.user_id
+        return f"local:{_login()}" if self.origin in TRUSTED_ORIGINS else "unknown"
+
+
+class AccessPolicy:
+    """Decides whether an actor may change things; `members` expands admin user groups."""
+
+    def __init__(self, admins: Admins, members: GroupMembers | None = None) -> None:
+        self.admins = admins
+        self.members = members
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AccessPolicy:
+        return cls(Admins.from_env(env))
+
+    def use_members(self, members: GroupMembers) -> None:
+        """Install the user-group lookup (the Slack app does, once it has a client)."""
+        self.members = members
+
+    def may_change(self, actor: Actor) -> bool:
+        if actor.origin in TRUSTED_ORIGINS:
+            return True
+        user = actor.user_id
+        if not user:
+            return False
+        if user in self.admins.users:
+            return True
+        return self.members is not None and any(
+            user in self.members(group) for group in self.admins.groups
+        )
+
+    def refusal(self, what: str) -> str:
+        """The refusal text: what was refused and who can do it."""
+        return f"Only bsm admins can {what}: {self.admins.describe()}"
+
+
+def _ids(
+    env: Mapping[str, str], variable: str, shape: re.Pattern[str], hint: str
+) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in env.get(variable, "").split(",") if part.strip())
+    bad = [value for value in ids if not shape.match(value)]
+    if bad:
+        raise AccessConfigError(
+            f"{variable} is malformed: {bad[0]!r} is not a Slack id; use comma-separated {hint}"
+        )
+    return ids
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "operator"

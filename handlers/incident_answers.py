@@ -1,0 +1,111 @@
+"""Incidents in chat: the open ones, and one with its timeline.
+
+incidents          open incidents, newest first
+incident <id>      services hit, root causes, acknowledgements, timeline
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.answer import Action, Answer, Item, Section
+from handlers.commands import CommandError, arguments, failed, number
+from handlers.request import Request
+from handlers.wording import joined
+from impact.model import State
+from store.incident_writer import duration_text
+from store.incidents import Incident, IncidentDesk
+
+USAGE = ("incidents", "incident ID")
+SHOWN = 20
+_ORDER = (State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN, State.OK)
+
+
+def incidents(req: Request) -> Answer:
+    """Open incidents, newest first."""
+    found = IncidentDesk(req.store.engine).incidents(open_only=True, limit=SHOWN + 1)
+    if not found:
+        return Answer("incidents", "No open incidents", data={"incidents": []})
+    shown = found[:SHOWN]
+    items = tuple(_line(i) for i in shown)
+    return Answer(
+        "incidents",
+        f"{len(shown)}{'+' * (len(found) > SHOWN)} open incident{'s' * (len(found) != 1)}",
+        sections=(Section("Open incidents", items),),
+        actions=tuple(Action("ask", f"Incident #{i.id}", f"incident {i.id}") for i in shown[:4]),
+        data={"incidents": [_json(i) for i in shown]},
+    )
+
+
+def incident(req: Request) -> Answer:
+    """One incident with its services, causes, acknowledgements and timeline."""
+    try:
+        incident_id = number(arguments(req.text, ("incident",)), "incident", "incident 12")
+    except CommandError as error:
+        return failed("incident", error, USAGE)
+    found = IncidentDesk(req.store.engine).incident(incident_id)
+    if found is None:
+        return Answer(
+            "incident",
+            f"No incident #{incident_id}: `incidents` lists the open ones",
+            ok=False,
+            data={"incident": None},
+        )
+    sections = [
+        Section("Business services", tuple(Item(s, st) for s, st in found.services)),
+        Section("Root cause", tuple(Item(c) for c in found.causes) or (Item("unknown"),)),
+    ]
+    if found.acknowledged:
+        acks = tuple(Item(f"{user} at {_at(at)}") for user, at in found.acknowledged)
+        sections.append(Section("Acknowledged", acks))
+    timeline = tuple(Item(f"{_at(e.at)} {e.text}") for e in found.timeline)
+    if timeline:
+        sections.append(Section("Timeline", timeline))
+    notes = (f"Notices in {', '.join(found.channels)}",) if found.channels else ()
+    return Answer(
+        "incident",
+        _headline(found),
+        tuple(found.causes),
+        tuple(sections),
+        notes=notes,
+        data={"incident": _json(found) | {"timeline": [e.text for e in found.timeline]}},
+    )
+
+
+def _headline(found: Incident) -> str:
+    hit = [s for s, st in found.services if st.is_failing] or [s for s, _ in found.services]
+    kind = "Planned maintenance" if found.planned else "Incident"
+    if found.status == "resolved" and found.resolved_at is not None:
+        lasted = found.resolved_at - found.started_at
+        took = duration_text(lasted.total_seconds())
+        return f"{kind} #{found.id} resolved: {joined(hit, 3)} (lasted {took})"
+    return f"{kind} #{found.id} open since {_at(found.started_at)}: {joined(hit, 3)}"
+
+
+def _line(found: Incident) -> Item:
+    worst = min((st for _, st in found.services), key=_ORDER.index, default=State.UNKNOWN)
+    services = ", ".join(f"{s} {st.value}" for s, st in found.services)
+    planned = " (planned)" if found.planned else ""
+    users = ", ".join(u for u, _ in found.acknowledged)
+    acked = f"; acked by {users}" if users else ""
+    return Item(
+        f"#{found.id}{planned} since {_at(found.started_at)}: {services}",
+        worst,
+        f"root cause {', '.join(found.causes) or 'unknown'}{acked}",
+    )
+
+
+def _at(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def _json(found: Incident) -> dict[str, object]:
+    return {
+        "id": found.id,
+        "status": found.status,
+        "planned": found.planned,
+        "services": {s: st.value for s, st in found.services},
+        "causes": list(found.causes),
+        "started_at": found.started_at.isoformat(),
+        "acknowledged": [u for u, _ in found.acknowledged],
+    }

@@ -1,0 +1,101 @@
+"""Sync from chat: run a source (or preview it), list sources, confirm a held sync, changes.
+
+    sync <source|url> [--dry-run]
+    sync list
+    sync confirm <run id>
+    changes [since yesterday]
+
+A dry run and the listings are open to everyone; applying or confirming a sync changes the
+map and needs a bsm admin. Sources are added in a terminal (`bsm sync add`).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from handlers.answer import Answer
+from handlers.commands import CommandError, actor, arguments, failed, gate, number, url
+from handlers.request import Request
+from handlers.sync.answers import changes_answer, sources_answer, sync_answer
+from handlers.sync.errors import SourceError
+from handlers.sync.runner import Discovery, SyncReport, run_sync
+from impact.errors import ImpactError
+from impact.model import ServiceMap
+from store.errors import StoreError
+from store.sync import MapSync
+
+USAGE = (
+    "sync SOURCE --dry-run",
+    "sync SOURCE",
+    "sync list",
+    "sync confirm ID",
+    "changes since yesterday",
+)
+# Slack turns a typed "--" into a dash: the em and en dash forms mean --dry-run too.
+_DRY = frozenset(
+    {"--dry-run", "\u2014dry-run", "\u2013dry-run", "dry-run", "dryrun", "-n", "preview"}
+)
+_LIST = frozenset({"list", "ls", "sources", "status"})
+_TERMINAL_ONLY = frozenset({"add", "remove", "rm", "delete"})
+
+
+def sync(req: Request) -> Answer:
+    """The `sync` intent."""
+    words = arguments(req.text, ("sync", "resync"))
+    verb = words[0].casefold() if words else "list"
+    try:
+        if verb in _LIST:
+            syncs = MapSync(req.store)
+            return sources_answer(syncs.sources(), syncs.pending())
+        if verb == "confirm":
+            return _confirm(req, words[1:])
+        if verb in _TERMINAL_ONLY:
+            raise CommandError(f"`sync {verb}` is done in a terminal: `bsm sync {verb} ...`")
+        return _run(req, words)
+    except (CommandError, SourceError, StoreError) as error:
+        return failed("sync", error, USAGE)
+
+
+def changes(req: Request) -> Answer:
+    """What synced sources added to and removed from the map since a time (default 24h)."""
+    words = arguments(req.text, ("changes", "changed"))
+    try:
+        return changes_answer(req.store, " ".join(words) or None)
+    except (SourceError, ImpactError, ValueError) as error:
+        return failed("changes", error, USAGE[-1:])
+
+
+def _run(req: Request, words: list[str]) -> Answer:
+    dry = _dry_run(words)
+    rest = [w for w in words if w.casefold() not in _DRY and w.casefold() not in ("dry", "run")]
+    if not rest:
+        raise CommandError("say which source, e.g. `sync backstage --dry-run` (`sync list`)")
+    if not dry and (refused := gate(req, "sync", "apply a sync")):
+        return refused
+    report = run_sync(req.store, url(rest[0]), dry_run=dry, actor=actor(req).name)
+    return sync_answer(report)
+
+
+def _confirm(req: Request, words: list[str]) -> Answer:
+    run_id = number(words, "sync run", "sync confirm 7")
+    if refused := gate(req, "sync", "confirm a held sync"):
+        return refused
+    syncs = MapSync(req.store)
+    outcome = syncs.confirm(run_id, actor=actor(req).name)
+    report = SyncReport(syncs.source(outcome.source), outcome, Discovery(ServiceMap()))
+    answer = sync_answer(report)
+    return Answer(
+        answer.intent,
+        f"Confirmed held sync #{run_id}. {answer.summary}",
+        answer.subjects,
+        answer.sections,
+        answer.notes,
+        data=answer.data,
+    )
+
+
+def _dry_run(words: list[str]) -> bool:
+    folded = [w.casefold() for w in words]
+    return any(w in _DRY for w in folded) or any(
+        pair == ("dry", "run") for pair in itertools.pairwise(folded)
+    )
