@@ -11,6 +11,7 @@ until the lease ends, then it is sent again (the one window where Slack may see 
 429 waits Retry-After, 5xx and network errors back off exponentially, other Slack errors
 (channel_not_found, not_in_channel...) fail the row and are logged. At most one message a
 second per channel, across replicas (the rate reads `sent_at` from the shared table).
+Every outcome is counted in `bsm_notices_total{kind, outcome=posted|retried|failed}`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Connection, Engine, select, update
 
+from bot.metrics import METRICS, Metrics
 from bot.notices import render_notice, render_thread_line
 from store import outbox
 from store.incident_rows import NoticeRow
@@ -56,8 +58,10 @@ class OutboxWorker:
         min_interval_s: float = 1.0,
         lease_s: float = 60.0,
         batch: int = 20,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
+        self.metrics = metrics or METRICS
         self.client = client
         self.clock = clock
         self.min_interval_s = min_interval_s
@@ -124,6 +128,7 @@ class OutboxWorker:
             if item.kind == "post":
                 _store_ts(connection, item, answer, self.clock())
             outbox.mark_sent(connection, item.id, self.clock())
+        self.metrics.notices.inc(kind=item.kind, outcome="posted")
         return True
 
     def _send(self, item: OutboxItem) -> Mapping[str, Any]:
@@ -169,11 +174,13 @@ class OutboxWorker:
         log.warning("outbox %s to %s: %s; retry in %.0fs", item.kind, item.channel, why, after_s)
         with self._transaction() as connection:
             outbox.retry_later(connection, item.id, at, why)
+        self.metrics.notices.inc(kind=item.kind, outcome="retried")
 
     def _give_up(self, item: OutboxItem, why: str) -> None:
         log.error("outbox %s (%s): %s", item.dedup_key, item.kind, why)
         with self._transaction() as connection:
             outbox.mark_failed(connection, item.id, why)
+        self.metrics.notices.inc(kind=item.kind, outcome="failed")
 
 
 def _store_ts(

@@ -8,10 +8,16 @@
 A source that cannot be reached is a problem of the source: it is logged and reported in
 `Pollers.source_problems`, and no component changes state because of it. A health check
 marks its component down only after `failures_before_down` consecutive failed checks.
+
+With several replicas, `schedule` runs each job once per period across all of them
+(`bot.jobs.ClusterJobs`), and the consecutive-failure counts live in the database (`meta`
+rows `check_failures:<component>`), so whichever replica runs the next round continues the
+count instead of starting its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +25,10 @@ from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.jobs import ClusterJobs
 from handlers.alerts import (
     AlertMapping,
     AlertPayloadError,
@@ -29,7 +38,8 @@ from handlers.alerts import (
 )
 from impact.model import HealthCheck, State, StatusEvent
 from store.alerts import Observation
-from store.incidents import IncidentDesk, IngestReport
+from store.incidents import IncidentDesk, IngestReport, write_transaction
+from store.schema import MetaRow
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +49,7 @@ class Pollers:
     desk: IncidentDesk
     http: httpx.Client
     mapping: AlertMapping = field(default_factory=AlertMapping)
-    failures: dict[str, int] = field(default_factory=dict)  # component -> consecutive failures
+    failures: dict[str, int] = field(default_factory=dict)  # last round's counts, per component
     source_problems: dict[str, str] = field(default_factory=dict)  # source -> last problem
     polled: dict[str, Observation] = field(default_factory=dict)  # alert key -> last seen firing
 
@@ -72,7 +82,10 @@ class Pollers:
     def run_checks(self) -> IngestReport:
         """One round of every health check declared in the map."""
         checks = {n: c.check for n, c in self.desk.service_map().components.items() if c.check}
+        counts = FailureCounts(self.desk.engine)
+        self.failures = counts.read(checks)
         observations = [self._check(name, check) for name, check in checks.items()]
+        counts.write(self.failures)
         return self.desk.ingest([o for o in observations if o is not None])
 
     def _check(self, component: str, check: HealthCheck) -> Observation | None:
@@ -115,6 +128,42 @@ def _as_webhook_alert(alert: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+class FailureCounts:
+    """Consecutive failed health checks per component, shared by replicas in `meta`."""
+
+    PREFIX = "check_failures:"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def key(cls, component: str) -> str:
+        """The meta key of a component (long names by digest: the key column holds 64)."""
+        key = cls.PREFIX + component
+        if len(key) <= 64:
+            return key
+        return cls.PREFIX + hashlib.blake2b(component.encode(), digest_size=16).hexdigest()
+
+    def read(self, components: Mapping[str, object]) -> dict[str, int]:
+        keys = {self.key(name): name for name in components}
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_(list(keys)))
+            ).all()
+        return {keys[key]: int(value) for key, value in rows}
+
+    def write(self, counts: Mapping[str, int]) -> None:
+        """Store non-zero counts, delete the rest (one transaction)."""
+        with write_transaction(self.engine) as connection:
+            connection.execute(
+                delete(MetaRow).where(MetaRow.key.in_([self.key(name) for name in counts]))
+            )
+            rows = [{"key": self.key(n), "value": c} for n, c in counts.items() if c]
+            if rows:
+                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+                connection.execute(dialect.insert(MetaRow).on_conflict_do_nothing(), rows)
+
+
 def schedule(
     scheduler: BaseScheduler,
     pollers: Pollers,
@@ -123,25 +172,12 @@ def schedule(
     every_s: float = 30.0,
     checks_every_s: float = 30.0,
     reconcile_every_s: float = 15.0,
+    jobs: ClusterJobs | None = None,
 ) -> None:
-    """Register the poll, health-check and reconcile jobs (one instance each, coalesced)."""
-    options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+    """Register the poll, health-check and reconcile jobs, each once per period cluster-wide."""
+    jobs = jobs or ClusterJobs(pollers.desk.engine)
     if alertmanager_url:
-        scheduler.add_job(
-            pollers.poll_alertmanager,
-            "interval",
-            seconds=every_s,
-            args=[alertmanager_url],
-            id="bsm.poll_alertmanager",
-            **options,
-        )
-    scheduler.add_job(
-        pollers.run_checks, "interval", seconds=checks_every_s, id="bsm.health_checks", **options
-    )
-    scheduler.add_job(
-        pollers.desk.reconcile,
-        "interval",
-        seconds=reconcile_every_s,
-        id="bsm.reconcile",
-        **options,
-    )
+        url = alertmanager_url
+        jobs.add(scheduler, "poll_alertmanager", every_s, lambda: pollers.poll_alertmanager(url))
+    jobs.add(scheduler, "health_checks", checks_every_s, pollers.run_checks)
+    jobs.add(scheduler, "reconcile", reconcile_every_s, pollers.desk.reconcile)

@@ -1,30 +1,105 @@
-"""The HTTP server: Slack's events, commands and interactivity on one path, plus health.
+"""The HTTP server: Slack's events, commands and interactivity on one path, health, metrics.
 
-    create_server(app, routes=()) -> starlette.applications.Starlette
+    create_server(app, routes=(), *, health=None, metrics=None) -> starlette.applications.Starlette
 
 Bolt's `App.dispatch` is synchronous (it verifies the signature, acks, and hands slow work
 to its listener threads), so it runs in Starlette's thread pool, never on the event loop.
-Later features add their own routes (webhooks, metrics) through `routes`.
+`app=None` serves no Slack path (Socket Mode receives Slack over its WebSocket; an HTTP
+path without signature checks must not exist then). Webhooks come in through `routes`.
+
+GET /healthz answers 200 `{"ok": true, "status": "ok", "database": "ok", ...}` when the
+database answers `SELECT 1` within `Health.timeout_s`, else 503 with `"database": "down"`;
+in Socket Mode it adds the WebSocket state (`"slack": "connected"`), which does not make it
+fail: the database is what a load balancer must route around. No value in it is secret.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from bot.metrics import Metrics, RequestMetrics, metrics_route
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def create_server(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI application serving `app` at POST /slack/events, GET /healthz and `routes`."""
+@dataclass
+class Health:
+    """What /healthz reports: the database, and the Slack connection in Socket Mode."""
 
+    engine: Engine | None = None
+    slack_state: Callable[[], str] | None = None
+    mode: str = "http"
+    timeout_s: float = 2.0
+
+    async def report(self) -> tuple[int, dict[str, Any]]:
+        database = "ok" if self.engine is None else await self._database()
+        body: dict[str, Any] = {"ok": database == "ok", "status": "ok", "database": database}
+        body["mode"] = self.mode
+        if self.slack_state is not None:
+            body["slack"] = self.slack_state()
+        if database != "ok":
+            body["status"] = "unavailable"
+            return 503, body
+        return 200, body
+
+    async def _database(self) -> str:
+        try:
+            await asyncio.wait_for(run_in_threadpool(self._select_one), self.timeout_s)
+        except TimeoutError:
+            return "timeout"
+        except Exception:  # the reason stays in the logs of the request that failed
+            return "down"
+        return "ok"
+
+    def _select_one(self) -> None:
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                timeout_ms = int(self.timeout_s * 1000)
+                connection.exec_driver_sql(f"SET statement_timeout = {timeout_ms}")
+            connection.execute(text("SELECT 1")).scalar()
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("RESET statement_timeout")
+
+
+def create_server(
+    app: App | None,
+    routes: Sequence[BaseRoute] = (),
+    *,
+    health: Health | None = None,
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """The ASGI application: POST /slack/events (when `app`), GET /healthz, GET /metrics
+    (when `metrics`), and `routes`."""
+    checker = health or Health()
+
+    async def healthz(request: Request) -> Response:
+        status, body = await checker.report()
+        return JSONResponse(body, status_code=status)
+
+    served: list[BaseRoute] = [Route(HEALTH_PATH, healthz, methods=["GET"])]
+    if app is not None:
+        served.append(Route(SLACK_PATH, _slack_endpoint(app), methods=["POST"]))
+    if metrics is not None:
+        served.append(metrics_route(metrics))
+    middleware = [Middleware(RequestMetrics, metrics=metrics)] if metrics is not None else []
+    return Starlette(routes=[*served, *routes], middleware=middleware)
+
+
+def _slack_endpoint(app: App) -> Callable[[Request], Any]:
     async def slack_events(request: Request) -> Response:
         bolt_request = BoltRequest(
             body=(await request.body()).decode("utf-8"),
@@ -33,16 +108,7 @@ def create_server(app: App, routes: Sequence[BaseRoute] = ()) -> Starlette:
         )
         return _to_starlette(await run_in_threadpool(app.dispatch, bolt_request))
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    return Starlette(
-        routes=[
-            Route(SLACK_PATH, slack_events, methods=["POST"]),
-            Route(HEALTH_PATH, healthz, methods=["GET"]),
-            *routes,
-        ]
-    )
+    return slack_events
 
 
 def _to_starlette(response: BoltResponse) -> Response:

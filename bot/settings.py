@@ -1,16 +1,20 @@
 """Configuration of the Slack app, read once from the environment.
 
 Every problem stops start-up with one line naming the variable and the fix. Secret values
-are never echoed: a malformed token is described by its shape, not its content.
+are never echoed: a malformed token is described by its shape, not its content, and
+`SecretFilter` blanks them out of every log record `bsm serve` writes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import quote, unquote, urlparse
+
+from sqlalchemy.engine import make_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{16,128}$")
@@ -32,11 +36,21 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     database_url: str | None = None
     admins: tuple[str, ...] = ()
+    webhook_token: str | None = None
+    sync_every_s: float = 60.0
+    digest_tick_s: float = 60.0
+    outbox_lease_s: float = 60.0
 
     @property
     def socket_mode(self) -> bool:
         """Socket Mode when an app-level token is configured, HTTP otherwise."""
         return self.app_token is not None
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value in this configuration (for `SecretFilter`)."""
+        found = [self.bot_token, self.signing_secret, self.app_token, self.webhook_token]
+        found.append(database_password(self.database_url))
+        return tuple(s for s in found if s)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,7 +64,65 @@ class Settings:
             api_url=_api_url(env),
             database_url=_value(env, "BSM_DATABASE_URL"),
             admins=_admins(env),
+            webhook_token=_value(env, "BSM_WEBHOOK_TOKEN"),
+            sync_every_s=_seconds(env, "BSM_SYNC_INTERVAL_S", 60.0),
+            digest_tick_s=_seconds(env, "BSM_DIGEST_TICK_S", 60.0),
+            outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
         )
+
+
+def database_password(url: str | None) -> str | None:
+    """The password inside a database URL, if any (an unparsable URL gives None)."""
+    if not url:
+        return None
+    try:
+        return make_url(url).password or None
+    except Exception:  # a malformed URL is reported by the store, which never shows it whole
+        return None
+
+
+class SecretFilter(logging.Filter):
+    """Replaces secret values (and their URL-encoded forms) in log records by `[redacted]`.
+
+    Install it on handlers, not loggers: a handler sees every record that reaches it,
+    including those propagated from library loggers (uvicorn, slack_sdk, SQLAlchemy).
+    """
+
+    MASK = "[redacted]"
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        variants = {v for s in secrets if len(s) >= 4 for v in (s, quote(s, safe=""), unquote(s))}
+        self.secrets = sorted(variants, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, self.MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install_secret_filter(secrets: Iterable[str], loggers: Iterable[str] = ("",)) -> SecretFilter:
+    """Add one `SecretFilter` to every handler of `loggers` (the root logger by default)."""
+    secret_filter = SecretFilter(secrets)
+    for name in loggers:
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(secret_filter)
+    return secret_filter
 
 
 def _value(env: Mapping[str, str], name: str) -> str | None:
@@ -105,6 +177,19 @@ def _api_url(env: Mapping[str, str]) -> str:
             f"use e.g. {DEFAULT_API_URL!r}"
         )
     return value if value.endswith("/") else value + "/"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = _value(env, name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400 * 7:
+        raise SettingsError(f"{name} is {text!r}: use a number of seconds, e.g. {default:g}")
+    return value
 
 
 def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
