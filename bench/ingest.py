@@ -4,9 +4,9 @@
 
 Starts a server subprocess (uvicorn, the real webhook routes over a store holding the demo
 map, plus GET /ping that does nothing) and drives it from client threads for `--seconds`
-per endpoint. Alerts fire and resolve on random components, so most requests change a
-component state; incidents are reconciled once per burst by a background thread, as in
-`bsm serve`. Prints one JSON line at the end.
+per endpoint. Alerts fire and resolve on random components at ever later times, so every
+event is new and most requests change a component state; incidents are reconciled once
+per burst by a background thread, as in `bsm serve`. Prints one JSON line at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -36,7 +37,7 @@ def serve(url: str, port: int) -> None:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from bot.webhooks import webhook_routes
+    from bot.webhooks import ReconcileLoop, webhook_routes
     from store import Store
     from store.incidents import IncidentDesk
     from store.mapfile import load_map_file
@@ -48,16 +49,9 @@ def serve(url: str, port: int) -> None:
         return PlainTextResponse("ok")
 
     desk = IncidentDesk(store.engine)
-    wake = threading.Event()
-
-    def reconciler() -> None:  # what IncidentRuntime does in `bsm serve`, minus Slack
-        while True:
-            wake.wait()
-            wake.clear()
-            desk.reconcile()
-
-    threading.Thread(target=reconciler, daemon=True).start()
-    hooks = webhook_routes(desk, TOKEN, on_commit=wake.set, reconcile_inline=False)
+    loop = ReconcileLoop(desk)  # what IncidentRuntime runs in `bsm serve`, minus Slack
+    loop.start()
+    hooks = webhook_routes(desk, TOKEN, on_commit=loop.wake, reconcile_inline=False)
     routes = [Route("/ping", ping), *hooks]
     uvicorn.run(Starlette(routes=routes), host="127.0.0.1", port=port, log_level="error")
 
@@ -68,26 +62,36 @@ def components(url: str) -> list[str]:
     return [n for n, c in Store(url).load_map().components.items() if not c.is_business]
 
 
+EPOCH = datetime(2026, 11, 28, 9, tzinfo=UTC)
+
+
 def body(names: list[str], batch: int, counter: list[int]) -> dict[str, object]:
+    """Alerts that fire and resolve at ever later times: every event is new, most move a state."""
     alerts = []
     for _ in range(batch):
         counter[0] += 1
         name = random.choice(names)
         firing = random.random() < 0.5
+        at = EPOCH + timedelta(milliseconds=counter[0])
+        starts = at if firing else at - timedelta(minutes=1)
         alerts.append(
             {
                 "status": "firing" if firing else "resolved",
                 "labels": {"alertname": "InstanceDown", "component": name},
                 "annotations": {"summary": f"{name} down"},
-                "startsAt": "2026-11-28T09:00:00Z",
-                "endsAt": "0001-01-01T00:00:00Z" if firing else "2026-11-28T09:05:00Z",
-                "fingerprint": f"fp-{name}-{counter[0] % 7}",
+                "startsAt": starts.isoformat(),
+                "endsAt": "0001-01-01T00:00:00Z" if firing else at.isoformat(),
+                "fingerprint": f"fp-{name}-{counter[0] % 3}",
             }
         )
     return {"version": "4", "status": "firing", "alerts": alerts}
 
 
-def drive(base: str, path: str, seconds: float, clients: int, make: object) -> dict[str, float]:
+def drive(
+    base: str, path: str, seconds: float, clients: int, make: object, server: int = 0
+) -> dict[str, float]:
+    """`clients` threads hammering `path`; with the CPU the server (pid) and clients used."""
+    cpu_before = cpu_s(server), time.process_time()
     latencies: list[float] = []
     errors = [0]
     stop = time.perf_counter() + seconds
@@ -118,7 +122,17 @@ def drive(base: str, path: str, seconds: float, clients: int, make: object) -> d
         "p50_ms": round(latencies[n // 2] * 1000, 2),
         "p99_ms": round(latencies[int(n * 0.99)] * 1000, 2),
         "errors": errors[0],
+        "server_cpu": round((cpu_s(server) - cpu_before[0]) / seconds, 2),  # cores busy
+        "client_cpu": round((time.process_time() - cpu_before[1]) / seconds, 2),
     }
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 without a pid."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kb(pid: int) -> int:
@@ -154,7 +168,7 @@ def main() -> None:
                 time.sleep(0.1)
         names = components(url)
         rss_start = rss_kb(server.pid)
-        trivial = drive(base, "/ping", args.seconds, args.clients, None)
+        trivial = drive(base, "/ping", args.seconds, args.clients, None, server.pid)
         counter = [0]
         hook = drive(
             base,
@@ -162,6 +176,7 @@ def main() -> None:
             args.seconds,
             args.clients,
             lambda: body(names, args.batch, counter),
+            server.pid,
         )
         result = {
             "bench": "ingest",

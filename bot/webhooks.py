@@ -11,11 +11,13 @@ events, incident changes and outbox rows committed. Database work runs in the th
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -28,16 +30,20 @@ from handlers.alerts import (
     AlertMapping,
     AlertPayloadError,
     ComponentIndex,
-    Ingest,
+    Payload,
     map_rules,
-    parse_alertmanager,
-    parse_generic,
+    read_alertmanager,
+    read_generic,
 )
-from store.incidents import IncidentDesk
+from impact.model import ServiceMap
+from store.alerts import Observation, UnmappedAlert
+from store.incidents import IncidentDesk, IngestReport
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+INLINE_PARSE = 64 * 1024  # bodies up to this size are parsed on the event loop
+MAX_GROUP = 256  # payloads per group commit
 TOKEN_VARIABLE = "BSM_WEBHOOK_TOKEN"
 
 
@@ -45,16 +51,94 @@ class _TooLarge(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+Outcome = IngestReport | Exception
+
+
+class GroupCommit:
+    """Group commit: webhooks queue their payloads, one writer thread commits them together.
+
+    Each request waits for the commit holding its payload (durable before its 2xx); the
+    requests that arrive while a commit runs share the next transaction and its fsync, so
+    concurrency turns into bigger transactions instead of a queue of small ones. The
+    thread starts on demand and ends after `idle_s` without work.
+    """
+
+    def __init__(
+        self,
+        commit: Callable[[list[Payload]], list[Outcome]],
+        *,
+        max_group: int = MAX_GROUP,
+        idle_s: float = 5.0,
+    ) -> None:
+        self._commit, self.max_group, self.idle_s = commit, max_group, idle_s
+        self._ready = threading.Condition()
+        self._queue: list[tuple[Payload, asyncio.Future[Outcome]]] = []
+        self._running = False
+
+    async def submit(self, payload: Payload) -> IngestReport:
+        """Queue `payload`; return its report once committed (or raise its error)."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        with self._ready:
+            self._queue.append((payload, future))
+            if self._running:
+                self._ready.notify()
+            else:
+                self._running = True
+                threading.Thread(target=self._run, name="bsm-webhook-commit", daemon=True).start()
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _run(self) -> None:
+        while group := self._next_group():
+            try:
+                outcomes = self._commit([payload for payload, _ in group])
+            except Exception as error:  # a bug must answer 500, not leave requests hanging
+                log.exception("webhook group commit failed")
+                outcomes = [error] * len(group)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Outcome], Outcome]]]
+            by_loop = {}
+            for (_, future), outcome in zip(group, outcomes, strict=True):
+                by_loop.setdefault(future.get_loop(), []).append((future, outcome))
+            for loop, settled in by_loop.items():  # one wake-up per event loop, not per request
+                loop.call_soon_threadsafe(_settle, settled)
+
+    def _next_group(self) -> list[tuple[Payload, asyncio.Future[Outcome]]]:
+        with self._ready:
+            if not self._queue:
+                self._ready.wait(self.idle_s)
+            if not self._queue:
+                self._running = False
+                return []
+            group, self._queue = self._queue[: self.max_group], self._queue[self.max_group :]
+            return group
+
+
+def _settle(settled: list[tuple[asyncio.Future[Outcome], Outcome]]) -> None:
+    for future, outcome in settled:
+        if not future.done():  # cancelled: the client went away (its payload is committed)
+            future.set_result(outcome)
+
+
 class Webhooks:
     """The three endpoints over one `IncidentDesk`."""
 
-    desk: IncidentDesk
-    token: str | None
-    mapping: AlertMapping = field(default_factory=AlertMapping)
-    on_commit: Callable[[], None] = lambda: None
-    max_body: int = MAX_BODY
-    reconcile_inline: bool = True  # False: `on_commit` must trigger `desk.reconcile()` soon
+    def __init__(
+        self,
+        desk: IncidentDesk,
+        token: str | None,
+        mapping: AlertMapping | None = None,
+        on_commit: Callable[[], None] = lambda: None,
+        *,
+        max_body: int = MAX_BODY,
+        reconcile_inline: bool = True,  # False: `on_commit` must trigger `desk.reconcile()` soon
+    ) -> None:
+        self.desk, self.token, self.on_commit = desk, token, on_commit
+        self.mapping = mapping or AlertMapping()
+        self.max_body, self.reconcile_inline = max_body, reconcile_inline
+        self.commits = GroupCommit(self._commit)
+        self._index: tuple[ServiceMap, ComponentIndex] | None = None
 
     def routes(self) -> list[Route]:
         return [
@@ -84,16 +168,26 @@ class Webhooks:
         except ClientDisconnect:
             return _error(400, "client disconnected before the body arrived")
         try:
-            payload = json.loads(body)
+            if len(body) <= INLINE_PARSE:  # microseconds: cheaper than a thread hop
+                payload = self._read(kind, body)
+            else:  # a big body must not stall the event loop
+                payload = await run_in_threadpool(self._read, kind, body)
+            report = await self.commits.submit(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return _error(400, f"body is not valid JSON: {error}", field="body")
-        try:
-            return await run_in_threadpool(self._ingest, kind, payload)
         except AlertPayloadError as error:
             return _error(400, str(error), field=error.field)
         except DBAPIError as error:
             log.error("webhook %s: database unavailable: %s", kind, type(error.orig).__name__)
             return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
+        return JSONResponse(
+            {
+                "ok": True,
+                "events": report.events,
+                "unmapped": report.unmapped,
+                "alerts": len(payload.alerts),
+            }
+        )
 
     def _authorized(self, request: Request) -> bool:
         if not self.token:
@@ -103,28 +197,38 @@ class Webhooks:
             given.strip().encode(), self.token.encode()
         )
 
-    def _ingest(self, kind: str, payload: Any) -> Response:
-        parsed = self._parse(kind, payload)
-        report = self.desk.ingest(
-            parsed.observations, parsed.unmapped, reconcile=self.reconcile_inline
-        )
-        self.on_commit()
-        return JSONResponse(
-            {
-                "ok": True,
-                "events": report.events,
-                "unmapped": report.unmapped,
-                "alerts": len(parsed.observations) + len(parsed.unmapped),
-            }
-        )
-
-    def _parse(self, kind: str, payload: Any) -> Ingest:
-        service_map = self.desk.service_map()
-        labels = {name: c.labels for name, c in service_map.components.items() if c.labels}
-        index = ComponentIndex(service_map.components, map_rules(labels))
+    def _read(self, kind: str, body: bytes) -> Payload:
+        data = json.loads(body)
         if kind == "generic":
-            return parse_generic(payload, index, now=self.desk.clock())
-        return parse_alertmanager(payload, self.mapping, index, source=kind)
+            return read_generic(data, now=self.desk.clock())
+        return read_alertmanager(data, source=kind)
+
+    def _commit(self, payloads: list[Payload]) -> list[Outcome]:
+        """Commit a group in one transaction; if that fails, each payload on its own."""
+        try:
+            resolved = self._resolve(payloads)
+            reports: list[Outcome] = list(
+                self.desk.ingest_many(resolved, reconcile=self.reconcile_inline)
+            )
+        except (AlertPayloadError, DBAPIError) as error:
+            if len(payloads) == 1:
+                return [error]
+            # One bad payload must not fail the others: isolate it (rare, so slow is fine).
+            return [outcome for p in payloads for outcome in self._commit([p])]
+        self.on_commit()
+        return reports
+
+    def _resolve(
+        self, payloads: list[Payload]
+    ) -> list[tuple[Sequence[Observation], Sequence[UnmappedAlert]]]:
+        """Tie alerts to components with the current map (its index built once per version)."""
+        service_map = self.desk.service_map()
+        if self._index is None or self._index[0] is not service_map:
+            labels = {name: c.labels for name, c in service_map.components.items() if c.labels}
+            self._index = (service_map, ComponentIndex(service_map.components, map_rules(labels)))
+        index = self._index[1]
+        found = [p.resolve(self.mapping, index) for p in payloads]
+        return [(f.observations, f.unmapped) for f in found]
 
 
 def webhook_routes(
@@ -138,9 +242,7 @@ def webhook_routes(
     """The webhook routes for `create_server(app, routes=...)`."""
     if not token:
         log.warning("%s is not set: every webhook request will be refused (401)", TOKEN_VARIABLE)
-    hooks = Webhooks(
-        desk, token, mapping or AlertMapping(), on_commit, reconcile_inline=reconcile_inline
-    )
+    hooks = Webhooks(desk, token, mapping, on_commit, reconcile_inline=reconcile_inline)
     return hooks.routes()
 
 
@@ -169,6 +271,48 @@ def _error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+class ReconcileLoop:
+    """The thread behind the webhooks: reconcile once per burst of commits, then `then()`.
+
+    Webhooks commit states only and `wake()` this loop, which reconciles incidents at most
+    once per `every_s` (a storm of alerts costs a few reconciles a second, not one per
+    request; Slack takes one message per second per channel anyway) and otherwise wakes
+    every second to run `then` (the outbox drain).
+    """
+
+    def __init__(
+        self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 0.5
+    ) -> None:
+        self.desk, self.then, self.every_s = desk, then, every_s
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bsm-incidents", daemon=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        due, last = True, -self.every_s  # once at start: a crash may have left states behind
+        while not self._stop.is_set():
+            try:
+                if due:
+                    self._stop.wait(last + self.every_s - time.monotonic())
+                    last = time.monotonic()
+                    self.desk.reconcile()
+                self.then()
+            except Exception:  # a database hiccup must not end the loop; work stays queued
+                log.exception("incident reconcile or outbox drain failed; retrying")
+            due = self._wake.wait(1.0)
+            self._wake.clear()
+
+
 class IncidentRuntime:
     """What `bsm serve` runs for alerts: webhook routes, the outbox worker, the pollers.
 
@@ -181,14 +325,10 @@ class IncidentRuntime:
     """
 
     def __init__(self, desk: IncidentDesk, worker: Any, pollers: Any, env: Mapping[str, str]):
-        import threading
-
         self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
-        self._stop, self._wake = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="bsm-incidents", daemon=True)
-        # Webhooks commit states only; this thread reconciles once per burst, then drains.
+        self.loop = ReconcileLoop(desk, then=worker.drain)
         self.routes = webhook_routes(
-            desk, env.get(TOKEN_VARIABLE), on_commit=self._wake.set, reconcile_inline=False
+            desk, env.get(TOKEN_VARIABLE), on_commit=self.loop.wake, reconcile_inline=False
         )
         self.scheduler: Any = None
 
@@ -207,24 +347,12 @@ class IncidentRuntime:
         pollers = Pollers(desk, httpx.Client(timeout=10))
         return cls(desk, OutboxWorker(store.engine, client), pollers, env or os.environ)
 
-    def _loop(self) -> None:
-        due = True  # reconcile once at start: a crash may have left committed states behind
-        while not self._stop.is_set():
-            try:
-                if due:
-                    self.desk.reconcile()
-                self.worker.drain()
-            except Exception:  # a database hiccup must not end the loop; work stays queued
-                log.exception("incident reconcile or outbox drain failed; retrying")
-            due = self._wake.wait(1.0)
-            self._wake.clear()
-
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         from bot.pollers import schedule
 
-        self._thread.start()
+        self.loop.start()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         every = float(self.env.get("BSM_POLL_INTERVAL_S", "30"))
         url = self.env.get("BSM_ALERTMANAGER_URL") or None
@@ -232,8 +360,6 @@ class IncidentRuntime:
         self.scheduler.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-        self._thread.join(timeout=5)
+        self.loop.stop()

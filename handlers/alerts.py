@@ -24,6 +24,7 @@ from store.alerts import Observation, UnmappedAlert
 
 DEFAULT_LABELS = ("component", "service", "job", "instance")
 DEGRADED_SEVERITIES = frozenset({"warning", "warn", "minor", "info", "low", "degraded"})
+_NANOSECONDS = re.compile(r"(\.\d{6})\d+")
 GENERIC_STATES = {"down": State.DOWN, "degraded": State.DEGRADED, "ok": State.OK, "up": State.OK}
 
 
@@ -167,16 +168,34 @@ def _host_of(instance: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A payload's alerts, checked but not yet tied to components (that needs the map)."""
+
+    alerts: tuple[ParsedAlert, ...] = ()
+    by_name: bool = False  # generic payloads name their component; the others use labels
+
+    def resolve(self, mapping: AlertMapping, index: ComponentIndex) -> Ingest:
+        """Tie each alert to a component of `index`, or keep it as unmapped."""
+        if self.by_name:
+            return _split(self.alerts, [index.find(a.name) for a in self.alerts])
+        return _split(self.alerts, [component_for(a.labels, mapping, index) for a in self.alerts])
+
+
 def parse_alertmanager(
     payload: Any, mapping: AlertMapping, index: ComponentIndex, *, source: str = "alertmanager"
 ) -> Ingest:
     """An Alertmanager webhook (version 4) or Grafana unified alerting payload."""
+    return read_alertmanager(payload, source=source).resolve(mapping, index)
+
+
+def read_alertmanager(payload: Any, *, source: str = "alertmanager") -> Payload:
+    """Check an Alertmanager/Grafana payload (400-worthy errors raise) without the map."""
     body = _object(payload, "body")
     alerts = body.get("alerts")
     if not isinstance(alerts, list):
         raise AlertPayloadError("alerts", "missing or not a list of alerts")
-    parsed = [_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)]
-    return _split(parsed, [component_for(a.labels, mapping, index) for a in parsed])
+    return Payload(tuple(_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)))
 
 
 def _split(parsed: Sequence[ParsedAlert], components: Sequence[str | None]) -> Ingest:
@@ -227,13 +246,18 @@ def _ends(alert: Mapping[str, Any], where: str) -> datetime | None:
 
 def parse_generic(payload: Any, index: ComponentIndex, *, now: datetime) -> Ingest:
     """`{"component", "state", "summary"?, "source"?, "id"?, "at"?}` or a list of them."""
+    return read_generic(payload, now=now).resolve(AlertMapping(), index)
+
+
+def read_generic(payload: Any, *, now: datetime) -> Payload:
+    """Check a generic payload (400-worthy errors raise) without the map."""
     many = isinstance(payload, list)
     items = payload if many else [payload]
     parsed = [
         _generic(raw, f"[{i}]" if many else "body", f"[{i}]." if many else "", now)
         for i, raw in enumerate(items)
     ]
-    return _split(parsed, [index.find(a.name) for a in parsed])
+    return Payload(tuple(parsed), by_name=True)
 
 
 def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
@@ -291,7 +315,7 @@ def _time(text: str, where: str) -> datetime:
 
 def _trim_fraction(text: str) -> str:
     """Go writes nanoseconds (`.123456789`); Python takes at most microseconds."""
-    return re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return _NANOSECONDS.sub(r"\1", text)
 
 
 def _hash(data: Mapping[str, str]) -> str:

@@ -9,17 +9,17 @@ but still lands in the append-only event history at its own time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, func, select
+from sqlalchemy import Connection, Integer, String, Text, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import State, StatusEvent, name_key
-from store import history
-from store.schema import NAME_LENGTH, Base, JsonType, UTCDateTime
+from store.codec import event_values
+from store.schema import NAME_LENGTH, Base, JsonType, StatusEventRow, UTCDateTime
 
 KEY_LENGTH = 400
 
@@ -100,34 +100,116 @@ def apply_observations(
     connection: Connection, observations: Sequence[Observation], now: datetime
 ) -> tuple[int, set[str]]:
     """Record events and alert states; return (events newly stored, component keys changed)."""
-    ordered = sorted(observations, key=lambda o: (o.alert_key, o.event.at))
-    keys = {name_key(o.event.component) for o in ordered}
-    before = component_states(connection, keys)
-    held = _held_times(connection, {o.alert_key for o in ordered})
-    applied: list[bool] = []
+    stored, changed = apply_batches(connection, [observations], now)
+    return stored[0], changed
+
+
+def apply_batches(
+    connection: Connection, batches: Sequence[Sequence[Observation]], now: datetime
+) -> tuple[list[int], set[str]]:
+    """`apply_observations` for several payloads in arrival order, in one pass.
+
+    Returns the events newly stored per batch (a redelivered event counts for no batch, an
+    event sent twice in the group for the first) and the component keys whose state moved.
+    Each history event carries its component's state right after it, replayed in time order
+    (ties in arrival order) from the stored alert states, as if the payloads came one by one.
+    """
+    tagged = [(i, o) for i, batch in enumerate(batches) for o in batch]
+    if not tagged:
+        return [0] * len(batches), set()
+    keys = {name_key(o.event.component) for _, o in tagged}
+    held = _AlertBoard(_held_alerts(connection, {o.alert_key for _, o in tagged}, keys))
+    before = held.worst()
+    events: list[tuple[int, StatusEvent]] = []
     latest: dict[str, Observation] = {}
-    for item in ordered:
-        newer = item.alert_key not in held or item.event.at >= held[item.alert_key]
-        applied.append(newer)
-        if newer:
-            held[item.alert_key] = item.event.at
+    for batch, item in sorted(tagged, key=lambda t: t[1].event.at):  # stable: ties by arrival
+        event = item.event
+        if held.report(item.alert_key, name_key(event.component), State(event.state), event.at):
             latest[item.alert_key] = item
+            event = replace(event, state=held.state_of(name_key(event.component)))
+        events.append((batch, event))
     if latest:  # one statement for the batch, in key order (one lock order: no deadlocks)
-        connection.execute(_upsert_statement(connection), [_values(o) for o in latest.values()])
-    after = component_states(connection, keys)
-    events = [_with_state(o.event, a, after) for o, a in zip(ordered, applied, strict=True)]
-    stored = history.insert_events(connection, events, now)
-    changed = {k for k in keys if before.get(k, (State.OK,))[0] != after.get(k, (State.OK,))[0]}
-    return stored, changed
+        rows = [_values(latest[key]) for key in sorted(latest)]
+        connection.execute(_upsert_statement(connection), rows)
+    after = held.worst()
+    moved = before.keys() | after.keys()
+    changed = {k for k in moved if before.get(k, State.OK) != after.get(k, State.OK)}
+    return _insert_events(connection, events, now, len(batches)), changed
 
 
-def _held_times(connection: Connection, alert_keys: set[str]) -> dict[str, datetime]:
-    if not alert_keys:
-        return {}
-    query = select(AlertStateRow.alert_key, AlertStateRow.at).where(
-        AlertStateRow.alert_key.in_(alert_keys)
+Held = tuple[str, State, datetime]  # component key, state, at: one alert's latest report
+
+
+class _AlertBoard:
+    """Alert states of the components a group touches, replayed event by event."""
+
+    def __init__(self, held: dict[str, Held]) -> None:
+        self._held = held
+        self._by_component: dict[str, dict[str, State]] = {}
+        for alert_key, (component_key, state, _) in held.items():
+            self._by_component.setdefault(component_key, {})[alert_key] = state
+
+    def report(self, alert_key: str, component_key: str, state: State, at: datetime) -> bool:
+        """Take a report unless the alert already holds a newer one; True when taken."""
+        stored = self._held.get(alert_key)
+        if stored is not None and at < stored[2]:
+            return False
+        if stored is not None:  # the alert may have moved to another component
+            del self._by_component[stored[0]][alert_key]
+        self._held[alert_key] = (component_key, state, at)
+        self._by_component.setdefault(component_key, {})[alert_key] = state
+        return True
+
+    def state_of(self, component_key: str) -> State:
+        """The worst state of the component's alerts (ok without failing alerts)."""
+        states = self._by_component.get(component_key, {}).values()
+        return max(states, key=lambda s: s.severity, default=State.OK)
+
+    def worst(self) -> dict[str, State]:
+        """Failing component keys with their worst state."""
+        found = {key: self.state_of(key) for key in self._by_component}
+        return {key: state for key, state in found.items() if state is not State.OK}
+
+
+def _held_alerts(
+    connection: Connection, alert_keys: set[str], component_keys: set[str]
+) -> dict[str, Held]:
+    """The stored alerts of these components, and these alerts wherever they point now."""
+    row = AlertStateRow
+    query = select(row.alert_key, row.component_key, row.state, row.at).where(
+        or_(row.alert_key.in_(alert_keys), row.component_key.in_(component_keys))
     )
-    return dict(connection.execute(query).tuples().all())
+    return {
+        key: (component, State(state), at)
+        for key, component, state, at in connection.execute(query)
+    }
+
+
+def _insert_events(
+    connection: Connection,
+    events: Sequence[tuple[int, StatusEvent]],
+    received: datetime,
+    batches: int,
+) -> list[int]:
+    """Append events whose `event_id` is new; how many each batch stored."""
+    counts = [0] * batches
+    rows, owner = [], {}
+    for batch, event in events:
+        if event.event_id is not None:
+            if event.event_id in owner:
+                continue
+            owner[event.event_id] = batch
+        else:
+            counts[batch] += 1
+        rows.append({**event_values(event), "received_at": received})
+    if rows:
+        table = StatusEventRow.__table__
+        # ON CONFLICT DO NOTHING: redelivered ids (or a concurrent replica's) are not new.
+        statement = _dialect(connection).insert(table).on_conflict_do_nothing()
+        for (event_id,) in connection.execute(statement.returning(table.c.event_id), rows):
+            if event_id is not None:
+                counts[owner[event_id]] += 1
+    return counts
 
 
 def _values(observation: Observation) -> dict[str, Any]:
@@ -159,18 +241,6 @@ def _upsert_statement(connection: Connection) -> Any:
             where=table.c.at <= statement.excluded.at,
         )
     return _UPSERTS[name]
-
-
-def _with_state(
-    event: StatusEvent, applied: bool, states: Mapping[str, tuple[State, datetime]]
-) -> StatusEvent:
-    """The history event: the component's resulting state for in-order events, else as sent."""
-    if not applied:
-        return event
-    state = states.get(name_key(event.component), (State.OK,))[0]
-    return StatusEvent(
-        event.component, state, event.at, event.source, event.summary, event.event_id
-    )
 
 
 def component_states(
