@@ -6,6 +6,10 @@ Listeners ack first (Bolt answers Slack as soon as `ack()` runs; the rest contin
 listener thread), then ask the conversation and post the rendered answer. Failures reach
 the single `@app.error` handler: it logs the Slack method and error code (or an error id)
 and sends the user a short apology, never a stack trace.
+
+Over a database-backed conversation the app also wires the incident Acknowledge button,
+the Home panels (open incidents, SLA this month, see `bot.home.HomePanels`), the
+`republish_home` hook, and the admin user-group lookup of `handlers.access`.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from bot.admins import UserGroups
 from bot.blocks import FOLLOW_UPS, ActionId, Message, render_answer, render_apology
-from bot.home import Asker, HomeDashboard
+from bot.home import Asker, HomeDashboard, HomePanels, install_home
+from bot.notices import register_incident_actions
 from bot.settings import Settings
+from handlers.access import AccessPolicy
 from impact.errors import ImpactError
 from store.errors import StoreError
 
@@ -72,17 +79,38 @@ class MemoryDedup:
             return True
 
 
+class Desk(Protocol):
+    """The incident side the app needs (`store.incidents.IncidentDesk`)."""
+
+    def acknowledge(self, incident_id: int, user: str) -> bool: ...
+    def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Any]: ...
+
+
 @dataclass
 class Deps:
-    """What the listeners need; `home` defaults to a dashboard over `conversation`."""
+    """What the listeners need.
+
+    `desk` defaults to an `IncidentDesk` over the conversation's store (when it has a
+    database), `home` to a dashboard over `conversation` with that store's panels.
+    """
 
     conversation: Asker
     dedup: EventDedup = field(default_factory=MemoryDedup)
     home: HomeDashboard | None = None
+    desk: Desk | None = None
 
     def __post_init__(self) -> None:
+        store = getattr(self.conversation, "store", None)
+        if self.desk is None and hasattr(store, "engine"):
+            from store.incidents import IncidentDesk
+
+            self.desk = IncidentDesk(store.engine)
         if self.home is None:
-            self.home = HomeDashboard(self.conversation)
+            if self.desk is not None and store is not None:
+                panels = HomePanels(store, self.desk)
+                self.home = HomeDashboard(self.conversation, panels=panels)
+            else:
+                self.home = HomeDashboard(self.conversation)
 
 
 class DeliveryError(Exception):
@@ -116,8 +144,33 @@ def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) 
     app.middleware(_skip_redelivered(deps.dedup))
     _register_messages(app, deps)
     _register_buttons(app, deps)
+    if deps.desk is not None:
+        register_incident_actions(app, _acknowledger(deps.desk))
     app.error(_handle_error)
+    _connect_admin_groups(deps.conversation, app.client)
+    assert deps.home is not None
+    install_home(deps.home, app.client)
     return app
+
+
+def _acknowledger(desk: Desk) -> Any:
+    """Acknowledge through the desk; a click on a deleted incident is logged, not raised."""
+
+    def acknowledge(incident_id: int, user: str) -> bool:
+        try:
+            return desk.acknowledge(incident_id, user)
+        except LookupError as error:
+            log.warning("acknowledge refused: %s", error)
+            return False
+
+    return acknowledge
+
+
+def _connect_admin_groups(conversation: Asker, client: WebClient) -> None:
+    """Let the access policy expand admin user groups through this app's Slack client."""
+    access = getattr(conversation, "access", None)
+    if isinstance(access, AccessPolicy) and access.admins.groups and access.members is None:
+        access.use_members(UserGroups(client).members)
 
 
 def _skip_redelivered(dedup: EventDedup) -> Any:

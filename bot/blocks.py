@@ -33,6 +33,7 @@ MAX_LINE = 400  # one item line; keeps a pathological 5000-character name readab
 ITEMS_INLINE = 15  # items shown per section before "and N more"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SAFE_MENTION = re.compile(r"^<(?:@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,}|#[CG][A-Z0-9]{2,})>$")
 
 
 class BlockId(StrEnum):
@@ -126,7 +127,36 @@ def render_answer(
     body, overflow = _sections(answer.sections, MAX_BLOCKS - 1 - len(tail))
     summary = _section(BlockId.SUMMARY, f"*{fit(answer.summary, MAX_SECTION_TEXT - 2)}*")
     thread = tuple(m for section in overflow for m in _full_list(section))
-    return Message(fit(answer.summary, MAX_SECTION_TEXT), [summary, *body, *tail], thread)
+    message = Message(fit(answer.summary, MAX_SECTION_TEXT), [summary, *body, *tail], thread)
+    return _with_mentions(message, answer.data.get("mentions") or ())
+
+
+def _with_mentions(message: Message, mentions: Sequence[str]) -> Message:
+    """Let the mentions an answer vouches for (admins, channels) render as mentions.
+
+    Only exact user, user-group and channel references built from ids are restored; every
+    other `<` stays escaped, so text from users or the map still cannot ping anyone.
+    """
+    safe = [m for m in mentions if _SAFE_MENTION.match(m)]
+    if not safe:
+        return message
+
+    def restore(text: str) -> str:
+        for mention in safe:
+            text = text.replace(escape(mention), mention)
+        return text
+
+    blocks = [_restore_block(block, restore) for block in message.blocks]
+    return Message(restore(message.text), blocks, message.thread)
+
+
+def _restore_block(block: Block, restore: Any) -> Block:
+    if block.get("type") == "section" and "text" in block:
+        return {**block, "text": {**block["text"], "text": restore(block["text"]["text"])}}
+    if block.get("type") == "context":
+        elements = [{**e, "text": restore(e["text"])} for e in block["elements"]]
+        return {**block, "elements": elements}
+    return block
 
 
 def render_apology(text: str) -> Message:
@@ -266,6 +296,8 @@ def _credit(user_id: str | None) -> Block | None:
 
 def _titled(section: Section) -> str:
     lines = [f"*{fit(section.title, MAX_LINE)}*", *map(_line, section.items)]
+    if section.more:
+        lines.append(f"_and {section.more} more_")
     return _pack(lines)[0]
 
 

@@ -1,7 +1,9 @@
 """The App Home dashboard: who has opened it, and (re)publishing it for them.
 
-The dashboard is the `status` answer rendered by `bot.blocks.render_home`. Call
-`HomeDashboard.republish(client)` when states change; the audience lives in memory for
+The dashboard is the `status` answer rendered by `bot.blocks.render_home`, followed by the
+panels of `HomePanels`: open incidents and the SLA of each business service this month.
+When states change, call `republish_home()` (the app installs its dashboard and client with
+`install_home`); it publishes only when the view changed. The audience lives in memory for
 now (`HomeAudience` is the seam for keeping it in the database later).
 """
 
@@ -9,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import render_home
-from handlers.answer import Answer, Section
+from handlers.answer import Answer, Item, Section
+from impact.model import State
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +76,12 @@ class HomeDashboard:
         self.audience.add(user_id)
         client.views_publish(user_id=user_id, view=self.view(user_id))
 
-    def republish(self, client: WebClient) -> int:
+    def republish(self, client: WebClient, *, view: dict[str, object] | None = None) -> int:
         """Refresh every known Home tab; returns how many were published.
 
         One user's failure (e.g. the app was removed for them) must not stop the others.
         """
-        view = self.view()
+        view = view or self.view()
         published = 0
         for user_id in self.audience.users():
             try:
@@ -89,3 +94,104 @@ class HomeDashboard:
                     error.response.get("error"),
                 )
         return published
+
+
+class HomePanels:
+    """The Home tab's extra panels over a store: open incidents, SLA this month.
+
+    Open incidents are read on every publish (one small query). The SLA panel replays the
+    month's events, so it is computed at most once per `sla_ttl` seconds and shared by
+    every publish in between.
+    """
+
+    SHOWN = 15
+
+    def __init__(
+        self,
+        store: Any,
+        desk: Any = None,
+        *,
+        sla_ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from store.incidents import IncidentDesk
+
+        self.store = store
+        self.desk = desk or IncidentDesk(store.engine)
+        self.sla_ttl = sla_ttl
+        self.clock = clock
+        self._sla: tuple[float, Section] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Sequence[Section]:
+        return (self.incidents(), self.sla())
+
+    def incidents(self) -> Section:
+        from handlers.incident_answers import incident_line
+
+        found = self.desk.incidents(open_only=True, limit=self.SHOWN + 1)
+        if not found:
+            return Section("Open incidents", (Item("None: all quiet", State.OK),))
+        items = tuple(incident_line(i) for i in found[: self.SHOWN])
+        return Section("Open incidents", items, more=max(0, len(found) - self.SHOWN))
+
+    def sla(self) -> Section:
+        with self._lock:
+            now = self.clock()
+            if self._sla is None or now - self._sla[0] >= self.sla_ttl:
+                self._sla = (now, self._measure_sla())
+            return self._sla[1]
+
+    def _measure_sla(self) -> Section:
+        from handlers.digest_answers import measure
+        from impact.windows import parse_window
+
+        now = datetime.now(UTC)
+        window = parse_window("this month", now)
+        services = [c for c in self.store.load_map().components.values() if c.is_business]
+        measured = measure(self.store, services, window.start, now)
+        reports = [(s, measured.report(s, window, now)) for s in services]
+        reports.sort(key=lambda r: (r[1].availability is None, r[1].availability or 0.0))
+        items = tuple(_sla_item(service, report) for service, report in reports[: self.SHOWN])
+        return Section(
+            f"SLA {window.label}, worst first", items, more=max(0, len(reports) - self.SHOWN)
+        )
+
+
+def _sla_item(service: Any, report: Any) -> Item:
+    if report.availability is None:
+        return Item(service.display, State.UNKNOWN, "no data yet")
+    met = report.availability >= report.target
+    return Item(
+        f"{service.display}: {report.availability:.3f}%",
+        State.OK if met else State.DOWN,
+        f"target {report.target:g}%" + ("" if met else ", breached"),
+    )
+
+
+_installed: list[tuple[HomeDashboard, WebClient]] = []
+_last_view: list[dict[str, object]] = []
+_republishing = threading.Lock()
+
+
+def install_home(dashboard: HomeDashboard, client: WebClient) -> None:
+    """Make `dashboard` the one `republish_home` refreshes (the app does this once)."""
+    _installed[:] = [(dashboard, client)]
+    _last_view.clear()
+
+
+def republish_home(client: WebClient | None = None, *, force: bool = False) -> int:
+    """Refresh every open Home tab after a state change; returns how many were published.
+
+    Call it from any thread after incidents or states changed; it is a no-op (0) without a
+    running app, and when the dashboard looks as it did at the last republish.
+    """
+    with _republishing:
+        if not _installed:
+            return 0
+        dashboard, installed_client = _installed[0]
+        view = dashboard.view()
+        if not force and _last_view and _last_view[0] == view:
+            return 0
+        _last_view[:] = [view]
+        return dashboard.republish(client or installed_client, view=view)

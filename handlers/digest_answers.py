@@ -42,6 +42,7 @@ USAGE = (
     "digest cancel ID",
     "digest now #channel",
 )
+_CHANGES = frozenset({"schedule", "cancel"})
 _CHANNEL = re.compile(
     r"^(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<name>#[\w.\-]+)|(?P<raw>[CG][A-Z0-9]{6,}))$"
 )
@@ -69,8 +70,32 @@ def install_hooks(hooks: DigestHooks | None) -> None:
 
 
 def digest(req: Request) -> Answer:
-    """The conversation's `digest` intent."""
-    return answer_digest(req.text, req.store, _hooks[0] if _hooks else None, user_id=req.user_id)
+    """The conversation's `digest` intent; scheduling and cancelling need a bsm admin."""
+    from handlers.commands import actor, arguments, gate
+
+    words = arguments(req.text, ("digest", "digests"))
+    verb = words[0].casefold() if words else ""
+    if verb in _CHANGES and (refused := gate(req, "digest", "change digest schedules")):
+        return refused
+    who = actor(req)
+    answer = answer_digest(
+        req.text,
+        req.store,
+        _hooks[0] if _hooks else None,
+        user_id=who.name,
+    )
+    if answer.ok and verb in _CHANGES:
+        _audit(req.store, who.name, req.origin, verb, answer)
+    return answer
+
+
+def _audit(store: Any, actor: str, origin: str, verb: str, answer: Answer) -> None:
+    """The audit entry of a schedule change (the digest store writes none of its own)."""
+    if verb == "schedule":
+        schedule = answer.data["schedule"]
+        store.audit(actor, "digest.schedule", origin, schedule["channel"], None, schedule)
+    else:
+        store.audit(actor, "digest.cancel", origin, None, None, {"summary": answer.summary})
 
 
 def answer_digest(

@@ -27,7 +27,7 @@ def incidents(req: Request) -> Answer:
     if not found:
         return Answer("incidents", "No open incidents", data={"incidents": []})
     shown = found[:SHOWN]
-    items = tuple(_line(i) for i in shown)
+    items = tuple(incident_line(i) for i in shown)
     return Answer(
         "incidents",
         f"{len(shown)}{'+' * (len(found) > SHOWN)} open incident{'s' * (len(found) != 1)}",
@@ -82,7 +82,8 @@ def _headline(found: Incident) -> str:
     return f"{kind} #{found.id} open since {_at(found.started_at)}: {joined(hit, 3)}"
 
 
-def _line(found: Incident) -> Item:
+def incident_line(found: Incident) -> Item:
+    """One line about an incident: number, services and states, root cause, who acked."""
     worst = min((st for _, st in found.services), key=_ORDER.index, default=State.UNKNOWN)
     services = ", ".join(f"{s} {st.value}" for s, st in found.services)
     planned = " (planned)" if found.planned else ""

@@ -1,4 +1,9 @@
-"""`bsm ask`, `bsm shell` and `bsm demo`: the conversation without Slack."""
+"""`bsm ask`, `bsm shell` and `bsm demo`: the conversation without Slack.
+
+A terminal is the local operator, who already holds the database: its questions are asked
+with origin "cli", so commands that change things (`subscribe`, `maintenance`, `link`,
+`sync`, ...) are allowed without a Slack admin id and audited as `local:<login>` via cli.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ DB_OPTION = click.option(
     help="Database URL (default: BSM_DATABASE_URL, else the embedded SQLite file).",
 )
 QUIT = {"quit", "exit", "bye", ":q", "q"}
+ORIGIN = "cli"  # the trusted local operator (see handlers.access)
 
 
 def register(group: click.Group) -> None:
@@ -68,7 +74,7 @@ def ask(question: tuple[str, ...], as_json: bool, color: bool | None, db_url: st
 def _answer_one(conversation: Conversation, text: str, as_json: bool, color: bool | None) -> None:
     from handlers.terminal import render_text
 
-    answer = conversation.ask(text)
+    answer = conversation.ask(text, origin=ORIGIN)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -116,7 +122,7 @@ def run_shell(conversation: Conversation, color: bool) -> None:
             if text.lower() in QUIT:
                 break
             if text:
-                click.echo(render_text(conversation.ask(text), color=color) + "\n")
+                click.echo(render_text(conversation.ask(text, origin=ORIGIN), color=color) + "\n")
     finally:
         history()
 
@@ -216,7 +222,7 @@ def _demo_section(
     click.echo(f"\n=== {title} ===")
     for question in questions:
         click.echo(f"\n> {question}")
-        click.echo(render_text(conversation.ask(question), color=color))
+        click.echo(render_text(conversation.ask(question, origin=ORIGIN), color=color))
 
 
 def _record(store: Store, names: Iterable[str], state: State, at: datetime, why: str) -> None:
