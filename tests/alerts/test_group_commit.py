@@ -1,0 +1,128 @@
+"""Group commit: concurrent webhooks share one transaction, and nobody can tell from outside.
+
+Each request still gets its own answer (its own event counts), redelivery inside one group
+stores nothing twice, the history reads as if the payloads had come one by one, and one
+payload the database refuses does not fail the others of its group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from payloads import TOKEN, alertmanager, am_alert
+from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from bot.webhooks import GroupCommit, Webhooks
+from impact.model import State, StatusEvent
+from store import Store
+from store.alerts import Observation
+from store.incidents import IncidentDesk
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def observation(alert: str, component: str, state: State, minutes: int) -> Observation:
+    at = T0 + timedelta(minutes=minutes)
+    event = StatusEvent(component, state, at, "alertmanager", None, f"{alert}:{at}:{state}")
+    return Observation(alert, event)
+
+
+def test_requests_arriving_during_a_commit_share_the_next_one() -> None:
+    release, groups = threading.Event(), []
+
+    def commit(payloads: list[int]) -> list[object]:
+        groups.append(list(payloads))
+        release.wait(5)
+        return [f"report {p}" for p in payloads]
+
+    commits = GroupCommit(commit)  # type: ignore[arg-type]
+
+    async def burst() -> list[object]:
+        first = asyncio.ensure_future(commits.submit(0))  # type: ignore[arg-type]
+        while not groups:  # the writer is now inside the first commit
+            await asyncio.sleep(0.001)
+        rest = [asyncio.ensure_future(commits.submit(n)) for n in range(1, 6)]  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)
+        release.set()
+        return list(await asyncio.gather(first, *rest))
+
+    answers = asyncio.run(burst())
+    assert groups == [[0], [1, 2, 3, 4, 5]]
+    assert answers == [f"report {n}" for n in range(6)]
+
+
+def test_one_group_reports_per_payload_and_redelivery_counts_once(
+    desk: IncidentDesk, mapped_store: Store
+) -> None:
+    down = observation("am:fp-1", "db-01", State.DOWN, 0)
+    other = observation("am:fp-2", "db-02", State.DOWN, 1)
+    reports = desk.ingest_many([([down], []), ([down, other], []), ([down], [])])
+    assert [r.events for r in reports] == [1, 1, 0]
+    assert len(mapped_store.events()) == 2
+
+
+def test_history_replays_a_group_in_time_order(desk: IncidentDesk, mapped_store: Store) -> None:
+    """Fire at :00, a second alert at :01, the first resolves at :02, the second at :03."""
+    payloads = [
+        ([observation("am:a", "db-01", State.OK, 2)], []),  # arrives first, happened later
+        ([observation("am:a", "db-01", State.DOWN, 0)], []),
+        ([observation("am:b", "db-01", State.DEGRADED, 1)], []),
+        ([observation("am:b", "db-01", State.OK, 3)], []),
+    ]
+    desk.ingest_many(payloads)
+    history = [(e.at - T0, e.state) for e in mapped_store.events()]
+    minute = timedelta(minutes=1)
+    assert history == [
+        (0 * minute, State.DOWN),
+        (1 * minute, State.DOWN),  # a down alert still fires: the component stays down
+        (2 * minute, State.DEGRADED),  # the down alert resolved; the degraded one remains
+        (3 * minute, State.OK),
+    ]
+    assert mapped_store.current_states().get("db-01", State.OK) is State.OK
+
+
+def test_a_payload_the_database_refuses_fails_alone(
+    desk: IncidentDesk, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = Webhooks(desk, TOKEN)
+    refused = "payments-api"
+    ingest_many = desk.ingest_many
+
+    def picky(payloads, **kw):  # type: ignore[no-untyped-def]
+        if any(o.event.component == refused for p in payloads for o in p[0]):
+            raise DBAPIError("INSERT", {}, Exception("value too long"))
+        return ingest_many(payloads, **kw)
+
+    monkeypatch.setattr(desk, "ingest_many", picky)
+    good = alertmanager(am_alert("InstanceDown", {"job": "checkout-api"}, fingerprint="fp-ok"))
+    bad = alertmanager(am_alert("InstanceDown", {"job": refused}, fingerprint="fp-bad"))
+    payloads = [hooks._read("alertmanager", _json(b)) for b in (good, bad)]
+    outcomes = hooks._commit(payloads)
+    assert outcomes[0].events == 1  # type: ignore[union-attr]
+    assert isinstance(outcomes[1], DBAPIError)
+    assert [e.component for e in mapped_store.events()] == ["checkout-api"]
+
+
+def test_database_down_answers_503_with_retry_after(
+    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(payloads, **kw):  # type: ignore[no-untyped-def]
+        raise DBAPIError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(desk, "ingest_many", down)
+    app = Starlette(routes=Webhooks(desk, TOKEN).routes())
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        body = alertmanager(am_alert("InstanceDown", {"job": "checkout-api"}))
+        response = http.post("/webhooks/alertmanager", json=body)
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+
+
+def _json(body: object) -> bytes:
+    import json
+
+    return json.dumps(body).encode()
