@@ -166,21 +166,39 @@ class IncidentDesk:
             return self.cache.service_map(connection)
 
     def reconcile(self) -> Plan:
-        """Bring incidents in line with current states (timers: dampening, maintenance)."""
+        """Bring incidents in line with current states (timers: dampening, maintenance).
+
+        The plan is decided on a read snapshot, outside the write lock (the impact model
+        is the slow part), then written under the lock if the open incidents are still
+        those it was decided on; else it is decided again under the lock. States newer
+        than the snapshot are no loss: their commit wakes another reconcile.
+        """
         now = self.clock()
+        with self.engine.connect() as connection, connection.begin():
+            incidents = _open_incidents(connection)
+            service_map, decided = self._decide(connection, incidents, now)
         with self.transaction() as connection:
-            return self._reconcile(connection, now)
+            _lock(connection)
+            if _open_incidents(connection) != incidents:  # another reconcile got there first
+                service_map, decided = self._decide(connection, _open_incidents(connection), now)
+            apply_plan(connection, decided, service_map, now)
+            return decided
 
     def _reconcile(self, connection: Connection, now: datetime) -> Plan:
         _lock(connection)
+        service_map, decided = self._decide(connection, _open_incidents(connection), now)
+        apply_plan(connection, decided, service_map, now)
+        return decided
+
+    def _decide(
+        self, connection: Connection, incidents: list[OpenIncident], now: datetime
+    ) -> tuple[ServiceMap, Plan]:
         states = _observed_states(connection, now)
         service_map, statuses = self.cache.statuses(
             connection, {k: s for k, (s, _) in states.items()}
         )
         hits = [_hit(s, states, now) for s in statuses if s.state.is_failing or _planned(s)]
-        decided = plan(hits, _open_incidents(connection), now, self.dampening)
-        apply_plan(connection, decided, service_map, now)
-        return decided
+        return service_map, plan(hits, incidents, now, self.dampening)
 
     def acknowledge(self, incident_id: int, user: str) -> bool:
         """Record `user`'s acknowledgement (shown on the notice); False when already theirs."""

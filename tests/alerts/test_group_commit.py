@@ -126,3 +126,24 @@ def _json(body: object) -> bytes:
     import json
 
     return json.dumps(body).encode()
+
+
+def test_a_reconcile_decided_on_a_stale_snapshot_decides_again(
+    desk: IncidentDesk, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas decide at once: the second to write sees the first's incident, opens none."""
+    other = IncidentDesk(desk.engine, clock=desk.clock)
+    desk.ingest([observation("am:a", "checkout-api", State.DOWN, 0)], reconcile=False)
+    decide = desk._decide
+    raced = []
+
+    def racing(connection, incidents, now):  # type: ignore[no-untyped-def]
+        decided = decide(connection, incidents, now)
+        if not raced:  # the other replica writes between our snapshot and our write
+            raced.append(other.reconcile())
+        return decided
+
+    monkeypatch.setattr(desk, "_decide", racing)
+    second = desk.reconcile()
+    assert len(raced[0].opens) == 1 and second.empty
+    assert len(desk.incidents()) == 1
