@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.reach import BusinessReach, business_reach
 from impact.results import GroupImpact
 from impact.traversal import Adjacency
 
@@ -61,6 +62,8 @@ class CompiledGraph:
         self.rank = self._business_rank()
         self._build_adjacencies()
         self._build_gate_arrays()
+        self._reach: BusinessReach | None = business_reach(self.strict, self.business_nodes)
+        self._reach_current = True
 
     # ---- names -------------------------------------------------------------------------
     def lookup(self, name: str) -> int:
@@ -140,12 +143,27 @@ class CompiledGraph:
         pairs = np.array(members, dtype=np.int64).reshape(-1, 2)
         self.member_of = pairs[:, 0]  # member node of each membership
         self.member_gate = pairs[:, 1] - self.n_components  # gate offset of each membership
+        self.is_member = np.zeros(self.n, dtype=bool)  # per node: member of some group
+        self.is_member[self.member_of] = True
+        self.business_nodes = np.flatnonzero(self.business).astype(np.int32)
         self.gate_slack = np.array([g.slack for g in self.gates], dtype=np.int64)
         self.gate_nodes = np.arange(self.n_components, self.n, dtype=np.int32)
         self.gate_sizes = np.array([len(g.members) for g in self.gates], dtype=np.int64)
         self.gate_required = np.array([g.required for g in self.gates], dtype=np.int64)
         self.member_start = np.concatenate([[0], np.cumsum(self.gate_sizes)])
-        self.group_memo: dict[tuple[int, tuple[bool, ...]], GroupImpact] = {}
+        self.group_tuple_memo: dict[tuple[int, tuple[bool, ...]], GroupImpact] = {}
+        self.group_memo: dict[int, GroupImpact] = {}  # (offset << member_bits | lost mask)
+        self._build_member_bits()
+
+    def _build_member_bits(self) -> None:
+        """Per membership 1 << its position in the group, when (group, lost set) fits an int."""
+        largest = int(self.gate_sizes.max()) if len(self.gates) else 0
+        self.member_bits = max(largest, 1)
+        self.member_bit: npt.NDArray[np.float64] | None = None
+        # bincount sums float64 weights: exact below 2**53; the key must fit an int64
+        if largest <= 52 and self.member_bits + max(len(self.gates), 1).bit_length() < 63:
+            position = np.arange(len(self.member_of)) - self.member_start[self.member_gate]
+            self.member_bit = np.ldexp(1.0, position)
 
     @property
     def edges(self) -> npt.NDArray[np.int64]:
@@ -154,6 +172,13 @@ class CompiledGraph:
             added = np.array(self._added, dtype=np.int64)
             self._edges, self._added = np.vstack([self._edges, added]), []
         return self._edges
+
+    def reach(self) -> BusinessReach | None:
+        """Business services reached per node over strict edges (rebuilt after an edit)."""
+        if not self._reach_current:
+            self._reach = business_reach(self.strict, self.business_nodes)
+            self._reach_current = True
+        return self._reach
 
     @property
     def forward(self) -> Adjacency:
@@ -182,6 +207,7 @@ class CompiledGraph:
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
             adjacency.add_edge(target, source)
+        self._reach_current &= kind == SOFT  # soft edges are not strict
         if self._forward is not None:
             self._forward.add_edge(source, target)
 
@@ -195,6 +221,7 @@ class CompiledGraph:
         self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)
+        self._reach_current = False
         if self._forward is not None:
             self._forward.remove_edge(source, target)
         return True

@@ -32,10 +32,12 @@ def failure_paths(graph: CompiledGraph, sprd: Spread, nodes: IntArray) -> list[t
     if len(nodes) == 0:
         return []
     down = sprd.level[nodes] == DOWN
+    # impact predecessors are searched for only when a degraded node needs them
+    any_pred = sprd.down_pred if down.all() else sprd.any_pred
     steps = [nodes.astype(np.int64)]
     current = steps[0]
     while len(steps) <= graph.n:
-        before = np.where(down, sprd.down_pred[current], sprd.any_pred[current]).astype(np.int64)
+        before = np.where(down, sprd.down_pred[current], any_pred[current]).astype(np.int64)
         before[(before < 0) | (before >= graph.n) | (steps[-1] < 0)] = -1
         if (before < 0).all():
             break
@@ -57,24 +59,24 @@ def by_business_impact(
 
 def affects_result(graph: CompiledGraph, outcome: Outcome, failed: Sequence[int]) -> AffectsResult:
     """The AffectsResult for an outcome in which `failed` were made to fail."""
-    codes = outcome.codes
-    hit = by_business_impact(
-        graph, codes, np.flatnonzero(graph.business & (codes >= CODE[State.DEGRADED]))
-    )
-    paths = failure_paths(graph, outcome.spread, hit)
+    codes, sprd = outcome.codes, outcome.spread
+    business = graph.business_nodes
+    hit = by_business_impact(graph, codes, business[codes[business] >= CODE[State.DEGRADED]])
+    paths = failure_paths(graph, sprd, hit)
     impacts = [
         _service_impact(graph, outcome, v, path)
         for v, path in zip(hit.tolist(), paths, strict=True)
     ]
     down = tuple(s for s in impacts if s.state == State.DOWN)
-    failing = codes[: graph.n_components] >= CODE[State.MAINTENANCE]
+    # failing (down, degraded or maintenance) is exactly "reached by the combined spread"
+    impacted = int(np.count_nonzero(sprd.level[: graph.n_components]))
     return AffectsResult(
         failed=tuple(graph.names[i] for i in failed),
         down=down,
         degraded=tuple(s for s in impacts if s.state == State.DEGRADED),
         protected=protected_services(graph, outcome),
-        groups=group_impacts(graph, outcome.spread),
-        components_impacted=int(failing.sum()) - int(failing[list(failed)].sum()),
+        groups=group_impacts(graph, sprd),
+        components_impacted=impacted - int(np.count_nonzero(sprd.level[list(failed)])),
         revenue_at_risk=float(sum(s.revenue_per_hour for s in down)),
     )
 
@@ -102,32 +104,53 @@ def protected_services(graph: CompiledGraph, outcome: Outcome) -> tuple[str, ...
     held = graph.gate_nodes[(sprd.members_down > 0) & (level != DOWN)]
     if len(held) == 0:
         return ()
-    with graph.strict.walk() as walk:
-        walk.block(np.flatnonzero(sprd.level == DOWN).astype(np.int32))
-        saved = walk.extend(held)
-    saved = saved[graph.business[saved] & (outcome.codes[saved] != CODE[State.DOWN])]
-    ranked = sorted(
-        saved.tolist(), key=lambda v: business_key(graph.components[v], outcome.state(v))
-    )
-    return tuple(graph.names[v] for v in ranked)
+    reach = graph.reach()
+    if reach is not None:  # strict closure of the down seeds, minus what is down
+        saved = reach.of(sprd.down_seeds)
+    else:
+        with graph.strict.walk() as walk:
+            walk.block_where(sprd.level == DOWN)
+            saved = walk.extend(held)
+        saved = saved[graph.business[saved]]
+    saved = saved[sprd.level[saved] != DOWN]
+    return tuple(graph.names[v] for v in by_business_impact(graph, outcome.codes, saved).tolist())
 
 
 def group_impacts(graph: CompiledGraph, sprd: Spread) -> tuple[GroupImpact, ...]:
     """Groups that lost members: fallen ones first, then by name (gates are in name order)."""
     lost = sprd.members_down
     hit = np.flatnonzero(lost > 0)
+    if len(hit) == 0:
+        return ()
     fallen = graph.gate_sizes[hit] - lost[hit] < graph.gate_required[hit]
-    ordered = np.concatenate([hit[fallen], hit[~fallen]]).tolist()
+    ordered = np.concatenate([hit[fallen], hit[~fallen]])
     flags = sprd.level[graph.member_of] == DOWN  # per membership, gates contiguous
-    starts = graph.member_start.tolist()
-    return tuple(
-        _group_impact(graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist())) for g in ordered
-    )
+    if graph.member_bit is None:  # groups too large for one integer key: per-group tuples
+        starts = graph.member_start.tolist()
+        return tuple(
+            _group_impact(graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist()))
+            for g in ordered.tolist()
+        )
+    # one integer per (group, lost members): the memo lookup is then a plain dict get
+    masks = np.bincount(graph.member_gate[flags], weights=graph.member_bit[flags])
+    keys = (ordered.astype(np.int64) << graph.member_bits) | masks[ordered].astype(np.int64)
+    memo = graph.group_memo
+    if len(memo) > 4 * len(graph.gates) + 1000:
+        memo.clear()
+    found = [memo.get(key) for key in keys.tolist()]
+    if not all(found):  # (identity-free: `None in` would call __eq__ on every value)
+        starts = graph.member_start.tolist()
+        for i, (g, key) in enumerate(zip(ordered.tolist(), keys.tolist(), strict=True)):
+            if found[i] is None:
+                found[i] = memo[key] = _group_impact(
+                    graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist())
+                )
+    return tuple(found)  # type: ignore[arg-type]
 
 
 def _group_impact(graph: CompiledGraph, offset: int, flags: tuple[bool, ...]) -> GroupImpact:
     """The same loss of the same group is the same value: keep it (bounded memo)."""
-    memo = graph.group_memo
+    memo = graph.group_tuple_memo
     found = memo.get((offset, flags))
     if found is not None:
         return found
@@ -149,7 +172,8 @@ def _group_impact(graph: CompiledGraph, offset: int, flags: tuple[bool, ...]) ->
 
 def state_changes(graph: CompiledGraph, before: Outcome, after: Outcome) -> tuple[StateChange, ...]:
     """Business services whose effective state differs, by business impact (after)."""
-    differ = np.flatnonzero(graph.business & (before.codes != after.codes)).tolist()
+    business = graph.business_nodes
+    differ = business[before.codes[business] != after.codes[business]].tolist()
     differ.sort(key=lambda v: business_key(graph.components[v], after.state(v)))
     return tuple(StateChange(graph.names[v], before.state(v), after.state(v)) for v in differ)
 

@@ -87,11 +87,17 @@ class Walk:
         self.adj = adjacency
         self.visited: list[IntArray] = []
         self._blocked: IntArray | None = None
+        self._masked = False
 
     def block(self, nodes: IntArray) -> None:
         """Treat `nodes` as already visited: the search neither enters nor crosses them."""
         self.adj._pred[nodes] = BLOCKED
         self._blocked = nodes
+
+    def block_where(self, mask: npt.NDArray[np.bool_]) -> None:
+        """`block` for the nodes where `mask` (one flag per node) is set; a streaming write."""
+        np.copyto(self.adj._pred[: self.adj.n], BLOCKED, where=mask)
+        self._masked = True
 
     def extend(self, seeds: IntArray) -> IntArray:
         """Visit everything reachable from `seeds`; return the new nodes in BFS order."""
@@ -127,19 +133,34 @@ class Walk:
         return fresh
 
     def predecessors(self) -> IntArray:
-        """Full predecessor array: `n` for seeds, NULL/BLOCKED for nodes not visited."""
-        copied: IntArray = self.adj._pred.copy()
-        return copied
+        """Full predecessor array: `n` for seeds, NULL/BLOCKED for nodes not visited.
+
+        The walk hands its scratch array over (no copy) and ends: call it last.
+        """
+        adj = self.adj
+        taken = adj._pred
+        adj._pred = np.full(adj.n + 1, NULL, dtype=np.int32)
+        self.visited = []
+        self._blocked = None
+        self._masked = False
+        return taken
 
     def close(self) -> None:
         """Reset the shared scratch so the next walk starts clean."""
         pred = self.adj._pred
-        for nodes in self.visited:
-            pred[nodes] = NULL
+        touched = sum(len(nodes) for nodes in self.visited)
         if self._blocked is not None:
-            pred[self._blocked] = NULL
+            touched += len(self._blocked)
+        if self._masked or touched > len(pred) // 16:  # a fill streams; scatters cost more
+            pred.fill(NULL)
+        else:
+            for nodes in self.visited:
+                pred[nodes] = NULL
+            if self._blocked is not None:
+                pred[self._blocked] = NULL
         self.visited = []
         self._blocked = None
+        self._masked = False
 
     def __enter__(self) -> Walk:
         return self

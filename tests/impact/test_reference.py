@@ -133,3 +133,56 @@ def test_spof_matches_brute_force_on_acyclic_maps(seed: int) -> None:
         n for n in smap.components if n != subject and reference_levels(smap, {n: 2})[subject] == 2
     )
     assert list(ImpactModel.from_map(smap).spof(subject).spofs) == expected
+
+
+def reference_protected(smap: ServiceMap, failed: list[str]) -> set[str]:
+    """Business services down if every group needed all of its members, but not down."""
+    strict = ServiceMap(
+        dict(smap.components),
+        list(smap.dependencies),
+        [
+            RedundancyGroup(g.name, g.dependant, g.members, min_up=len(g.members))
+            for g in smap.groups
+        ],
+    )
+    real = reference_levels(smap, dict.fromkeys(failed, 2))
+    all_needed = reference_levels(strict, dict.fromkeys(failed, 2))
+    business = {c.name for c in smap.business_services}
+    return {n for n in business if all_needed[n] == 2 and real[n] != 2}
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["bitsets", "search"])
+@pytest.mark.parametrize("seed", range(60))
+def test_protected_matches_reference(
+    seed: int, table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not table:  # no room for the precomputed table: the engine searches instead
+        monkeypatch.setattr("impact.reach.MAX_BYTES", 0)
+    rng = random.Random(3000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    failed = rng.sample(sorted(smap.components), rng.randint(1, 3))
+    model = ImpactModel.from_map(smap)
+    assert set(model.affects(failed).protected) == reference_protected(smap, failed)
+    # an edit is reflected in the next answer (the table is rebuilt after it)
+    source, target = rng.sample(sorted(smap.components), 2)
+    model.add_dependency(Dependency(source, target))
+    edited = model.service_map
+    assert set(model.affects(failed).protected) == reference_protected(edited, failed)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_mostly_down_maps_match_reference(seed: int) -> None:
+    """Failures that take most of the map down (the engine then searches only the rest)."""
+    rng = random.Random(7000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    counts: dict[str, int] = {}
+    for d in smap.dependencies:
+        counts[d.target] = counts.get(d.target, 0) + 1
+    hub = max(sorted(counts), key=counts.__getitem__)
+    failed = [hub, *rng.sample(sorted(smap.components), 2)]
+    levels = reference_levels(smap, dict.fromkeys(failed, 2))
+    result = ImpactModel.from_map(smap).affects(failed)
+    business = {c.name for c in smap.business_services}
+    assert {s.name for s in result.down} == {n for n in business if levels[n] == 2}
+    assert {s.name for s in result.degraded} == {n for n in business if levels[n] == 1}
+    assert result.components_impacted == sum(1 for n, v in levels.items() if v and n not in failed)
