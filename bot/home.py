@@ -154,7 +154,9 @@ class HomePanels:
         reports.sort(key=lambda r: (r[1].availability is None, r[1].availability or 0.0))
         items = tuple(_sla_item(service, report) for service, report in reports[: self.SHOWN])
         return Section(
-            f"SLA {window.label}, worst first", items, more=max(0, len(reports) - self.SHOWN)
+            f"SLA this month ({window.label}), worst first",
+            items,
+            more=max(0, len(reports) - self.SHOWN),
         )
 
 

@@ -230,6 +230,7 @@ RULES: list[Rule] = [
         r"\bhow are we doing\b",
         r"\bis @ (?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded)\b",
+        r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\bwhat is (?:down|broken|failing|on fire|red)\b",
         r"\b(?:any|anything|something|everything) (?:down|broken|failing|ok|red|on fire)\b",
         r"\boverview\b",

@@ -59,6 +59,7 @@ class FakeSlack:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self.ws_url: str | None = None
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list answers
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -192,6 +193,13 @@ def _connections_open(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "url": slack.ws_url}
 
 
+def _usergroup_users(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    users = slack.usergroups.get(body.get("usergroup", ""))
+    if users is None:
+        return {"ok": False, "error": "no_such_subteam"}
+    return {"ok": True, "users": users}
+
+
 _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -201,6 +209,7 @@ _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "files.getUploadURLExternal": _upload_url,
     "files.completeUploadExternal": _complete_upload,
     "apps.connections.open": _connections_open,
+    "usergroups.users.list": _usergroup_users,
 }
 
 
