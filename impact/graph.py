@@ -22,6 +22,7 @@ from impact.results import GroupImpact
 from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
+REACH_REBUILD_AFTER = 100  # questions answered by search before a stale table is rebuilt
 # which adjacency carries each edge kind (forward: source depends on target)
 _CARRIERS = {HARD: ("all", "hard", "strict"), SOFT: ("all",), GATE: ("all", "hard", "strict")}
 
@@ -64,6 +65,8 @@ class CompiledGraph:
         self._build_gate_arrays()
         self._reach: BusinessReach | None = business_reach(self.strict, self.business_nodes)
         self._reach_current = True
+        self._reach_misses = 0
+        self.name_array = np.array(self.names, dtype=object)
 
     # ---- names -------------------------------------------------------------------------
     def lookup(self, name: str) -> int:
@@ -174,10 +177,18 @@ class CompiledGraph:
         return self._edges
 
     def reach(self) -> BusinessReach | None:
-        """Business services reached per node over strict edges (rebuilt after an edit)."""
+        """Business services reached per node over strict edges, None while out of date.
+
+        An edit makes the table stale; callers then search. A rebuild costs about a hundred
+        searches, so it waits until that many questions have needed it: a burst of edits
+        (a sync) does not pay it per edit.
+        """
         if not self._reach_current:
+            self._reach_misses += 1
+            if self._reach_misses < REACH_REBUILD_AFTER:
+                return None
             self._reach = business_reach(self.strict, self.business_nodes)
-            self._reach_current = True
+            self._reach_current, self._reach_misses = True, 0
         return self._reach
 
     @property

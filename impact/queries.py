@@ -43,9 +43,14 @@ def failure_paths(graph: CompiledGraph, sprd: Spread, nodes: IntArray) -> list[t
             break
         steps.append(before)
         current = np.maximum(before, 0)
-    chains = np.stack(steps, axis=1)[:, ::-1].tolist()
-    names, last = graph.names, graph.n_components
-    return [tuple(names[v] for v in chain if 0 <= v < last) for chain in chains]
+    chains = np.stack(steps, axis=1)[:, ::-1]
+    keep = (chains >= 0) & (chains < graph.n_components)  # gates and padding left out
+    labels = graph.name_array[chains[keep]].tolist()  # row by row
+    paths, start = [], 0
+    for count in np.count_nonzero(keep, axis=1).tolist():
+        paths.append(tuple(labels[start : start + count]))
+        start += count
+    return paths
 
 
 def by_business_impact(
