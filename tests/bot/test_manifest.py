@@ -40,8 +40,20 @@ def test_commands_and_events_match_the_listeners(manifest: dict[str, Any]) -> No
     assert sorted(events) == sorted(EVENTS)
 
 
+# Web API calls in bot/ -> the scope each needs. chat:write.public lets notices and digests
+# reach public channels bsm was never invited to.
+CALL_SCOPES = {
+    "files_upload_v2": "files:write",
+    "usergroups_users_list": "usergroups:read",
+}
+
+
 def test_scopes_are_exactly_what_the_surfaces_need(manifest: dict[str, Any]) -> None:
-    needed = {SCOPES["commands"], "chat:write"} | {SCOPES[e] for e in EVENTS if e in SCOPES}
+    source = "\n".join(p.read_text() for p in (REPO / "bot").rglob("*.py"))
+    called = {scope for call, scope in CALL_SCOPES.items() if call in source}
+    assert called == set(CALL_SCOPES.values())  # every listed call is really made
+    needed = {SCOPES["commands"], "chat:write", "chat:write.public"} | called
+    needed |= {SCOPES[e] for e in EVENTS if e in SCOPES}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
 
 
