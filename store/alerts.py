@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, func, or_, select
+from sqlalchemy import Connection, Integer, String, Text, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -175,14 +175,20 @@ def _held_alerts(
     connection: Connection, alert_keys: set[str], component_keys: set[str]
 ) -> dict[str, Held]:
     """The stored alerts of these components, and these alerts wherever they point now."""
-    row = AlertStateRow
-    query = select(row.alert_key, row.component_key, row.state, row.at).where(
-        or_(row.alert_key.in_(alert_keys), row.component_key.in_(component_keys))
+    rows = connection.execute(
+        _HELD, {"alerts": sorted(alert_keys), "components": sorted(component_keys)}
     )
-    return {
-        key: (component, State(state), at)
-        for key, component, state, at in connection.execute(query)
-    }
+    return {key: (component, State(state), at) for key, component, state, at in rows}
+
+
+_row = AlertStateRow
+# Built once with expanding parameters: building IN lists of literals costs more than the query.
+_HELD = select(_row.alert_key, _row.component_key, _row.state, _row.at).where(
+    or_(
+        _row.alert_key.in_(bindparam("alerts", expanding=True)),
+        _row.component_key.in_(bindparam("components", expanding=True)),
+    )
+)
 
 
 def _insert_events(
@@ -203,13 +209,26 @@ def _insert_events(
             counts[batch] += 1
         rows.append({**event_values(event), "received_at": received})
     if rows:
-        table = StatusEventRow.__table__
-        # ON CONFLICT DO NOTHING: redelivered ids (or a concurrent replica's) are not new.
-        statement = _dialect(connection).insert(table).on_conflict_do_nothing()
-        for (event_id,) in connection.execute(statement.returning(table.c.event_id), rows):
+        for (event_id,) in connection.execute(_event_insert(connection), rows):
             if event_id is not None:
                 counts[owner[event_id]] += 1
     return counts
+
+
+_EVENT_INSERTS: dict[str, Any] = {}
+
+
+def _event_insert(connection: Connection) -> Any:
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING event_id (built once per dialect).
+
+    Redelivered ids (or a concurrent replica's) are not new and return nothing.
+    """
+    name = connection.dialect.name
+    if name not in _EVENT_INSERTS:
+        table = StatusEventRow.__table__
+        statement = _dialect(connection).insert(table).on_conflict_do_nothing()
+        _EVENT_INSERTS[name] = statement.returning(table.c.event_id)
+    return _EVENT_INSERTS[name]
 
 
 def _values(observation: Observation) -> dict[str, Any]:
