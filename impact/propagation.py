@@ -137,7 +137,8 @@ def _next_to(graph: CompiledGraph, is_down: npt.NDArray[np.bool_]) -> IntArray:
     positions += np.repeat(starts - (ends - lengths), lengths)
     hit = is_down[fwd.indices[positions]]
     found: IntArray = np.repeat(outside, lengths)[hit]
-    return found[np.concatenate((found[:1] >= 0, found[1:] != found[:-1]))]  # rows in order
+    unique: IntArray = found[np.concatenate((found[:1] >= 0, found[1:] != found[:-1]))]
+    return unique  # rows come in node order, so repeats are adjacent
 
 
 def _down_closure(graph: CompiledGraph, seeds: IntArray) -> tuple[IntArray, npt.NDArray[np.int64]]:
