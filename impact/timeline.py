@@ -48,6 +48,7 @@ class StateModel(Protocol):
 # then events by severity, so the worst state reported is applied last and wins whatever
 # order the events arrived in.
 _Change = tuple[float, str, int, int, State | None, datetime]
+_Reading = tuple[State, tuple[str, ...]]  # a service's state and root causes
 
 
 def service_timelines(
@@ -110,7 +111,14 @@ def _changes(
 
 
 class _Replay:
-    """Walks the sorted changes, asking the engine only when a component's state changes."""
+    """Walks the sorted changes, asking the engine only what it has not answered before.
+
+    A service's state and root causes depend only on the states of its dependency closure,
+    so each service keeps the failing members of its closure and the engine's answers keyed
+    by that set: a change point costs a dictionary look-up per service it touches, and the
+    engine is asked (one `set_states` per change point at most) only for combinations of
+    failures a service has not been in yet.
+    """
 
     def __init__(self, model: StateModel, services: list[str]) -> None:
         self.model = model
@@ -118,19 +126,24 @@ class _Replay:
         self.observed: dict[str, State] = {}
         self.in_maintenance: dict[str, int] = {}
         self.effective: dict[str, State] = {}  # non-OK effective states, what the engine gets
-        self.current: dict[str, tuple[State, tuple[str, ...]]] = {}
+        self.current: dict[str, _Reading] = {}
         self.since: dict[str, datetime] = {}
         self.segments: dict[str, list[Segment]] = {service: [] for service in services}
         self.dependents = _dependents(model, services)
+        self.failing: dict[str, dict[str, State]] = {service: {} for service in services}
+        self.answers: dict[str, dict[frozenset[tuple[str, State]], _Reading]] = {
+            service: {} for service in services
+        }
+        self.engine_behind = True  # the engine has not been given `effective` yet
 
     def run(self, changes: list[_Change], start: datetime, end: datetime) -> None:
         index, first, last = 0, start.timestamp(), end.timestamp()
         while index < len(changes) and changes[index][0] <= first:
             self._apply(changes[index])
             index += 1
-        self.model.set_states(dict(self.effective))
+        self._spread(set(self.effective))
         for service in self.services:
-            self.current[service] = self._read(service)
+            self.current[service] = self._reading(service)
             self.since[service] = start
         while index < len(changes) and changes[index][0] < last:
             seconds, at, changed = changes[index][0], changes[index][5], set()
@@ -139,17 +152,31 @@ class _Replay:
                     changed.add(changes[index][1])
                 index += 1
             if changed:
-                self._step(at, changed)
+                self._step(at, self._spread(changed))
         for service in self.services:
             self._close(service, end)
 
-    def _step(self, at: datetime, changed: set[str]) -> None:
-        touched: set[str] = set().union(*(self.dependents.get(name, ()) for name in changed))
-        if not touched:  # nothing any wanted service depends on: no need to ask the engine
-            return
-        self.model.set_states(dict(self.effective))
-        for service in sorted(touched):
-            now = self._read(service)
+    def _spread(self, changed: set[str]) -> set[str]:
+        """Copy the effective states of `changed` into the services whose closure holds them;
+        returns those services."""
+        touched: set[str] = set()
+        for name in changed:
+            services = self.dependents.get(name)
+            if not services:
+                continue
+            touched.update(services)
+            self.engine_behind = True
+            state = self.effective.get(name)
+            for service in services:
+                if state is None:
+                    self.failing[service].pop(name, None)
+                else:
+                    self.failing[service][name] = state
+        return touched
+
+    def _step(self, at: datetime, touched: set[str]) -> None:
+        for service in touched:
+            now = self._reading(service)
             if now != self.current[service]:
                 self._close(service, at)
                 self.current[service], self.since[service] = now, at
@@ -171,7 +198,19 @@ class _Replay:
             self.effective[name] = after
         return after is not before
 
-    def _read(self, service: str) -> tuple[State, tuple[str, ...]]:
+    def _reading(self, service: str) -> _Reading:
+        """The service's state and root causes now: remembered, or asked once."""
+        answers = self.answers[service]
+        key = frozenset(self.failing[service].items())
+        found = answers.get(key)
+        if found is None:
+            if self.engine_behind:
+                self.model.set_states(dict(self.effective))
+                self.engine_behind = False
+            found = answers[key] = self._ask(service)
+        return found
+
+    def _ask(self, service: str) -> _Reading:
         state = self.model.state_of(service)
         if state == State.OK:
             return state, ()
@@ -183,10 +222,10 @@ class _Replay:
             self.segments[service].append(Segment(self.since[service], at, state, causes))
 
 
-def _dependents(model: StateModel, services: list[str]) -> dict[str, set[str]]:
-    """Component -> the wanted business services whose state it can change."""
-    dependents: dict[str, set[str]] = {}
+def _dependents(model: StateModel, services: list[str]) -> dict[str, list[str]]:
+    """Component -> the wanted business services whose state it can change (its closure)."""
+    dependents: dict[str, list[str]] = {}
     for service in services:
-        for name in (service, *model.depends(service, 1).dependencies):
-            dependents.setdefault(name, set()).add(service)
+        for name in {service, *model.depends(service, 0).dependencies}:
+            dependents.setdefault(name, []).append(service)
     return dependents
