@@ -59,8 +59,10 @@ class GroupCommit:
 
     Each request waits for the commit holding its payload (durable before its 2xx); the
     requests that arrive while a commit runs share the next transaction and its fsync, so
-    concurrency turns into bigger transactions instead of a queue of small ones. The
-    thread starts on demand and ends after `idle_s` without work.
+    concurrency turns into bigger transactions instead of a queue of small ones. Threads
+    start on demand and end after `idle_s` without work. With `writers` > 1 (PostgreSQL,
+    which takes concurrent writers) a request arriving mid-commit starts the next group
+    at once instead of waiting for the one in flight (SQLite: one writer at a time).
     """
 
     def __init__(
@@ -69,21 +71,22 @@ class GroupCommit:
         *,
         max_group: int = MAX_GROUP,
         idle_s: float = 5.0,
+        writers: int = 1,
     ) -> None:
         self._commit, self.max_group, self.idle_s = commit, max_group, idle_s
+        self.writers = writers
         self._ready = threading.Condition()
         self._queue: list[tuple[Payload, asyncio.Future[Outcome]]] = []
-        self._running = False
+        self._running = 0  # writer threads alive
 
     async def submit(self, payload: Payload) -> IngestReport:
         """Queue `payload`; return its report once committed (or raise its error)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         with self._ready:
             self._queue.append((payload, future))
-            if self._running:
-                self._ready.notify()
-            else:
-                self._running = True
+            self._ready.notify()  # an idle writer takes it; else another writer starts
+            if self._running < self.writers:
+                self._running += 1
                 threading.Thread(target=self._run, name="bsm-webhook-commit", daemon=True).start()
         outcome = await future
         if isinstance(outcome, Exception):
@@ -109,7 +112,7 @@ class GroupCommit:
             if not self._queue:
                 self._ready.wait(self.idle_s)
             if not self._queue:
-                self._running = False
+                self._running -= 1
                 return []
             group, self._queue = self._queue[: self.max_group], self._queue[self.max_group :]
             return group
@@ -137,7 +140,8 @@ class Webhooks:
         self.desk, self.token, self.on_commit = desk, token, on_commit
         self.mapping = mapping or AlertMapping()
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
-        self.commits = GroupCommit(self._commit)
+        writers = 1 if desk.engine.dialect.name == "sqlite" else 2
+        self.commits = GroupCommit(self._commit, writers=writers)
         self._index: tuple[ServiceMap, ComponentIndex] | None = None
 
     def routes(self) -> list[Route]:
@@ -275,13 +279,14 @@ class ReconcileLoop:
     """The thread behind the webhooks: reconcile once per burst of commits, then `then()`.
 
     Webhooks commit states only and `wake()` this loop, which reconciles incidents at most
-    once per `every_s` (a storm of alerts costs a few reconciles a second, not one per
-    request; Slack takes one message per second per channel anyway) and otherwise wakes
-    every second to run `then` (the outbox drain).
+    once per `every_s` (a storm of alerts costs one reconcile a second, not one per
+    request; Slack takes one message per second per channel anyway, so notices lose
+    nothing) and otherwise wakes every second to run `then` (the outbox drain). A lone
+    alert after a quiet second is reconciled at once.
     """
 
     def __init__(
-        self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 0.5
+        self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 1.0
     ) -> None:
         self.desk, self.then, self.every_s = desk, then, every_s
         self._stop, self._wake = threading.Event(), threading.Event()
