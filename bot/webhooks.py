@@ -5,8 +5,10 @@
 
 Every endpoint wants `Authorization: Bearer <BSM_WEBHOOK_TOKEN>` (constant-time compare,
 401 otherwise), refuses bodies over 1 MiB (413), answers 400 naming the bad field for
-malformed payloads (nothing stored), and answers 200 only after the transaction holding the
-events, incident changes and outbox rows committed. Database work runs in the thread pool.
+malformed payloads (nothing stored), and answers 200 only after the transaction holding its
+events and alert states committed (with `reconcile_inline`, also the incident changes and
+outbox rows). Payloads are checked on the event loop; the database work runs in a group
+commit (`GroupCommit`): concurrent webhooks share one transaction and one fsync.
 """
 
 from __future__ import annotations
