@@ -12,8 +12,9 @@ event are then OK) or, without it, from the first event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from impact.errors import UnknownComponent, close_names
@@ -49,6 +50,7 @@ class StateModel(Protocol):
 # order the events arrived in.
 _Change = tuple[float, str, int, int, State | None, datetime]
 _Reading = tuple[State, tuple[str, ...]]  # a service's state and root causes
+_SEVERITY = {state: state.severity for state in State}
 
 
 def service_timelines(
@@ -71,7 +73,7 @@ def service_timelines(
     start, end = as_utc(start), as_utc(end)
     names = {name_key(name): name for name in model.names()}
     wanted = _services(model, names, services)
-    changes = sorted(_changes(events, maintenance, names))
+    changes = _changes(events, maintenance, names)
     first = known_since if known_since is not None else (changes[0][5] if changes else None)
     if first is None or max(start, as_utc(first)) >= end:
         return {service: [] for service in wanted}
@@ -95,19 +97,22 @@ def _services(
 
 def _changes(
     events: Iterable[StatusEvent], windows: Iterable[MaintenanceWindow], names: Mapping[str, str]
-) -> Iterator[_Change]:
-    exact = {name: name for name in names.values()}
+) -> list[_Change]:
+    changes: list[_Change] = []
+    add, exact, severity = changes.append, {name: name for name in names.values()}, _SEVERITY
     for event in events:
         component = exact.get(event.component) or names.get(name_key(event.component))
         if component is not None:
-            at = as_utc(event.at)
-            yield (at.timestamp(), component, event.state.severity, 0, event.state, at)
+            at = event.at if event.at.tzinfo is UTC else as_utc(event.at)
+            add((at.timestamp(), component, severity[event.state], 0, event.state, at))
     for window in windows:
         component = names.get(name_key(window.component))
         if component is not None and window.end > window.start:
             begin, finish = as_utc(window.start), as_utc(window.end)
-            yield (begin.timestamp(), component, -1, 1, None, begin)
-            yield (finish.timestamp(), component, -1, -1, None, finish)
+            add((begin.timestamp(), component, -1, 1, None, begin))
+            add((finish.timestamp(), component, -1, -1, None, finish))
+    changes.sort()  # the store's events come in time order already: a near-linear sort
+    return changes
 
 
 class _Replay:
@@ -116,8 +121,8 @@ class _Replay:
     A service's state and root causes depend only on the states of its dependency closure,
     so each service keeps the failing members of its closure and the engine's answers keyed
     by that set: a change point costs a dictionary look-up per service it touches, and the
-    engine is asked (one `set_states` per change point at most) only for combinations of
-    failures a service has not been in yet.
+    engine is asked only for combinations of failures a service has not been in yet, given
+    only those failures (root causes cost the engine time per failing component anywhere).
     """
 
     def __init__(self, model: StateModel, services: list[str]) -> None:
@@ -134,14 +139,15 @@ class _Replay:
         self.answers: dict[str, dict[frozenset[tuple[str, State]], _Reading]] = {
             service: {} for service in services
         }
-        self.engine_behind = True  # the engine has not been given `effective` yet
+        self.engine_has_all = False  # the engine holds every effective state (at the start)
 
     def run(self, changes: list[_Change], start: datetime, end: datetime) -> None:
-        index, first, last = 0, start.timestamp(), end.timestamp()
-        while index < len(changes) and changes[index][0] <= first:
-            self._apply(changes[index])
-            index += 1
+        last = end.timestamp()
+        index = bisect.bisect_right(changes, start.timestamp(), key=lambda change: change[0])
+        self._settle(changes[:index])
         self._spread(set(self.effective))
+        self.model.set_states(dict(self.effective))
+        self.engine_has_all = True
         for service in self.services:
             self.current[service] = self._reading(service)
             self.since[service] = start
@@ -165,7 +171,7 @@ class _Replay:
             if not services:
                 continue
             touched.update(services)
-            self.engine_behind = True
+            self.engine_has_all = False
             state = self.effective.get(name)
             for service in services:
                 if state is None:
@@ -180,6 +186,20 @@ class _Replay:
             if now != self.current[service]:
                 self._close(service, at)
                 self.current[service], self.since[service] = now, at
+
+    def _settle(self, changes: list[_Change]) -> None:
+        """Apply the changes up to the start at once: only where they leave each component
+        matters, and in time order the last observed state wins (the worst at a tie)."""
+        for _, name, _, delta, state, _ in changes:
+            if state is not None:
+                self.observed[name] = state
+            elif delta:
+                self.in_maintenance[name] = self.in_maintenance.get(name, 0) + delta
+        for name, state in self.observed.items():
+            if state.is_failing and self.in_maintenance.get(name, 0) > 0:
+                self.effective[name] = State.MAINTENANCE
+            elif state is not State.OK:
+                self.effective[name] = state
 
     def _apply(self, change: _Change) -> bool:
         """Record one change; True when the component's effective state changed."""
@@ -204,9 +224,8 @@ class _Replay:
         key = frozenset(self.failing[service].items())
         found = answers.get(key)
         if found is None:
-            if self.engine_behind:
-                self.model.set_states(dict(self.effective))
-                self.engine_behind = False
+            if not self.engine_has_all:
+                self.model.set_states(dict(self.failing[service]))
             found = answers[key] = self._ask(service)
         return found
 
