@@ -1,0 +1,228 @@
+"""Cluster jobs, health, metrics and secret redaction, in process (fast)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from replicas import BOT_TOKEN, SIGNING_SECRET, TOKEN, Replica, serve_env, small_map
+from starlette.testclient import TestClient
+
+from bot.jobs import ClusterJobs, lock_key
+from bot.metrics import Metrics, TimedAsker, instrument_webhooks
+from bot.pollers import Pollers
+from bot.server import Health, create_server
+from bot.settings import SecretFilter, Settings
+from bot.webhooks import webhook_routes
+from handlers.answer import Answer
+from impact.model import Component, HealthCheck, ServiceMap
+from store import Store
+from store.incidents import IncidentDesk
+
+
+class Ticks:
+    """A wall clock the test moves: periods of 60 s."""
+
+    def __init__(self) -> None:
+        self.now = 6000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_job_runs_once_per_period_across_replicas(store: Store) -> None:
+    ticks, runs = Ticks(), []
+    replicas = [ClusterJobs(store.engine, Metrics(), clock=ticks) for _ in range(2)]
+    assert replicas[0].run("sync_due", 60, lambda: runs.append("a")) == "ok"
+    assert replicas[1].run("sync_due", 60, lambda: runs.append("b")) == "skipped"
+    ticks.now += 60
+    assert replicas[1].run("sync_due", 60, lambda: runs.append("b")) == "ok"
+    assert runs == ["a", "b"]
+    assert replicas[1].metrics.scheduler_runs.value(job="sync_due", outcome="skipped") == 1
+
+
+def test_a_failed_run_leaves_the_period_to_the_next_replica(store: Store) -> None:
+    def broken() -> None:
+        raise RuntimeError("source unreachable")
+
+    ticks, runs = Ticks(), []
+    first, second = (ClusterJobs(store.engine, Metrics(), clock=ticks) for _ in range(2))
+    assert first.run("health_checks", 30, broken) == "error"
+    assert second.run("health_checks", 30, lambda: runs.append(1)) == "ok"
+    assert runs == [1]
+
+
+@pytest.mark.postgres
+def test_a_job_held_by_another_replica_is_skipped(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    other = sa.create_engine(store.engine.url)
+    try:
+        with other.connect() as holder:  # another replica, mid-run
+            key = {"key": lock_key("reconcile")}
+            assert holder.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key).scalar()
+            jobs = ClusterJobs(store.engine, Metrics())
+            assert jobs.run("reconcile", 15, lambda: None) == "skipped"
+            holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
+        assert jobs.run("reconcile", 15, lambda: None) == "ok"
+    finally:
+        other.dispose()
+
+
+def test_health_check_failures_add_up_across_replicas(store: Store) -> None:
+    """Three failed checks spread over two replicas take the component down, not six."""
+    check = HealthCheck("http://search-api:8080/healthz", failures_before_down=3)
+    store.import_map(small_map(), actor="tests")
+    store.import_map(ServiceMap.build([Component("search-api", check=check)]))
+    failing = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(503)))
+    desk = IncidentDesk(store.engine)
+    one, two = Pollers(desk, failing), Pollers(desk, failing)
+    one.run_checks()
+    two.run_checks()
+    assert desk.incidents() == []
+    one.run_checks()
+    [incident] = desk.incidents()
+    assert dict(incident.services) == {"search": "down"}
+
+
+@pytest.fixture
+def served(store: Store) -> Iterator[tuple[TestClient, Metrics]]:
+    store.import_map(small_map(), actor="tests")
+    metrics = Metrics()
+    routes = instrument_webhooks(webhook_routes(IncidentDesk(store.engine), TOKEN), metrics)
+    server = create_server(None, routes, health=Health(store.engine), metrics=metrics)
+    with TestClient(server) as client:
+        yield client, metrics
+
+
+def test_healthz_reports_the_database(served: tuple[TestClient, Metrics]) -> None:
+    client, _ = served
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() | {"mode": "http"} == {
+        "ok": True,
+        "status": "ok",
+        "database": "ok",
+        "mode": "http",
+    }
+
+
+def test_healthz_is_503_when_the_database_is_unreachable() -> None:
+    engine = sa.create_engine(
+        "postgresql+psycopg://postgres:db-password-xyz@127.0.0.1:1/none",
+        connect_args={"connect_timeout": 1},
+    )
+    server = create_server(None, health=Health(engine, slack_state=lambda: "connected"))
+    with TestClient(server) as client:
+        answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["database"] == "down" and answer.json()["slack"] == "connected"
+    assert "db-password-xyz" not in answer.text
+
+
+def test_socket_mode_has_no_unsigned_slack_path(served: tuple[TestClient, Metrics]) -> None:
+    client, _ = served
+    assert client.post("/slack/events", content="{}").status_code == 404
+
+
+def test_metrics_count_requests_and_webhook_events(served: tuple[TestClient, Metrics]) -> None:
+    client, _ = served
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    event = {"component": "orders-db", "state": "down", "id": "e-1"}
+    assert client.post("/webhooks/generic", json=event, headers=auth).status_code == 200
+    assert client.post("/webhooks/generic", json=event, headers=auth).status_code == 200
+    assert client.post("/webhooks/generic", json=event).status_code == 401
+    text = client.get("/metrics").text
+    assert 'bsm_webhook_events_total{source="generic",outcome="accepted"} 1' in text
+    assert 'bsm_webhook_events_total{source="generic",outcome="duplicate"} 1' in text
+    assert 'bsm_webhook_requests_rejected_total{source="generic",status="401"} 1' in text
+    assert 'bsm_http_requests_total{route="/webhooks/generic",status="200"} 2' in text
+    assert "# TYPE bsm_impact_query_seconds histogram" in text
+
+
+def test_timed_asker_observes_each_question_by_intent() -> None:
+    class Conversation:
+        def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer:
+            return Answer(intent="impact", summary=text)
+
+    metrics = Metrics()
+    asker = TimedAsker(Conversation(), metrics)
+    assert asker.ask("what does db-03 affect?", user_id="U1", channel_id=None).summary
+    assert metrics.query_seconds.count(intent="impact") == 1
+    assert 'bsm_impact_query_seconds_bucket{intent="impact",le="+Inf"} 1' in metrics.exposition()
+
+
+SECRETS = {
+    "SLACK_BOT_TOKEN": BOT_TOKEN,
+    "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    "BSM_WEBHOOK_TOKEN": TOKEN,
+    "db password": "pa:ss/word%41",
+}
+
+
+def test_secret_filter_redacts_messages_arguments_and_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        webhook_token=TOKEN,
+        database_url="postgresql+psycopg://bsm:pa%3Ass%2Fword%2541@db/bsm",
+    )
+    assert set(settings.secrets()) == set(SECRETS.values())
+    caplog.handler.addFilter(SecretFilter(settings.secrets()))
+    log = logging.getLogger("bsm.test")
+    log.error("token %s and url %s", BOT_TOKEN, "postgresql://bsm:pa%3Ass%2Fword%2541@db")
+    try:
+        raise RuntimeError(f"bad signature with {SIGNING_SECRET} / {TOKEN}")
+    except RuntimeError:
+        log.exception("request failed")
+    text = caplog.text
+    for value in SECRETS.values():
+        assert value not in text
+    assert "pa%3Ass%2Fword%2541" not in text
+    assert text.count("[redacted]") >= 4
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_bsm_serve_never_shows_a_secret(pg_url: str, slack_api: str) -> None:
+    """Debug logs, errors and every endpoint of a running `bsm serve`, grepped for secrets."""
+    password = "db-Secret-4242"
+    url = pg_url.replace(
+        "postgresql+psycopg://postgres@", f"postgresql+psycopg://postgres:{password}@"
+    )
+    assert password in url  # trust authentication ignores it; the bot must still hide it
+    env = serve_env(url, slack_api)
+    with Replica(env, "--log-level", "debug") as replica, httpx.Client() as http:
+        bodies = [
+            http.get(f"{replica.url}/healthz").text,
+            http.get(f"{replica.url}/metrics").text,
+            http.post(f"{replica.url}/webhooks/generic", content=b"{bad").text,
+            http.post(
+                f"{replica.url}/webhooks/generic",
+                content=b"{bad",
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            ).text,
+            http.post(
+                f"{replica.url}/webhooks/generic",
+                json={"component": "orders-db", "state": "down"},
+                headers={"Authorization": f"Bearer {TOKEN}x"},
+            ).text,
+            http.post(f"{replica.url}/slack/events", content=b"token=" + TOKEN.encode()).text,
+        ]
+    seen = replica.log + "".join(bodies)
+    assert "Application startup complete" in seen
+    for name, value in [*list(SECRETS.items())[:3], ("db password", password)]:
+        assert value not in seen, name
+
+
+@pytest.fixture
+def slack_api() -> Iterator[str]:
+    from fake_slack import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake.api_url
