@@ -14,7 +14,7 @@ instead of posting it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -24,7 +24,7 @@ from handlers.request import Request
 from impact.digest import Cadence, Digest, build_digest, cause_text, line_text
 from impact.engine import ImpactModel
 from impact.errors import ImpactError, close_names
-from impact.model import Component, State
+from impact.model import Component, State, StatusEvent, name_key
 from impact.service_hours import parse_service_hours, timezone_named
 from impact.sla import History, SlaReport, availability_by_day, sla_report
 from impact.timeline import service_timelines
@@ -33,6 +33,8 @@ from store.digests import DigestSchedule, DigestStore, Selector
 from store.errors import StoreError
 
 DEFAULT_TARGET = 99.9
+LOOKBACK = timedelta(days=1)  # events read before a replay's start (see replay_events)
+_NAMES_PER_QUERY = 500  # components per query: bound parameters are limited
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 USAGE = (
     "digest schedule #channel daily 09:00 Europe/Berlin [tier 1 | service ...]",
@@ -265,16 +267,35 @@ class Measured:
 
 def measure(store: Any, services: Sequence[Component], start: datetime, end: datetime) -> Measured:
     """Replay the store's events once for `services` over [start, end)."""
-    model = ImpactModel.from_map(store.load_map())
+    service_map = store.load_map()
     timelines = service_timelines(
-        model,
-        store.events(until=end),
+        ImpactModel.from_map(service_map),
+        replay_events(store, service_map.components, start, end),
         start,
         end,
         [s.name for s in services],
         maintenance=store.maintenance_windows(),
     )
     return Measured(list(services), {name: History(t) for name, t in timelines.items()})
+
+
+def replay_events(
+    store: Any, components: Collection[str], start: datetime, end: datetime
+) -> list[StatusEvent]:
+    """The events a replay over [start, end) needs, without reading the whole history.
+
+    The states at `start` come from each component's last reports before it: a day of
+    lookback holds them for every component that reported in that day; the earlier history
+    is read only for the components that did not (a quiet component's last state still holds).
+    """
+    since = start - LOOKBACK
+    recent: list[StatusEvent] = store.events(since=since, until=end)
+    heard = {name_key(e.component) for e in recent if e.at <= start}
+    quiet = [name for name in components if name_key(name) not in heard]
+    older: list[StatusEvent] = []
+    for first in range(0, len(quiet), _NAMES_PER_QUERY):
+        older += store.events(until=since, components=quiet[first : first + _NAMES_PER_QUERY])
+    return older + recent
 
 
 def digest_for(

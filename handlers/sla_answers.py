@@ -1,7 +1,8 @@
 """SLA answers: availability of business services over a window, from the recorded events.
 
 The events are replayed through a model of our own (the replay overwrites states, so the
-conversation's cached model must not be used), then measured by `impact.sla`.
+conversation's cached model must not be used) by `handlers.digest_answers.measure`, then
+measured by `impact.sla`.
 """
 
 from __future__ import annotations
@@ -9,17 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.answer import Action, Answer, Item
+from handlers.digest_answers import measure
 from handlers.request import Request
 from handlers.wording import capped, details
-from impact.engine import ImpactModel
 from impact.errors import ImpactError
 from impact.model import Component, State
-from impact.service_hours import parse_service_hours
-from impact.sla import SlaReport, sla_report
-from impact.timeline import service_timelines
+from impact.sla import SlaReport
 from impact.windows import Window, parse_window
 
-DEFAULT_TARGET = 99.9
 _PHRASES = {"d": "last {} days", "w": "last {} weeks"}
 
 
@@ -70,28 +68,8 @@ def _reports(
     req: Request, services: list[Component], window: Window, now: datetime
 ) -> list[SlaReport]:
     assert req.store is not None
-    model = ImpactModel.from_map(req.store.load_map())
-    events = req.store.events(until=now)
-    end = min(window.end, now)
-    timelines = service_timelines(
-        model,
-        events,
-        window.start,
-        end,
-        [c.name for c in services],
-        maintenance=req.store.maintenance_windows(),
-    )
-    return [
-        sla_report(
-            timelines[c.name],
-            target=c.sla or DEFAULT_TARGET,
-            window=window,
-            now=now,
-            hours=parse_service_hours(c.service_hours),
-            service=c.name,
-        )
-        for c in services
-    ]
+    measured = measure(req.store, services, window.start, min(window.end, now))
+    return [measured.report(c, window, now) for c in services]
 
 
 def _line(req: Request, r: SlaReport) -> str:
