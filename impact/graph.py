@@ -115,16 +115,24 @@ class CompiledGraph:
 
     def _compile_edges(self, deps: Sequence[Dependency]) -> npt.NDArray[np.int64]:
         """Forward edges as rows (source, target, kind), gates included."""
-        rows = [
-            (self._known(d.source, d.source), self._known(d.target, d.source), _kind(d))
-            for d in deps
-        ]
+        plain = np.empty((len(deps), 3), dtype=np.int64)
+        index, count = self.index, len(deps)
+        try:  # exact names: one dict get each, no per-edge function calls (millions of edges)
+            plain[:, 0] = np.fromiter((index[d.source] for d in deps), np.int64, count)
+            plain[:, 1] = np.fromiter((index[d.target] for d in deps), np.int64, count)
+        except KeyError:  # case-insensitive names or an unknown one (reported by _known)
+            plain[:, 0] = [self._known(d.source, d.source) for d in deps]
+            plain[:, 1] = [self._known(d.target, d.source) for d in deps]
+        soft = DependencyKind.SOFT
+        plain[:, 2] = np.fromiter((d.kind == soft for d in deps), bool, count)
+        plain[:, 2] *= SOFT - HARD
+        plain[:, 2] += HARD
+        rows: list[tuple[int, int, int]] = []
         for g in self.gates:
             rows.append((g.dependant, g.node, GATE))
             rows.extend((g.node, m, MEMBER) for m in g.members)
-        if not rows:
-            return np.zeros((0, 3), dtype=np.int64)
-        return np.array(rows, dtype=np.int64)
+        grouped = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return np.concatenate([plain, grouped]) if len(grouped) else plain
 
     def _known(self, name: str, where: str) -> int:
         try:
@@ -139,7 +147,8 @@ class CompiledGraph:
         self.hard = Adjacency(self.n, src[hard], dst[hard])
         strict = hard | (kind == MEMBER)
         self.strict = Adjacency(self.n, src[strict], dst[strict])
-        self._forward: Adjacency | None = None
+        # built now: a question with most of the map down reads it (see propagation)
+        self._forward: Adjacency | None = Adjacency(self.n, self.edges[:, 0], self.edges[:, 1])
 
     def _build_gate_arrays(self) -> None:
         members = [(m, g.node) for g in self.gates for m in g.members]
