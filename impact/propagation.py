@@ -70,7 +70,7 @@ class Spread:
         """
         if self._any_pred is None:
             with self._graph.all.walk() as walk:
-                walk.extend(self._seeds)
+                walk.mark(self._seeds)
                 self._any_pred = walk.predecessors()
         return self._any_pred
 
@@ -117,11 +117,11 @@ def _impacted(
     n_down = int(np.count_nonzero(is_down))
     with graph.all.walk() as walk:
         if 2 * n_down <= graph.n:
-            walk.extend(seeds)
+            walk.mark(seeds)
             pred = walk.predecessors()
             return _visited(pred), pred
         walk.block_where(is_down)
-        walk.extend(np.concatenate([_next_to(graph, is_down), degraded]).astype(np.int32))
+        walk.mark(np.concatenate([_next_to(graph, is_down), degraded]).astype(np.int32))
         return _visited(walk.predecessors()), None
 
 

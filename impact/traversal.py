@@ -101,6 +101,13 @@ class Walk:
 
     def extend(self, seeds: IntArray) -> IntArray:
         """Visit everything reachable from `seeds`; return the new nodes in BFS order."""
+        return self._extend(seeds, keep=True)
+
+    def mark(self, seeds: IntArray) -> None:
+        """`extend` for callers that read only `predecessors()`: no list of the new nodes."""
+        self._extend(seeds, keep=False)
+
+    def _extend(self, seeds: IntArray, keep: bool) -> IntArray:
         adj = self.adj
         seeds = seeds[adj._pred[seeds] == NULL]
         if len(seeds) == 0:
@@ -109,14 +116,17 @@ class Walk:
         start = int(adj.indptr[adj.n])
         adj.indices[start : start + len(seeds)] = seeds
         adj.indptr[adj.n + 1] = start + len(seeds)
-        found = self._search()
+        found = self._search(keep)
         self.visited.append(found)
         return found
 
-    def _search(self) -> IntArray:
+    def _search(self, keep: bool = True) -> IntArray:
         adj = self.adj
         if _kernel is not None:
             length = _kernel(adj.n, adj.indices, adj.indptr, adj._order, adj._pred)
+            if not keep:  # the scratch is handed over, so nothing is reset from this list
+                self._masked = True  # (and should it be closed instead, it is refilled)
+                return adj._order[:0].copy()
             return adj._order[1:length].copy()
         return self._search_public()  # pragma: no cover
 
