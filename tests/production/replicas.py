@@ -136,7 +136,7 @@ def serve_env(database_url: str, slack_api_url: str, **extra: str) -> dict[str, 
 @contextmanager
 def postgres_schema(base: str) -> Iterator[str]:
     """A URL whose search_path is a new, empty schema; dropped afterwards."""
-    engine = sa.create_engine(base)
+    engine = sa.create_engine(base, poolclass=sa.pool.NullPool)  # survives a server restart
     schema = f"bsm_prod_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with engine.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
