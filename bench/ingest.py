@@ -1,12 +1,18 @@
 """Webhook ingestion on loopback: alerts/s sustained and ack latency vs a trivial endpoint.
 
     python bench/ingest.py --seconds 20 --batch 10 --clients 8 [--database-url URL]
+    python bench/ingest.py --soak 600 [--database-url URL]     # memory over a long run
 
 Starts a server subprocess (uvicorn, the real webhook routes over a store holding the demo
 map, plus GET /ping that does nothing) and drives it from client threads for `--seconds`
 per endpoint. Alerts fire and resolve on random components at ever later times, so every
 event is new and most requests change a component state; incidents are reconciled once
 per burst by a background thread, as in `bsm serve`. Prints one JSON line at the end.
+
+`--soak SECONDS` drives the webhook for that long after `--seconds` on the trivial
+endpoint, prints the server's RSS when the soak starts and ends (and at each tenth of it),
+and adds `soak_s`, `rss_kb_samples` and `rss_kb_growth_after_warmup` (end minus the first
+tenth's sample: allocator warm-up and caches are not a leak) to the JSON line.
 """
 
 from __future__ import annotations
@@ -142,6 +148,39 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+class Sampler:
+    """The server's RSS every `every_s` seconds during a soak, printed as it goes."""
+
+    def __init__(self, pid: int, every_s: float) -> None:
+        self.pid, self.every_s = pid, every_s
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Sampler:
+        self.samples.append(rss_kb(self.pid))
+        print(f"soak start: server RSS {self.samples[0]} kB", file=sys.stderr, flush=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.samples.append(rss_kb(self.pid))
+            print(f"soak: server RSS {self.samples[-1]} kB", file=sys.stderr, flush=True)
+
+    def stop(self) -> dict[str, object]:
+        self._stop.set()
+        self._thread.join()
+        end = rss_kb(self.pid)
+        print(f"soak end: server RSS {end} kB", file=sys.stderr, flush=True)
+        warm = self.samples[1] if len(self.samples) > 1 else self.samples[0]
+        return {
+            "soak_s": round(self.every_s * 10, 1),
+            "rss_kb_samples": [*self.samples, end],
+            "rss_kb_growth_after_warmup": end - warm,
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -149,6 +188,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=18631)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--soak", type=float, default=0, help="seconds of webhook load")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
@@ -170,10 +210,12 @@ def main() -> None:
         rss_start = rss_kb(server.pid)
         trivial = drive(base, "/ping", args.seconds, args.clients, None, server.pid)
         counter = [0]
+        seconds = args.soak or args.seconds
+        samples = Sampler(server.pid, seconds / 10).start() if args.soak else None
         hook = drive(
             base,
             "/webhooks/alertmanager",
-            args.seconds,
+            seconds,
             args.clients,
             lambda: body(names, args.batch, counter),
             server.pid,
@@ -191,6 +233,8 @@ def main() -> None:
             "rss_kb_end": rss_kb(server.pid),
             "client_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         }
+        if samples is not None:
+            result |= samples.stop()
         print(json.dumps(result))
     finally:
         server.terminate()
