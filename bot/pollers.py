@@ -62,7 +62,8 @@ class Pollers:
             alerts = [_as_webhook_alert(a) for a in response.json()]
             parsed = parse_alertmanager({"alerts": alerts}, self.mapping, self._index())
         except (httpx.HTTPError, ValueError, AlertPayloadError) as error:
-            return self._source_problem(url, error)
+            self._source_problem(url, error)
+            return None
         self.source_problems.pop(url, None)
         return self.desk.ingest(
             [*parsed.observations, *self._vanished(parsed.observations)], parsed.unmapped
@@ -112,7 +113,6 @@ class Pollers:
         problem = f"{type(error).__name__}: {error}"
         self.source_problems[source] = problem
         log.warning("alert source %s unreachable (%s); component states unchanged", source, problem)
-        return None
 
 
 def _as_webhook_alert(alert: Mapping[str, Any]) -> dict[str, Any]:
