@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 DEFAULT_API_URL = "https://slack.com/api/"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{16,128}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_URL_PASSWORD = re.compile(r"://[^:/@]*:([^@]+)@")
 _KNOWN_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-")
 
 
@@ -77,8 +78,9 @@ def database_password(url: str | None) -> str | None:
         return None
     try:
         return make_url(url).password or None
-    except Exception:  # a malformed URL is reported by the store, which never shows it whole
-        return None
+    except Exception:  # malformed: the store's error quotes it, so find the password anyway
+        found = _URL_PASSWORD.search(url)
+        return found[1] if found else None
 
 
 class SecretFilter(logging.Filter):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.settings import Settings, SettingsError, install_secret_filter
+from bot.settings import SecretFilter, Settings, SettingsError, install_secret_filter
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -93,8 +93,9 @@ def _build(settings: Settings) -> _Service:
 
     try:
         store = Store(url=settings.database_url)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+    except StoreError as error:  # a malformed URL is quoted in the message: hide its password
+        redacted = SecretFilter(settings.secrets()).redact(str(error))
+        raise click.ClickException(redacted) from None
     deps = Deps(conversation=TimedAsker(Conversation(store), METRICS))
     try:
         app = create_app(settings, deps)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from replicas import BOT_TOKEN, SIGNING_SECRET, TOKEN, Replica, serve_env, small_map
+from served import bsm_executable
 from starlette.testclient import TestClient
 
 from bot.jobs import ClusterJobs, lock_key
@@ -226,3 +229,22 @@ def slack_api() -> Iterator[str]:
 
     with FakeSlack() as fake:
         yield fake.api_url
+
+
+def test_a_malformed_database_url_is_refused_without_its_password() -> None:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "",
+        "BSM_DATABASE_URL": "postgresql+psycopg://bsm:Hunter2-db-pw@db:notaport/bsm",
+    }
+    done = subprocess.run(
+        [bsm_executable(), "serve"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "bad database URL" in done.stderr and "[redacted]" in done.stderr
+    assert "Hunter2-db-pw" not in done.stdout + done.stderr
