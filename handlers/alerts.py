@@ -20,12 +20,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from impact.model import State, StatusEvent, name_key
-from store.alerts import Observation, UnmappedAlert
+from store.alerts import KEY_LENGTH, Observation, UnmappedAlert
+from store.schema import NAME_LENGTH
 
 DEFAULT_LABELS = ("component", "service", "job", "instance")
 DEGRADED_SEVERITIES = frozenset({"warning", "warn", "minor", "info", "low", "degraded"})
 _NANOSECONDS = re.compile(r"(\.\d{6})\d+")
 GENERIC_STATES = {"down": State.DOWN, "degraded": State.DEGRADED, "ok": State.OK, "up": State.OK}
+SOURCE_LENGTH = 64  # the `source` columns of the history and alert tables
+EVENT_ID_LENGTH = 200  # the history's `event_id` column
 
 
 class AlertPayloadError(ValueError):
@@ -213,15 +216,15 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
         raise AlertPayloadError(f"{where}.status", f"{status!r} is neither 'firing' nor 'resolved'")
     starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
     firing = status == "firing"
-    key = f"{source}:{alert.get('fingerprint') or _hash(labels)}"
+    key = _fit_key(f"{source}:{alert.get('fingerprint') or _hash(labels)}", KEY_LENGTH)
     summary = (
         annotations.get("summary") or annotations.get("description") or labels.get("alertname")
     )
     return ParsedAlert(
         source=source,
         alert_key=key,
-        event_key=f"{key}:{starts.isoformat()}:{status}",
-        name=labels.get("alertname", "alert"),
+        event_key=_fit_key(f"{key}:{starts.isoformat()}:{status}", EVENT_ID_LENGTH),
+        name=labels.get("alertname", "alert")[:KEY_LENGTH],
         state=_firing_state(labels) if firing else State.OK,
         at=starts if firing else _ends(alert, where) or starts,
         labels=labels,
@@ -262,20 +265,20 @@ def read_generic(payload: Any, *, now: datetime) -> Payload:
 
 def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
     item = _object(raw, where)
-    name = _text(item, "component", where, prefix)
+    name = _bounded(_text(item, "component", where, prefix), f"{prefix}component", NAME_LENGTH)
     state_text = _text(item, "state", where, prefix).lower()
     if state_text not in GENERIC_STATES:
         raise AlertPayloadError(
             f"{prefix}state", f"{state_text!r} is not one of down, degraded, ok"
         )
     at = _time(str(item["at"]), f"{prefix}at") if item.get("at") else now
-    source = str(item.get("source") or "generic")
+    source = _bounded(str(item.get("source") or "generic"), f"{prefix}source", SOURCE_LENGTH)
     sent_id = str(item["id"]) if item.get("id") not in (None, "") else None
     event = sent_id or _hash({"component": name, "state": state_text, "at": at.isoformat()})
     return ParsedAlert(
         source=source,
-        alert_key=f"generic:{source}:{name_key(name)}",
-        event_key=f"generic:{source}:{event}",
+        alert_key=_fit_key(f"generic:{source}:{name_key(name)}", KEY_LENGTH),
+        event_key=_fit_key(f"generic:{source}:{event}", EVENT_ID_LENGTH),
         name=name,
         state=GENERIC_STATES[state_text],
         at=at,
@@ -316,6 +319,20 @@ def _time(text: str, where: str) -> datetime:
 def _trim_fraction(text: str) -> str:
     """Go writes nanoseconds (`.123456789`); Python takes at most microseconds."""
     return _NANOSECONDS.sub(r"\1", text)
+
+
+def _bounded(value: str, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise AlertPayloadError(field, f"longer than {limit} characters")
+    return value
+
+
+def _fit_key(key: str, limit: int) -> str:
+    """Keys only need to be unique and stable: a too-long one keeps its start plus a digest."""
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{key[: limit - len(digest) - 1]}#{digest}"
 
 
 def _hash(data: Mapping[str, str]) -> str:

@@ -88,3 +88,28 @@ def test_generic_single_and_list() -> None:
     assert raised.value.field == "component"
     many = parse_generic([{"component": "ghost", "state": "ok"}], INDEX, now=now)
     assert many.unmapped[0].name == "ghost"
+
+
+def test_generic_fields_longer_than_the_store_keeps_are_refused_by_name() -> None:
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    with pytest.raises(AlertPayloadError) as raised:
+        parse_generic([{"component": "db-03", "state": "down", "source": "s" * 65}], INDEX, now=now)
+    assert raised.value.field == "[0].source"
+    with pytest.raises(AlertPayloadError) as raised:
+        parse_generic({"component": "c" * 201, "state": "down"}, INDEX, now=now)
+    assert raised.value.field == "component"
+
+
+def test_long_sender_ids_become_stable_keys_that_fit() -> None:
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    ids = ["x" * 500, "x" * 499 + "y"]
+    events = [
+        parse_generic({"component": "db-03", "state": "down", "id": i}, INDEX, now=now)
+        .observations[0]
+        .event.event_id
+        for i in ids
+    ]
+    assert all(e is not None and len(e) <= 200 for e in events)
+    assert events[0] != events[1]  # distinct ids stay distinct
+    again = parse_generic({"component": "db-03", "state": "down", "id": ids[0]}, INDEX, now=now)
+    assert again.observations[0].event.event_id == events[0]  # and stable for dedup

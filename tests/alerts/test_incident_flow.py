@@ -160,6 +160,10 @@ def test_malformed_payload_is_400_naming_the_field(http: TestClient, mapped_stor
     assert bad_json.status_code == 400 and bad_json.json()["field"] == "body"
     generic = http.post("/webhooks/generic", json=[{"component": "db-01", "state": "on fire"}])
     assert generic.status_code == 400 and generic.json()["field"] == "[0].state"
+    long_source = http.post(
+        "/webhooks/generic", json={"component": "db-01", "state": "down", "source": "s" * 65}
+    )
+    assert long_source.status_code == 400 and long_source.json()["field"] == "source"
     too_big = http.post("/webhooks/generic", content=b" " * (1024 * 1024 + 1))
     assert too_big.status_code == 413
     assert event_count(mapped_store) == 0
