@@ -163,17 +163,16 @@ class CompiledGraph:
         self.gate_sizes = np.array([len(g.members) for g in self.gates], dtype=np.int64)
         self.gate_required = np.array([g.required for g in self.gates], dtype=np.int64)
         self.member_start = np.concatenate([[0], np.cumsum(self.gate_sizes)])
-        self.group_tuple_memo: dict[tuple[int, tuple[bool, ...]], GroupImpact] = {}
-        self.group_memo: dict[int, GroupImpact] = {}  # (offset << member_bits | lost mask)
+        self.group_memo: dict[tuple[int, tuple[bool, ...]], GroupImpact] = {}
+        self.group_rows = np.empty(len(self.gates), dtype=object)  # per group: latest row
+        self.group_row_mask = np.full(len(self.gates), -1, dtype=np.int64)  # its lost mask
         self._build_member_bits()
 
     def _build_member_bits(self) -> None:
-        """Per membership 1 << its position in the group, when (group, lost set) fits an int."""
+        """Per membership 1 << its position in the group, when a group's lost set fits a mask."""
         largest = int(self.gate_sizes.max()) if len(self.gates) else 0
-        self.member_bits = max(largest, 1)
         self.member_bit: npt.NDArray[np.float64] | None = None
-        # bincount sums float64 weights: exact below 2**53; the key must fit an int64
-        if largest <= 52 and self.member_bits + max(len(self.gates), 1).bit_length() < 63:
+        if largest <= 52:  # bincount sums float64 weights: exact below 2**53
             position = np.arange(len(self.member_of)) - self.member_start[self.member_gate]
             self.member_bit = np.ldexp(1.0, position)
 

@@ -136,26 +136,24 @@ def group_impacts(graph: CompiledGraph, sprd: Spread) -> tuple[GroupImpact, ...]
             _group_impact(graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist()))
             for g in ordered.tolist()
         )
-    # one integer per (group, lost members): the memo lookup is then a plain dict get
+    # one integer per group for its lost members; each group keeps its latest row, checked
+    # for all groups at once, so a repeat of the same loss costs a gather, not a dict get
     masks = np.bincount(graph.member_gate[flags], weights=graph.member_bit[flags])
-    keys = (ordered.astype(np.int64) << graph.member_bits) | masks[ordered].astype(np.int64)
-    memo = graph.group_memo
-    if len(memo) > 4 * len(graph.gates) + 1000:
-        memo.clear()
-    found = [memo.get(key) for key in keys.tolist()]
-    if not all(found):  # (identity-free: `None in` would call __eq__ on every value)
+    lost_now = masks[ordered].astype(np.int64)
+    stale = graph.group_row_mask[ordered] != lost_now
+    if stale.any():
         starts = graph.member_start.tolist()
-        for i, (g, key) in enumerate(zip(ordered.tolist(), keys.tolist(), strict=True)):
-            if found[i] is None:
-                found[i] = memo[key] = _group_impact(
-                    graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist())
-                )
-    return tuple(found)  # type: ignore[arg-type]
+        for g, mask in zip(ordered[stale].tolist(), lost_now[stale].tolist(), strict=True):
+            graph.group_rows[g] = _group_impact(
+                graph, g, tuple(flags[starts[g] : starts[g + 1]].tolist())
+            )
+            graph.group_row_mask[g] = mask
+    return tuple(graph.group_rows[ordered].tolist())
 
 
 def _group_impact(graph: CompiledGraph, offset: int, flags: tuple[bool, ...]) -> GroupImpact:
     """The same loss of the same group is the same value: keep it (bounded memo)."""
-    memo = graph.group_tuple_memo
+    memo = graph.group_memo
     found = memo.get((offset, flags))
     if found is not None:
         return found

@@ -188,3 +188,15 @@ def test_mostly_down_maps_match_reference(seed: int) -> None:
     assert {s.name for s in result.down} == {n for n in business if levels[n] == 2}
     assert {s.name for s in result.degraded} == {n for n in business if levels[n] == 1}
     assert result.components_impacted == sum(1 for n, v in levels.items() if v and n not in failed)
+
+
+@pytest.mark.parametrize("size", [3, 60])  # 60 members: too many for one mask per group
+def test_group_rows_follow_each_loss(size: int) -> None:
+    members = tuple(f"m{i:02d}" for i in range(size))
+    comps = [Component("app"), *(Component(m) for m in members)]
+    smap = ServiceMap.build(comps, [], [RedundancyGroup("pool", "app", members, min_up=2)])
+    model = ImpactModel.from_map(smap)
+    for lost in ([members[0]], [members[1], members[2]], [members[0]]):
+        (group,) = model.affects(lost).groups
+        assert group.failed_members == tuple(lost)
+        assert group.up == size - len(lost)
