@@ -69,7 +69,7 @@ def history(
 
 
 def load(store: Store, args: argparse.Namespace) -> float:
-    if store.map_version() and len(store.events(since=END - timedelta(hours=1))) > 0:
+    if store.map_version() and store.events(since=END - timedelta(days=1)):
         return 0.0  # already loaded by an earlier run
     rng = random.Random(args.seed)
     began = time.perf_counter()
