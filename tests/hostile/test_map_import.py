@@ -27,7 +27,7 @@ from store.errors import MapValidationError
 from store.mapfile import parse_map
 
 SETTINGS = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 BASE: dict[str, Any] = {

@@ -22,7 +22,7 @@ from store.mapfile import parse_map
 
 KNOWN_INTENTS = frozenset(HANDLERS) | {"help", "unknown"}
 FIXTURE_OK = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 SLACK_MAX_MESSAGE = 40_000  # characters Slack accepts in one message
 
@@ -61,7 +61,7 @@ def test_ask_always_answers(conversation: Conversation, text: str) -> None:
     assert_answers(conversation, text)
 
 
-@settings(FIXTURE_OK, max_examples=100)
+@settings(FIXTURE_OK, max_examples=60)
 @given(
     template=st.sampled_from(
         (

@@ -26,7 +26,7 @@ from store.incidents import IncidentDesk
 TOKEN = "hostile-webhook-token"
 ENDPOINTS = ("/webhooks/alertmanager", "/webhooks/grafana", "/webhooks/generic")
 SETTINGS = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
