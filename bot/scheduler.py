@@ -45,12 +45,15 @@ TICK_S = 60
 _runtime: list[DigestRuntime] = []  # the process's runtime, for jobs loaded from the database
 
 
-def run_digest(schedule_id: int) -> None:
-    """The job function of every digest schedule (referenced by name in the job store)."""
+def run_digest(schedule_id: int) -> str | None:
+    """The job function of every digest schedule (referenced by name in the job store).
+
+    Returns the posted message's ts, or None when another replica had the period.
+    """
     if not _runtime:
         log.error("digest %s fired but no digest runtime is running in this process", schedule_id)
-        return
-    _runtime[0].run(schedule_id)
+        return None
+    return _runtime[0].run(schedule_id)
 
 
 @dataclass

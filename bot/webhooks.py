@@ -291,6 +291,8 @@ class ReconcileLoop:
         self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 1.0
     ) -> None:
         self.desk, self.then, self.every_s = desk, then, every_s
+        # Called after a reconcile that opened, updated or resolved incidents (App Home).
+        self.on_change: Callable[[], object] = lambda: None
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="bsm-incidents", daemon=True)
 
@@ -312,7 +314,8 @@ class ReconcileLoop:
                 if due:
                     self._stop.wait(last + self.every_s - time.monotonic())
                     last = time.monotonic()
-                    self.desk.reconcile()
+                    if not self.desk.reconcile().empty:
+                        self.on_change()
                 self.then()
             except Exception:  # a database hiccup must not end the loop; work stays queued
                 log.exception("incident reconcile or outbox drain failed; retrying")

@@ -83,20 +83,28 @@ def _build(settings: Settings) -> _Service:
     from slack_sdk import WebClient
 
     from bot.app import Deps, create_app
+    from bot.home import republish_home
     from bot.jobs import BackgroundJobs
     from bot.metrics import METRICS, TimedAsker, instrument_webhooks
     from bot.scheduler import DigestRuntime, DigestScheduler
     from bot.server import Health
     from bot.webhooks import IncidentRuntime
+    from handlers.access import AccessConfigError
     from handlers.conversation import Conversation
     from store import Store, StoreError
+    from store.deliveries import DeliveryLog
 
     try:
         store = Store(url=settings.database_url)
     except StoreError as error:  # a malformed URL is quoted in the message: hide its password
         redacted = SecretFilter(settings.secrets()).redact(str(error))
         raise click.ClickException(redacted) from None
-    deps = Deps(conversation=TimedAsker(Conversation(store), METRICS))
+    try:
+        conversation = Conversation(store)
+    except AccessConfigError as error:  # BSM_ADMINS / BSM_ADMIN_GROUPS malformed
+        raise click.ClickException(str(error)) from None
+    # Slack may redeliver an event to another replica: the database remembers deliveries.
+    deps = Deps(conversation=TimedAsker(conversation, METRICS), dedup=DeliveryLog(store.engine))
     try:
         app = create_app(settings, deps)
     except BoltError as error:  # auth.test failed: bad token or unreachable API
@@ -107,6 +115,7 @@ def _build(settings: Settings) -> _Service:
     notices = WebClient(token=settings.bot_token, base_url=settings.api_url)
     runtime = IncidentRuntime.from_env(store, notices, os.environ)
     runtime.worker.lease_s = settings.outbox_lease_s
+    runtime.loop.on_change = republish_home  # incidents changed: refresh open Home tabs
     digests = DigestScheduler(DigestRuntime(store, app.client), tick_s=settings.digest_tick_s)
     every = settings.sync_every_s
     jobs = BackgroundJobs(store, runtime, digests, metrics=METRICS, sync_every_s=every)

@@ -7,7 +7,15 @@ from sqlalchemy import Engine
 
 # Every module that declares tables, so `Base.metadata` is the whole schema (autogenerate
 # and compare_type would otherwise see tables of unimported modules as dropped).
-from store import alerts, database, digests, incident_rows, outbox, sync_schema  # noqa: F401
+from store import (  # noqa: F401
+    alerts,
+    database,
+    deliveries,
+    digests,
+    incident_rows,
+    outbox,
+    sync_schema,
+)
 from store.schema import Base
 
 config = context.config

@@ -147,3 +147,31 @@ def test_a_reconcile_decided_on_a_stale_snapshot_decides_again(
     second = desk.reconcile()
     assert len(raced[0].opens) == 1 and second.empty
     assert len(desk.incidents()) == 1
+
+
+def test_reconcile_loop_calls_on_change_only_when_incidents_changed() -> None:
+    from bot.webhooks import ReconcileLoop
+    from impact.incidents import Plan
+
+    plans = [Plan(resolves=(1,))]
+    empty_seen = threading.Event()
+
+    class Desk:
+        def reconcile(self) -> Plan:
+            plan = plans.pop(0) if plans else Plan()
+            if plan.empty:
+                empty_seen.set()
+            return plan
+
+    loop = ReconcileLoop(Desk(), every_s=0.0)  # type: ignore[arg-type]
+    changed = threading.Event()
+    loop.on_change = changed.set
+    loop.start()
+    try:
+        assert changed.wait(5)  # the start-up reconcile resolved an incident
+        changed.clear()
+        loop.wake()
+        assert empty_seen.wait(5)  # a reconcile that changed nothing ...
+    finally:
+        loop.stop()
+    assert not changed.is_set()  # ... never refreshes the Home tabs

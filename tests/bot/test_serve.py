@@ -56,7 +56,8 @@ def post(http: httpx.Client, sign: SlackPayloads, body: str, **headers: str) -> 
 
 def test_health(http: httpx.Client) -> None:
     response = http.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert response.status_code == 200
+    assert response.json()["ok"] is True and response.json()["database"] == "ok"
 
 
 def test_slash_command(http: httpx.Client, sign: SlackPayloads, fake: FakeSlack) -> None:

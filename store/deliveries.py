@@ -1,0 +1,57 @@
+"""Deliveries already handled: a redelivered request is recognised by any replica.
+
+Slack redelivers events it believes were missed (`X-Slack-Retry-Num`), possibly to another
+replica behind the load balancer. The first replica to insert the delivery's key wins; the
+unique key makes the check atomic without locks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, String, delete, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.schema import Base, UTCDateTime
+
+KEY_LENGTH = 200
+KEEP = timedelta(days=1)  # Slack stops retrying within minutes; a day is generous
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DeliveryLog:
+    """`first_delivery(key)` is True exactly once per key across every process."""
+
+    def __init__(self, engine: Engine, *, keep: timedelta = KEEP, prune_every: int = 1000):
+        self.engine, self.keep, self.prune_every = engine, keep, prune_every
+        self._seen = 0
+
+    def first_delivery(self, key: str) -> bool:
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(DeliveryRow).values(key=key[:KEY_LENGTH], received_at=now)
+                )
+        except IntegrityError:
+            return False
+        self._seen += 1
+        if self._seen % self.prune_every == 0:
+            self.prune(now)
+        return True
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Forget deliveries older than `keep`; returns how many were removed."""
+        cutoff = (now or datetime.now(UTC)) - self.keep
+        with self.engine.begin() as connection:
+            removed = connection.execute(
+                delete(DeliveryRow).where(DeliveryRow.received_at < cutoff)
+            ).rowcount
+        return int(removed or 0)
