@@ -58,3 +58,56 @@ def test_webhook_in_post_and_update_out(served: str, slack: FakeSlack) -> None:
     )
     [update] = slack.wait_for("chat.update")
     assert update.body["ts"] == "1700000000.000001" and "payments-api" in str(update.body["blocks"])
+
+
+@pytest.mark.slow
+def test_bsm_serve_posts_updates_and_resolves_one_notice(
+    mapped_store: Store, slack: FakeSlack
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from served import bsm_serve
+
+    env = {
+        "BSM_DATABASE_URL": mapped_store.url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",
+        "SLACK_API_URL": slack.api_url,
+        "BSM_WEBHOOK_TOKEN": TOKEN,
+    }
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    now = datetime.now(UTC)
+    started, ended = (now - timedelta(minutes=10)).isoformat(), now.isoformat()
+
+    def alert(job: str, fingerprint: str, **resolved: str) -> dict[str, object]:
+        return alertmanager(
+            am_alert(
+                "InstanceDown", {"job": job}, fingerprint=fingerprint, starts=started, **resolved
+            )
+        )
+
+    with bsm_serve(env) as url:
+        hook = f"{url}/webhooks/alertmanager"
+        assert (
+            httpx.post(hook, json=alert("checkout-api", "fp-1"), headers=headers).status_code == 200
+        )
+        post = slack.wait_for("chat.postMessage")[0]
+        assert post.body["channel"] == "#inc-checkout"
+        again = httpx.post(hook, json=alert("checkout-api", "fp-1"), headers=headers)
+        assert again.status_code == 200  # a redelivery: nothing new
+        assert (
+            httpx.post(hook, json=alert("payments-api", "fp-2"), headers=headers).status_code == 200
+        )
+        update = slack.wait_for("chat.update")[0]
+        assert update.body["ts"] == "1700000000.000001"  # the first post's ts, kept
+        assert "payments-api" in str(update.body["blocks"])
+        for job, fingerprint in (("checkout-api", "fp-1"), ("payments-api", "fp-2")):
+            done = alert(job, fingerprint, status="resolved", ends=ended)
+            assert httpx.post(hook, json=done, headers=headers).status_code == 200
+        for count in range(2, 8):  # each resolution updates the notice; the last says so
+            updates = slack.wait_for("chat.update", count)
+            if "Resolved" in str(updates[-1].body):
+                break
+        assert "Resolved" in str(slack.calls("chat.update")[-1].body)
+    top_level = [c for c in slack.calls("chat.postMessage") if "thread_ts" not in c.body]
+    assert len(top_level) == 1  # one living notice for the whole incident
