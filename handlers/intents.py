@@ -18,6 +18,10 @@ from handlers.names import NameIndex
 from handlers.spelling import correct
 from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS
 
+# Slack refuses longer messages; anything longer came from elsewhere and is cut before the
+# parser's work (markup, spelling, name matching) can grow with it.
+MAX_QUESTION = 40_000
+
 _TOKEN = re.compile(r"->|→|[a-z0-9][a-z0-9._\-/]*[a-z0-9]|[a-z0-9]|[,;&+?!]")
 _CONTRACTIONS = (
     (re.compile(r"\b(\w+)'s\b"), r"\1 is"),
@@ -249,7 +253,7 @@ RULES: list[Rule] = [
 
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
-    clean = _normalise(plain_text(text))
+    clean = _normalise(plain_text(text[:MAX_QUESTION]))
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)

@@ -49,3 +49,17 @@ def test_slack_markup_reduces_to_the_name(text: str) -> None:
 
 def test_mentions_and_channels(demo_names: NameIndex) -> None:
     assert plain_text("<@U0BOT> status of <#C1|inc-checkout>") == "status of inc-checkout"
+
+
+@pytest.mark.parametrize(
+    "text, plain",
+    [
+        ("_my_db_", "my_db"),
+        ("*a *b*", "*a b"),
+        ("<@U1 <@U2>", "<@U1"),
+        ("<<https://wiki/db-03>>", "< db-03 >"),
+        ("line\n\n> quoted db-03", "line quoted db-03"),
+    ],
+)
+def test_unclosed_markup_stays_literal_text(text: str, plain: str) -> None:
+    assert plain_text(text) == plain

@@ -159,7 +159,7 @@ def questions(draw: st.DrawFn) -> str:
 
 
 def long_questions() -> st.SearchStrategy[str]:
-    """Very long input: one fragment repeated thousands of times, or many names."""
+    """Very long input, up past Slack's limit: repeated fragments, unclosed markup, names."""
     return st.one_of(
         st.builds(lambda f, n: f * n, fragments(), st.integers(500, 5000)),
         st.builds(
@@ -169,6 +169,11 @@ def long_questions() -> st.SearchStrategy[str]:
         st.builds(lambda n: "a" * n, st.integers(10_000, 100_000)),
         st.builds(lambda n: "<" * n + ">" * n, st.integers(1000, 20_000)),
         st.builds(lambda n: "*`_" * n, st.integers(1000, 10_000)),
+        st.builds(
+            lambda opener, n: opener * n,
+            st.sampled_from(("<@", "<!", "<#", "*a ", "~a ", "`a ", "_a ", "<x|", "```a ")),
+            st.integers(1000, 20_000),
+        ),
     )
 
 
