@@ -274,7 +274,7 @@ def measure(store: Any, services: Sequence[Component], start: datetime, end: dat
         start,
         end,
         [s.name for s in services],
-        maintenance=store.maintenance_windows(),
+        maintenance=store.maintenance_windows() if hasattr(store, "maintenance_windows") else (),
     )
     return Measured(list(services), {name: History(t) for name, t in timelines.items()})
 
@@ -288,6 +288,8 @@ def replay_events(
     lookback holds them for every component that reported in that day; the earlier history
     is read only for the components that did not (a quiet component's last state still holds).
     """
+    if not hasattr(store, "events"):  # a map without history: every window is "no data"
+        return []
     since = start - LOOKBACK
     recent: list[StatusEvent] = store.events(since=since, until=end)
     heard = {name_key(e.component) for e in recent if e.at <= start}
