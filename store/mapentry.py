@@ -22,10 +22,14 @@ from impact.model import (
 from store.errors import MapError
 from store.validation import (
     Suggester,
+    group_name_problem,
     hours_problem,
+    labels_problems,
     revenue_problem,
     sla_problem,
+    text_problem,
     tier_problem,
+    timing_problem,
     unknown_key_message,
 )
 
@@ -73,9 +77,8 @@ class EntryParser:
         self.errors.append(MapError(where, message))
 
     def parse(self, where: str, entry: Any, business: bool) -> Component | None:
-        if not isinstance(entry, dict) or self.names.get(
-            name_key(str(entry.get("name")))
-        ) != entry.get("name"):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or self.names.get(name_key(name)) != name:
             return None  # reported while collecting names
         allowed = COMMON_KEYS if business else COMPONENT_KEYS
         for key in entry:
@@ -88,9 +91,9 @@ class EntryParser:
                 self.error(where, message)
         fields = self._fields(where, entry)
         kind = BUSINESS_KIND if business else self._kind(where, entry.get("kind", "service"))
-        self._depends_on(where, entry["name"], entry.get("depends_on"))
+        self._depends_on(where, name, entry.get("depends_on"))
         try:
-            return Component(name=entry["name"], kind=kind, **fields)
+            return Component(name=name, kind=kind, **fields)
         except TypeError:
             return None
 
@@ -98,6 +101,8 @@ class EntryParser:
         if not isinstance(kind, str) or not kind.strip():
             self.error(f"{where}.kind", f"kind must be text like service or database, got {kind!r}")
             return "service"
+        if problem := text_problem("kind", kind):
+            self.error(f"{where}.kind", problem)
         return kind
 
     def _fields(self, where: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -106,12 +111,15 @@ class EntryParser:
             if entry.get(key) is not None:
                 if not isinstance(entry[key], str):
                     self.error(f"{where}.{key}", f"must be text, got {entry[key]!r}")
+                elif problem := text_problem(key, entry[key]):
+                    self.error(f"{where}.{key}", problem)
                 fields[key] = str(entry[key])
         for key, problem_of in NUMBER_CHECKS.items():
             if entry.get(key) is not None:
                 if problem := problem_of(entry[key]):
                     self.error(f"{where}.{key}", problem)
-                fields[key] = entry[key]
+                else:  # a bad value may not even convert (10**400 to float)
+                    fields[key] = entry[key]
         for key in ("sla", "revenue_per_hour"):
             if isinstance(fields.get(key), int | float):
                 fields[key] = float(fields[key])
@@ -130,6 +138,8 @@ class EntryParser:
             if isinstance(value, dict | list) or value is None:
                 self.error(f"{where}.{key}", f"label values must be text, got {value!r}")
             result[str(key)] = str(value)
+        for key, problem in labels_problems(result):
+            self.error(f"{where}.{key}", problem)
         return result
 
     def _check(self, where: str, check: Any) -> HealthCheck | None:
@@ -141,17 +151,14 @@ class EntryParser:
         for key in check:
             if key not in CHECK_KEYS:
                 self.error(where, unknown_key_message(key, CHECK_KEYS))
+        if problem := text_problem("url", check["url"]):
+            self.error(f"{where}.url", problem)
         values = {k: v for k, v in check.items() if k in CHECK_KEYS}
         for key in ("expect_status", "failures_before_down", "timeout_s", "interval_s"):
-            value = values.get(key, 1)
-            integral = key in ("expect_status", "failures_before_down")
-            wanted = int if integral else (int, float)
-            if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
-                self.error(
-                    f"{where}.{key}",
-                    f"must be a positive {'whole ' if integral else ''}number, got {value!r}",
-                )
-                values.pop(key, None)
+            whole = key in ("expect_status", "failures_before_down")
+            if key in values and (problem := timing_problem(values[key], whole)):
+                self.error(f"{where}.{key}", problem)
+                values.pop(key)
         for key in ("timeout_s", "interval_s"):
             if key in values:
                 values[key] = float(values[key])
@@ -229,6 +236,9 @@ class EntryParser:
         name = item.get("name", default_group_name(dependant, members))
         if not isinstance(name, str) or not name.strip():
             self.error(f"{where}.name", f"group name must be text, got {name!r}")
+            return
+        if problem := group_name_problem(name):
+            self.error(f"{where}.name", f"{problem} (name the group with `name:`)")
             return
         if name_key(name) in self.group_names:
             self.error(

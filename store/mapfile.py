@@ -121,7 +121,8 @@ def _collect_names(
                 continue
             name = entry.get("name")
             if name is None:
-                errors.append(MapError(where, "missing key 'name'"))
+                missing = "missing key 'name'" if "name" not in entry else "name is empty (null)"
+                errors.append(MapError(where, missing))
             elif problem := name_problem(name):
                 errors.append(MapError(f"{where}.name", problem))
             elif name_key(name) in names:

@@ -7,12 +7,25 @@ and the fix. `check_service_map` applies the rules to an already-built `ServiceM
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from impact.model import NAME_PATTERN, Component, ServiceMap, name_key
+from impact.model import NAME_PATTERN, Component, HealthCheck, ServiceMap, name_key
 from impact.service_hours import ServiceHoursError, parse_service_hours
 from store.errors import MapError
+from store.schema import ComponentRow, GroupRow
+
+# Text longer than its column is refused here, not by the database: PostgreSQL would fail
+# with an error naming no field, SQLite would store it, so one map would import on one
+# backend only. None: unbounded text.
+TEXT_FIELDS = ("kind", "title", "owner", "channel", "runbook_url", "description")
+TEXT_LIMITS: dict[str, int | None] = {
+    key: getattr(ComponentRow.__table__.c[key].type, "length", None)
+    for key in (*TEXT_FIELDS, "name", "service_hours")
+}
+GROUP_NAME_LIMIT: int = GroupRow.__table__.c["name"].type.length  # type: ignore[attr-defined]
+TIMINGS = ("timeout_s", "interval_s")
 
 # Suggestions scan every name; past this many per map the rest go without "did you mean".
 MAX_SUGGESTIONS = 100
@@ -23,10 +36,10 @@ def name_problem(name: object) -> str | None:
         return f"name must be text, got {name!r}"
     if not NAME_PATTERN.match(name):
         return (
-            f"bad name {name!r}: use letters, digits, '.', '_' and '-', "
+            f"bad name {_shown(name)}: use letters, digits, '.', '_' and '-', "
             "starting with a letter or digit"
         )
-    return None
+    return _length_problem("name", name, TEXT_LIMITS["name"])
 
 
 def tier_problem(tier: object) -> str | None:
@@ -37,19 +50,63 @@ def tier_problem(tier: object) -> str | None:
 
 def sla_problem(sla: object) -> str | None:
     if not _is_number(sla) or not 0 < float(sla) <= 100:  # type: ignore[arg-type]
-        return f"sla is an availability in percent (0 < sla <= 100, e.g. 99.9), got {sla!r}"
+        return f"sla is an availability in percent (0 < sla <= 100, e.g. 99.9), got {_quoted(sla)}"
     return None
 
 
 def revenue_problem(revenue: object) -> str | None:
     if not _is_number(revenue) or float(revenue) < 0:  # type: ignore[arg-type]
-        return f"revenue_per_hour must be a number >= 0, got {revenue!r}"
+        return f"revenue_per_hour must be a finite number >= 0, got {_quoted(revenue)}"
+    return None
+
+
+def text_problem(field: str, text: str, limit: int | None = None) -> str | None:
+    """Text a database can store: no NUL character, no longer than the column `limit`."""
+    if "\x00" in text:
+        return f"{field} {_shown(text)} contains a NUL character (\\x00): remove it"
+    return _length_problem(field, text, limit if limit is not None else TEXT_LIMITS.get(field))
+
+
+def _length_problem(field: str, text: str, limit: int | None) -> str | None:
+    if limit is not None and len(text) > limit:
+        return f"{field} {_shown(text)} is {len(text)} characters long: shorten it to {limit}"
+    return None
+
+
+def _shown(text: str) -> str:
+    """`text` as quoted in a message: long text shows its start only."""
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
+
+
+def _quoted(value: object) -> str:
+    """`value` as quoted in a message: a 400-digit number shows its start only."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else f"{shown[:40]}..."
+
+
+def labels_problems(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:
+    """(label key, problem) for every label whose key or value cannot be stored."""
+    problems = []
+    for key, value in labels.items():
+        for part, text in (("key", key), ("value", value)):
+            if isinstance(text, str) and (problem := text_problem(f"label {part}", text)):
+                problems.append((str(key), problem))
+    return problems
+
+
+def timing_problem(value: object, whole: bool = False) -> str | None:
+    """A health-check setting: a positive (whole) number a JSON column can hold."""
+    wanted = int if whole else (int, float)
+    if not isinstance(value, wanted) or not _is_number(value) or value <= 0:
+        return f"must be a positive {'whole ' if whole else ''}number, got {_quoted(value)}"
     return None
 
 
 def hours_problem(hours: object) -> str | None:
     if not isinstance(hours, str):
         return f'service_hours must be text like "Mon-Fri 08:00-20:00 UTC", got {hours!r}'
+    if problem := text_problem("service_hours", hours):
+        return problem
     try:
         parse_service_hours(hours)
     except ServiceHoursError as error:
@@ -58,7 +115,13 @@ def hours_problem(hours: object) -> str | None:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite int or float that converts to float (NaN, inf and 10**400 do not)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)  # an int beyond float range raises OverflowError
+    except OverflowError:
+        return False
 
 
 class Suggester:
@@ -129,7 +192,36 @@ def _component_errors(name: str, component: Component, keys: dict[str, str]) -> 
         problems.append(revenue_problem(component.revenue_per_hour))
     if component.service_hours is not None:
         problems.append(hours_problem(component.service_hours))
-    return [MapError(where, p) for p in problems if p]
+    errors = [MapError(where, p) for p in problems if p]
+    return errors + _stored_value_errors(where, component)
+
+
+def _stored_value_errors(where: str, component: Component) -> list[MapError]:
+    """Text, labels and check settings the database could not store as given."""
+    errors = [
+        MapError(f"{where}.{field}", problem)
+        for field in TEXT_FIELDS
+        if isinstance(text := getattr(component, field), str)
+        and (problem := text_problem(field, text))
+    ]
+    errors += [
+        MapError(f"{where}.labels.{key}", problem)
+        for key, problem in labels_problems(component.labels)
+    ]
+    if isinstance(component.check, HealthCheck):
+        errors += _check_errors(f"{where}.check", component.check)
+    return errors
+
+
+def _check_errors(where: str, check: HealthCheck) -> list[MapError]:
+    errors = [
+        MapError(f"{where}.{key}", problem)
+        for key in ("expect_status", "failures_before_down", *TIMINGS)
+        if (problem := timing_problem(getattr(check, key), whole=key not in TIMINGS))
+    ]
+    if isinstance(check.url, str) and (problem := text_problem("url", check.url)):
+        errors.append(MapError(f"{where}.url", problem))
+    return errors
 
 
 def _reference_errors(
@@ -152,10 +244,16 @@ def _group_errors(
         errors += _reference_errors(where, (group.dependant, *group.members), keys, suggester)
         if name_key(group.name) in names:
             errors.append(MapError(where, f"duplicate group name {group.name!r}"))
+        if problem := group_name_problem(group.name):
+            errors.append(MapError(f"{where}.name", problem))
         names.add(name_key(group.name))
         if problem := min_problem(group.min_up, group.min_percent, len(group.members)):
             errors.append(MapError(where, problem))
     return errors
+
+
+def group_name_problem(name: str) -> str | None:
+    return text_problem("group name", name, GROUP_NAME_LIMIT)
 
 
 def min_problem(min_up: int | None, min_percent: float | None, size: int) -> str | None:

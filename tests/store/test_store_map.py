@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import sqlalchemy as sa
 
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    HealthCheck,
+    RedundancyGroup,
+    ServiceMap,
+)
 from store import MapValidationError, Store
 from store.export import export_map
 from store.mapfile import dump_map, parse_map
@@ -157,6 +166,56 @@ def test_inconsistent_programmatic_map_is_rejected_whole(store: Store) -> None:
         "groups[0]: min 2 is not between 1 and the group size 1",
     ]
     assert store.load_map() == ServiceMap() and store.map_version() == 0
+
+
+UNSTORABLE = {
+    "owner past its column": (Component("a", owner="o" * 201), "components['a'].owner"),
+    "kind past its column": (Component("a", kind="k" * 65), "components['a'].kind"),
+    "NUL in a title": (Component("a", title="x\x00y"), "components['a'].title"),
+    "NUL in a label": (Component("a", labels={"team": "\x00"}), "components['a'].labels.team"),
+    "revenue NaN": (Component("a", revenue_per_hour=math.nan), "components['a']"),
+    "revenue infinite": (Component("a", revenue_per_hour=math.inf), "components['a']"),
+    "revenue beyond float range": (
+        Component("a", revenue_per_hour=10**400),  # type: ignore[arg-type]
+        "components['a']",
+    ),
+    "sla NaN": (Component("a", sla=math.nan), "components['a']"),
+    "check interval NaN": (
+        Component("a", check=HealthCheck("http://x", interval_s=math.nan)),
+        "components['a'].check.interval_s",
+    ),
+    "NUL in a check url": (
+        Component("a", check=HealthCheck("http://x\x00")),
+        "components['a'].check.url",
+    ),
+}
+
+
+@pytest.mark.parametrize("component, location", UNSTORABLE.values(), ids=UNSTORABLE.keys())
+def test_value_the_database_cannot_hold_is_refused_naming_it(
+    store: Store, component: Component, location: str
+) -> None:
+    """Same answer on SQLite and PostgreSQL: a validation error, never a database error."""
+    with pytest.raises(MapValidationError) as caught:
+        store.import_map(ServiceMap.build([component], []))
+    assert [e.location for e in caught.value.errors] == [location]
+    assert store.load_map() == ServiceMap()
+
+
+def test_group_name_past_its_column_is_refused(store: Store) -> None:
+    service_map = ServiceMap.build(
+        [Component("a"), Component("b")], [], [RedundancyGroup("g" * 401, "a", ("b",), 1)]
+    )
+    with pytest.raises(MapValidationError) as caught:
+        store.import_map(service_map)
+    assert [e.location for e in caught.value.errors] == ["groups[0].name"]
+    assert "is 401 characters long: shorten it to 400" in str(caught.value)
+
+
+def test_text_at_its_column_size_imports(store: Store) -> None:
+    component = Component("n" * 200, kind="k" * 64, title="t" * 400, owner="o" * 200)
+    store.import_map(ServiceMap.build([component], []))
+    assert store.load_map().components["n" * 200] == component
 
 
 def test_progress_reports_every_written_row(store: Store) -> None:
