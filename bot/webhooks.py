@@ -5,10 +5,12 @@
 
 Every endpoint wants `Authorization: Bearer <BSM_WEBHOOK_TOKEN>` (constant-time compare,
 401 otherwise), refuses bodies over 1 MiB (413), answers 400 naming the bad field for
-malformed payloads (nothing stored), and answers 200 only after the transaction holding its
-events and alert states committed (with `reconcile_inline`, also the incident changes and
-outbox rows). Payloads are checked on the event loop; the database work runs in a group
-commit (`GroupCommit`): concurrent webhooks share one transaction and one fsync.
+malformed payloads (nothing stored; JSON nested deeper than 64 levels included), answers
+503 with Retry-After only when the database cannot be reached (a value it refuses is a
+400), and answers 200 only after the transaction holding its events and alert states
+committed (with `reconcile_inline`, also the incident changes and outbox rows). Payloads
+are checked on the event loop; the database work runs in a group commit (`GroupCommit`):
+concurrent webhooks share one transaction and one fsync.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 INLINE_PARSE = 64 * 1024  # bodies up to this size are parsed on the event loop
 MAX_GROUP = 256  # payloads per group commit
+MAX_DEPTH = 64  # JSON nesting; real payloads use 4, and deeper ones exhaust the stack
 TOKEN_VARIABLE = "BSM_WEBHOOK_TOKEN"
 
 
@@ -183,7 +186,12 @@ class Webhooks:
             return _error(400, f"body is not valid JSON: {error}", field="body")
         except AlertPayloadError as error:
             return _error(400, str(error), field=error.field)
+        except DataError as error:  # a value no retry will make storable
+            log.error("webhook %s: the database refused a value: %s", kind, error.orig)
+            return _error(400, "the database refused a value of this payload", field="body")
         except DBAPIError as error:
+            if not _retryable(error):
+                raise
             log.error("webhook %s: database unavailable: %s", kind, type(error.orig).__name__)
             return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
         return JSONResponse(
@@ -204,7 +212,7 @@ class Webhooks:
         )
 
     def _read(self, kind: str, body: bytes) -> Payload:
-        data = json.loads(body)
+        data = _json(body)
         if kind == "generic":
             return read_generic(data, now=self.desk.clock())
         return read_alertmanager(data, source=kind)
@@ -250,6 +258,29 @@ def webhook_routes(
         log.warning("%s is not set: every webhook request will be refused (401)", TOKEN_VARIABLE)
     hooks = Webhooks(desk, token, mapping, on_commit, reconcile_inline=reconcile_inline)
     return hooks.routes()
+
+
+def _json(body: bytes) -> Any:
+    """The body's JSON, refused (400 naming `body`) when nested deeper than `MAX_DEPTH`."""
+    too_deep = AlertPayloadError("body", f"JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise too_deep from None
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:  # iterative: the check itself must not recurse
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_DEPTH:
+                raise too_deep
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return data
+
+
+def _retryable(error: DBAPIError) -> bool:
+    """Only a lost or unreachable database is worth a retry; a refused value never is."""
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
 async def _body(request: Request, limit: int) -> bytes:

@@ -7,6 +7,10 @@ to nothing is returned as an `UnmappedAlert`, to be kept and listed, never dropp
 
 Redelivery is harmless by construction: every event carries a deterministic `event_id`
 (fingerprint + startsAt + status for Alertmanager/Grafana, the sender's id for generic).
+
+A NUL character in any text of an alert becomes U+FFFD: PostgreSQL cannot store NUL, and
+refusing the payload would lose the alert; SQLite gets the same text, so both backends
+keep the same rows.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ _NANOSECONDS = re.compile(r"(\.\d{6})\d+")
 GENERIC_STATES = {"down": State.DOWN, "degraded": State.DEGRADED, "ok": State.OK, "up": State.OK}
 SOURCE_LENGTH = 64  # the `source` columns of the history and alert tables
 EVENT_ID_LENGTH = 200  # the history's `event_id` column
+_NUL_TO_REPLACEMENT = str.maketrans({"\x00": "\ufffd"})
 
 
 class AlertPayloadError(ValueError):
@@ -216,7 +221,8 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
         raise AlertPayloadError(f"{where}.status", f"{status!r} is neither 'firing' nor 'resolved'")
     starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
     firing = status == "firing"
-    key = _fit_key(f"{source}:{alert.get('fingerprint') or _hash(labels)}", KEY_LENGTH)
+    fingerprint = _stored(str(alert.get("fingerprint") or _hash(labels)))
+    key = _fit_key(f"{source}:{fingerprint}", KEY_LENGTH)
     summary = (
         annotations.get("summary") or annotations.get("description") or labels.get("alertname")
     )
@@ -272,8 +278,9 @@ def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
             f"{prefix}state", f"{state_text!r} is not one of down, degraded, ok"
         )
     at = _time(str(item["at"]), f"{prefix}at") if item.get("at") else now
-    source = _bounded(str(item.get("source") or "generic"), f"{prefix}source", SOURCE_LENGTH)
-    sent_id = str(item["id"]) if item.get("id") not in (None, "") else None
+    source = _stored(str(item.get("source") or "generic"))
+    source = _bounded(source, f"{prefix}source", SOURCE_LENGTH)
+    sent_id = _stored(str(item["id"])) if item.get("id") not in (None, "") else None
     event = sent_id or _hash({"component": name, "state": state_text, "at": at.isoformat()})
     return ParsedAlert(
         source=source,
@@ -282,7 +289,7 @@ def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
         name=name,
         state=GENERIC_STATES[state_text],
         at=at,
-        summary=str(item["summary"]) if item.get("summary") else None,
+        summary=_stored(str(item["summary"])) if item.get("summary") else None,
     )
 
 
@@ -299,13 +306,18 @@ def _text(item: Mapping[str, Any], key: str, where: str, prefix: str | None = No
         raise AlertPayloadError(name, "missing")
     if not isinstance(value, str):
         raise AlertPayloadError(name, f"expected a string, got {type(value).__name__}")
-    return value
+    return _stored(value)
 
 
 def _labels(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise AlertPayloadError(where, "missing or not an object of strings")
-    return {str(k): str(v) for k, v in raw.items()}
+    return {_stored(str(k)): _stored(str(v)) for k, v in raw.items()}
+
+
+def _stored(text: str) -> str:
+    """`text` as the database can store it on every backend: NUL becomes U+FFFD."""
+    return text.translate(_NUL_TO_REPLACEMENT) if "\x00" in text else text
 
 
 def _time(text: str, where: str) -> datetime:

@@ -113,3 +113,15 @@ def test_long_sender_ids_become_stable_keys_that_fit() -> None:
     assert events[0] != events[1]  # distinct ids stay distinct
     again = parse_generic({"component": "db-03", "state": "down", "id": ids[0]}, INDEX, now=now)
     assert again.observations[0].event.event_id == events[0]  # and stable for dedup
+
+
+def test_nul_in_alert_text_becomes_the_replacement_character() -> None:
+    """PostgreSQL cannot store NUL: every text an alert stores carries U+FFFD instead."""
+    raw = am_alert("Disk\x00Full", {"job": "db-03", "team\x00": "ops\x00"}, fingerprint="f\x00")
+    raw["annotations"] = {"summary": "disk\x00full"}
+    [seen] = parse_alertmanager(alertmanager(raw), AlertMapping(), INDEX).observations
+    assert seen.event.summary == "disk\ufffdfull"
+    assert "\x00" not in seen.alert_key + (seen.event.event_id or "")
+    item = {"component": "nope\x00", "state": "down", "summary": "a\x00b", "id": "i\x00"}
+    [alert] = parse_generic(item, INDEX, now=datetime(2026, 11, 28, tzinfo=UTC)).unmapped
+    assert (alert.name, alert.summary) == ("nope\ufffd", "a\ufffdb")

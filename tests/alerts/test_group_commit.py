@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from payloads import TOKEN, alertmanager, am_alert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -108,18 +109,54 @@ def test_a_payload_the_database_refuses_fails_alone(
     assert [e.component for e in mapped_store.events()] == ["checkout-api"]
 
 
-def test_database_down_answers_503_with_retry_after(
-    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def down(payloads, **kw):  # type: ignore[no-untyped-def]
-        raise DBAPIError("INSERT", {}, Exception("connection refused"))
+def post_failing(desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError) -> Any:
+    """POST one alert while every database write raises `error`."""
 
-    monkeypatch.setattr(desk, "ingest_many", down)
+    def failing(payloads, **kw):  # type: ignore[no-untyped-def]
+        raise error
+
+    monkeypatch.setattr(desk, "ingest_many", failing)
     app = Starlette(routes=Webhooks(desk, TOKEN).routes())
-    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(app, headers=headers, raise_server_exceptions=False) as http:
         body = alertmanager(am_alert("InstanceDown", {"job": "checkout-api"}))
-        response = http.post("/webhooks/alertmanager", json=body)
+        return http.post("/webhooks/alertmanager", json=body)
+
+
+def _lost_connection() -> DBAPIError:
+    error = DBAPIError("INSERT", {}, Exception("server closed the connection"))
+    error.connection_invalidated = True
+    return error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OperationalError("INSERT", {}, Exception("connection refused")), _lost_connection()],
+    ids=["unreachable", "connection lost"],
+)
+def test_database_down_answers_503_with_retry_after(
+    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError
+) -> None:
+    response = post_failing(desk, monkeypatch, error)
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (DataError("INSERT", {}, Exception("invalid byte sequence")), 400),
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), 500),
+    ],
+    ids=["bad value", "bug"],
+)
+def test_only_connection_errors_ask_for_a_retry(
+    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError, status: int
+) -> None:
+    """A retry would be refused again: the sender must not be told to retry forever."""
+    response = post_failing(desk, monkeypatch, error)
+    assert response.status_code == status and "retry-after" not in response.headers
+    if status == 400:
+        assert response.json()["field"] == "body"
 
 
 def _json(body: object) -> bytes:
