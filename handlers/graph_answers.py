@@ -84,8 +84,12 @@ def why(req: Request) -> Answer:
         for c in causes
     ]
     if causes:
-        labels = [f"{c.name} ({'maintenance' if c.planned else c.state})" for c in causes]
+        # the causes that produce the state lead; those that only degrade it follow
+        lead = [c for c in causes if c.effect != State.DEGRADED] or list(causes)
+        labels = [f"{c.name} ({'maintenance' if c.planned else c.state})" for c in lead]
         summary = f"{name} is {result.state} because of {joined(labels)}"
+        also = [c.name for c in causes if c not in lead]
+        summary += f"; also degraded by {joined(also)}" if also else ""
     else:
         summary = f"{name} is {result.state} itself; none of its dependencies is failing"
     return Answer(

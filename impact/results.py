@@ -77,6 +77,10 @@ class RootCause:
     explains: int  # how many failing nodes in the subject's closure it explains
     path: tuple[str, ...]  # root cause first, subject last
     planned: bool = False  # in maintenance
+    # What it does to the subject: DOWN when it takes the subject down (alone, or with the
+    # other DOWN causes, as members of a group that needs them), DEGRADED when it only
+    # degrades it; None when not worked out.
+    effect: State | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,23 +5,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 
 from impact.graph import SOFT, CompiledGraph
 from impact.model import State
-from impact.propagation import CODE, DEGRADED, DOWN, Outcome, evaluate
+from impact.propagation import DEGRADED, DOWN, OK, Outcome, evaluate
 from impact.queries import business_key
 from impact.results import RootCause, ServiceStatus, StatusResult, WhyResult
-from impact.traversal import IntArray
+from impact.traversal import NULL, Adjacency, IntArray
 
 _OBSERVED_LEVEL = {State.DOWN: DOWN, State.MAINTENANCE: DOWN, State.DEGRADED: DEGRADED}
 
 
-def root_nodes(graph: CompiledGraph, outcome: Outcome) -> list[int]:
-    """Observed failures that are not explained by their dependencies (sorted indices)."""
+def root_nodes(
+    graph: CompiledGraph, outcome: Outcome, within: npt.NDArray[np.bool_] | None = None
+) -> list[int]:
+    """Observed failures that are not explained by their dependencies (sorted indices).
+
+    `within` (one flag per node) limits the search to those nodes: a question about one
+    service tests only the failures in its closure, not every failure of the map.
+    """
     roots = []
     for node, state in sorted(outcome.observed.items()):
         wanted = _OBSERVED_LEVEL.get(state)
-        if wanted is not None and _is_root(graph, outcome, node, wanted):
+        if wanted is None or (within is not None and not within[node]):
+            continue
+        if _is_root(graph, outcome, node, wanted):
             roots.append(node)
     return roots
 
@@ -67,39 +76,81 @@ def closure(graph: CompiledGraph, node: int) -> IntArray:
 
 
 def why(graph: CompiledGraph, outcome: Outcome, subject: int) -> WhyResult:
-    """Root causes of the subject's effective state, most explaining first."""
+    """Root causes of the subject's effective state: what produces that state first.
+
+    When the subject is down, the causes that take it down (alone, or together as members
+    of a group that needs them) come before those that only degrade it; then by how many
+    failing nodes of the subject's closure each explains, then by name.
+    """
     state = outcome.state(subject)
+    if not (state.is_failing or state == State.MAINTENANCE):
+        return WhyResult(graph.names[subject], state, ())
     scope = np.zeros(graph.n, dtype=bool)
     scope[closure(graph, subject)] = True
     scope[subject] = True
-    roots = (
-        [r for r in root_nodes(graph, outcome) if scope[r]]
-        if state.is_failing or (state == State.MAINTENANCE)
-        else []
-    )
-    failing = scope & (outcome.codes >= CODE[State.MAINTENANCE])
-    failing[graph.n_components :] = False
-    causes = [_root_cause(graph, outcome, r, subject, failing) for r in roots]
-    causes.sort(key=lambda c: (-c.explains, c.name))
+    level = outcome.spread.level
+    scene = _Scene(graph, subject, scope & (level != OK), scope & (level == DOWN))
+    causes = [scene.cause(outcome, r) for r in root_nodes(graph, outcome, within=scope)]
+    causes.sort(key=lambda c: (c.effect != State.DOWN, -c.explains, c.name))
     return WhyResult(graph.names[subject], state, tuple(causes))
 
 
-def _root_cause(
-    graph: CompiledGraph, outcome: Outcome, root: int, subject: int, failing: np.ndarray
-) -> RootCause:
-    with graph.all.walk() as walk:
-        reach = walk.extend(np.array([root], dtype=np.int32))
-        pred = walk.predecessors()
-    chain = [subject]
-    while chain[-1] != root and 0 <= int(pred[chain[-1]]) < graph.n:
-        chain.append(int(pred[chain[-1]]))
-    return RootCause(
-        name=graph.names[root],
-        state=outcome.state(root),
-        explains=int(failing[reach].sum()),
-        path=tuple(graph.label(v) for v in reversed(chain) if not graph.is_gate(v)),
-        planned=outcome.observed.get(root) == State.MAINTENANCE,
-    )
+class _Scene:
+    """The failing part of one subject's closure, where its causes are traced.
+
+    A cause explains a down node when it reaches it through down nodes over edges that carry
+    "down" (hard, and member edges into a fallen group); it explains a degraded node when it
+    reaches it at all. Searches never leave the closure.
+    """
+
+    def __init__(
+        self,
+        graph: CompiledGraph,
+        subject: int,
+        failing: npt.NDArray[np.bool_],
+        down: npt.NDArray[np.bool_],
+    ) -> None:
+        self.graph, self.subject = graph, subject
+        self.failing, self.down = failing, down
+        self.degraded = failing & ~down
+        self.degraded[graph.n_components :] = False  # groups are not counted, only crossed
+
+    def cause(self, outcome: Outcome, root: int) -> RootCause:
+        graph, subject = self.graph, self.subject
+        down_pred = self._search(graph.strict, self.down, root)
+        any_pred = self._search(graph.all, self.failing, root)
+        takes_down = self.down[subject] and _visited(down_pred[subject])
+        explained = int(np.count_nonzero(_visited(down_pred[: graph.n_components])))
+        explained += int(np.count_nonzero(_visited(any_pred[: graph.n]) & self.degraded))
+        return RootCause(
+            name=graph.names[root],
+            state=outcome.state(root),
+            explains=explained,
+            path=self._path(down_pred if takes_down else any_pred, root),
+            planned=outcome.observed.get(root) == State.MAINTENANCE,
+            effect=State.DOWN if takes_down else State.DEGRADED,
+        )
+
+    def _search(self, adjacency: Adjacency, inside: npt.NDArray[np.bool_], root: int) -> IntArray:
+        """Predecessors of a search from `root` that stays on the `inside` nodes."""
+        if not inside[root]:
+            return np.full(self.graph.n + 1, NULL, dtype=np.int32)
+        walk = adjacency.walk()
+        walk.block_where(~inside)
+        walk.mark(np.array([root], dtype=np.int32))
+        return walk.predecessors()
+
+    def _path(self, pred: IntArray, root: int) -> tuple[str, ...]:
+        graph = self.graph
+        chain = [self.subject]
+        while chain[-1] != root and 0 <= int(pred[chain[-1]]) < graph.n:
+            chain.append(int(pred[chain[-1]]))
+        return tuple(graph.label(v) for v in reversed(chain) if not graph.is_gate(v))
+
+
+def _visited(pred: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Reached by the search that left `pred` (blocked and unvisited nodes are negative)."""
+    return np.asarray(pred) >= 0
 
 
 def status(graph: CompiledGraph, outcome: Outcome) -> StatusResult:

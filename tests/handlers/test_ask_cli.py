@@ -135,3 +135,18 @@ def test_answers_follow_recorded_events(demo_store: Store) -> None:
     assert answer.data["root_causes"] == ["payment-gateway"]
     assert answer.summary == "Online Checkout is down because of payment-gateway (down)"
     assert conversation.ask("status").summary.startswith("2 of 8 business services failing")
+
+
+def test_why_names_the_outage_cause_before_a_degradation(demo_store: Store) -> None:
+    # db-01 alone leaves orders-db at 2 of 3: it degrades checkout; payment-gateway takes it down
+    conversation = Conversation(demo_store)
+    now = datetime.now(UTC)
+    demo_store.record_events(
+        [StatusEvent("db-01", State.DOWN, now), StatusEvent("payment-gateway", State.DOWN, now)]
+    )
+    answer = conversation.ask("why is checkout down?")
+    assert answer.summary == (
+        "Online Checkout is down because of payment-gateway (down); also degraded by db-01"
+    )
+    assert answer.data["root_causes"] == ["payment-gateway", "db-01"]
+    assert answer.data["paths"][0] == ["payment-gateway", "payments-api", "online-checkout"]

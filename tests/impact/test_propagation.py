@@ -115,7 +115,12 @@ def test_planned_down_that_maintenance_alone_explains_stays_planned(model):
     # maintenance alone takes web down; the unplanned cache failure alone would only degrade
     m = model({"web": ["db", ("soft", "cache")]}, states={"db": MAINT, "cache": DOWN})
     assert m.state_of("web") == MAINT
-    assert [c.name for c in m.why("web").root_causes] == ["cache", "db"]
+    # the planned cause of the down comes first; the unplanned one still shows, as degrading
+    causes = m.why("web").root_causes
+    assert [(c.name, c.planned, c.effect) for c in causes] == [
+        ("db", True, DOWN),
+        ("cache", False, DEGRADED),
+    ]
 
 
 def test_set_states_replaces_previous_states(model):

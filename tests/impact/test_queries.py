@@ -112,7 +112,69 @@ def test_why_ranks_root_causes_by_what_they_explain(model):
 
 def test_why_soft_dependency_does_not_explain_a_down(model):
     m = model({"web": [("soft", "cache")]}, states={"web": State.DOWN, "cache": State.DOWN})
-    assert [c.name for c in m.why("web").root_causes] == ["cache", "web"]
+    # web's own failure is what takes it down; the soft cache only degrades it
+    causes = m.why("web").root_causes
+    assert [(c.name, c.effect, c.explains) for c in causes] == [
+        ("web", State.DOWN, 1),
+        ("cache", State.DEGRADED, 1),
+    ]
+
+
+def test_why_names_the_outage_cause_before_a_degradation(model):
+    # one db of the 2-of-3 group down only degrades checkout-api; host-1 takes checkout down
+    m = model(SHOP, BUSINESS, states={"db-01": State.DOWN, "host-1": State.DOWN})
+    result = m.why("checkout")
+    assert result.state == State.DOWN
+    outage, degradation = result.root_causes
+    assert (outage.name, outage.effect) == ("host-1", State.DOWN)
+    assert outage.path == ("host-1", "payments-api", "checkout")
+    assert outage.explains == 3  # host-1, payments-api, checkout
+    assert (degradation.name, degradation.effect) == ("db-01", State.DEGRADED)
+    assert degradation.path == ("db-01", "checkout-api", "checkout")
+    assert degradation.explains == 2  # db-01 and checkout-api (degraded), not the down checkout
+
+
+def test_why_group_members_needed_together_both_explain_the_outage(model):
+    m = model(SHOP, BUSINESS, states={"db-01": State.DOWN, "db-03": State.DOWN})
+    causes = m.why("checkout").root_causes
+    assert [(c.name, c.effect, c.explains) for c in causes] == [
+        ("db-01", State.DOWN, 3),  # itself, checkout-api, checkout
+        ("db-03", State.DOWN, 3),
+    ]
+    assert causes[1].path == ("db-03", "checkout-api", "checkout")
+
+
+def test_why_outage_path_runs_through_down_nodes(model):
+    # the shortest route from db is the soft edge; the outage travels through api
+    m = model({"web": ["api", ("soft", "db")], "api": ["db"]}, states={"db": State.DOWN})
+    (cause,) = m.why("web").root_causes
+    assert (cause.effect, cause.path, cause.explains) == (State.DOWN, ("db", "api", "web"), 3)
+
+
+def test_why_of_a_degraded_subject_ranks_by_what_each_explains(model):
+    m = model(SHOP, BUSINESS, states={"db-03": State.DOWN, "recs": State.DEGRADED})
+    result = m.why("checkout")
+    assert result.state == State.DEGRADED
+    assert [(c.name, c.effect, c.explains) for c in result.root_causes] == [
+        ("db-03", State.DEGRADED, 3),
+        ("recs", State.DEGRADED, 3),
+    ]
+
+
+def test_why_ignores_failures_outside_the_closure(model):
+    m = model(SHOP, BUSINESS, states={"host-2": State.DOWN, "rack-b": State.DOWN})
+    assert [c.name for c in m.why("search").root_causes] == ["host-2"]
+    assert m.why("search").root_causes[0].effect == State.DOWN
+
+
+def test_why_planned_and_unplanned_members_together_are_an_outage(model):
+    m = model(SHOP, BUSINESS, states={"db-01": State.MAINTENANCE, "db-03": State.DOWN})
+    result = m.why("checkout")
+    assert result.state == State.DOWN
+    assert [(c.name, c.planned, c.effect) for c in result.root_causes] == [
+        ("db-01", True, State.DOWN),
+        ("db-03", False, State.DOWN),
+    ]
 
 
 def test_why_marks_maintenance_as_planned(model):

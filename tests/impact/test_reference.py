@@ -80,6 +80,15 @@ def random_map(rng: random.Random, size: int) -> ServiceMap:
     return ServiceMap.build(comps, deps, groups)
 
 
+def acyclic_map(rng: random.Random, size: int) -> ServiceMap:
+    """`random_map` keeping only the edges from a name to a later one: no cycles."""
+    smap = random_map(rng, size)
+    order = {n: i for i, n in enumerate(sorted(smap.components))}
+    smap.dependencies = [d for d in smap.dependencies if order[d.source] < order[d.target]]
+    smap.groups = [g for g in smap.groups if all(order[g.dependant] < order[m] for m in g.members)]
+    return smap
+
+
 def random_states(rng: random.Random, smap: ServiceMap) -> dict[str, State]:
     choices = [State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN]
     picked = rng.sample(sorted(smap.components), rng.randint(0, min(4, len(smap.components))))
@@ -124,10 +133,7 @@ def test_spof_matches_brute_force(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(40))
 def test_spof_matches_brute_force_on_acyclic_maps(seed: int) -> None:
     rng = random.Random(9000 + seed)
-    smap = random_map(rng, rng.randint(4, 14))
-    order = {n: i for i, n in enumerate(sorted(smap.components))}
-    smap.dependencies = [d for d in smap.dependencies if order[d.source] < order[d.target]]
-    smap.groups = [g for g in smap.groups if all(order[g.dependant] < order[m] for m in g.members)]
+    smap = acyclic_map(rng, rng.randint(4, 14))
     subject = min(smap.components)
     expected = sorted(
         n for n in smap.components if n != subject and reference_levels(smap, {n: 2})[subject] == 2
@@ -200,3 +206,32 @@ def test_group_rows_follow_each_loss(size: int) -> None:
         (group,) = model.affects(lost).groups
         assert group.failed_members == tuple(lost)
         assert group.up == size - len(lost)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_why_down_causes_alone_take_the_subject_down_on_acyclic_maps(seed: int) -> None:
+    """The causes marked DOWN reproduce the outage on their own; the others cannot."""
+    rng = random.Random(13000 + seed)
+    smap = acyclic_map(rng, rng.randint(4, 14))
+    observed = {
+        n: rng.choice([State.DOWN, State.DOWN, State.DEGRADED, State.MAINTENANCE])
+        for n in rng.sample(sorted(smap.components), rng.randint(1, min(5, len(smap.components))))
+    }
+    model = ImpactModel.from_map(smap, observed)
+    levels = reference_levels(smap, {n: LEVEL[s] for n, s in observed.items()})
+    for subject in (n for n in smap.components if levels[n]):
+        causes = model.why(subject).root_causes
+        assert causes, subject
+        takes_down = [c for c in causes if c.effect == State.DOWN]
+        others = [c for c in causes if c.effect == State.DEGRADED]
+        assert causes == (*takes_down, *others)  # what explains the state comes first
+        if levels[subject] == 1:
+            assert takes_down == []
+            continue
+        alone = reference_levels(smap, {c.name: LEVEL[observed[c.name]] for c in takes_down})
+        assert alone[subject] == 2, subject
+        rest = reference_levels(smap, {c.name: LEVEL[observed[c.name]] for c in others})
+        assert rest[subject] < 2, subject
+        for cause in takes_down:  # the path of an outage runs through the outage
+            assert all(levels[n] == 2 for n in cause.path), cause
+            assert cause.path[0] == cause.name and cause.path[-1] == subject
