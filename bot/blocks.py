@@ -125,7 +125,7 @@ def render_answer(
     """Render an answer; `question` adds a Share button, `shared_by` credits who shared it."""
     tail = [b for b in (_notes(answer.notes), _buttons(answer, question), _credit(shared_by)) if b]
     body, overflow = _sections(answer.sections, MAX_BLOCKS - 1 - len(tail))
-    summary = _section(BlockId.SUMMARY, f"*{fit(answer.summary, MAX_SECTION_TEXT - 2)}*")
+    summary = section_block(BlockId.SUMMARY, f"*{fit(answer.summary, MAX_SECTION_TEXT - 2)}*")
     thread = tuple(m for section in overflow for m in _full_list(section))
     message = Message(fit(answer.summary, MAX_SECTION_TEXT), [summary, *body, *tail], thread)
     return _with_mentions(message, answer.data.get("mentions") or ())
@@ -161,7 +161,7 @@ def _restore_block(block: Block, restore: Any) -> Block:
 
 def render_apology(text: str) -> Message:
     """A short message for the user when something failed; never carries internals."""
-    return Message(fit(text, MAX_SECTION_TEXT), [_section(BlockId.SUMMARY, fit(text, 3000))])
+    return Message(fit(text, MAX_SECTION_TEXT), [section_block(BlockId.SUMMARY, fit(text, 3000))])
 
 
 def render_home(status: Answer, panels: Sequence[Section] = ()) -> dict[str, Any]:
@@ -175,15 +175,15 @@ def render_home(status: Answer, panels: Sequence[Section] = ()) -> dict[str, Any
             "block_id": BlockId.HOME_HEADER,
             "text": {"type": "plain_text", "text": "Business services"[:MAX_HEADER]},
         },
-        _section(BlockId.HOME_SUMMARY, fit(status.summary, MAX_SECTION_TEXT)),
+        section_block(BlockId.HOME_SUMMARY, fit(status.summary, MAX_SECTION_TEXT)),
     ]
     budget = MAX_VIEW_BLOCKS - len(head) - len(panels)
     services = _home_lines(status.sections, budget)
-    extra = [_section(f"{BlockId.HOME_PANEL}.{i}", _titled(p)) for i, p in enumerate(panels)]
+    extra = [section_block(f"{BlockId.HOME_PANEL}.{i}", _titled(p)) for i, p in enumerate(panels)]
     return {"type": "home", "blocks": [*head, *services, *extra][:MAX_VIEW_BLOCKS]}
 
 
-def _section(block_id: str, text: str) -> Block:
+def section_block(block_id: str, text: str) -> Block:
     return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
 
 
@@ -193,7 +193,7 @@ def _line(item: Item) -> str:
     return emoji + fit(item.text + detail, MAX_LINE - len(emoji))
 
 
-def _pack(lines: Iterable[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
+def pack(lines: Iterable[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
     """Join lines into as few texts of <= `limit` characters as possible."""
     chunks: list[str] = []
     for line in lines:
@@ -220,14 +220,14 @@ def _sections(sections: Sequence[Section], budget: int) -> tuple[list[Block], li
     overflow: list[Section] = []
     for index, section in enumerate(sections):
         lines, hidden = _shown(section)
-        chunks = _pack(lines)
+        chunks = pack(lines)
         if len(blocks) + len(chunks) > budget - 1:
             rest = sections[index:]
             text = f"_and {len(rest)} more sections (full lists in the thread)_"
-            blocks.append(_section(BlockId.MORE_SECTIONS, text))
+            blocks.append(section_block(BlockId.MORE_SECTIONS, text))
             return blocks, [*overflow, *rest]
         blocks += [
-            _section(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)
+            section_block(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)
         ]
         if hidden:
             overflow.append(section)
@@ -238,15 +238,15 @@ def _full_list(section: Section) -> list[Message]:
     """Thread replies carrying every item of `section`, each within the block limit."""
     items = section.full or section.items
     title = fit(section.title, MAX_LINE)
-    chunks = _pack(map(_line, items))
+    chunks = pack(map(_line, items))
     pages = [chunks[i : i + MAX_BLOCKS - 1] for i in range(0, len(chunks), MAX_BLOCKS - 1)]
     messages = []
     for number, page in enumerate(pages, start=1):
         head = f"*{title}*: all {len(items)}" + (
             f" (part {number}/{len(pages)})" * (len(pages) > 1)
         )
-        blocks = [_section(f"{BlockId.FULL_LIST}.{i}", c) for i, c in enumerate(page)]
-        messages.append(Message(head, [_section(BlockId.SUMMARY, head), *blocks]))
+        blocks = [section_block(f"{BlockId.FULL_LIST}.{i}", c) for i, c in enumerate(page)]
+        messages.append(Message(head, [section_block(BlockId.SUMMARY, head), *blocks]))
     return messages
 
 
@@ -298,16 +298,16 @@ def _titled(section: Section) -> str:
     lines = [f"*{fit(section.title, MAX_LINE)}*", *map(_line, section.items)]
     if section.more:
         lines.append(f"_and {section.more} more_")
-    return _pack(lines)[0]
+    return pack(lines)[0]
 
 
 def _home_lines(sections: Sequence[Section], budget: int) -> list[Block]:
     """Every status line packed into sections; past the view's budget, "and N more"."""
     lines = [_line(item) for section in sections for item in (section.full or section.items)]
-    chunks = _pack(lines)
+    chunks = pack(lines)
     if len(chunks) <= budget:
-        return [_section(f"{BlockId.HOME_SERVICES}.{i}", c) for i, c in enumerate(chunks)]
+        return [section_block(f"{BlockId.HOME_SERVICES}.{i}", c) for i, c in enumerate(chunks)]
     kept = chunks[: budget - 1]
     hidden = len(lines) - sum(c.count("\n") + 1 for c in kept)
-    blocks = [_section(f"{BlockId.HOME_SERVICES}.{i}", c) for i, c in enumerate(kept)]
-    return [*blocks, _section(BlockId.MORE_SECTIONS, f"_and {hidden} more services_")]
+    blocks = [section_block(f"{BlockId.HOME_SERVICES}.{i}", c) for i, c in enumerate(kept)]
+    return [*blocks, section_block(BlockId.MORE_SECTIONS, f"_and {hidden} more services_")]

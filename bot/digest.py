@@ -13,7 +13,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION_TEXT, STATE_EMOJI, Block, Message, fit
+from bot.blocks import (
+    MAX_BLOCKS,
+    MAX_HEADER,
+    MAX_SECTION_TEXT,
+    STATE_EMOJI,
+    Block,
+    Message,
+    fit,
+    pack,
+    section_block,
+)
 from impact.digest import STATE_KEY, Digest, cause_text, line_text
 
 CHART_NAME = "sla-digest.png"
@@ -31,17 +41,17 @@ def render_digest(digest: Digest) -> Message:
                 "text": f"SLA digest, {digest.window.label}"[:MAX_HEADER],
             },
         },
-        _section("bsm.digest.summary", f"*{fit(digest.summary, MAX_SECTION_TEXT - 2)}*"),
+        section_block("bsm.digest.summary", f"*{fit(digest.summary, MAX_SECTION_TEXT - 2)}*"),
     ]
     tail = [b for b in (_changes(digest), _causes(digest), _key()) if b]
     lines = [f"{STATE_EMOJI[line.state]} {fit(line_text(line), 400)}" for line in digest.lines]
-    chunks = _pack(lines)
+    chunks = pack(lines)
     room = MAX_BLOCKS - len(blocks) - len(tail) - 1
     for index, chunk in enumerate(chunks[:room]):
-        blocks.append(_section(f"bsm.digest.services.{index}", chunk))
+        blocks.append(section_block(f"bsm.digest.services.{index}", chunk))
     if len(chunks) > room:
         hidden = sum(chunk.count("\n") + 1 for chunk in chunks[room:])
-        blocks.append(_section("bsm.digest.more", f"_and {hidden} more services (best ones)_"))
+        blocks.append(section_block("bsm.digest.more", f"_and {hidden} more services (best ones)_"))
     return Message(fit(digest.summary, MAX_SECTION_TEXT), [*blocks, *tail])
 
 
@@ -52,14 +62,14 @@ def _changes(digest: Digest) -> Block | None:
         "*Changed since the previous period*",
         *(f"• {fit(c, 400)}" for c in digest.changes[:10]),
     ]
-    return _section("bsm.digest.changes", _pack(lines)[0])
+    return section_block("bsm.digest.changes", pack(lines)[0])
 
 
 def _causes(digest: Digest) -> Block | None:
     if not digest.top_causes:
         return None
     lines = ["*Top causes*", *(f"• {fit(cause_text(c), 400)}" for c in digest.top_causes)]
-    return _section("bsm.digest.causes", _pack(lines)[0])
+    return section_block("bsm.digest.causes", pack(lines)[0])
 
 
 def _key() -> Block:
@@ -67,20 +77,6 @@ def _key() -> Block:
         {"type": "mrkdwn", "text": f"{STATE_EMOJI[state]} {text}"} for state, text in STATE_KEY
     ]
     return {"type": "context", "block_id": "bsm.digest.key", "elements": elements}
-
-
-def _section(block_id: str, text: str) -> Block:
-    return {"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text}}
-
-
-def _pack(lines: list[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
-    chunks: list[str] = []
-    for line in lines:
-        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    return chunks
 
 
 def chart_png(digest: Digest) -> bytes | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,15 @@ def _configure_sqlite(engine: Engine) -> None:
     def _begin(connection: Connection) -> None:
         writer = connection.get_execution_options().get("bsm_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction (BEGIN IMMEDIATE on SQLite, so its lock upgrade cannot fail)."""
+    with engine.connect() as connection:
+        connection.execution_options(bsm_write=True)
+        with connection.begin():
+            yield connection
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -9,8 +9,8 @@ late rather than lost. Created by migration 0004.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import Component
+from store import database
 from store.errors import NotFound, StoreError
 from store.schema import Base, UTCDateTime
 
@@ -159,12 +160,8 @@ class DigestStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return database.writing(self.engine)
 
     def add(self, schedule: DigestSchedule, now: datetime) -> DigestSchedule:
         """Store a new schedule (its `id` is ignored); returns it with the id it got."""

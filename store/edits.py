@@ -11,14 +11,14 @@ will add it again on its next run if it still reports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from impact.model import DependencyKind, name_key
+from store import database
 from store.audit import bump_map_version, record_audit
 from store.errors import NotFound, StoreError
 from store.records import Subscription
@@ -58,12 +58,8 @@ class MapEdits:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return database.writing(self.engine)
 
     # -- dependencies --------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ return `impact.model` values (or `store.records` values), never ORM rows.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,12 +56,8 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string()!r})"
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return database.writing(self.engine)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

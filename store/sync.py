@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from impact.mapdiff import MapDiff
 from impact.model import NAME_PATTERN, ServiceMap, name_key
+from store import database
 from store.audit import bump_map_version as _bump_version
 from store.audit import map_version as _map_version
 from store.audit import record_audit as _audit
@@ -63,12 +64,8 @@ class MapSync:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.store.engine.connect() as connection:
-            connection.execution_options(bsm_write=True)
-            with connection.begin():
-                yield connection
+    def _write(self) -> AbstractContextManager[Connection]:
+        return database.writing(self.store.engine)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
