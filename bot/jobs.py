@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from bot.metrics import METRICS, Metrics
-from store.incidents import write_transaction
+from store.database import transaction
 from store.schema import MetaRow
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ class ClusterJobs:
 
     def _complete(self, name: str, period: int) -> None:
         key = _PERIOD_PREFIX + name
-        with write_transaction(self.engine) as connection:
+        with transaction(self.engine) as connection:
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             connection.execute(
                 dialect.insert(MetaRow).values(key=key, value=period).on_conflict_do_nothing()

@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Engine, select, update
 from bot.metrics import METRICS, Metrics
 from bot.notices import render_notice, render_thread_line
 from store import outbox
+from store.database import transaction
 from store.incident_rows import NoticeRow
-from store.incidents import write_transaction
 from store.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class OutboxWorker:
         self.batch = batch
 
     def _transaction(self) -> AbstractContextManager[Connection]:
-        return write_transaction(self.engine)
+        return transaction(self.engine)
 
     def drain_once(self) -> int:
         """Claim what is due now and send it; returns how many messages were delivered."""

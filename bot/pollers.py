@@ -38,7 +38,8 @@ from handlers.alerts import (
 )
 from impact.model import HealthCheck, State, StatusEvent
 from store.alerts import Observation
-from store.incidents import IncidentDesk, IngestReport, write_transaction
+from store.database import transaction
+from store.incidents import IncidentDesk, IngestReport
 from store.schema import MetaRow
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class FailureCounts:
 
     def write(self, counts: Mapping[str, int]) -> None:
         """Store non-zero counts, delete the rest (one transaction)."""
-        with write_transaction(self.engine) as connection:
+        with transaction(self.engine) as connection:
             connection.execute(
                 delete(MetaRow).where(MetaRow.key.in_([self.key(name) for name in counts]))
             )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +79,45 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (BEGIN IMMEDIATE on SQLite, so its lock upgrade cannot fail)."""
-    with engine.connect() as connection:
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """The one write transaction of the store: commits whole on exit, rolls back on error.
+
+    On SQLite it is BEGIN IMMEDIATE (a lock upgrade cannot fail), committed with
+    synchronous=FULL (on disk before the caller answers), and this process's writers queue
+    on a lock rather than in SQLite's busy handler, which sleeps in growing steps and makes
+    the tail latency of webhooks jump. PostgreSQL takes concurrent writers as they come.
+    """
+    writer = _sqlite_writer(engine) if engine.dialect.name == "sqlite" else None
+    with writer or nullcontext(), engine.connect() as connection:
+        if writer is not None:
+            _fsync_commits(connection)
         connection.execution_options(bsm_write=True)
         with connection.begin():
             yield connection
+
+
+def _sqlite_writer(engine: Engine) -> threading.RLock:
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+
+
+def _fsync_commits(connection: Connection) -> None:
+    """synchronous=FULL on this SQLite connection: a commit is on disk before the 2xx.
+
+    In WAL mode NORMAL only syncs at checkpoints, so a power loss can drop the last
+    commits (a process crash cannot); FULL syncs the WAL on every commit. Group commit
+    makes that one fsync per group of webhooks, not one per webhook.
+    """
+    if not connection.info.get("bsm_fsync"):
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA synchronous=FULL")
+        connection.info["bsm_fsync"] = True
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -161,7 +161,7 @@ class DigestStore:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.writing(self.engine)
+        return database.transaction(self.engine)
 
     def add(self, schedule: DigestSchedule, now: datetime) -> DigestSchedule:
         """Store a new schedule (its `id` is ignored); returns it with the id it got."""

@@ -59,7 +59,7 @@ class MapEdits:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.writing(self.engine)
+        return database.transaction(self.engine)
 
     # -- dependencies --------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ class Store:
         return f"Store({self.engine.url.render_as_string()!r})"
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.writing(self.engine)
+        return database.transaction(self.engine)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -11,8 +11,8 @@ the same alert produce one incident and one notice per channel.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,6 +23,7 @@ from impact.incidents import Dampening, Hit, OpenIncident, Plan, plan
 from impact.model import ServiceMap, State, name_key
 from impact.results import ServiceStatus
 from store import alerts, history
+from store.database import transaction
 from store.incident_rows import (
     AcknowledgementRow,
     IncidentRow,
@@ -128,7 +129,7 @@ class IncidentDesk:
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """One write transaction (BEGIN IMMEDIATE on SQLite)."""
-        return write_transaction(self.engine)
+        return transaction(self.engine)
 
     def ingest(
         self,
@@ -245,43 +246,6 @@ class IncidentDesk:
     def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
         with self.engine.connect() as connection, connection.begin():
             return alerts.unmapped(connection, limit)
-
-
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
-
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: BEGIN IMMEDIATE on SQLite, so lock upgrades cannot fail.
-
-    SQLite has one writer at a time and its busy handler sleeps in growing steps; queueing
-    this process's writers on a lock instead keeps the tail latency of webhooks flat.
-    """
-    writer = (
-        _SQLITE_WRITERS.setdefault(str(engine.url), threading.Lock())
-        if engine.dialect.name == "sqlite"
-        else None
-    )
-    with writer or nullcontext(), engine.connect() as connection:
-        if writer is not None:
-            _fsync_commits(connection)
-        connection.execution_options(bsm_write=True)
-        with connection.begin():
-            yield connection
-
-
-def _fsync_commits(connection: Connection) -> None:
-    """synchronous=FULL on this SQLite connection: a commit is on disk before the 2xx.
-
-    In WAL mode NORMAL only syncs at checkpoints, so a power loss can drop the last
-    commits (a process crash cannot); FULL syncs the WAL on every commit. Group commit
-    makes that one fsync per group of webhooks, not one per webhook.
-    """
-    if not connection.info.get("bsm_fsync"):
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        driver.execute("PRAGMA synchronous=FULL")
-        connection.info["bsm_fsync"] = True
 
 
 def _lock(connection: Connection) -> None:

@@ -65,7 +65,7 @@ class MapSync:
         self.store = store
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.writing(self.store.engine)
+        return database.transaction(self.store.engine)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
