@@ -37,6 +37,7 @@ from impact.model import (
     ServiceMap,
     State,
 )
+from services.model import ModelService
 
 DEMO_QUESTIONS = [
     "what does db-03 affect?",
@@ -170,7 +171,7 @@ def demo_conversation(directory: Path) -> Conversation:
 
     store = Store(url=f"sqlite:///{directory / 'bench.db'}")
     store.import_map(parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8")))
-    return Conversation(store)
+    return Conversation(ModelService(store))
 
 
 GENERATOR_VERSION = 1  # bump when generated_map changes, so cached databases are rebuilt
@@ -203,7 +204,7 @@ def main() -> None:
         results["demo"] = measure(demo_conversation(Path(directory)), DEMO_QUESTIONS, args.rounds)
     source = MemorySource(generated_map(args.nodes)) if args.memory else generated_store(args.nodes)
     start = time.perf_counter()
-    conversation = Conversation(source)
+    conversation = Conversation(ModelService(source))
     conversation.ask("status")
     compile_s = time.perf_counter() - start
     key = f"generated_{args.nodes}" + ("_memory" if args.memory else "_sqlite")

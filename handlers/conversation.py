@@ -1,20 +1,16 @@
-"""The conversation: a question in, an `Answer` out, over a cached compiled map.
+"""The conversation: a question in, an `Answer` out, over the process's compiled model.
 
-`Conversation(store)` compiles the map once and recompiles only when `store.map_version()`
-changes; component states are read from `store.current_states()` and pushed into the model
-when they differ from the last ones seen. A store with a database is asked one cheap
-`freshness.change_token` per question instead, and the map and states are re-read only when
-it moves (or a maintenance window starts or ends); other sources are re-read every time.
+`Conversation(models)` answers from `models.current()` (`services.model.ModelService`), the
+one compiled model of the process, which follows the store's changes; the conversation only
+keeps the name index of the map version it last saw.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
 
-from handlers import freshness, guidance
+from handlers import guidance
 from handlers.access import AccessPolicy
 from handlers.answer import Answer
 from handlers.audit_answers import audit
@@ -32,7 +28,7 @@ from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.engine import ImpactModel
-from impact.model import ServiceMap, State
+from services.model import ModelService
 
 Handler = Callable[[Request], Answer]
 
@@ -62,14 +58,6 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
 }
 
 
-class MapSource(Protocol):
-    """What the conversation needs from the store."""
-
-    def load_map(self) -> ServiceMap: ...
-    def map_version(self) -> int: ...
-    def current_states(self, at: Any = None) -> dict[str, State]: ...
-
-
 class Conversation:
     """Answers questions about the map held by `store`; one instance serves many users.
 
@@ -78,15 +66,12 @@ class Conversation:
     `origin="cli"` comes from a terminal: the local operator, who is trusted.
     """
 
-    def __init__(self, store: MapSource, *, access: AccessPolicy | None = None) -> None:
-        self.store = store
+    def __init__(self, models: ModelService, *, access: AccessPolicy | None = None) -> None:
+        self.models = models
+        self.store = models.store
         self.access = access or AccessPolicy.from_env()
-        self._version: int | None = None
-        self._states: dict[str, State] | None = None
-        self._model: ImpactModel | None = None
         self._names = NameIndex(())
-        self._token: freshness.Token | None = None
-        self._stale_at: datetime | None = None  # next maintenance start or end
+        self._names_version: int | None = None
         self._lock = threading.Lock()
 
     def ask(
@@ -136,29 +121,9 @@ class Conversation:
         return parse(text, self._names)
 
     def _refresh(self) -> ImpactModel:
+        compiled = self.models.current()
         with self._lock:
-            token = freshness.change_token(self.store)
-            if token is None or token != self._token or self._boundary_passed():
-                self._reload()
-                self._token = token
-            assert self._model is not None
-            return self._model
-
-    def _boundary_passed(self) -> bool:
-        return self._stale_at is not None and freshness.now() >= self._stale_at
-
-    def _reload(self) -> None:
-        """Recompile when the map version moved; push the states when they changed."""
-        version = self.store.map_version()
-        if self._model is None or version != self._version:
-            service_map = self.store.load_map()
-            self._model = ImpactModel.from_map(service_map)
-            self._names = NameIndex(service_map.components.values())
-            self._version, self._states = version, None
-        states = self.store.current_states()
-        if states != self._states:
-            self._model.set_states(dict(states))
-            self._states = dict(states)
-        if hasattr(self.store, "maintenance_windows"):
-            windows = self.store.maintenance_windows()
-            self._stale_at = freshness.next_boundary(windows, freshness.now())
+            if compiled.version != self._names_version:
+                self._names = NameIndex(compiled.service_map.components.values())
+                self._names_version = compiled.version
+        return compiled.model

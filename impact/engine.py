@@ -70,6 +70,21 @@ class ImpactModel:
             model.set_states(states)
         return model
 
+    def fork(self) -> ImpactModel:
+        """A model over the same compiled graph with states of its own (nothing recompiled).
+
+        For replays and what-ifs that set many states: the fork's `set_states` leaves this
+        model's states alone. The graph is shared, so a fork is meant to be short-lived: a
+        dependency added to either later is seen by both.
+        """
+        with self._lock:
+            self._apply_removals()
+            fork = object.__new__(ImpactModel)
+            fork._map, fork._graph = self._map, self._graph
+            fork._observed, fork._current = dict(self._observed), self._current
+            fork._removed, fork._lock = set(), threading.RLock()
+            return fork
+
     # ---- states ------------------------------------------------------------------------
     @_locked
     def set_states(self, states: Mapping[str, State]) -> None:

@@ -18,6 +18,7 @@ from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
 from store.errors import MapValidationError, NotFound, StoreError
+from store.freshness import Token, change_token
 from store.map_reader import read_map
 from store.map_writer import write_map
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
@@ -75,6 +76,11 @@ class Store:
         """A counter that increases with every change to the map (0 for a fresh store)."""
         with self._read() as connection:
             return map_version(connection)
+
+    def change_token(self) -> Token:
+        """A value that changes whenever the map, the states or maintenance change."""
+        with self.engine.connect() as connection:
+            return change_token(connection)
 
     def import_map(
         self,

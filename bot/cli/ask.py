@@ -50,8 +50,9 @@ def open_store(db_url: str | None) -> Store:
 
 def conversation_for(store: Store) -> Conversation:
     from handlers.conversation import Conversation
+    from services.model import ModelService
 
-    return Conversation(store)
+    return Conversation(ModelService(store))
 
 
 @click.command()

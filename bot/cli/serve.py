@@ -91,6 +91,7 @@ def _build(settings: Settings) -> _Service:
     from bot.webhooks import IncidentRuntime
     from handlers.access import AccessConfigError
     from handlers.conversation import Conversation
+    from services.model import ModelService
     from store import Store, StoreError
     from store.deliveries import DeliveryLog
 
@@ -100,7 +101,7 @@ def _build(settings: Settings) -> _Service:
         redacted = SecretFilter(settings.secrets()).redact(str(error))
         raise click.ClickException(redacted) from None
     try:
-        conversation = Conversation(store)
+        conversation = Conversation(ModelService(store))
     except AccessConfigError as error:  # BSM_ADMINS / BSM_ADMIN_GROUPS malformed
         raise click.ClickException(str(error)) from None
     # Slack may redeliver an event to another replica: the database remembers deliveries.

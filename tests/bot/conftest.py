@@ -66,9 +66,10 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def conversation(demo_db: Path):  # type: ignore[no-untyped-def]
     """The real conversation over the demo map."""
     from handlers.conversation import Conversation
+    from services.model import ModelService
     from store import Store
 
-    return Conversation(Store(url=f"sqlite:///{demo_db}"))
+    return Conversation(ModelService(Store(url=f"sqlite:///{demo_db}")))
 
 
 @pytest.fixture

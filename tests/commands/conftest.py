@@ -24,6 +24,7 @@ from bot.app import Deps, build_client, create_app
 from bot.settings import Settings
 from handlers.access import AccessPolicy, Admins
 from handlers.conversation import Conversation
+from services.model import ModelService
 from store import Store
 
 
@@ -38,7 +39,7 @@ def slack() -> Iterator[FakeSlack]:
 def chat(demo_store: Store, slack: FakeSlack) -> Chat:
     settings = Settings(bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=slack.api_url)
     policy = AccessPolicy(Admins(users=(ADMIN,), groups=(ADMIN_GROUP,)))
-    conversation = Conversation(demo_store, access=policy)
+    conversation = Conversation(ModelService(demo_store), access=policy)
     app = create_app(settings, Deps(conversation=conversation), client=build_client(settings))
     payloads = SlackPayloads(slack.response_url("r1"))
     return Chat(app, slack, payloads, conversation, demo_store)

@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.conversation import Conversation
 from impact.model import State, StatusEvent
+from services.model import ModelService
 from store import Store
 
 Ask = Callable[[str], dict[str, Any]]
@@ -127,7 +128,7 @@ def test_text_answer_starts_with_the_summary(demo_db_url: str, ask_cli: Callable
 
 
 def test_answers_follow_recorded_events(demo_store: Store) -> None:
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     assert conversation.ask("why is checkout down?").data["state"] == "ok"
     now = datetime.now(UTC)
     demo_store.record_events([StatusEvent("payment-gateway", State.DOWN, now)])
@@ -139,7 +140,7 @@ def test_answers_follow_recorded_events(demo_store: Store) -> None:
 
 def test_why_names_the_outage_cause_before_a_degradation(demo_store: Store) -> None:
     # db-01 alone leaves orders-db at 2 of 3: it degrades checkout; payment-gateway takes it down
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     now = datetime.now(UTC)
     demo_store.record_events(
         [StatusEvent("db-01", State.DOWN, now), StatusEvent("payment-gateway", State.DOWN, now)]

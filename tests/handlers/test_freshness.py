@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from handlers import freshness
 from handlers.conversation import Conversation
 from impact.model import Component, MaintenanceWindow, State, StatusEvent
+from services.model import ModelService
 from store import Store
 
 
@@ -23,7 +23,7 @@ def other_process(demo_store: Store) -> Iterator[Store]:
 
 
 def test_events_recorded_elsewhere_are_seen(demo_store: Store, other_process: Store) -> None:
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     assert conversation.ask("is payment-gateway up?").data["services"][0]["state"] == "ok"
     other_process.record_events([StatusEvent("payment-gateway", State.DOWN, datetime.now(UTC))])
     answer = conversation.ask("why is checkout down?")
@@ -31,7 +31,7 @@ def test_events_recorded_elsewhere_are_seen(demo_store: Store, other_process: St
 
 
 def test_map_changed_elsewhere_is_recompiled(demo_store: Store, other_process: Store) -> None:
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     assert conversation.ask("who owns ledger-db?").ok is False
     changed = other_process.load_map()
     changed.components["ledger-db"] = Component("ledger-db", owner="team-ledger")
@@ -40,7 +40,7 @@ def test_map_changed_elsewhere_is_recompiled(demo_store: Store, other_process: S
 
 
 def test_maintenance_added_and_ended_elsewhere(demo_store: Store, other_process: Store) -> None:
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     now = datetime.now(UTC)
     other_process.record_events([StatusEvent("db-01", State.DOWN, now)])
     assert conversation.ask("status of db-01").data["services"][0]["state"] == "down"
@@ -56,20 +56,21 @@ def test_maintenance_added_and_ended_elsewhere(demo_store: Store, other_process:
 def test_a_maintenance_window_starting_later_takes_effect_on_time(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conversation = Conversation(demo_store)
-    now = datetime.now(UTC)
+    clock = [datetime.now(UTC)]
+    conversation = Conversation(ModelService(demo_store, clock=lambda: clock[0]))
+    now = clock[0]
     demo_store.record_events([StatusEvent("db-01", State.DOWN, now)])
     start = now + timedelta(hours=1)
     demo_store.add_maintenance(MaintenanceWindow("db-01", start, start + timedelta(hours=1)))
     assert conversation.ask("status of db-01").data["services"][0]["state"] == "down"
     later = start + timedelta(minutes=1)
-    monkeypatch.setattr(freshness, "now", lambda: later)
+    clock[0] = later
     monkeypatch.setattr("store.facade._now", lambda: later)
     assert conversation.ask("status of db-01").data["services"][0]["state"] == "maintenance"
 
 
 def test_unchanged_store_is_asked_once_per_question(demo_store: Store) -> None:
-    conversation = Conversation(demo_store)
+    conversation = Conversation(ModelService(demo_store))
     conversation.ask("status")
     statements: list[str] = []
 

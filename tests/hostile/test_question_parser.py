@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from handlers.conversation import HANDLERS, Conversation
 from handlers.intents import Question, parse
 from handlers.names import NameIndex
+from services.model import ModelService
 from store import Store
 from store.mapfile import parse_map
 
@@ -28,7 +29,7 @@ FIXTURE_OK = settings(
 
 @pytest.fixture
 def conversation(demo_store: Store) -> Conversation:
-    return Conversation(demo_store)
+    return Conversation(ModelService(demo_store))
 
 
 @pytest.fixture(scope="module")

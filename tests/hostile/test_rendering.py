@@ -25,6 +25,7 @@ from bot.notices import render_notice, render_thread_line
 from handlers.answer import Action, Answer, Item, Section
 from handlers.conversation import Conversation
 from impact.model import Component, Dependency, ServiceMap, State
+from services.model import ModelService
 
 SETTINGS = settings(max_examples=80, deadline=None)
 STATES = st.one_of(st.none(), st.sampled_from(list(State)))
@@ -222,7 +223,7 @@ QUESTIONS = (
 def test_answers_about_a_hostile_map_are_inert(
     service_map: ServiceMap, question: str, noise: str
 ) -> None:
-    conversation = Conversation(MapOnly(service_map))
+    conversation = Conversation(ModelService(MapOnly(service_map)))
     for text in (question, f"{question} {noise}", noise):
         answer = conversation.ask(text, user_id="U123")
         assert_message_inert(render_answer(answer, question=text, shared_by="U123"))
