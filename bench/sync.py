@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from handlers.sync import run_sync
-from handlers.sync.http import SourceClient
+from services.sync import run_sync
+from services.sync.http import SourceClient
 from store import Store
 from store.sync import MapSync
 from store.sync_records import SyncSource

@@ -162,7 +162,7 @@ class BackgroundJobs:
 
     - the incident runtime (`bot.webhooks.IncidentRuntime`): outbox drain thread, and on its
       scheduler the Alertmanager poll, health checks and reconcile (`bot.pollers.schedule`);
-    - map sync of due sources (`handlers.sync.runner.run_due`) every `sync_every_s`;
+    - map sync of due sources (`services.sync.runner.run_due`) every `sync_every_s`;
     - SLA digests (`bot.scheduler.DigestScheduler`), which claim each period themselves.
 
     The interval jobs run once per period cluster-wide through `ClusterJobs`.
@@ -195,7 +195,7 @@ class BackgroundJobs:
         self.runtime.stop()
 
     def _sync_due(self) -> None:
-        from handlers.sync.runner import run_due
+        from services.sync.runner import run_due
 
         for name, result in run_due(self.store):
             if isinstance(result, Exception):

@@ -54,8 +54,8 @@ def run(
     source: str, source_type: str | None, dry_run: bool, as_json: bool, db_url: str | None
 ) -> None:
     """Sync SOURCE (a configured source name or a URL) now."""
-    from handlers.sync import SourceError, run_sync
     from handlers.sync.answers import sync_answer
+    from services.sync import SourceError, run_sync
     from store import StoreError
 
     store = open_store(db_url)
@@ -105,8 +105,8 @@ def add(
     db_url: str | None,
 ) -> None:
     """Configure a sync source (and its schedule)."""
-    from handlers.sync import SourceError
-    from handlers.sync.runner import parse_duration
+    from services.sync import SourceError
+    from services.sync.runner import parse_duration
     from store import StoreError
     from store.sync import MapSync
     from store.sync_records import SyncSource
@@ -195,7 +195,7 @@ def remove(name: str, db_url: str | None) -> None:
 @DB_OPTION
 def due(db_url: str | None) -> None:
     """Run every scheduled source that is due (what the bot's scheduler does)."""
-    from handlers.sync import run_due
+    from services.sync import run_due
 
     results = run_due(open_store(db_url))
     for name, result in results:

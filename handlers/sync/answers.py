@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from handlers.answer import Answer, Item, Section
-from handlers.sync.errors import SourceError
-from handlers.sync.runner import SyncReport, parse_duration
 from impact.mapdiff import MapDiff
 from impact.windows import parse_window
+from services.sync.errors import SourceError
+from services.sync.runner import SyncReport, parse_duration
 from store import Store
 from store.sync import MapSync
 from store.sync_records import SyncRun, SyncSource

@@ -17,10 +17,10 @@ from handlers.answer import Answer
 from handlers.commands import CommandError, actor, arguments, failed, gate, number, url
 from handlers.request import Request
 from handlers.sync.answers import changes_answer, sources_answer, sync_answer
-from handlers.sync.errors import SourceError
-from handlers.sync.runner import Discovery, SyncReport, run_sync
 from impact.errors import ImpactError
 from impact.model import ServiceMap
+from services.sync.errors import SourceError
+from services.sync.runner import Discovery, SyncReport, run_sync
 from store.errors import StoreError
 from store.sync import MapSync
 

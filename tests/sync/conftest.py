@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from handlers.sync.http import SourceClient
+from services.sync.http import SourceClient
 
 # path -> handler(query) -> (status, body); body dicts/lists are sent as JSON
 Route = Callable[[dict[str, list[str]]], tuple[int, Any]]

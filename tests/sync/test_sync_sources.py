@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from handlers.sync import SourceUnreachable, run_sync
-from handlers.sync.errors import SourceResponseError
-from handlers.sync.http import SourceClient
 from impact.model import BUSINESS_KIND, Component, Dependency, RedundancyGroup, ServiceMap
+from services.sync import SourceUnreachable, run_sync
+from services.sync.errors import SourceResponseError
+from services.sync.http import SourceClient
 from store import Store
 from store.sync import MapSync
 from store.sync_records import SyncSource

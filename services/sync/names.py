@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from handlers.sync.errors import SourceError
 from impact.model import NAME_PATTERN, Component, Dependency, ServiceMap, name_key
+from services.sync.errors import SourceError
 
 RULE_KEYS = ("lowercase", "strip_prefixes", "namespaces", "rewrites")
 _INVALID = re.compile(r"[^A-Za-z0-9._-]+")

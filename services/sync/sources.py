@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers.sync.errors import SourceResponseError
-from handlers.sync.http import SourceClient
 from impact.model import Component, Dependency, ServiceMap
+from services.sync.errors import SourceResponseError
+from services.sync.http import SourceClient
 from store.backstage import parse_backstage
 from store.edgelist import parse_edge_list
 from store.errors import StoreError

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from handlers.sync.errors import SourceResponseError, SourceUnreachable
+from services.sync.errors import SourceResponseError, SourceUnreachable
 
 RETRIED_STATUS = {429, 502, 503, 504}
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None

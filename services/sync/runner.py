@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers.sync.errors import SourceError
-from handlers.sync.http import SourceClient
-from handlers.sync.names import NameRules, reconcile, rename
-from handlers.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
 from impact.model import ServiceMap
+from services.sync.errors import SourceError
+from services.sync.http import SourceClient
+from services.sync.names import NameRules, reconcile, rename
+from services.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
 from store import Store
 from store.errors import NotFound
 from store.sync import MapSync
