@@ -14,19 +14,18 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from impact.incidents import Opening, Plan, Update, is_planned
-from impact.model import Component, ServiceMap, State, name_key
+from impact.incidents import Opening, Plan, Update
+from impact.model import ServiceMap, State, name_key
 from store import outbox
 from store.incident_facts import (
-    Acknowledgement,
     EntryKind,
     IncidentStatus,
     Notice,
-    NoticeService,
     StateChange,
     ThreadReply,
     TimelineEntry,
 )
+from store.incident_notice import components, services_of, snapshot
 from store.incident_rows import (
     AcknowledgementRow,
     IncidentRow,
@@ -126,7 +125,7 @@ def _update(connection: Connection, change: Update, service_map: ServiceMap, now
 def _resolve(
     connection: Connection, incident_id: int, service_map: ServiceMap, now: datetime
 ) -> None:
-    services = _services(connection, incident_id)
+    services = services_of(connection, incident_id)
     _write_services(connection, incident_id, {name: State.OK for name in services})
     started = connection.execute(
         select(IncidentRow.started_at).where(IncidentRow.id == incident_id)
@@ -157,22 +156,38 @@ def _notify(
             select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id)
         ).scalars()
     )
-    body = {"notice": notice.to_json()}
     if entry is not None:
-        resolved = notice.status is IncidentStatus.RESOLVED
-        thread = ThreadReply(incident_id, entry, resolved).to_json()
-        for channel in sorted(existing):
-            key = f"incident:{incident_id}:r{notice.revision}:{channel}"
-            _enqueue(connection, f"{key}:update", channel, "update", body, now, incident_id)
-            _enqueue(connection, f"{key}:thread", channel, "thread", thread, now, incident_id)
-    if not post_new:
-        return
-    for channel in target_channels(connection, _components(service_map, notice)):
-        if channel in existing:
-            continue
-        connection.execute(insert(NoticeRow).values(incident_id=incident_id, channel=channel))
-        key = f"incident:{incident_id}:post:{channel}"
-        _enqueue(connection, key, channel, "post", body, now, incident_id)
+        _update_notices(connection, notice, sorted(existing), entry, now)
+    if post_new:
+        targets = target_channels(connection, components(service_map, notice))
+        _post_notices(connection, notice, [c for c in targets if c not in existing], now)
+
+
+def _update_notices(
+    connection: Connection,
+    notice: Notice,
+    channels: list[str],
+    entry: TimelineEntry,
+    now: datetime,
+) -> None:
+    """Each posted notice: the new notice, and `entry` as a reply in its thread."""
+    body = {"notice": notice.to_json()}
+    resolved = notice.status is IncidentStatus.RESOLVED
+    thread = ThreadReply(notice.incident, entry, resolved).to_json()
+    for channel in channels:
+        key = f"incident:{notice.incident}:r{notice.revision}:{channel}"
+        _enqueue(connection, f"{key}:update", channel, "update", body, now, notice.incident)
+        _enqueue(connection, f"{key}:thread", channel, "thread", thread, now, notice.incident)
+
+
+def _post_notices(
+    connection: Connection, notice: Notice, channels: list[str], now: datetime
+) -> None:
+    body = {"notice": notice.to_json()}
+    for channel in channels:
+        connection.execute(insert(NoticeRow).values(incident_id=notice.incident, channel=channel))
+        key = f"incident:{notice.incident}:post:{channel}"
+        _enqueue(connection, key, channel, "post", body, now, notice.incident)
 
 
 def _enqueue(
@@ -195,73 +210,10 @@ def _enqueue(
     )
 
 
-def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) -> Notice:
-    """The notice as of now: what the renderer shows."""
-    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
-    services = _services(connection, incident_id)
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    listed = tuple(
-        _notice_service(name, state, by_key.get(name_key(name))) for name, state in services.items()
-    )
-    end = row.resolved_at
-    return Notice(
-        incident=incident_id,
-        status=IncidentStatus(row.status),
-        planned=bool(row.planned) or is_planned(services),
-        revision=row.revision,
-        services=listed,
-        causes=tuple(row.causes),
-        revenue_at_risk=sum(s.revenue_per_hour for s in listed if s.state is State.DOWN),
-        started_at=row.started_at,
-        resolved_at=end,
-        duration_s=(end - row.started_at).total_seconds() if end else None,
-        acknowledged=acknowledgements(connection, incident_id),
-    )
-
-
-def acknowledgements(connection: Connection, incident_id: int) -> tuple[Acknowledgement, ...]:
-    """Who acknowledged the incident, first first."""
-    acks = connection.execute(
-        select(AcknowledgementRow.user_id, AcknowledgementRow.at)
-        .where(AcknowledgementRow.incident_id == incident_id)
-        .order_by(AcknowledgementRow.at)
-    ).all()
-    return tuple(Acknowledgement(user, at) for user, at in acks)
-
-
-def _notice_service(name: str, state: State, component: Component | None) -> NoticeService:
-    if component is None:
-        return NoticeService(name, state)
-    return NoticeService(
-        name,
-        state,
-        title=component.title,
-        tier=component.tier,
-        owner=component.owner,
-        channel=component.channel,
-        revenue_per_hour=float(component.revenue_per_hour or 0.0),
-    )
-
-
-def _components(service_map: ServiceMap, notice: Notice) -> list[Component]:
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    found = [by_key.get(name_key(s.name)) for s in notice.services]
-    return [c for c in found if c is not None]
-
-
-def _services(connection: Connection, incident_id: int) -> dict[str, State]:
-    query = (
-        select(IncidentServiceRow.service, IncidentServiceRow.state)
-        .where(IncidentServiceRow.incident_id == incident_id)
-        .order_by(IncidentServiceRow.position)
-    )
-    return {name: State(state) for name, state in connection.execute(query)}
-
-
 def _write_services(
     connection: Connection, incident_id: int, services: Mapping[str, State]
 ) -> None:
-    held = _services(connection, incident_id)
+    held = services_of(connection, incident_id)
     for name, state in services.items():
         if name not in held:
             values = {

@@ -27,8 +27,9 @@ from impact.model import ServiceMap, State, name_key
 from store import alerts, history, incident_writer
 from store.database import transaction
 from store.incident_facts import IncidentStatus, TimelineEntry
+from store.incident_notice import acknowledgements
 from store.incident_rows import IncidentRow, IncidentServiceRow, NoticeRow, TimelineRow
-from store.incident_writer import acknowledgements, apply_plan
+from store.incident_writer import apply_plan
 from store.map_reader import read_map
 from store.schema import MAP_VERSION, MetaRow
 

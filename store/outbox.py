@@ -149,11 +149,6 @@ class Outbox:
         with self._transaction() as connection:
             mark_failed(connection, item.id, error)
 
-    def depth(self) -> int:
-        """How many messages wait to be sent."""
-        with self.engine.connect() as connection:
-            return depth(connection)
-
 
 def enqueue(
     connection: Connection,
