@@ -29,7 +29,12 @@ __all__ = ["Incidents"]
 
 
 class Incidents:
-    """Ingest, reconcile, acknowledge and read incidents; one instance serves the process."""
+    """Ingest, reconcile, acknowledge and read incidents; one instance serves the process.
+
+    `models` must be the process's model service (the one the conversation asks), so the
+    map is compiled once for both. `engine` stays readable for the webhooks' writer count
+    and the cluster jobs of the pollers.
+    """
 
     def __init__(
         self,
