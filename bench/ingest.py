@@ -44,8 +44,9 @@ def serve(url: str, port: int) -> None:
     from starlette.routing import Route
 
     from bot.webhooks import ReconcileLoop, webhook_routes
+    from services.incidents import Incidents
+    from services.model import ModelService
     from store import Store
-    from store.incidents import IncidentDesk
     from store.mapfile import load_map_file
 
     store = Store(url, upgrade=True)
@@ -54,7 +55,7 @@ def serve(url: str, port: int) -> None:
     async def ping(request: object) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    desk = IncidentDesk(store.engine)
+    desk = Incidents(store, ModelService(store))
     loop = ReconcileLoop(desk)  # what IncidentRuntime runs in `bsm serve`, minus Slack
     loop.start()
     hooks = webhook_routes(desk, TOKEN, on_commit=loop.wake, reconcile_inline=False)

@@ -7,9 +7,9 @@ listener thread), then ask the conversation and post the rendered answer. Failur
 the single `@app.error` handler: it logs the Slack method and error code (or an error id)
 and sends the user a short apology, never a stack trace.
 
-Over a database-backed conversation the app also wires the incident Acknowledge button,
-the Home panels (open incidents, SLA this month, see `bot.home.HomePanels`), the
-`republish_home` hook, and the admin user-group lookup of `handlers.access`.
+With an incidents use case (`Deps.desk`) the app also wires the incident Acknowledge
+button; `Deps.home` is the Home dashboard (built with its panels and client by the caller,
+see `bot.home`); the admin user-group lookup of `handlers.access` is connected here.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.admins import UserGroups
 from bot.blocks import FOLLOW_UPS, ActionId, Message, render_answer, render_apology
-from bot.home import Asker, HomeDashboard, HomePanels, install_home
+from bot.home import Asker, HomeDashboard
 from bot.notices import register_incident_actions
 from bot.settings import Settings
 from handlers.access import AccessPolicy
@@ -80,7 +80,7 @@ class MemoryDedup:
 
 
 class Desk(Protocol):
-    """The incident side the app needs (`store.incidents.IncidentDesk`)."""
+    """The incident side the app needs (`services.incidents.Incidents`)."""
 
     def acknowledge(self, incident_id: int, user: str) -> bool: ...
     def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Any]: ...
@@ -88,10 +88,10 @@ class Desk(Protocol):
 
 @dataclass
 class Deps:
-    """What the listeners need.
+    """What the listeners need, built by the caller.
 
-    `desk` defaults to an `IncidentDesk` over the conversation's store (when it has a
-    database), `home` to a dashboard over `conversation` with that store's panels.
+    `desk` is the incidents use case (None: no Acknowledge button); `home` the Home
+    dashboard (None: a plain one over `conversation`, without panels or refreshes).
     """
 
     conversation: Asker
@@ -100,17 +100,8 @@ class Deps:
     desk: Desk | None = None
 
     def __post_init__(self) -> None:
-        store = getattr(self.conversation, "store", None)
-        if self.desk is None and hasattr(store, "engine"):
-            from store.incidents import IncidentDesk
-
-            self.desk = IncidentDesk(store.engine)
         if self.home is None:
-            if self.desk is not None and store is not None:
-                panels = HomePanels(store, self.desk)
-                self.home = HomeDashboard(self.conversation, panels=panels)
-            else:
-                self.home = HomeDashboard(self.conversation)
+            self.home = HomeDashboard(self.conversation)
 
 
 class DeliveryError(Exception):
@@ -148,8 +139,6 @@ def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) 
         register_incident_actions(app, _acknowledger(deps.desk))
     app.error(_handle_error)
     _connect_admin_groups(deps.conversation, app.client)
-    assert deps.home is not None
-    install_home(deps.home, app.client)
     return app
 
 

@@ -2,9 +2,10 @@
 
 The dashboard is the `status` answer rendered by `bot.blocks.render_home`, followed by the
 panels of `HomePanels`: open incidents and the SLA of each business service this month.
-When states change, call `republish_home()` (the app installs its dashboard and client with
-`install_home`); it publishes only when the view changed. The audience lives in memory for
-now (`HomeAudience` is the seam for keeping it in the database later).
+When states change, call the dashboard's `refresh()` (the incident loop gets that bound
+method at construction); it publishes through the client the dashboard was built with, and
+only when the view changed. The audience lives in memory for now (`HomeAudience` is the
+seam for keeping it in the database later).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ class Asker(Protocol):
     def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer: ...
 
 
+class OpenIncidents(Protocol):
+    """Where the open incidents come from: `services.incidents.Incidents` in production."""
+
+    def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Any]: ...
+
+
 class HomeAudience(Protocol):
     def add(self, user_id: str) -> None: ...
     def users(self) -> list[str]: ...
@@ -54,18 +61,26 @@ class MemoryAudience:
 
 
 class HomeDashboard:
-    """Publishes the dashboard; `panels` returns extra sections (SLA, open incidents) later."""
+    """Publishes the dashboard; `panels` returns extra sections (SLA, open incidents).
+
+    `client` is what `refresh()` publishes with (the app's Web API client); without one,
+    `refresh()` does nothing.
+    """
 
     def __init__(
         self,
         conversation: Asker,
         *,
+        client: WebClient | None = None,
         audience: HomeAudience | None = None,
         panels: Callable[[], Sequence[Section]] = tuple,
     ) -> None:
         self.conversation = conversation
+        self.client = client
         self.audience = audience or MemoryAudience()
         self.panels = panels
+        self._last_view: dict[str, object] | None = None
+        self._refreshing = threading.Lock()
 
     def view(self, user_id: str | None = None) -> dict[str, object]:
         status = self.conversation.ask("status", user_id=user_id, channel_id=None)
@@ -95,6 +110,21 @@ class HomeDashboard:
                 )
         return published
 
+    def refresh(self, *, force: bool = False) -> int:
+        """Refresh every open Home tab after a state change; returns how many were published.
+
+        Safe from any thread; 0 without a client, and when the dashboard looks as it did
+        at the last refresh.
+        """
+        if self.client is None:
+            return 0
+        with self._refreshing:
+            view = self.view()
+            if not force and self._last_view == view:
+                return 0
+            self._last_view = view
+            return self.republish(self.client, view=view)
+
 
 class HomePanels:
     """The Home tab's extra panels over a store: open incidents, SLA this month.
@@ -109,15 +139,13 @@ class HomePanels:
     def __init__(
         self,
         store: Any,
-        desk: Any = None,
+        desk: OpenIncidents,
         *,
         sla_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from store.incidents import IncidentDesk
-
         self.store = store
-        self.desk = desk or IncidentDesk(store.engine)
+        self.desk = desk
         self.sla_ttl = sla_ttl
         self.clock = clock
         self._sla: tuple[float, Section] | None = None
@@ -169,31 +197,3 @@ def _sla_item(service: Any, report: Any) -> Item:
         State.OK if met else State.DOWN,
         f"target {report.target:g}%" + ("" if met else ", breached"),
     )
-
-
-_installed: list[tuple[HomeDashboard, WebClient]] = []
-_last_view: list[dict[str, object]] = []
-_republishing = threading.Lock()
-
-
-def install_home(dashboard: HomeDashboard, client: WebClient) -> None:
-    """Make `dashboard` the one `republish_home` refreshes (the app does this once)."""
-    _installed[:] = [(dashboard, client)]
-    _last_view.clear()
-
-
-def republish_home(client: WebClient | None = None, *, force: bool = False) -> int:
-    """Refresh every open Home tab after a state change; returns how many were published.
-
-    Call it from any thread after incidents or states changed; it is a no-op (0) without a
-    running app, and when the dashboard looks as it did at the last republish.
-    """
-    with _republishing:
-        if not _installed:
-            return 0
-        dashboard, installed_client = _installed[0]
-        view = dashboard.view()
-        if not force and _last_view and _last_view[0] == view:
-            return 0
-        _last_view[:] = [view]
-        return dashboard.republish(client or installed_client, view=view)

@@ -1,8 +1,7 @@
 """Drains the outbox to Slack: posts notices, updates them, replies in their threads.
 
-    worker = OutboxWorker(engine, WebClient(token=..., base_url=...))
-    worker.drain()            # send everything due now (tests, start-up)
-    worker.run(stop, wake)    # the serve loop: drain, then wait for `wake` or a second
+    worker = OutboxWorker(store.engine, WebClient(token=..., base_url=...))
+    worker.drain()            # send everything due now (the serve loop calls it every second)
 
 A claimed row is leased (`sending` until `next_attempt_at`), sent, then marked `sent`
 together with the notice's `ts` in one transaction. A crash after the commit that wrote
@@ -17,22 +16,16 @@ Every outcome is counted in `bsm_notices_total{kind, outcome=posted|retried|fail
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Connection, Engine, select, update
 
 from bot.metrics import METRICS, Metrics
 from bot.notices import render_notice, render_thread_line
-from store import outbox
-from store.database import transaction
-from store.incident_rows import NoticeRow
-from store.outbox import OutboxItem
+from store.outbox import Outbox, OutboxItem, PostedNotice
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +44,7 @@ class NoticeNotPosted(Exception):
 class OutboxWorker:
     def __init__(
         self,
-        engine: Engine,
+        engine: Any,
         client: WebClient,
         *,
         clock: Callable[[], datetime] = _now,
@@ -60,7 +53,7 @@ class OutboxWorker:
         batch: int = 20,
         metrics: Metrics | None = None,
     ) -> None:
-        self.engine = engine
+        self.outbox = Outbox(engine)
         self.metrics = metrics or METRICS
         self.client = client
         self.clock = clock
@@ -68,19 +61,11 @@ class OutboxWorker:
         self.lease_s = lease_s
         self.batch = batch
 
-    def _transaction(self) -> AbstractContextManager[Connection]:
-        return transaction(self.engine)
-
     def drain_once(self) -> int:
         """Claim what is due now and send it; returns how many messages were delivered."""
-        with self._transaction() as connection:
-            items = outbox.claim(
-                connection,
-                self.clock(),
-                limit=self.batch,
-                lease_s=self.lease_s,
-                min_interval_s=self.min_interval_s,
-            )
+        items = self.outbox.claim(
+            self.clock(), limit=self.batch, lease_s=self.lease_s, min_interval_s=self.min_interval_s
+        )
         return sum(self._deliver(item) for item in items)
 
     def drain(self, rounds: int = 1000) -> int:
@@ -98,16 +83,6 @@ class OutboxWorker:
             total += sent
         return total
 
-    def run(self, stop: threading.Event, wake: threading.Event, poll_s: float = 1.0) -> None:
-        """Drain until `stop`; `wake` (set after a webhook commit) skips the wait."""
-        while not stop.is_set():
-            try:
-                self.drain()
-            except Exception:  # the loop must outlive a database hiccup; the row stays
-                log.exception("outbox drain failed; retrying")
-            wake.wait(poll_s)
-            wake.clear()
-
     def _deliver(self, item: OutboxItem) -> bool:
         try:
             answer = self._send(item)
@@ -120,36 +95,31 @@ class OutboxWorker:
         except (OSError, TimeoutError) as error:
             self._retry(item, self._backoff(item), f"network: {error}")
             return False
-        with self._transaction() as connection:
-            if item.kind == "post":
-                _store_ts(connection, item, answer, self.clock())
-            outbox.mark_sent(connection, item.id, self.clock())
+        self.outbox.sent(item, self.clock(), ts=answer.get("ts"), channel=answer.get("channel"))
         self.metrics.notices.inc(kind=item.kind, outcome="posted")
         return True
 
     def _send(self, item: OutboxItem) -> Mapping[str, Any]:
         if item.kind == "post":
-            message = render_notice(item.payload["notice"])
+            message = render_notice(item.notice())
             return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
-        channel, ts = self._notice_of(item)
+        posted = self._notice_of(item)
         if item.kind == "update":
-            message = render_notice(item.payload["notice"])
-            return self.client.chat_update(channel=channel, ts=ts, **message.payload()).data  # type: ignore[return-value]
-        reply = render_thread_line(
-            item.payload["text"], resolved=bool(item.payload.get("resolved"))
-        )
-        return self.client.chat_postMessage(channel=channel, thread_ts=ts, **reply.payload()).data  # type: ignore[return-value]
+            message = render_notice(item.notice())
+            return self.client.chat_update(  # type: ignore[return-value]
+                channel=posted.channel, ts=posted.ts, **message.payload()
+            ).data
+        reply = item.reply()
+        line = render_thread_line(reply.entry, resolved=reply.resolved)
+        return self.client.chat_postMessage(  # type: ignore[return-value]
+            channel=posted.channel, thread_ts=posted.ts, **line.payload()
+        ).data
 
-    def _notice_of(self, item: OutboxItem) -> tuple[str, str]:
-        with self.engine.connect() as connection, connection.begin():
-            row = connection.execute(
-                select(NoticeRow.slack_channel, NoticeRow.ts).where(
-                    NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel
-                )
-            ).first()
-        if row is None or row.ts is None:
+    def _notice_of(self, item: OutboxItem) -> PostedNotice:
+        posted = self.outbox.posted_notice(item)
+        if posted is None:
             raise NoticeNotPosted(f"incident {item.incident_id} has no notice in {item.channel}")
-        return row.slack_channel or item.channel, row.ts
+        return posted
 
     def _failed(self, item: OutboxItem, error: SlackApiError) -> None:
         status = error.response.status_code
@@ -168,22 +138,10 @@ class OutboxWorker:
     def _retry(self, item: OutboxItem, after_s: float, why: str) -> None:
         at = self.clock() + timedelta(seconds=after_s)
         log.warning("outbox %s to %s: %s; retry in %.0fs", item.kind, item.channel, why, after_s)
-        with self._transaction() as connection:
-            outbox.retry_later(connection, item.id, at, why)
+        self.outbox.retry_later(item, at, why)
         self.metrics.notices.inc(kind=item.kind, outcome="retried")
 
     def _give_up(self, item: OutboxItem, why: str) -> None:
         log.error("outbox %s (%s): %s", item.dedup_key, item.kind, why)
-        with self._transaction() as connection:
-            outbox.mark_failed(connection, item.id, why)
+        self.outbox.failed(item, why)
         self.metrics.notices.inc(kind=item.kind, outcome="failed")
-
-
-def _store_ts(
-    connection: Connection, item: OutboxItem, answer: Mapping[str, Any], now: datetime
-) -> None:
-    connection.execute(
-        update(NoticeRow)
-        .where(NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel)
-        .values(ts=answer.get("ts"), slack_channel=answer.get("channel"), posted_at=now)
-    )

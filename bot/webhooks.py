@@ -40,8 +40,9 @@ from handlers.alerts import (
     read_generic,
 )
 from impact.model import ServiceMap
+from services.incidents import Incidents
 from store.alerts import Observation, UnmappedAlert
-from store.incidents import IncidentDesk, IngestReport
+from store.incidents import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +131,11 @@ def _settle(settled: list[tuple[asyncio.Future[Outcome], Outcome]]) -> None:
 
 
 class Webhooks:
-    """The three endpoints over one `IncidentDesk`."""
+    """The three endpoints over one `Incidents`."""
 
     def __init__(
         self,
-        desk: IncidentDesk,
+        desk: Incidents,
         token: str | None,
         mapping: AlertMapping | None = None,
         on_commit: Callable[[], None] = lambda: None,
@@ -246,7 +247,7 @@ class Webhooks:
 
 
 def webhook_routes(
-    desk: IncidentDesk,
+    desk: Incidents,
     token: str | None,
     *,
     mapping: AlertMapping | None = None,
@@ -319,11 +320,15 @@ class ReconcileLoop:
     """
 
     def __init__(
-        self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 1.0
+        self,
+        desk: Incidents,
+        then: Callable[[], object] = lambda: None,
+        every_s: float = 1.0,
+        on_change: Callable[[], object] = lambda: None,
     ) -> None:
         self.desk, self.then, self.every_s = desk, then, every_s
         # Called after a reconcile that opened, updated or resolved incidents (App Home).
-        self.on_change: Callable[[], object] = lambda: None
+        self.on_change: Callable[[], object] = on_change
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="bsm-incidents", daemon=True)
 
@@ -365,9 +370,16 @@ class IncidentRuntime:
     BSM_POLL_INTERVAL_S (30).
     """
 
-    def __init__(self, desk: IncidentDesk, worker: Any, pollers: Any, env: Mapping[str, str]):
+    def __init__(
+        self,
+        desk: Incidents,
+        worker: Any,
+        pollers: Any,
+        env: Mapping[str, str],
+        on_change: Callable[[], object] = lambda: None,
+    ):
         self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
-        self.loop = ReconcileLoop(desk, then=worker.drain)
+        self.loop = ReconcileLoop(desk, then=worker.drain, on_change=on_change)
         self.routes = webhook_routes(
             desk, env.get(TOKEN_VARIABLE), on_commit=self.loop.wake, reconcile_inline=False
         )
@@ -375,7 +387,13 @@ class IncidentRuntime:
 
     @classmethod
     def from_env(
-        cls, store: Any, client: Any, env: Mapping[str, str] | None = None
+        cls,
+        store: Any,
+        client: Any,
+        env: Mapping[str, str] | None = None,
+        *,
+        incidents: Incidents,
+        on_change: Callable[[], object] = lambda: None,
     ) -> IncidentRuntime:
         import os
 
@@ -384,9 +402,9 @@ class IncidentRuntime:
         from bot.outbox_worker import OutboxWorker
         from bot.pollers import Pollers
 
-        desk = IncidentDesk(store.engine)
-        pollers = Pollers(desk, httpx.Client(timeout=10))
-        return cls(desk, OutboxWorker(store.engine, client), pollers, env or os.environ)
+        pollers = Pollers(incidents, httpx.Client(timeout=10))
+        worker = OutboxWorker(store.engine, client)
+        return cls(incidents, worker, pollers, env or os.environ, on_change)
 
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler

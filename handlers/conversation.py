@@ -1,8 +1,10 @@
 """The conversation: a question in, an `Answer` out, over the process's compiled model.
 
-`Conversation(models)` answers from `models.current()` (`services.model.ModelService`), the
-one compiled model of the process, which follows the store's changes; the conversation only
-keeps the name index of the map version it last saw.
+`Conversation(models, incidents=...)` answers from `models.current()`
+(`services.model.ModelService`), the one compiled model of the process, which follows the
+store's changes; the conversation only keeps the name index of the map version it last saw.
+`incidents` (`services.incidents.Incidents`) answers `incidents`, `incident` and reconciles
+after `maintenance`; it reaches the handlers on their `Request`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.engine import ImpactModel
+from services.incidents import Incidents
 from services.model import ModelService
 
 Handler = Callable[[Request], Answer]
@@ -66,9 +69,16 @@ class Conversation:
     `origin="cli"` comes from a terminal: the local operator, who is trusted.
     """
 
-    def __init__(self, models: ModelService, *, access: AccessPolicy | None = None) -> None:
+    def __init__(
+        self,
+        models: ModelService,
+        *,
+        incidents: Incidents | None = None,
+        access: AccessPolicy | None = None,
+    ) -> None:
         self.models = models
         self.store = models.store
+        self.incidents = incidents
         self.access = access or AccessPolicy.from_env()
         self._names = NameIndex(())
         self._names_version: int | None = None
@@ -112,6 +122,7 @@ class Conversation:
             self.store,
             origin,
             self.access,
+            self.incidents,
         )
         return handler(request)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handlers import guidance
 from handlers.answer import Action, Answer, Item, Section
 from handlers.commands import CommandError, arguments, failed, number
 from handlers.request import Request
 from handlers.wording import joined
+from impact.durations import format_duration
 from impact.model import State
-from store.incident_writer import duration_text
-from store.incidents import Incident, IncidentDesk
+from store.incident_facts import EntryKind, StateChange, TimelineEntry
+from store.incidents import Incident
 
 USAGE = ("incidents", "incident ID")
 SHOWN = 20
@@ -23,7 +25,9 @@ _ORDER = (State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN, State.OK
 
 def incidents(req: Request) -> Answer:
     """Open incidents, newest first."""
-    found = IncidentDesk(req.store.engine).incidents(open_only=True, limit=SHOWN + 1)
+    if req.incidents is None:
+        return _no_incidents("incidents")
+    found = req.incidents.incidents(open_only=True, limit=SHOWN + 1)
     if not found:
         return Answer("incidents", "No open incidents", data={"incidents": []})
     shown = found[:SHOWN]
@@ -43,7 +47,9 @@ def incident(req: Request) -> Answer:
         incident_id = number(arguments(req.text, ("incident",)), "incident", "incident 12")
     except CommandError as error:
         return failed("incident", error, USAGE)
-    found = IncidentDesk(req.store.engine).incident(incident_id)
+    if req.incidents is None:
+        return _no_incidents("incident")
+    found = req.incidents.incident(incident_id)
     if found is None:
         return Answer(
             "incident",
@@ -58,7 +64,7 @@ def incident(req: Request) -> Answer:
     if found.acknowledged:
         acks = tuple(Item(f"{user} at {_at(at)}") for user, at in found.acknowledged)
         sections.append(Section("Acknowledged", acks))
-    timeline = tuple(Item(f"{_at(e.at)} {e.text}") for e in found.timeline)
+    timeline = tuple(Item(f"{_at(e.at)} {entry_text(e)}") for e in found.timeline)
     if timeline:
         sections.append(Section("Timeline", timeline))
     notes = (f"Notices in {', '.join(found.channels)}",) if found.channels else ()
@@ -68,8 +74,12 @@ def incident(req: Request) -> Answer:
         tuple(found.causes),
         tuple(sections),
         notes=notes,
-        data={"incident": _json(found) | {"timeline": [e.text for e in found.timeline]}},
+        data={"incident": _json(found) | {"timeline": [entry_text(e) for e in found.timeline]}},
     )
+
+
+def _no_incidents(intent: str) -> Answer:
+    return guidance.needs_database(intent)
 
 
 def _headline(found: Incident) -> str:
@@ -77,7 +87,7 @@ def _headline(found: Incident) -> str:
     kind = "Planned maintenance" if found.planned else "Incident"
     if found.status == "resolved" and found.resolved_at is not None:
         lasted = found.resolved_at - found.started_at
-        took = duration_text(lasted.total_seconds())
+        took = format_duration(lasted.total_seconds())
         return f"{kind} #{found.id} resolved: {joined(hit, 3)} (lasted {took})"
     return f"{kind} #{found.id} open since {_at(found.started_at)}: {joined(hit, 3)}"
 
@@ -94,6 +104,36 @@ def incident_line(found: Incident) -> Item:
         worst,
         f"root cause {', '.join(found.causes) or 'unknown'}{acked}",
     )
+
+
+def entry_text(entry: TimelineEntry) -> str:
+    """A timeline entry as people read it: "Opened: checkout down; root cause db"."""
+    if entry.note is not None:
+        return entry.note
+    if entry.kind is EntryKind.OPENED:
+        states = ", ".join(f"{name} {state.value}" for name, state in entry.services)
+        label = "Planned work" if entry.planned else "Opened"
+        return f"{label}: {states}; root cause {_names(entry.causes)}"
+    if entry.kind is EntryKind.RESOLVED:
+        return f"Resolved after {format_duration(entry.duration_s or 0)}"
+    if entry.kind is EntryKind.ACKNOWLEDGED:
+        return f"Acknowledged by {entry.user}"
+    lines = [_change_text(c) for c in entry.changes]
+    if entry.causes:
+        lines.append(f"New root cause {_names(entry.causes)}")
+    return "; ".join(lines)
+
+
+def _change_text(change: StateChange) -> str:
+    if change.after is State.OK:
+        return f"{change.name} recovered (was {change.before.value})"
+    if change.before is State.OK:
+        return f"{change.name} {change.after.value}"
+    return f"{change.name} {change.before.value} -> {change.after.value}"
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(sorted(names)) or "unknown"
 
 
 def _at(at: datetime) -> str:

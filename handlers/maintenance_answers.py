@@ -18,7 +18,6 @@ from handlers.commands import resolve as resolve_name
 from handlers.request import Request
 from impact.model import MaintenanceWindow, State
 from store.errors import StoreError
-from store.incidents import IncidentDesk
 
 USAGE = (
     "maintenance db-03 for 2h [reason]",
@@ -68,7 +67,7 @@ def _add(req: Request, words: list[str]) -> Answer:
     start = datetime.now(UTC)
     window = MaintenanceWindow(name, start, start + length, reason, actor(req).name)
     stored = req.store.add_maintenance(window, origin=req.origin)
-    IncidentDesk(req.store.engine).reconcile()
+    _reconcile(req)
     return Answer(
         "maintenance",
         f"Maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC: "
@@ -86,13 +85,19 @@ def _end(req: Request, words: list[str]) -> Answer:
     ended = req.store.end_maintenance(
         window_id, datetime.now(UTC), actor=actor(req).name, origin=req.origin
     )
-    IncidentDesk(req.store.engine).reconcile()
+    _reconcile(req)
     return Answer(
         "maintenance",
         f"Ended maintenance #{ended.id} on {ended.component}: its failures page again",
         (ended.component,),
         data={"window": _json(ended)},
     )
+
+
+def _reconcile(req: Request) -> None:
+    """Turn open incidents into (or out of) planned work now, not at the next alert."""
+    if req.incidents is not None:
+        req.incidents.reconcile()
 
 
 def _list(req: Request) -> Answer:

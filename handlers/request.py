@@ -1,4 +1,5 @@
-"""What a handler receives: the compiled model, the name index and the parsed question."""
+"""What a handler receives: the compiled model, the name index, the parsed question and the
+use cases it may call (incidents)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from handlers.names import NameIndex
 
 if TYPE_CHECKING:
     from impact.engine import ImpactModel
+    from services.incidents import Incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class Request:
     store: Any = None  # the store, for answers that read history (sla)
     origin: str = "chat"  # "chat" (Slack) or "cli" (a terminal: the trusted local operator)
     access: AccessPolicy | None = None  # who may change things; None: nobody from chat
+    incidents: Incidents | None = None  # the incidents use case; None: a map without database
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

@@ -1,11 +1,13 @@
 """ORM tables of incidents: the incident, its services, timeline, notices, acknowledgements.
 
-Created by migration 0002 (`store/migrations/versions/0002_incidents.py`).
+Created by migration 0002 (`store/migrations/versions/0002_incidents.py`); timeline facts
+by 0006.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -14,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,6 +57,8 @@ class IncidentServiceRow(Base):
 
 
 class TimelineRow(Base):
+    """One entry of an incident's timeline: its kind and typed facts (`TimelineEntry.facts`)."""
+
     __tablename__ = "incident_timeline"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -64,7 +67,7 @@ class TimelineRow(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
 
 class NoticeRow(Base):

@@ -2,7 +2,8 @@
 
 Each change of an incident bumps its `revision`; the outbox dedup keys carry the revision,
 so one change yields exactly one update and one thread reply per notice, whichever replica
-wrote it. Payloads are rendering-free snapshots (JSON): the bot renders Block Kit at send time.
+wrote it. What is written are typed facts (`store.incident_facts`: a `Notice`, a
+`TimelineEntry`), stored as JSON; no English: the bot renders Block Kit at send time.
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from impact.incidents import Change, Opening, Plan, Update, is_planned
-from impact.model import Component, ServiceMap, State, name_key
+from impact.incidents import Opening, Plan, Update
+from impact.model import ServiceMap, State, name_key
 from store import outbox
+from store.incident_facts import (
+    EntryKind,
+    IncidentStatus,
+    Notice,
+    StateChange,
+    ThreadReply,
+    TimelineEntry,
+)
+from store.incident_notice import components, services_of, snapshot
 from store.incident_rows import (
     AcknowledgementRow,
     IncidentRow,
@@ -38,18 +48,28 @@ def apply_plan(
         _resolve(connection, incident_id, service_map, now)
 
 
-def touch_incident(
-    connection: Connection,
-    incident_id: int,
-    service_map: ServiceMap,
-    now: datetime,
-    kind: str,
-    line: str,
-) -> None:
-    """A change people see that is not a state change (an acknowledgement): bump and notify."""
+def acknowledge(
+    connection: Connection, incident_id: int, user: str, service_map: ServiceMap, now: datetime
+) -> bool:
+    """Record `user`'s acknowledgement, bump the incident and notify; False when already theirs."""
+    exists = connection.execute(select(IncidentRow.id).where(IncidentRow.id == incident_id)).first()
+    if exists is None:
+        raise LookupError(f"no incident #{incident_id}: `bsm incidents` lists them")
+    already = connection.execute(
+        select(AcknowledgementRow.id).where(
+            AcknowledgementRow.incident_id == incident_id, AcknowledgementRow.user_id == user
+        )
+    ).first()
+    if already is not None:
+        return False
+    connection.execute(
+        insert(AcknowledgementRow).values(incident_id=incident_id, user_id=user, at=now)
+    )
     _bump(connection, incident_id)
-    _timeline(connection, incident_id, now, kind, line)
-    _notify(connection, incident_id, service_map, now, line, post_new=False)
+    entry = TimelineEntry(now, EntryKind.ACKNOWLEDGED, user=user)
+    _timeline(connection, incident_id, entry)
+    _notify(connection, incident_id, service_map, now, entry, post_new=False)
+    return True
 
 
 def _open(connection: Connection, opening: Opening, service_map: ServiceMap, now: datetime) -> None:
@@ -67,10 +87,14 @@ def _open(connection: Connection, opening: Opening, service_map: ServiceMap, now
         connection.execute(insert(IncidentRow).returning(IncidentRow.id), values).scalar_one()
     )
     _write_services(connection, incident_id, opening.services)
-    line = f"{'Planned work' if opening.planned else 'Opened'}: {_states_line(opening.services)}"
-    _timeline(
-        connection, incident_id, now, "opened", f"{line}; root cause {_names(opening.causes)}"
+    entry = TimelineEntry(
+        now,
+        EntryKind.OPENED,
+        services=tuple(opening.services.items()),
+        causes=tuple(sorted(opening.causes)),
+        planned=opening.planned,
     )
+    _timeline(connection, incident_id, entry)
     _notify(connection, incident_id, service_map, now, None, post_new=True)
 
 
@@ -88,18 +112,20 @@ def _update(connection: Connection, change: Update, service_map: ServiceMap, now
     if not change.notable:
         return
     _bump(connection, change.id)
-    lines = [_change_line(c) for c in change.changes]
-    if change.new_causes:
-        lines.append(f"New root cause {_names(change.new_causes)}")
-    line = "; ".join(lines)
-    _timeline(connection, change.id, now, "changed", line)
-    _notify(connection, change.id, service_map, now, line, post_new=True)
+    entry = TimelineEntry(
+        now,
+        EntryKind.CHANGED,
+        changes=tuple(StateChange(c.name, c.before, c.after) for c in change.changes),
+        causes=tuple(sorted(change.new_causes)),
+    )
+    _timeline(connection, change.id, entry)
+    _notify(connection, change.id, service_map, now, entry, post_new=True)
 
 
 def _resolve(
     connection: Connection, incident_id: int, service_map: ServiceMap, now: datetime
 ) -> None:
-    services = _services(connection, incident_id)
+    services = services_of(connection, incident_id)
     _write_services(connection, incident_id, {name: State.OK for name in services})
     started = connection.execute(
         select(IncidentRow.started_at).where(IncidentRow.id == incident_id)
@@ -109,9 +135,9 @@ def _resolve(
         .where(IncidentRow.id == incident_id)
         .values(status="resolved", resolved_at=now, revision=IncidentRow.revision + 1)
     )
-    line = f"Resolved after {duration_text((now - started).total_seconds())}"
-    _timeline(connection, incident_id, now, "resolved", line)
-    _notify(connection, incident_id, service_map, now, line, post_new=False)
+    entry = TimelineEntry(now, EntryKind.RESOLVED, duration_s=(now - started).total_seconds())
+    _timeline(connection, incident_id, entry)
+    _notify(connection, incident_id, service_map, now, entry, post_new=False)
 
 
 def _notify(
@@ -119,7 +145,7 @@ def _notify(
     incident_id: int,
     service_map: ServiceMap,
     now: datetime,
-    line: str | None,
+    entry: TimelineEntry | None,
     *,
     post_new: bool,
 ) -> None:
@@ -130,27 +156,38 @@ def _notify(
             select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id)
         ).scalars()
     )
-    revision = notice["revision"]
-    if line is not None:
-        for channel in sorted(existing):
-            key = f"incident:{incident_id}:r{revision}:{channel}"
-            _enqueue(
-                connection, f"{key}:update", channel, "update", {"notice": notice}, now, incident_id
-            )
-            thread = {
-                "text": line,
-                "incident": incident_id,
-                "resolved": notice["status"] == "resolved",
-            }
-            _enqueue(connection, f"{key}:thread", channel, "thread", thread, now, incident_id)
-    if not post_new:
-        return
-    for channel in target_channels(connection, _components(service_map, notice)):
-        if channel in existing:
-            continue
-        connection.execute(insert(NoticeRow).values(incident_id=incident_id, channel=channel))
-        key = f"incident:{incident_id}:post:{channel}"
-        _enqueue(connection, key, channel, "post", {"notice": notice}, now, incident_id)
+    if entry is not None:
+        _update_notices(connection, notice, sorted(existing), entry, now)
+    if post_new:
+        targets = target_channels(connection, components(service_map, notice))
+        _post_notices(connection, notice, [c for c in targets if c not in existing], now)
+
+
+def _update_notices(
+    connection: Connection,
+    notice: Notice,
+    channels: list[str],
+    entry: TimelineEntry,
+    now: datetime,
+) -> None:
+    """Each posted notice: the new notice, and `entry` as a reply in its thread."""
+    body = {"notice": notice.to_json()}
+    resolved = notice.status is IncidentStatus.RESOLVED
+    thread = ThreadReply(notice.incident, entry, resolved).to_json()
+    for channel in channels:
+        key = f"incident:{notice.incident}:r{notice.revision}:{channel}"
+        _enqueue(connection, f"{key}:update", channel, "update", body, now, notice.incident)
+        _enqueue(connection, f"{key}:thread", channel, "thread", thread, now, notice.incident)
+
+
+def _post_notices(
+    connection: Connection, notice: Notice, channels: list[str], now: datetime
+) -> None:
+    body = {"notice": notice.to_json()}
+    for channel in channels:
+        connection.execute(insert(NoticeRow).values(incident_id=notice.incident, channel=channel))
+        key = f"incident:{notice.incident}:post:{channel}"
+        _enqueue(connection, key, channel, "post", body, now, notice.incident)
 
 
 def _enqueue(
@@ -173,66 +210,10 @@ def _enqueue(
     )
 
 
-def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) -> dict[str, Any]:
-    """The notice as data: what the renderer shows, as of now (JSON-serialisable)."""
-    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
-    services = _services(connection, incident_id)
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    listed = [
-        _service_json(name, state, by_key.get(name_key(name))) for name, state in services.items()
-    ]
-    acks = connection.execute(
-        select(AcknowledgementRow.user_id, AcknowledgementRow.at)
-        .where(AcknowledgementRow.incident_id == incident_id)
-        .order_by(AcknowledgementRow.at)
-    ).all()
-    end = row.resolved_at
-    return {
-        "incident": incident_id,
-        "status": row.status,
-        "planned": bool(row.planned) or is_planned(services),
-        "revision": row.revision,
-        "services": listed,
-        "causes": list(row.causes),
-        "revenue_at_risk": sum(s["revenue_per_hour"] for s in listed if s["state"] == "down"),
-        "started_at": row.started_at.isoformat(),
-        "resolved_at": end.isoformat() if end else None,
-        "duration_s": (end - row.started_at).total_seconds() if end else None,
-        "acknowledged": [{"user": u, "at": at.isoformat()} for u, at in acks],
-    }
-
-
-def _service_json(name: str, state: State, component: Component | None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "title": component.title if component else None,
-        "state": state.value,
-        "tier": component.tier if component else None,
-        "owner": component.owner if component else None,
-        "channel": component.channel if component else None,
-        "revenue_per_hour": float(component.revenue_per_hour or 0.0) if component else 0.0,
-    }
-
-
-def _components(service_map: ServiceMap, notice: Mapping[str, Any]) -> list[Component]:
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    found = [by_key.get(name_key(s["name"])) for s in notice["services"]]
-    return [c for c in found if c is not None]
-
-
-def _services(connection: Connection, incident_id: int) -> dict[str, State]:
-    query = (
-        select(IncidentServiceRow.service, IncidentServiceRow.state)
-        .where(IncidentServiceRow.incident_id == incident_id)
-        .order_by(IncidentServiceRow.position)
-    )
-    return {name: State(state) for name, state in connection.execute(query)}
-
-
 def _write_services(
     connection: Connection, incident_id: int, services: Mapping[str, State]
 ) -> None:
-    held = _services(connection, incident_id)
+    held = services_of(connection, incident_id)
     for name, state in services.items():
         if name not in held:
             values = {
@@ -263,35 +244,11 @@ def _bump(connection: Connection, incident_id: int) -> None:
     )
 
 
-def _timeline(connection: Connection, incident_id: int, at: datetime, kind: str, line: str) -> None:
-    values = {"incident_id": incident_id, "at": at, "kind": kind, "text": line}
+def _timeline(connection: Connection, incident_id: int, entry: TimelineEntry) -> None:
+    values = {
+        "incident_id": incident_id,
+        "at": entry.at,
+        "kind": entry.kind.value,
+        "facts": entry.facts(),
+    }
     connection.execute(insert(TimelineRow).values(values))
-
-
-def _states_line(services: Mapping[str, State]) -> str:
-    return ", ".join(f"{name} {state.value}" for name, state in services.items())
-
-
-def _change_line(change: Change) -> str:
-    if change.after is State.OK:
-        return f"{change.name} recovered (was {change.before.value})"
-    if change.before is State.OK:
-        return f"{change.name} {change.after.value}"
-    return f"{change.name} {change.before.value} -> {change.after.value}"
-
-
-def _names(names: frozenset[str] | set[str]) -> str:
-    return ", ".join(sorted(names)) or "unknown"
-
-
-def duration_text(seconds: float) -> str:
-    """`45s`, `12m`, `1h 05m`, `2d 3h`: how long an incident lasted."""
-    total = max(0, int(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m" if minutes else f"{secs}s"

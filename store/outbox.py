@@ -13,6 +13,7 @@ the same row; SQLite has one writer at a time, a plain transaction suffices.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Connection,
+    Engine,
     Index,
     Integer,
     String,
@@ -32,6 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.database import transaction
+from store.incident_facts import Notice, ThreadReply
+from store.incident_rows import NoticeRow
 from store.schema import Base, JsonType, UTCDateTime
 
 KINDS = ("post", "update", "thread")
@@ -72,6 +77,77 @@ class OutboxItem:
     kind: str
     payload: Mapping[str, Any]
     attempts: int
+
+    def notice(self) -> Notice:
+        """The notice a `post` or `update` carries."""
+        return Notice.from_json(self.payload["notice"])
+
+    def reply(self) -> ThreadReply:
+        """The timeline entry a `thread` reply carries."""
+        return ThreadReply.from_json(self.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class PostedNotice:
+    """Where an incident's notice lives in Slack: what chat.update and thread replies need."""
+
+    channel: str
+    ts: str
+
+
+class Outbox:
+    """The outbox over an engine, one short transaction per call: what a sender needs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine)
+
+    def claim(
+        self, now: datetime, *, limit: int = 20, lease_s: float = 60.0, min_interval_s: float = 1.0
+    ) -> list[OutboxItem]:
+        """`claim` in a transaction of its own (committed before anything is sent)."""
+        with self._transaction() as connection:
+            return claim(
+                connection, now, limit=limit, lease_s=lease_s, min_interval_s=min_interval_s
+            )
+
+    def posted_notice(self, item: OutboxItem) -> PostedNotice | None:
+        """The Slack message of `item`'s notice, None until its post went out."""
+        with self.engine.connect() as connection, connection.begin():
+            row = connection.execute(
+                select(NoticeRow.slack_channel, NoticeRow.ts).where(
+                    NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel
+                )
+            ).first()
+        if row is None or row.ts is None:
+            return None
+        return PostedNotice(row.slack_channel or item.channel, row.ts)
+
+    def sent(
+        self, item: OutboxItem, now: datetime, *, ts: str | None = None, channel: str | None = None
+    ) -> None:
+        """Mark `item` sent; for a post, store the message's `ts` and channel id with it."""
+        with self._transaction() as connection:
+            if item.kind == "post":
+                connection.execute(
+                    update(NoticeRow)
+                    .where(
+                        NoticeRow.incident_id == item.incident_id,
+                        NoticeRow.channel == item.channel,
+                    )
+                    .values(ts=ts, slack_channel=channel, posted_at=now)
+                )
+            mark_sent(connection, item.id, now)
+
+    def retry_later(self, item: OutboxItem, at: datetime, error: str) -> None:
+        with self._transaction() as connection:
+            retry_later(connection, item.id, at, error)
+
+    def failed(self, item: OutboxItem, error: str) -> None:
+        with self._transaction() as connection:
+            mark_failed(connection, item.id, error)
 
 
 def enqueue(

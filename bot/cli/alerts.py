@@ -28,9 +28,7 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def _desk():  # type: ignore[no-untyped-def]
-    from store.incidents import IncidentDesk
-
-    return IncidentDesk(_store().engine)
+    return _desk_of(_store())
 
 
 def parse_duration(text: str) -> timedelta:
@@ -81,6 +79,8 @@ def incidents(show_all: bool) -> None:
 @click.argument("incident_id", type=int)
 def incident(incident_id: int) -> None:
     """One incident with its timeline."""
+    from handlers.incident_answers import entry_text
+
     found = _desk().incident(incident_id)
     if found is None:
         raise click.ClickException(f"no incident #{incident_id}: `bsm incidents --all` lists them")
@@ -88,7 +88,7 @@ def incident(incident_id: int) -> None:
     for user, at in found.acknowledged:
         click.echo(f"acknowledged by {user} at {at:%H:%M}")
     for entry in found.timeline:
-        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.text}")
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry_text(entry)}")
 
 
 @click.group()
@@ -143,6 +143,7 @@ def maintenance_end(window_id: int) -> None:
 
 
 def _desk_of(store):  # type: ignore[no-untyped-def]
-    from store.incidents import IncidentDesk
+    from services.incidents import Incidents
+    from services.model import ModelService
 
-    return IncidentDesk(store.engine)
+    return Incidents(store, ModelService(store))

@@ -50,9 +50,11 @@ def open_store(db_url: str | None) -> Store:
 
 def conversation_for(store: Store) -> Conversation:
     from handlers.conversation import Conversation
+    from services.incidents import Incidents
     from services.model import ModelService
 
-    return Conversation(ModelService(store))
+    models = ModelService(store)
+    return Conversation(models, incidents=Incidents(store, models))
 
 
 @click.command()

@@ -82,8 +82,8 @@ def _build(settings: Settings) -> _Service:
     from slack_bolt.error import BoltError
     from slack_sdk import WebClient
 
-    from bot.app import Deps, create_app
-    from bot.home import republish_home
+    from bot.app import Deps, build_client, create_app
+    from bot.home import HomeDashboard, HomePanels
     from bot.jobs import BackgroundJobs
     from bot.metrics import METRICS, TimedAsker, instrument_webhooks
     from bot.scheduler import DigestRuntime, DigestScheduler
@@ -91,6 +91,7 @@ def _build(settings: Settings) -> _Service:
     from bot.webhooks import IncidentRuntime
     from handlers.access import AccessConfigError
     from handlers.conversation import Conversation
+    from services.incidents import Incidents
     from services.model import ModelService
     from store import Store, StoreError
     from store.deliveries import DeliveryLog
@@ -101,22 +102,28 @@ def _build(settings: Settings) -> _Service:
         redacted = SecretFilter(settings.secrets()).redact(str(error))
         raise click.ClickException(redacted) from None
     try:
-        conversation = Conversation(ModelService(store))
+        models = ModelService(store)  # the one compiled model, shared with the incidents
+        incidents = Incidents(store, models)
+        conversation = Conversation(models, incidents=incidents)
     except AccessConfigError as error:  # BSM_ADMINS / BSM_ADMIN_GROUPS malformed
         raise click.ClickException(str(error)) from None
     # Slack may redeliver an event to another replica: the database remembers deliveries.
-    deps = Deps(conversation=TimedAsker(conversation, METRICS), dedup=DeliveryLog(store.engine))
+    asker, client = TimedAsker(conversation, METRICS), build_client(settings)
+    home = HomeDashboard(asker, client=client, panels=HomePanels(store, incidents))
+    deps = Deps(asker, DeliveryLog(store.engine), home=home, desk=incidents)
     try:
-        app = create_app(settings, deps)
+        app = create_app(settings, deps, client=client)
     except BoltError as error:  # auth.test failed: bad token or unreachable API
         raise click.ClickException(
             f"SLACK_BOT_TOKEN was not accepted by {settings.api_url}: {error}"
         ) from None
     # The outbox retries 429/5xx itself, with the database as memory: no client-side retries.
     notices = WebClient(token=settings.bot_token, base_url=settings.api_url)
-    runtime = IncidentRuntime.from_env(store, notices, os.environ)
+    # incidents changed: refresh open Home tabs
+    runtime = IncidentRuntime.from_env(
+        store, notices, os.environ, incidents=incidents, on_change=home.refresh
+    )
     runtime.worker.lease_s = settings.outbox_lease_s
-    runtime.loop.on_change = republish_home  # incidents changed: refresh open Home tabs
     digests = DigestScheduler(DigestRuntime(store, app.client), tick_s=settings.digest_tick_s)
     every = settings.sync_every_s
     jobs = BackgroundJobs(store, runtime, digests, metrics=METRICS, sync_every_s=every)

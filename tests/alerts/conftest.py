@@ -20,8 +20,9 @@ from starlette.testclient import TestClient
 from bot.outbox_worker import OutboxWorker
 from bot.webhooks import webhook_routes
 from impact.model import Component, Dependency, RedundancyGroup, ServiceMap
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
-from store.incidents import IncidentDesk
 
 
 def small_map() -> ServiceMap:
@@ -80,8 +81,8 @@ def mapped_store(store: Store) -> Store:
 
 
 @pytest.fixture
-def desk(mapped_store: Store, clock: Clock) -> IncidentDesk:
-    return IncidentDesk(mapped_store.engine, clock=clock)
+def desk(mapped_store: Store, clock: Clock) -> Incidents:
+    return Incidents(mapped_store, ModelService(mapped_store), clock=clock)
 
 
 @pytest.fixture
@@ -91,12 +92,12 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def worker(desk: IncidentDesk, slack: FakeSlack, clock: Clock) -> OutboxWorker:
+def worker(desk: Incidents, slack: FakeSlack, clock: Clock) -> OutboxWorker:
     return OutboxWorker(desk.engine, slack_client(slack), clock=clock, min_interval_s=0)
 
 
 @pytest.fixture
-def http(desk: IncidentDesk) -> Iterator[TestClient]:
+def http(desk: Incidents) -> Iterator[TestClient]:
     app = Starlette(routes=webhook_routes(desk, TOKEN))
     with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
         yield client

@@ -20,9 +20,10 @@ from starlette.testclient import TestClient
 
 from bot.webhooks import GroupCommit, Webhooks
 from impact.model import State, StatusEvent
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
 from store.alerts import Observation
-from store.incidents import IncidentDesk
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -58,7 +59,7 @@ def test_requests_arriving_during_a_commit_share_the_next_one() -> None:
 
 
 def test_one_group_reports_per_payload_and_redelivery_counts_once(
-    desk: IncidentDesk, mapped_store: Store
+    desk: Incidents, mapped_store: Store
 ) -> None:
     down = observation("am:fp-1", "db-01", State.DOWN, 0)
     other = observation("am:fp-2", "db-02", State.DOWN, 1)
@@ -67,7 +68,7 @@ def test_one_group_reports_per_payload_and_redelivery_counts_once(
     assert len(mapped_store.events()) == 2
 
 
-def test_history_replays_a_group_in_time_order(desk: IncidentDesk, mapped_store: Store) -> None:
+def test_history_replays_a_group_in_time_order(desk: Incidents, mapped_store: Store) -> None:
     """Fire at :00, a second alert at :01, the first resolves at :02, the second at :03."""
     payloads = [
         ([observation("am:a", "db-01", State.OK, 2)], []),  # arrives first, happened later
@@ -88,7 +89,7 @@ def test_history_replays_a_group_in_time_order(desk: IncidentDesk, mapped_store:
 
 
 def test_a_payload_the_database_refuses_fails_alone(
-    desk: IncidentDesk, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
+    desk: Incidents, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hooks = Webhooks(desk, TOKEN)
     refused = "payments-api"
@@ -109,7 +110,7 @@ def test_a_payload_the_database_refuses_fails_alone(
     assert [e.component for e in mapped_store.events()] == ["checkout-api"]
 
 
-def post_failing(desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError) -> Any:
+def post_failing(desk: Incidents, monkeypatch: pytest.MonkeyPatch, error: DBAPIError) -> Any:
     """POST one alert while every database write raises `error`."""
 
     def failing(payloads, **kw):  # type: ignore[no-untyped-def]
@@ -135,7 +136,7 @@ def _lost_connection() -> DBAPIError:
     ids=["unreachable", "connection lost"],
 )
 def test_database_down_answers_503_with_retry_after(
-    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError
+    desk: Incidents, monkeypatch: pytest.MonkeyPatch, error: DBAPIError
 ) -> None:
     response = post_failing(desk, monkeypatch, error)
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
@@ -150,7 +151,7 @@ def test_database_down_answers_503_with_retry_after(
     ids=["bad value", "bug"],
 )
 def test_only_connection_errors_ask_for_a_retry(
-    desk: IncidentDesk, monkeypatch: pytest.MonkeyPatch, error: DBAPIError, status: int
+    desk: Incidents, monkeypatch: pytest.MonkeyPatch, error: DBAPIError, status: int
 ) -> None:
     """A retry would be refused again: the sender must not be told to retry forever."""
     response = post_failing(desk, monkeypatch, error)
@@ -166,16 +167,16 @@ def _json(body: object) -> bytes:
 
 
 def test_a_reconcile_decided_on_a_stale_snapshot_decides_again(
-    desk: IncidentDesk, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
+    desk: Incidents, mapped_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two replicas decide at once: the second to write sees the first's incident, opens none."""
-    other = IncidentDesk(desk.engine, clock=desk.clock)
+    other = Incidents(mapped_store, ModelService(mapped_store), clock=desk.clock)
     desk.ingest([observation("am:a", "checkout-api", State.DOWN, 0)], reconcile=False)
     decide = desk._decide
     raced = []
 
-    def racing(connection, incidents, now):  # type: ignore[no-untyped-def]
-        decided = decide(connection, incidents, now)
+    def racing(snapshot):  # type: ignore[no-untyped-def]
+        decided = decide(snapshot)
         if not raced:  # the other replica writes between our snapshot and our write
             raced.append(other.reconcile())
         return decided
@@ -200,9 +201,8 @@ def test_reconcile_loop_calls_on_change_only_when_incidents_changed() -> None:
                 empty_seen.set()
             return plan
 
-    loop = ReconcileLoop(Desk(), every_s=0.0)  # type: ignore[arg-type]
     changed = threading.Event()
-    loop.on_change = changed.set
+    loop = ReconcileLoop(Desk(), every_s=0.0, on_change=changed.set)  # type: ignore[arg-type]
     loop.start()
     try:
         assert changed.wait(5)  # the start-up reconcile resolved an incident

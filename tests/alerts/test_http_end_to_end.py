@@ -17,13 +17,17 @@ from slack_sdk import WebClient
 from starlette.applications import Starlette
 
 from bot.webhooks import IncidentRuntime
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
 
 
 @pytest.fixture
 def served(mapped_store: Store, slack: FakeSlack) -> Iterator[str]:
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    runtime = IncidentRuntime.from_env(mapped_store, client, {"BSM_WEBHOOK_TOKEN": TOKEN})
+    incidents = Incidents(mapped_store, ModelService(mapped_store))
+    env = {"BSM_WEBHOOK_TOKEN": TOKEN}
+    runtime = IncidentRuntime.from_env(mapped_store, client, env, incidents=incidents)
     server = uvicorn.Server(
         uvicorn.Config(
             Starlette(routes=runtime.routes), host="127.0.0.1", port=0, log_level="error"

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from bot.outbox_worker import OutboxWorker
 from impact.model import MaintenanceWindow
+from services.incidents import Incidents
 from store import Store, outbox
-from store.incidents import IncidentDesk
+from store.database import transaction
 
 CHECKOUT_API = {"job": "checkout-api", "instance": "checkout-api-7f9c:8080", "severity": "critical"}
 FIRST_TS = "1700000000.000001"  # the fake Slack numbers its messages from 1
@@ -64,7 +65,7 @@ def test_same_payload_again_changes_nothing(
     worker: OutboxWorker,
     slack: FakeSlack,
     mapped_store: Store,
-    desk: IncidentDesk,
+    desk: Incidents,
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
     worker.drain()
@@ -79,7 +80,7 @@ def test_same_payload_again_changes_nothing(
 
 
 def test_second_component_updates_the_same_notice_and_threads(
-    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: IncidentDesk
+    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: Incidents
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
     worker.drain()
@@ -98,7 +99,7 @@ def test_second_component_updates_the_same_notice_and_threads(
 
 
 def test_shared_root_cause_pulls_other_services_into_the_incident(
-    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: IncidentDesk
+    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: Incidents
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
     worker.drain()
@@ -111,7 +112,7 @@ def test_shared_root_cause_pulls_other_services_into_the_incident(
 
 
 def test_resolved_updates_to_resolved_with_duration(
-    http: TestClient, worker: OutboxWorker, slack: FakeSlack, clock: Clock, desk: IncidentDesk
+    http: TestClient, worker: OutboxWorker, slack: FakeSlack, clock: Clock, desk: Incidents
 ) -> None:
     starts = "2026-11-28T09:00:00Z"
     fire(http, CHECKOUT_API, "fp-checkout", starts=starts)
@@ -136,7 +137,7 @@ def test_resolved_updates_to_resolved_with_duration(
 
 
 def test_wrong_or_missing_token_is_refused_and_nothing_stored(
-    desk: IncidentDesk, http: TestClient, mapped_store: Store
+    desk: Incidents, http: TestClient, mapped_store: Store
 ) -> None:
     body = alertmanager(am_alert("InstanceDown", CHECKOUT_API))
     wrong = http.post("/webhooks/alertmanager", json=body, headers={"Authorization": "Bearer nope"})
@@ -225,10 +226,10 @@ def test_crash_after_commit_before_post_gives_exactly_one_post(
 
 
 def test_crash_during_send_is_retried_after_the_lease(
-    desk: IncidentDesk, worker: OutboxWorker, slack: FakeSlack, clock: Clock, http: TestClient
+    desk: Incidents, worker: OutboxWorker, slack: FakeSlack, clock: Clock, http: TestClient
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
-    with desk.transaction() as connection:  # a worker claimed the row, then was killed
+    with transaction(desk.engine) as connection:  # a worker claimed the row, then was killed
         [_claimed] = outbox.claim(connection, clock(), min_interval_s=0)
     assert worker.drain() == 0  # the lease still holds
     clock.advance(61)
@@ -236,7 +237,7 @@ def test_crash_during_send_is_retried_after_the_lease(
 
 
 def test_acknowledge_is_shown_on_the_notice(
-    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: IncidentDesk
+    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: Incidents
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
     worker.drain()
@@ -249,7 +250,7 @@ def test_acknowledge_is_shown_on_the_notice(
 
 
 def test_grafana_and_generic_payloads(
-    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: IncidentDesk
+    http: TestClient, worker: OutboxWorker, slack: FakeSlack, desk: Incidents
 ) -> None:
     body = grafana(am_alert("HighLatency", {"service": "search-api", "severity": "warning"}))
     assert http.post("/webhooks/grafana", json=body).status_code == 200
@@ -261,7 +262,7 @@ def test_grafana_and_generic_payloads(
     assert http.post("/webhooks/generic", json=generic).json()["events"] == 0
 
 
-def test_unmapped_alerts_are_kept_and_counted(http: TestClient, desk: IncidentDesk) -> None:
+def test_unmapped_alerts_are_kept_and_counted(http: TestClient, desk: Incidents) -> None:
     body = alertmanager(am_alert("DiskFull", {"instance": "backup-07:9100"}, fingerprint="fp-x"))
     assert http.post("/webhooks/alertmanager", json=body).json()["unmapped"] == 1
     http.post("/webhooks/alertmanager", json=body)

@@ -9,8 +9,8 @@ from payloads import Clock
 
 from bot.pollers import Pollers
 from impact.model import Component, HealthCheck, ServiceMap
+from services.incidents import Incidents
 from store import Store
-from store.incidents import IncidentDesk
 
 AM = "http://alertmanager:9093"
 
@@ -33,7 +33,7 @@ def api_alert(job: str, fingerprint: str) -> dict:
     }
 
 
-def test_unreachable_alertmanager_is_a_source_problem_not_an_outage(desk: IncidentDesk) -> None:
+def test_unreachable_alertmanager_is_a_source_problem_not_an_outage(desk: Incidents) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
@@ -43,7 +43,7 @@ def test_unreachable_alertmanager_is_a_source_problem_not_an_outage(desk: Incide
     assert desk.incidents() == [] and desk.reconcile().empty
 
 
-def test_polled_alerts_open_and_vanished_alerts_resolve(desk: IncidentDesk, clock: Clock) -> None:
+def test_polled_alerts_open_and_vanished_alerts_resolve(desk: Incidents, clock: Clock) -> None:
     listed = [api_alert("checkout-api", "fp-1")]
     pollers = Pollers(desk, client(lambda request: httpx.Response(200, json=listed)))
     pollers.poll_alertmanager(AM)
@@ -58,7 +58,7 @@ def test_polled_alerts_open_and_vanished_alerts_resolve(desk: IncidentDesk, cloc
 
 
 def test_health_check_goes_down_after_consecutive_failures(
-    mapped_store: Store, desk: IncidentDesk
+    mapped_store: Store, desk: Incidents
 ) -> None:
     check = HealthCheck("http://search-api:8080/healthz", failures_before_down=3)
     mapped_store.import_map(ServiceMap.build([Component("search-api", check=check)]))

@@ -266,3 +266,15 @@ def test_bad_signature_and_stale_timestamp_are_refused(
     assert app.dispatch(forged).status == 401
     assert app.dispatch(stale).status == 401
     assert slack.calls("response_url") == []
+
+
+def test_home_refresh_needs_the_client_it_was_built_with(conversation, client) -> None:
+    """A dashboard built without a client refreshes nothing; with one, only on change."""
+    from bot.home import HomeDashboard
+
+    assert HomeDashboard(conversation).refresh() == 0
+    home = HomeDashboard(conversation, client=client)
+    home.audience.add("U0USER1")
+    assert home.refresh() == 1
+    assert home.refresh() == 0  # the same view: nothing to publish
+    assert home.refresh(force=True) == 1

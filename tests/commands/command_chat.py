@@ -10,7 +10,9 @@ from fake_slack import FakeSlack
 from slack_bolt import App
 from slack_payloads import SlackPayloads
 
+from bot.home import HomeDashboard
 from handlers.conversation import Conversation
+from services.incidents import Incidents
 from store import Store
 
 ADMIN = "U0ADMIN1"
@@ -29,6 +31,8 @@ class Chat:
     payloads: SlackPayloads
     conversation: Conversation
     store: Store
+    incidents: Incidents
+    home: HomeDashboard
 
     def command(self, text: str, user: str = ADMIN, channel: str = OPS) -> dict[str, Any]:
         seen = len(self.slack.calls("response_url"))

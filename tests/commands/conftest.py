@@ -21,9 +21,11 @@ from fake_slack import FakeSlack
 from slack_payloads import SIGNING_SECRET, SlackPayloads
 
 from bot.app import Deps, build_client, create_app
+from bot.home import HomeDashboard, HomePanels
 from bot.settings import Settings
 from handlers.access import AccessPolicy, Admins
 from handlers.conversation import Conversation
+from services.incidents import Incidents
 from services.model import ModelService
 from store import Store
 
@@ -39,7 +41,11 @@ def slack() -> Iterator[FakeSlack]:
 def chat(demo_store: Store, slack: FakeSlack) -> Chat:
     settings = Settings(bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=slack.api_url)
     policy = AccessPolicy(Admins(users=(ADMIN,), groups=(ADMIN_GROUP,)))
-    conversation = Conversation(ModelService(demo_store), access=policy)
-    app = create_app(settings, Deps(conversation=conversation), client=build_client(settings))
+    models = ModelService(demo_store)
+    incidents = Incidents(demo_store, models)
+    conversation = Conversation(models, incidents=incidents, access=policy)
+    client = build_client(settings)
+    home = HomeDashboard(conversation, client=client, panels=HomePanels(demo_store, incidents))
+    app = create_app(settings, Deps(conversation, home=home, desk=incidents), client=client)
     payloads = SlackPayloads(slack.response_url("r1"))
-    return Chat(app, slack, payloads, conversation, demo_store)
+    return Chat(app, slack, payloads, conversation, demo_store, incidents, home)

@@ -13,11 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from command_chat import ADMIN, OUTSIDER, Chat
 
-from bot.home import republish_home
 from bot.notices import ACK_ACTION
 from impact.model import State, StatusEvent
 from store.alerts import Observation
-from store.incidents import IncidentDesk
 from store.sync import MapSync
 from store.sync_records import SyncSource
 
@@ -25,8 +23,8 @@ from store.sync_records import SyncSource
 def fail(chat: Chat, component: str) -> int:
     """`component` reported down by monitoring; returns the incident it opened."""
     event = StatusEvent(component, State.DOWN, datetime.now(UTC), source="test")
-    IncidentDesk(chat.store.engine).ingest([Observation(f"alert-{component}", event)])
-    [incident] = IncidentDesk(chat.store.engine).incidents()
+    chat.incidents.ingest([Observation(f"alert-{component}", event)])
+    [incident] = chat.incidents.incidents()
     return incident.id
 
 
@@ -55,9 +53,9 @@ def test_maintenance_turns_an_open_incident_planned_at_once(chat: Chat) -> None:
 
     chat.text("maintenance dns for 1h dns migration")
 
-    incident = IncidentDesk(chat.store.engine).incident(incident_id)
+    incident = chat.incidents.incident(incident_id)
     assert incident is not None
-    planned = [i for i in IncidentDesk(chat.store.engine).incidents() if i.planned]
+    planned = [i for i in chat.incidents.incidents() if i.planned]
     assert planned, "the reconcile after `maintenance` marks the failure as planned work"
 
 
@@ -96,7 +94,7 @@ def test_acknowledge_button_records_who(chat: Chat) -> None:
 
     assert chat.app.dispatch(chat.payloads.bolt_request(signed)).status == 200
 
-    incident = _wait(lambda: IncidentDesk(chat.store.engine).incident(incident_id))
+    incident = _wait(lambda: chat.incidents.incident(incident_id))
     assert [user for user, _ in incident.acknowledged] == [OUTSIDER]
 
 
@@ -257,8 +255,8 @@ def test_app_home_shows_an_open_incident_and_republishes_on_change(chat: Chat) -
     assert "SLA this month" in json.dumps(first.body["view"])
 
     incident_id = fail(chat, "dns")
-    assert republish_home() == 1
-    assert republish_home() == 0  # nothing changed since: no second publish
+    assert chat.home.refresh() == 1
+    assert chat.home.refresh() == 0  # nothing changed since: no second publish
     [_, second] = chat.slack.wait_for("views.publish", 2)
     view = json.dumps(second.body["view"])
     assert second.body["user_id"] == OUTSIDER

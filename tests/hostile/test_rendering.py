@@ -8,6 +8,7 @@ hold no `<` or `>` but the renderer's own date and user-id tokens.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from hostile_inputs import (
@@ -26,6 +27,7 @@ from handlers.answer import Action, Answer, Item, Section
 from handlers.conversation import Conversation
 from impact.model import Component, Dependency, ServiceMap, State
 from services.model import ModelService
+from store.incident_facts import EntryKind, Notice, StateChange, TimelineEntry
 
 SETTINGS = settings(max_examples=80, deadline=None)
 STATES = st.one_of(st.none(), st.sampled_from(list(State)))
@@ -148,13 +150,25 @@ notices = st.fixed_dictionaries(
 @SETTINGS
 @given(notice=notices)
 def test_rendered_notice_is_inert(notice: dict[str, Any]) -> None:
-    assert_message_inert(render_notice(notice))
+    assert_message_inert(render_notice(Notice.from_json(notice)))
 
 
 @SETTINGS
-@given(line=hostile_text(), resolved=st.booleans())
-def test_timeline_reply_is_inert(line: str, resolved: bool) -> None:
-    assert_message_inert(render_thread_line(line, resolved=resolved))
+@given(line=hostile_text(), resolved=st.booleans(), kind=st.sampled_from(list(EntryKind)))
+def test_timeline_reply_is_inert(line: str, resolved: bool, kind: EntryKind) -> None:
+    """Every free text of an entry (names, causes, the acknowledger, a kept line) is hostile."""
+    entry = TimelineEntry(
+        datetime(2026, 11, 28, 9, tzinfo=UTC),
+        kind,
+        services=((line, State.DOWN),),
+        causes=(line,),
+        changes=(StateChange(line, State.OK, State.DOWN),),
+        duration_s=3900.0,
+        user=line,
+    )
+    assert_message_inert(render_thread_line(entry, resolved=resolved))
+    kept = TimelineEntry(entry.at, kind, note=line)
+    assert_message_inert(render_thread_line(kept, resolved=resolved))
 
 
 # -- end to end: a map whose free text is hostile, answered and rendered --------------------

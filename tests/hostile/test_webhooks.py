@@ -20,8 +20,9 @@ from starlette.testclient import TestClient
 
 from bot.webhooks import MAX_BODY, webhook_routes
 from impact.model import Component, Dependency, ServiceMap
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
-from store.incidents import IncidentDesk
 
 TOKEN = "hostile-webhook-token"
 ENDPOINTS = ("/webhooks/alertmanager", "/webhooks/grafana", "/webhooks/generic")
@@ -44,7 +45,9 @@ def small_map() -> ServiceMap:
 @pytest.fixture
 def http(store: Store) -> Iterator[TestClient]:
     store.import_map(small_map(), actor="tests")
-    desk = IncidentDesk(store.engine, clock=lambda: datetime(2026, 11, 28, 9, tzinfo=UTC))
+    desk = Incidents(
+        store, ModelService(store), clock=lambda: datetime(2026, 11, 28, 9, tzinfo=UTC)
+    )
     app = Starlette(routes=webhook_routes(desk, TOKEN))
     with TestClient(
         app, headers={"Authorization": f"Bearer {TOKEN}"}, raise_server_exceptions=False
@@ -230,6 +233,6 @@ def test_nul_in_alert_text_is_stored_as_the_replacement_character(http: TestClie
     body = json.dumps({"version": "4", "alerts": [alert]}).encode()
     assert post(http, "/webhooks/alertmanager", body)[0] == 200
     assert [e.summary for e in store.events()] == ["a\ufffdb"]
-    [unmapped] = IncidentDesk(store.engine).unmapped()
+    [unmapped] = Incidents(store, ModelService(store)).unmapped()
     assert (unmapped.name, unmapped.summary) == ("Nul\ufffd", "c\ufffdd")
     assert unmapped.labels["k\ufffd"] == "v\ufffd"

@@ -24,9 +24,10 @@ from replicas import TOKEN, Replica, serve_env, small_map, wait_until
 from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from impact.model import State, StatusEvent
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
 from store.alerts import Observation
-from store.incidents import IncidentDesk
 
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 CHANNELS = ("#inc-checkout", "#inc-search")
@@ -154,7 +155,7 @@ def test_slack_failing_for_a_minute_then_the_outbox_drains_in_order(store: Store
     """429 with Retry-After, then 500s, for 60 s of (simulated) time; then all goes out."""
     store.import_map(small_map(), actor="tests")
     clock = Clock()
-    desk = IncidentDesk(store.engine, clock=clock)
+    desk = Incidents(store, ModelService(store), clock=clock)
     metrics = Metrics()
     with FakeSlack() as slack:
         from slack_sdk import WebClient

@@ -22,8 +22,9 @@ from bot.settings import SecretFilter, Settings
 from bot.webhooks import webhook_routes
 from handlers.answer import Answer
 from impact.model import Component, HealthCheck, ServiceMap
+from services.incidents import Incidents
+from services.model import ModelService
 from store import Store
-from store.incidents import IncidentDesk
 
 
 class Ticks:
@@ -81,7 +82,7 @@ def test_health_check_failures_add_up_across_replicas(store: Store) -> None:
     store.import_map(small_map(), actor="tests")
     store.import_map(ServiceMap.build([Component("search-api", check=check)]))
     failing = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(503)))
-    desk = IncidentDesk(store.engine)
+    desk = Incidents(store, ModelService(store))
     one, two = Pollers(desk, failing), Pollers(desk, failing)
     one.run_checks()
     two.run_checks()
@@ -95,7 +96,9 @@ def test_health_check_failures_add_up_across_replicas(store: Store) -> None:
 def served(store: Store) -> Iterator[tuple[TestClient, Metrics]]:
     store.import_map(small_map(), actor="tests")
     metrics = Metrics()
-    routes = instrument_webhooks(webhook_routes(IncidentDesk(store.engine), TOKEN), metrics)
+    routes = instrument_webhooks(
+        webhook_routes(Incidents(store, ModelService(store)), TOKEN), metrics
+    )
     server = create_server(None, routes, health=Health(store.engine), metrics=metrics)
     with TestClient(server) as client:
         yield client, metrics

@@ -1,0 +1,134 @@
+"""The incidents use case: alerts in, incidents decided over the process's one compiled model.
+
+    incidents = Incidents(store, models)            # built once, by the composition root
+    incidents.ingest_many(payloads)                 # a webhook group: one transaction
+    incidents.reconcile()                           # timers: dampening, maintenance
+    incidents.acknowledge(12, "U0ALICE01")
+
+The store (`store.incidents.IncidentStore`) owns the transactions and the reconcile lock
+(one transaction per webhook group; an advisory lock on PostgreSQL, BEGIN IMMEDIATE on
+SQLite, so replicas produce one incident and one notice per channel). It calls `_decide`
+inside them with a snapshot read there: the map version of that transaction picks the
+compiled model of `models` (compiled only when the version moved), and the observed states
+are set on a fork of it, so the shared model's current states are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from impact.incidents import Dampening, Hit, Plan, plan
+from impact.model import ServiceMap, State, name_key
+from impact.results import ServiceStatus
+from services.model import Clock, ModelService, utcnow
+from store import Store, alerts
+from store.incidents import Decision, Incident, IncidentStore, IngestReport, Payload, Snapshot
+
+__all__ = ["Incidents"]
+
+
+class Incidents:
+    """Ingest, reconcile, acknowledge and read incidents; one instance serves the process.
+
+    `models` must be the process's model service (the one the conversation asks), so the
+    map is compiled once for both. `engine` stays readable for the webhooks' writer count
+    and the cluster jobs of the pollers.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        models: ModelService,
+        *,
+        dampening: Dampening | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.records = IncidentStore(store.engine)
+        self.engine = store.engine
+        self.models = models
+        self.dampening = dampening or Dampening()
+        self.clock: Callable[[], datetime] = clock
+
+    def ingest(
+        self,
+        observations: Sequence[alerts.Observation],
+        unmapped: Sequence[alerts.UnmappedAlert] = (),
+        *,
+        reconcile: bool = True,
+    ) -> IngestReport:
+        """Store events and unmapped alerts, then reconcile if a component changed state.
+
+        `reconcile=False` leaves the incident work to a later `reconcile()` (which coalesces
+        many payloads into one pass); nothing is lost meanwhile: the states are committed.
+        """
+        return self.ingest_many([(observations, unmapped)], reconcile=reconcile)[0]
+
+    def ingest_many(
+        self, payloads: Sequence[Payload], *, reconcile: bool = True
+    ) -> list[IngestReport]:
+        """`ingest` for several payloads (in arrival order) in ONE transaction: one report each.
+
+        A group commit: concurrent webhooks share the transaction and its fsync, and every
+        report exists only once all of it is committed. `changed` and `plan` are the group's.
+        """
+        decide = self._decide if reconcile else None
+        return self.records.ingest_many(payloads, self.clock(), decide)
+
+    def reconcile(self) -> Plan:
+        """Bring incidents in line with current states (timers: dampening, maintenance).
+
+        The plan is decided on a read snapshot, outside the write lock (the impact model
+        is the slow part), then written under the lock if the open incidents are still
+        those it was decided on; else it is decided again under the lock. States newer
+        than the snapshot are no loss: their commit wakes another reconcile.
+        """
+        return self.records.reconcile(self.clock(), self._decide)
+
+    def acknowledge(self, incident_id: int, user: str) -> bool:
+        """Record `user`'s acknowledgement (shown on the notice); False when already theirs.
+
+        Raises LookupError for an incident that does not exist.
+        """
+        return self.records.acknowledge(incident_id, user, self.clock(), self._map_of)
+
+    def service_map(self) -> ServiceMap:
+        """The current map (the model service's, per map version): alert mapping needs it."""
+        return self.records.with_map(self._map_of)
+
+    def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Incident]:
+        """Incidents, newest first (open ones only by default)."""
+        return self.records.incidents(open_only=open_only, limit=limit)
+
+    def incident(self, incident_id: int) -> Incident | None:
+        return self.records.incident(incident_id)
+
+    def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
+        """Alerts that named no component of the map, most recent first."""
+        return self.records.unmapped(limit)
+
+    def _map_of(self, version: int, load: Callable[[], ServiceMap]) -> ServiceMap:
+        return self.models.compiled(version, load).service_map
+
+    def _decide(self, snapshot: Snapshot) -> Decision:
+        """The plan for `snapshot`, over a fork of the shared compiled model."""
+        compiled = self.models.compiled(snapshot.version, snapshot.load_map)
+        known = {name_key(n): n for n in compiled.service_map.components}
+        model = compiled.model.fork()
+        model.set_states({known[k]: s for k, (s, _) in snapshot.states.items() if k in known})
+        statuses = model.status().services
+        hits = [_hit(s, snapshot) for s in statuses if s.state.is_failing or _planned(s)]
+        decided = plan(hits, snapshot.incidents, snapshot.now, self.dampening)
+        return Decision(decided, compiled.service_map)
+
+
+def _planned(status: ServiceStatus) -> bool:
+    return status.state is State.MAINTENANCE
+
+
+def _hit(status: ServiceStatus, snapshot: Snapshot) -> Hit:
+    states = snapshot.states
+    since = [states[name_key(c)][1] for c in status.causes if name_key(c) in states]
+    return Hit(
+        status.name, status.state, frozenset(status.causes), min(since, default=snapshot.now)
+    )

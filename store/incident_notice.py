@@ -1,0 +1,75 @@
+"""An incident as its notice shows it, read from its rows and the map (`Notice`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from impact.incidents import is_planned
+from impact.model import Component, ServiceMap, State, name_key
+from store.incident_facts import Acknowledgement, IncidentStatus, Notice, NoticeService
+from store.incident_rows import AcknowledgementRow, IncidentRow, IncidentServiceRow
+
+
+def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) -> Notice:
+    """The notice as of now: what the renderer shows."""
+    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
+    services = services_of(connection, incident_id)
+    by_key = {name_key(n): c for n, c in service_map.components.items()}
+    listed = tuple(
+        _notice_service(name, state, by_key.get(name_key(name))) for name, state in services.items()
+    )
+    end = row.resolved_at
+    return Notice(
+        incident=incident_id,
+        status=IncidentStatus(row.status),
+        planned=bool(row.planned) or is_planned(services),
+        revision=row.revision,
+        services=listed,
+        causes=tuple(row.causes),
+        revenue_at_risk=sum(s.revenue_per_hour for s in listed if s.state is State.DOWN),
+        started_at=row.started_at,
+        resolved_at=end,
+        duration_s=(end - row.started_at).total_seconds() if end else None,
+        acknowledged=acknowledgements(connection, incident_id),
+    )
+
+
+def acknowledgements(connection: Connection, incident_id: int) -> tuple[Acknowledgement, ...]:
+    """Who acknowledged the incident, first first."""
+    acks = connection.execute(
+        select(AcknowledgementRow.user_id, AcknowledgementRow.at)
+        .where(AcknowledgementRow.incident_id == incident_id)
+        .order_by(AcknowledgementRow.at)
+    ).all()
+    return tuple(Acknowledgement(user, at) for user, at in acks)
+
+
+def _notice_service(name: str, state: State, component: Component | None) -> NoticeService:
+    if component is None:
+        return NoticeService(name, state)
+    return NoticeService(
+        name,
+        state,
+        title=component.title,
+        tier=component.tier,
+        owner=component.owner,
+        channel=component.channel,
+        revenue_per_hour=float(component.revenue_per_hour or 0.0),
+    )
+
+
+def components(service_map: ServiceMap, notice: Notice) -> list[Component]:
+    """The map's components of the notice's services (whose channels it goes to)."""
+    by_key = {name_key(n): c for n, c in service_map.components.items()}
+    found = [by_key.get(name_key(s.name)) for s in notice.services]
+    return [c for c in found if c is not None]
+
+
+def services_of(connection: Connection, incident_id: int) -> dict[str, State]:
+    """The incident's business services with their latest states, in the order they were hit."""
+    query = (
+        select(IncidentServiceRow.service, IncidentServiceRow.state)
+        .where(IncidentServiceRow.incident_id == incident_id)
+        .order_by(IncidentServiceRow.position)
+    )
+    return {name: State(state) for name, state in connection.execute(query)}
