@@ -276,6 +276,19 @@ class DigestStore:
         with self.engine.connect() as connection:
             return [_run(row) for row in connection.execute(query).mappings()]
 
+    def taken(self, periods: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of the (schedule_id, period_key) `periods` have a run (claimed or posted)."""
+        wanted = set(periods)
+        if not wanted:
+            return set()
+        query = select(DigestRunRow.schedule_id, DigestRunRow.period_key).where(
+            DigestRunRow.schedule_id.in_({schedule for schedule, _ in wanted}),
+            DigestRunRow.period_key.in_({key for _, key in wanted}),
+        )
+        with self.engine.connect() as connection:
+            found = {(int(s), str(k)) for s, k in connection.execute(query).all()}
+        return found & wanted
+
     def runs(self, schedule_id: int | None = None) -> list[DigestRun]:
         query = select(DigestRunRow).order_by(DigestRunRow.id)
         if schedule_id is not None:
