@@ -1,6 +1,6 @@
 """Alert webhooks: POST /webhooks/alertmanager, /webhooks/grafana, /webhooks/generic.
 
-    routes = webhook_routes(desk, token=os.environ["BSM_WEBHOOK_TOKEN"], on_commit=wake.set)
+    routes = webhook_routes(desk, token=settings.webhook_token, on_commit=wake.set)
     create_server(app, routes=routes)
 
 Every endpoint wants `Authorization: Bearer <BSM_WEBHOOK_TOKEN>` (constant-time compare,
@@ -21,10 +21,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -40,6 +39,7 @@ from handlers.alerts import (
     read_generic,
 )
 from impact.model import ServiceMap
+from store import database_failure, driver_error
 from store.alerts import Observation, UnmappedAlert
 from store.incidents import IncidentDesk, IngestReport
 
@@ -186,14 +186,8 @@ class Webhooks:
             return _error(400, f"body is not valid JSON: {error}", field="body")
         except AlertPayloadError as error:
             return _error(400, str(error), field=error.field)
-        except DataError as error:  # a value no retry will make storable
-            log.error("webhook %s: the database refused a value: %s", kind, error.orig)
-            return _error(400, "the database refused a value of this payload", field="body")
-        except DBAPIError as error:
-            if not _retryable(error):
-                raise
-            log.error("webhook %s: database unavailable: %s", kind, type(error.orig).__name__)
-            return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
+        except Exception as error:
+            return _database_error(kind, error)
         return JSONResponse(
             {
                 "ok": True,
@@ -224,7 +218,9 @@ class Webhooks:
             reports: list[Outcome] = list(
                 self.desk.ingest_many(resolved, reconcile=self.reconcile_inline)
             )
-        except (AlertPayloadError, DBAPIError) as error:
+        except Exception as error:
+            if not isinstance(error, AlertPayloadError) and database_failure(error) is None:
+                raise
             if len(payloads) == 1:
                 return [error]
             # One bad payload must not fail the others: isolate it (rare, so slow is fine).
@@ -278,9 +274,19 @@ def _json(body: bytes) -> Any:
     return data
 
 
-def _retryable(error: DBAPIError) -> bool:
-    """Only a lost or unreachable database is worth a retry; a refused value never is."""
-    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+def _database_error(kind: str, error: Exception) -> JSONResponse:
+    """400 for a value the database refused, 503 when it is unreachable; else re-raise.
+
+    Only a lost or unreachable database is worth a retry; a refused value never is.
+    """
+    failure = database_failure(error)
+    if failure == "refused":
+        log.error("webhook %s: the database refused a value: %s", kind, driver_error(error))
+        return _error(400, "the database refused a value of this payload", field="body")
+    if failure != "unavailable":
+        raise error
+    log.error("webhook %s: database unavailable: %s", kind, type(driver_error(error)).__name__)
+    return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -319,11 +325,16 @@ class ReconcileLoop:
     """
 
     def __init__(
-        self, desk: IncidentDesk, then: Callable[[], object] = lambda: None, every_s: float = 1.0
+        self,
+        desk: IncidentDesk,
+        then: Callable[[], object] = lambda: None,
+        every_s: float = 1.0,
+        *,
+        on_change: Callable[[], object] = lambda: None,
     ) -> None:
         self.desk, self.then, self.every_s = desk, then, every_s
         # Called after a reconcile that opened, updated or resolved incidents (App Home).
-        self.on_change: Callable[[], object] = lambda: None
+        self.on_change = on_change
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="bsm-incidents", daemon=True)
 
@@ -355,52 +366,47 @@ class ReconcileLoop:
 
 
 class IncidentRuntime:
-    """What `bsm serve` runs for alerts: webhook routes, the outbox worker, the pollers.
+    """The alert side of `bsm serve`: webhook routes, the reconcile loop and the outbox worker.
 
-        runtime = IncidentRuntime.from_env(store, client)   # client: a WebClient without
-        server = create_server(app, routes=runtime.routes)  # rate-limit retry handlers
-        runtime.start(); ...; runtime.stop()
+        incidents = IncidentRuntime.for_store(store, client, token=settings.webhook_token)
+        server = create_server(app, routes=incidents.routes)   # client: a WebClient without
+        incidents.start(); ...; incidents.stop()               # rate-limit retry handlers
 
-    Environment: BSM_WEBHOOK_TOKEN, BSM_ALERTMANAGER_URL (optional: poll its API),
-    BSM_POLL_INTERVAL_S (30).
+    The polls, health checks and the periodic reconcile are cluster jobs of the runtime
+    (`bot.runtime`), on its one scheduler.
     """
 
-    def __init__(self, desk: IncidentDesk, worker: Any, pollers: Any, env: Mapping[str, str]):
-        self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
-        self.loop = ReconcileLoop(desk, then=worker.drain)
-        self.routes = webhook_routes(
-            desk, env.get(TOKEN_VARIABLE), on_commit=self.loop.wake, reconcile_inline=False
-        )
-        self.scheduler: Any = None
+    def __init__(
+        self,
+        desk: IncidentDesk,
+        worker: Any,
+        token: str | None,
+        *,
+        on_change: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.desk, self.worker = desk, worker
+        self.loop = ReconcileLoop(desk, then=worker.drain, on_change=on_change)
+        self.routes = webhook_routes(desk, token, on_commit=self.loop.wake, reconcile_inline=False)
 
     @classmethod
-    def from_env(
-        cls, store: Any, client: Any, env: Mapping[str, str] | None = None
+    def for_store(
+        cls,
+        store: Any,
+        client: Any,
+        *,
+        token: str | None,
+        metrics: Any = None,
+        lease_s: float = 60.0,
+        on_change: Callable[[], object] = lambda: None,
     ) -> IncidentRuntime:
-        import os
-
-        import httpx
-
         from bot.outbox_worker import OutboxWorker
-        from bot.pollers import Pollers
 
         desk = IncidentDesk(store.engine)
-        pollers = Pollers(desk, httpx.Client(timeout=10))
-        return cls(desk, OutboxWorker(store.engine, client), pollers, env or os.environ)
+        worker = OutboxWorker(store.engine, client, lease_s=lease_s, metrics=metrics)
+        return cls(desk, worker, token, on_change=on_change)
 
     def start(self) -> None:
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        from bot.pollers import schedule
-
         self.loop.start()
-        self.scheduler = BackgroundScheduler(timezone="UTC")
-        every = float(self.env.get("BSM_POLL_INTERVAL_S", "30"))
-        url = self.env.get("BSM_ALERTMANAGER_URL") or None
-        schedule(self.scheduler, self.pollers, alertmanager_url=url, every_s=every)
-        self.scheduler.start()
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
         self.loop.stop()

@@ -11,6 +11,7 @@ from handlers.names import NameIndex
 
 if TYPE_CHECKING:
     from impact.engine import ImpactModel
+    from services.digests import DigestService
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Request:
     store: Any = None  # the store, for answers that read history (sla)
     origin: str = "chat"  # "chat" (Slack) or "cli" (a terminal: the trusted local operator)
     access: AccessPolicy | None = None  # who may change things; None: nobody from chat
+    digests: DigestService | None = None  # SLA and digests over the process's model
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""
