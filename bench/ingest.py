@@ -55,7 +55,7 @@ def serve(url: str, port: int) -> None:
         return PlainTextResponse("ok")
 
     desk = IncidentDesk(store.engine)
-    loop = ReconcileLoop(desk)  # what IncidentRuntime runs in `bsm serve`, minus Slack
+    loop = ReconcileLoop(desk)  # what `bsm serve`'s IncidentRuntime runs, minus Slack
     loop.start()
     hooks = webhook_routes(desk, TOKEN, on_commit=loop.wake, reconcile_inline=False)
     routes = [Route("/ping", ping), *hooks]
