@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from bot.webhooks import IncidentRuntime
+    from handlers.conversation import Conversation
 
 log = logging.getLogger("bot.serve")
 
@@ -57,6 +58,7 @@ class Runtime:
     store: Store
     models: ModelService
     metrics: Metrics
+    conversation: Conversation
     app: App
     incidents: IncidentRuntime
     digests: DigestService
@@ -81,7 +83,8 @@ class Runtime:
         models, metrics = ModelService(store), Metrics()
         client = _client(settings)
         digests = _digests(store, models, client)
-        app = _app(settings, store, models, digests, metrics, client)
+        conversation = _conversation(settings, models, digests, client)
+        app = _app(settings, store, conversation, metrics, client)
         incidents = _incidents(store, settings, metrics)
         table = job_table(settings, store, incidents, digests)
         socket = _socket(app, settings) if settings.socket_mode else None
@@ -90,6 +93,7 @@ class Runtime:
             store=store,
             models=models,
             metrics=metrics,
+            conversation=conversation,
             app=app,
             incidents=incidents,
             digests=digests,
@@ -183,11 +187,18 @@ def _access(settings: Settings, client: WebClient) -> AccessPolicy:
     return AccessPolicy(admins, UserGroups(client).members if admins.groups else None)
 
 
+def _conversation(
+    settings: Settings, models: ModelService, digests: DigestService, client: WebClient
+) -> Conversation:
+    from handlers.conversation import Conversation
+
+    return Conversation(models, access=_access(settings, client), digests=digests)
+
+
 def _app(
     settings: Settings,
     store: Store,
-    models: ModelService,
-    digests: DigestService,
+    conversation: Conversation,
     metrics: Metrics,
     client: WebClient,
 ) -> App:
@@ -195,10 +206,8 @@ def _app(
 
     from bot.app import Deps, create_app
     from bot.metrics import TimedAsker
-    from handlers.conversation import Conversation
     from store.deliveries import DeliveryLog
 
-    conversation = Conversation(models, access=_access(settings, client), digests=digests)
     # Slack may redeliver an event to another replica: the database remembers deliveries.
     deps = Deps(conversation=TimedAsker(conversation, metrics), dedup=DeliveryLog(store.engine))
     try:

@@ -347,7 +347,8 @@ class ReconcileLoop:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         due, last = True, -self.every_s  # once at start: a crash may have left states behind

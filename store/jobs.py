@@ -96,8 +96,9 @@ class JobRecords:
 
 
 def _insert(connection: Connection) -> postgresql.Insert | sqlite.Insert:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(MetaRow).on_conflict_do_nothing()
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(MetaRow).on_conflict_do_nothing()
+    return sqlite.insert(MetaRow).on_conflict_do_nothing()
 
 
 def _unlock(connection: Connection, key: dict[str, int]) -> None:
