@@ -4,12 +4,18 @@
     runtime.run(host, port, log_level)    # HTTP or Socket Mode; jobs started and stopped
 
 It builds one of each: the store, the compiled model (`services.model.ModelService`,
-shared by the conversation, the digests and Home), the access policy from the settings'
-admins, the Slack app, the incident side (webhooks, reconcile loop, outbox), the digest
-service, the metrics, /healthz, and ONE `BackgroundScheduler` (in-memory job store) that
-fires the table of named cluster jobs (`job_table`), each run at most once per period
+shared by the conversation and the digests; the incident desk still compiles its own until
+it takes the model service), the access policy from the settings' admins, the Slack app,
+the incident side (webhooks, reconcile loop, outbox), the digest service, the metrics,
+/healthz, and ONE `BackgroundScheduler` (in-memory job store) that fires the table of
+named cluster jobs (`job_table`), each run at most once per period
 across replicas through the database (`bot.jobs.ClusterJobs`). Nothing is changed on
 these objects after they are built.
+
+The incident loop (`bot.webhooks.ReconcileLoop`) stays a thread of its own, not a job:
+webhooks wake it on commit, so a lone alert is reconciled and its notice sent at once
+rather than at the next tick; the `reconcile` cluster job only picks up what a replica
+that died between commit and reconcile left behind.
 """
 
 from __future__ import annotations
