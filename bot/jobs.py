@@ -1,5 +1,7 @@
-"""Named cluster jobs: each runs at most once per period across every replica.
+"""Named cluster jobs: the table of `bsm serve`, each run at most once per period across
+every replica.
 
+    table = job_table(settings, store, incidents, digests)   # health_checks, reconcile, ...
     jobs = ClusterJobs(JobRecords(store.engine), metrics)
     jobs.run("sync_due", 60, sync)                         # "ok", "error" or "skipped"
     jobs.schedule(scheduler, ClusterJob("sync_due", 60, sync))
@@ -19,14 +21,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.metrics import Metrics
-from store import JobRecords
+from store import JobRecords, Store
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.webhooks import IncidentRuntime
+    from services.digests import DigestService
 
 log = logging.getLogger(__name__)
+
+HEALTH_CHECKS_EVERY_S = 30.0
+RECONCILE_EVERY_S = 15.0  # webhooks reconcile at once; this catches what a dead replica left
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # interval triggers start here: same instants everywhere
 
@@ -87,3 +99,32 @@ class ClusterJobs:
     def _count(self, name: str, outcome: str) -> str:
         self.metrics.scheduler_runs.inc(job=name, outcome=outcome)
         return outcome
+
+
+def job_table(
+    settings: Settings, store: Store, incidents: IncidentRuntime, digests: DigestService
+) -> list[ClusterJob]:
+    """The named cluster jobs of `bsm serve`, each run once per period across replicas."""
+    import httpx
+
+    from bot.pollers import Pollers
+
+    pollers = Pollers(incidents.desk, httpx.Client(timeout=10))
+    table = [
+        ClusterJob("health_checks", HEALTH_CHECKS_EVERY_S, pollers.run_checks),
+        ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
+        ClusterJob("sync_due", settings.sync_every_s, partial(_sync_due, store)),
+        ClusterJob("digest_tick", settings.digest_tick_s, digests.tick),  # due, then abandoned
+    ]
+    if url := settings.alertmanager_url:
+        poll = partial(pollers.poll_alertmanager, url)
+        table.insert(0, ClusterJob("poll_alertmanager", settings.poll_every_s, poll))
+    return table
+
+
+def _sync_due(store: Store) -> None:
+    from services.sync.runner import run_due
+
+    for name, result in run_due(store):
+        if isinstance(result, Exception):
+            log.warning("scheduled sync of %s failed: %s", name, result)

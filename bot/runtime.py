@@ -8,7 +8,7 @@ shared by the conversation and the digests; the incident desk still compiles its
 it takes the model service), the access policy from the settings' admins, the Slack app,
 the incident side (webhooks, reconcile loop, outbox), the digest service, the metrics,
 /healthz, and ONE `BackgroundScheduler` (in-memory job store) that fires the table of
-named cluster jobs (`job_table`), each run at most once per period
+named cluster jobs (`bot.jobs.job_table`), each run at most once per period
 across replicas through the database (`bot.jobs.ClusterJobs`). Nothing is changed on
 these objects after they are built.
 
@@ -24,10 +24,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from bot.jobs import ClusterJob, ClusterJobs
+from bot.jobs import ClusterJob, ClusterJobs, job_table
 from bot.metrics import Metrics
 from bot.server import Health
 from bot.settings import SecretFilter, Settings, SettingsError, install_secret_filter
@@ -47,9 +46,6 @@ if TYPE_CHECKING:
     from handlers.conversation import Conversation
 
 log = logging.getLogger("bot.serve")
-
-HEALTH_CHECKS_EVERY_S = 30.0
-RECONCILE_EVERY_S = 15.0  # webhooks reconcile at once; this catches what a dead replica left
 
 
 class StartupError(Exception):
@@ -241,35 +237,6 @@ def _incidents(store: Store, settings: Settings, metrics: Metrics) -> IncidentRu
         lease_s=settings.outbox_lease_s,
         on_change=republish_home,  # incidents changed: refresh open Home tabs
     )
-
-
-def job_table(
-    settings: Settings, store: Store, incidents: IncidentRuntime, digests: DigestService
-) -> list[ClusterJob]:
-    """The named cluster jobs of `bsm serve`, each run once per period across replicas."""
-    import httpx
-
-    from bot.pollers import Pollers
-
-    pollers = Pollers(incidents.desk, httpx.Client(timeout=10))
-    table = [
-        ClusterJob("health_checks", HEALTH_CHECKS_EVERY_S, pollers.run_checks),
-        ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
-        ClusterJob("sync_due", settings.sync_every_s, partial(_sync_due, store)),
-        ClusterJob("digest_tick", settings.digest_tick_s, digests.tick),  # due, then abandoned
-    ]
-    if url := settings.alertmanager_url:
-        poll = partial(pollers.poll_alertmanager, url)
-        table.insert(0, ClusterJob("poll_alertmanager", settings.poll_every_s, poll))
-    return table
-
-
-def _sync_due(store: Store) -> None:
-    from services.sync.runner import run_due
-
-    for name, result in run_due(store):
-        if isinstance(result, Exception):
-            log.warning("scheduled sync of %s failed: %s", name, result)
 
 
 def _scheduler(table: list[ClusterJob], jobs: ClusterJobs) -> BackgroundScheduler:
