@@ -203,7 +203,13 @@ class DigestService:
         return cadence_of(schedule).next_fire(now)
 
     def tick(self, now: datetime | None = None) -> list[str]:
-        """The cluster job: post every due period, then finish abandoned claims."""
+        """The cluster job: post every due period, then finish abandoned claims.
+
+        A service that cannot post claims nothing (a claim it cannot finish would only
+        delay the digest by a lease).
+        """
+        if self.post is None:
+            return []
         now = now or self.clock()
         return [*self.run_due(now), *self.retry_abandoned(now)]
 

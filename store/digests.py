@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import Component
-from store import database
+from store.database import transaction
 from store.errors import NotFound, StoreError
 from store.schema import Base, UTCDateTime
 
@@ -161,7 +161,7 @@ class DigestStore:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.transaction(self.engine)
+        return transaction(self.engine)
 
     def add(self, schedule: DigestSchedule, now: datetime) -> DigestSchedule:
         """Store a new schedule (its `id` is ignored); returns it with the id it got."""
