@@ -91,7 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     store = Store(args.db, upgrade=True)
     loaded = load(store, args)
-    from handlers.digest_answers import measure
+    from services.digests import measure
+    from services.model import ModelService
 
     began = time.perf_counter()
     stored = store.events()
@@ -100,7 +101,7 @@ def main() -> None:
     now = END + timedelta(days=1)
     began = time.perf_counter()
     services = store.load_map().business_services
-    measured = measure(store, services, window.start, window.end)
+    measured = measure(store, ModelService(store).current(), services, window.start, window.end)
     reports = [measured.report(s, window, now) for s in services]
     total = time.perf_counter() - began
     worst = min(r.availability for r in reports if r.availability is not None)

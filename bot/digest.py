@@ -9,6 +9,7 @@ with matplotlib's Agg backend and uploaded with Slack's external upload flow
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -125,3 +126,12 @@ def post_digest(client: WebClient, channel: str, digest: Digest) -> str:
             title=f"Availability per day, {digest.window.label}",
         )
     return ts
+
+
+def poster(client: WebClient) -> Callable[[str, Digest], str]:
+    """How `services.digests.DigestService` posts: `post_digest` on `client`."""
+
+    def post(channel: str, digest: Digest) -> str:
+        return post_digest(client, channel, digest)
+
+    return post

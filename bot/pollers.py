@@ -3,32 +3,26 @@
     pollers = Pollers(desk, http=httpx.Client(timeout=5))
     pollers.poll_alertmanager("http://alertmanager:9093")   # GET /api/v2/alerts
     pollers.run_checks()                                      # every component with `check`
-    schedule(scheduler, pollers, alertmanager_url=..., every_s=30)
 
 A source that cannot be reached is a problem of the source: it is logged and reported in
 `Pollers.source_problems`, and no component changes state because of it. A health check
 marks its component down only after `failures_before_down` consecutive failed checks.
 
-With several replicas, `schedule` runs each job once per period across all of them
-(`bot.jobs.ClusterJobs`), and the consecutive-failure counts live in the database (`meta`
-rows `check_failures:<component>`), so whichever replica runs the next round continues the
-count instead of starting its own.
+With several replicas, the runtime's job table runs each poll once per period across all of
+them (`bot.jobs.ClusterJobs`), and the consecutive-failure counts live in the database
+(`store.FailureCounts`), so whichever replica runs the next round continues the count
+instead of starting its own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.jobs import ClusterJobs
 from handlers.alerts import (
     AlertMapping,
     AlertPayloadError,
@@ -37,17 +31,17 @@ from handlers.alerts import (
     parse_alertmanager,
 )
 from impact.model import HealthCheck, State, StatusEvent
+from services.incidents import Incidents
+from store import FailureCounts
 from store.alerts import Observation
-from store.database import transaction
-from store.incidents import IncidentDesk, IngestReport
-from store.schema import MetaRow
+from store.incidents import IngestReport
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Pollers:
-    desk: IncidentDesk
+    desk: Incidents
     http: httpx.Client
     mapping: AlertMapping = field(default_factory=AlertMapping)
     failures: dict[str, int] = field(default_factory=dict)  # last round's counts, per component
@@ -127,58 +121,3 @@ def _as_webhook_alert(alert: Mapping[str, Any]) -> dict[str, Any]:
         "endsAt": alert.get("endsAt"),
         "fingerprint": alert.get("fingerprint"),
     }
-
-
-class FailureCounts:
-    """Consecutive failed health checks per component, shared by replicas in `meta`."""
-
-    PREFIX = "check_failures:"
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def key(cls, component: str) -> str:
-        """The meta key of a component (long names by digest: the key column holds 64)."""
-        key = cls.PREFIX + component
-        if len(key) <= 64:
-            return key
-        return cls.PREFIX + hashlib.blake2b(component.encode(), digest_size=16).hexdigest()
-
-    def read(self, components: Mapping[str, object]) -> dict[str, int]:
-        keys = {self.key(name): name for name in components}
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_(list(keys)))
-            ).all()
-        return {keys[key]: int(value) for key, value in rows}
-
-    def write(self, counts: Mapping[str, int]) -> None:
-        """Store non-zero counts, delete the rest (one transaction)."""
-        with transaction(self.engine) as connection:
-            connection.execute(
-                delete(MetaRow).where(MetaRow.key.in_([self.key(name) for name in counts]))
-            )
-            rows = [{"key": self.key(n), "value": c} for n, c in counts.items() if c]
-            if rows:
-                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-                connection.execute(dialect.insert(MetaRow).on_conflict_do_nothing(), rows)
-
-
-def schedule(
-    scheduler: BaseScheduler,
-    pollers: Pollers,
-    *,
-    alertmanager_url: str | None = None,
-    every_s: float = 30.0,
-    checks_every_s: float = 30.0,
-    reconcile_every_s: float = 15.0,
-    jobs: ClusterJobs | None = None,
-) -> None:
-    """Register the poll, health-check and reconcile jobs, each once per period cluster-wide."""
-    jobs = jobs or ClusterJobs(pollers.desk.engine)
-    if alertmanager_url:
-        url = alertmanager_url
-        jobs.add(scheduler, "poll_alertmanager", every_s, lambda: pollers.poll_alertmanager(url))
-    jobs.add(scheduler, "health_checks", checks_every_s, pollers.run_checks)
-    jobs.add(scheduler, "reconcile", reconcile_every_s, pollers.desk.reconcile)

@@ -8,7 +8,8 @@ to its listener threads), so it runs in Starlette's thread pool, never on the ev
 path without signature checks must not exist then). Webhooks come in through `routes`.
 
 GET /healthz answers 200 `{"ok": true, "status": "ok", "database": "ok", ...}` when the
-database answers `SELECT 1` within `Health.timeout_s`, else 503 with `"database": "down"`;
+database answers `SELECT 1` (`store.ping`) within `Health.timeout_s`, else 503 with
+`"database": "down"`;
 in Socket Mode it adds the WebSocket state (`"slack": "connected"`), which does not make it
 fail: the database is what a load balancer must route around. No value in it is secret.
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -30,16 +30,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.metrics import Metrics, RequestMetrics, metrics_route
+from store import ping
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Health:
-    """What /healthz reports: the database, and the Slack connection in Socket Mode."""
+    """What /healthz reports: the database, and the Slack connection in Socket Mode.
 
-    engine: Engine | None = None
+    `engine` is the store's engine (`store.ping` asks it for `SELECT 1`); None: no database.
+    """
+
+    engine: Any = None
     slack_state: Callable[[], str] | None = None
     mode: str = "http"
     timeout_s: float = 2.0
@@ -65,14 +69,7 @@ class Health:
         return "ok"
 
     def _select_one(self) -> None:
-        assert self.engine is not None
-        with self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                timeout_ms = int(self.timeout_s * 1000)
-                connection.exec_driver_sql(f"SET statement_timeout = {timeout_ms}")
-            connection.execute(text("SELECT 1")).scalar()
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("RESET statement_timeout")
+        ping(self.engine, self.timeout_s)
 
 
 def create_server(

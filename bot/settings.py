@@ -14,12 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlparse
 
-from sqlalchemy.engine import make_url
+from handlers.access import AccessConfigError, Admins
+from store import url_password
 
 DEFAULT_API_URL = "https://slack.com/api/"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{16,128}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_URL_PASSWORD = re.compile(r"://[^:/@]*:([^@]+)@")
 _KNOWN_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-")
 
 
@@ -37,7 +36,10 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     database_url: str | None = None
     admins: tuple[str, ...] = ()
+    admin_groups: tuple[str, ...] = ()
     webhook_token: str | None = None
+    alertmanager_url: str | None = None
+    poll_every_s: float = 30.0
     sync_every_s: float = 60.0
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
@@ -58,14 +60,18 @@ class Settings:
         """Read and check every variable; raise `SettingsError` on the first problem."""
         env = os.environ if env is None else env
         app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
+        admins = _admins(env)
         return cls(
             bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or "",
             signing_secret=_signing_secret(env, required=app_token is None),
             app_token=app_token,
             api_url=_api_url(env),
             database_url=_value(env, "BSM_DATABASE_URL"),
-            admins=_admins(env),
+            admins=admins.users,
+            admin_groups=admins.groups,
             webhook_token=_value(env, "BSM_WEBHOOK_TOKEN"),
+            alertmanager_url=_value(env, "BSM_ALERTMANAGER_URL"),
+            poll_every_s=_seconds(env, "BSM_POLL_INTERVAL_S", 30.0),
             sync_every_s=_seconds(env, "BSM_SYNC_INTERVAL_S", 60.0),
             digest_tick_s=_seconds(env, "BSM_DIGEST_TICK_S", 60.0),
             outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
@@ -74,13 +80,7 @@ class Settings:
 
 def database_password(url: str | None) -> str | None:
     """The password inside a database URL, if any (an unparsable URL gives None)."""
-    if not url:
-        return None
-    try:
-        return make_url(url).password or None
-    except Exception:  # malformed: the store's error quotes it, so find the password anyway
-        found = _URL_PASSWORD.search(url)
-        return found[1] if found else None
+    return url_password(url)
 
 
 class SecretFilter(logging.Filter):
@@ -194,14 +194,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
-    ids = tuple(
-        part.strip() for part in (_value(env, "BSM_ADMINS") or "").split(",") if part.strip()
-    )
-    bad = [user for user in ids if not _USER_ID.match(user)]
-    if bad:
-        raise SettingsError(
-            f"BSM_ADMINS is malformed: {bad[0]!r} is not a Slack user id; "
-            "use comma-separated ids like U012ABCDEF"
-        )
-    return ids
+def _admins(env: Mapping[str, str]) -> Admins:
+    """BSM_ADMINS (user ids) and BSM_ADMIN_GROUPS (user-group ids)."""
+    try:
+        return Admins.from_env(env)
+    except AccessConfigError as error:
+        raise SettingsError(str(error)) from None

@@ -1,6 +1,6 @@
 """Alert webhooks: POST /webhooks/alertmanager, /webhooks/grafana, /webhooks/generic.
 
-    routes = webhook_routes(desk, token=os.environ["BSM_WEBHOOK_TOKEN"], on_commit=wake.set)
+    routes = webhook_routes(desk, token=settings.webhook_token, on_commit=wake.set)
     create_server(app, routes=routes)
 
 Every endpoint wants `Authorization: Bearer <BSM_WEBHOOK_TOKEN>` (constant-time compare,
@@ -21,10 +21,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -41,6 +40,7 @@ from handlers.alerts import (
 )
 from impact.model import ServiceMap
 from services.incidents import Incidents
+from store import database_failure, driver_error
 from store.alerts import Observation, UnmappedAlert
 from store.incidents import IngestReport
 
@@ -187,14 +187,8 @@ class Webhooks:
             return _error(400, f"body is not valid JSON: {error}", field="body")
         except AlertPayloadError as error:
             return _error(400, str(error), field=error.field)
-        except DataError as error:  # a value no retry will make storable
-            log.error("webhook %s: the database refused a value: %s", kind, error.orig)
-            return _error(400, "the database refused a value of this payload", field="body")
-        except DBAPIError as error:
-            if not _retryable(error):
-                raise
-            log.error("webhook %s: database unavailable: %s", kind, type(error.orig).__name__)
-            return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
+        except Exception as error:
+            return _database_error(kind, error)
         return JSONResponse(
             {
                 "ok": True,
@@ -225,7 +219,9 @@ class Webhooks:
             reports: list[Outcome] = list(
                 self.desk.ingest_many(resolved, reconcile=self.reconcile_inline)
             )
-        except (AlertPayloadError, DBAPIError) as error:
+        except Exception as error:
+            if not isinstance(error, AlertPayloadError) and database_failure(error) is None:
+                raise
             if len(payloads) == 1:
                 return [error]
             # One bad payload must not fail the others: isolate it (rare, so slow is fine).
@@ -279,9 +275,19 @@ def _json(body: bytes) -> Any:
     return data
 
 
-def _retryable(error: DBAPIError) -> bool:
-    """Only a lost or unreachable database is worth a retry; a refused value never is."""
-    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+def _database_error(kind: str, error: Exception) -> JSONResponse:
+    """400 for a value the database refused, 503 when it is unreachable; else re-raise.
+
+    Only a lost or unreachable database is worth a retry; a refused value never is.
+    """
+    failure = database_failure(error)
+    if failure == "refused":
+        log.error("webhook %s: the database refused a value: %s", kind, driver_error(error))
+        return _error(400, "the database refused a value of this payload", field="body")
+    if failure != "unavailable":
+        raise error
+    log.error("webhook %s: database unavailable: %s", kind, type(driver_error(error)).__name__)
+    return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -324,6 +330,7 @@ class ReconcileLoop:
         desk: Incidents,
         then: Callable[[], object] = lambda: None,
         every_s: float = 1.0,
+        *,
         on_change: Callable[[], object] = lambda: None,
     ) -> None:
         self.desk, self.then, self.every_s = desk, then, every_s
@@ -341,7 +348,8 @@ class ReconcileLoop:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         due, last = True, -self.every_s  # once at start: a crash may have left states behind
@@ -360,65 +368,46 @@ class ReconcileLoop:
 
 
 class IncidentRuntime:
-    """What `bsm serve` runs for alerts: webhook routes, the outbox worker, the pollers.
+    """The alert side of `bsm serve`: webhook routes, the reconcile loop and the outbox worker.
 
-        runtime = IncidentRuntime.from_env(store, client)   # client: a WebClient without
-        server = create_server(app, routes=runtime.routes)  # rate-limit retry handlers
-        runtime.start(); ...; runtime.stop()
+        runtime = IncidentRuntime.for_incidents(incidents, client, token=settings.webhook_token)
+        server = create_server(app, routes=runtime.routes)     # client: a WebClient without
+        runtime.start(); ...; runtime.stop()                   # rate-limit retry handlers
 
-    Environment: BSM_WEBHOOK_TOKEN, BSM_ALERTMANAGER_URL (optional: poll its API),
-    BSM_POLL_INTERVAL_S (30).
+    The polls, health checks and the periodic reconcile are cluster jobs of the runtime
+    (`bot.runtime`), on its one scheduler.
     """
 
     def __init__(
         self,
         desk: Incidents,
         worker: Any,
-        pollers: Any,
-        env: Mapping[str, str],
+        token: str | None,
+        *,
         on_change: Callable[[], object] = lambda: None,
-    ):
-        self.desk, self.worker, self.pollers, self.env = desk, worker, pollers, env
+    ) -> None:
+        self.desk, self.worker = desk, worker
         self.loop = ReconcileLoop(desk, then=worker.drain, on_change=on_change)
-        self.routes = webhook_routes(
-            desk, env.get(TOKEN_VARIABLE), on_commit=self.loop.wake, reconcile_inline=False
-        )
-        self.scheduler: Any = None
+        self.routes = webhook_routes(desk, token, on_commit=self.loop.wake, reconcile_inline=False)
 
     @classmethod
-    def from_env(
+    def for_incidents(
         cls,
-        store: Any,
-        client: Any,
-        env: Mapping[str, str] | None = None,
-        *,
         incidents: Incidents,
+        client: Any,
+        *,
+        token: str | None,
+        metrics: Any = None,
+        lease_s: float = 60.0,
         on_change: Callable[[], object] = lambda: None,
     ) -> IncidentRuntime:
-        import os
-
-        import httpx
-
         from bot.outbox_worker import OutboxWorker
-        from bot.pollers import Pollers
 
-        pollers = Pollers(incidents, httpx.Client(timeout=10))
-        worker = OutboxWorker(store.engine, client)
-        return cls(incidents, worker, pollers, env or os.environ, on_change)
+        worker = OutboxWorker(incidents.engine, client, lease_s=lease_s, metrics=metrics)
+        return cls(incidents, worker, token, on_change=on_change)
 
     def start(self) -> None:
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        from bot.pollers import schedule
-
         self.loop.start()
-        self.scheduler = BackgroundScheduler(timezone="UTC")
-        every = float(self.env.get("BSM_POLL_INTERVAL_S", "30"))
-        url = self.env.get("BSM_ALERTMANAGER_URL") or None
-        schedule(self.scheduler, self.pollers, alertmanager_url=url, every_s=every)
-        self.scheduler.start()
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
         self.loop.stop()

@@ -1,9 +1,11 @@
 """Who may change things: reading is open to everyone, changes are for bsm admins.
 
 Admins are Slack user ids (`BSM_ADMINS`, comma-separated `U...`) and the members of Slack
-user groups (`BSM_ADMIN_GROUPS`, comma-separated `S...`). The policy is pure: it asks a
-`GroupMembers` callback who is in a group, and the Slack side (`bot.admins.UserGroups`)
-answers that from `usergroups.users.list`. Without a callback nobody counts as a member.
+user groups (`BSM_ADMIN_GROUPS`, comma-separated `S...`), read once with the rest of the
+settings (`bot.settings.Settings`); the composition root builds the policy from them. The
+policy is pure: it asks a `GroupMembers` callback who is in a group, and the Slack side
+(`bot.admins.UserGroups`) answers that from `usergroups.users.list`. Without a callback
+nobody counts as a member.
 
 A terminal (`bsm ask`, `bsm shell`, origin "cli") is the local operator, who already holds
 the database URL and could change the database directly: it is trusted. Everything else
@@ -13,7 +15,6 @@ the database URL and could change the database directly: it is trusted. Everythi
 from __future__ import annotations
 
 import getpass
-import os
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -38,9 +39,9 @@ class Admins:
     groups: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Admins:
-        """Read BSM_ADMINS and BSM_ADMIN_GROUPS; `AccessConfigError` names a bad value."""
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str]) -> Admins:
+        """Read BSM_ADMINS and BSM_ADMIN_GROUPS of `env` (the settings' environment);
+        `AccessConfigError` names a bad value."""
         return cls(
             _ids(env, "BSM_ADMINS", _USER, "user ids like U012ABCDEF"),
             _ids(env, "BSM_ADMIN_GROUPS", _GROUP, "user-group ids like S012ABCDEF"),
@@ -82,12 +83,8 @@ class AccessPolicy:
         self.admins = admins
         self.members = members
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> AccessPolicy:
-        return cls(Admins.from_env(env))
-
     def use_members(self, members: GroupMembers) -> None:
-        """Install the user-group lookup (the Slack app does, once it has a client)."""
+        """Install the user-group lookup when none came with the policy (`bot.app` does)."""
         self.members = members
 
     def may_change(self, actor: Actor) -> bool:

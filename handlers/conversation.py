@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 from handlers import guidance
-from handlers.access import AccessPolicy
+from handlers.access import AccessPolicy, Admins
 from handlers.answer import Answer
 from handlers.audit_answers import audit
 from handlers.digest_answers import digest
@@ -30,6 +30,7 @@ from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.engine import ImpactModel
+from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
 
@@ -65,8 +66,10 @@ class Conversation:
     """Answers questions about the map held by `store`; one instance serves many users.
 
     Reading is open; changes (subscriptions, maintenance, map edits, syncs, digests) pass
-    `access`, by default the admins of BSM_ADMINS / BSM_ADMIN_GROUPS. A question asked with
-    `origin="cli"` comes from a terminal: the local operator, who is trusted.
+    `access` (the composition root builds it from the settings; by default no admins). A
+    question asked with `origin="cli"` comes from a terminal: the local operator, who is
+    trusted. `digests` is the SLA and digest service (by default one over `models` that
+    shows digests without posting them).
     """
 
     def __init__(
@@ -75,11 +78,13 @@ class Conversation:
         *,
         incidents: Incidents | None = None,
         access: AccessPolicy | None = None,
+        digests: DigestService | None = None,
     ) -> None:
         self.models = models
         self.store = models.store
         self.incidents = incidents
-        self.access = access or AccessPolicy.from_env()
+        self.access = access or AccessPolicy(Admins())
+        self.digests = digests or DigestService(models.store, models)
         self._names = NameIndex(())
         self._names_version: int | None = None
         self._lock = threading.Lock()
@@ -122,7 +127,8 @@ class Conversation:
             self.store,
             origin,
             self.access,
-            self.incidents,
+            incidents=self.incidents,
+            digests=self.digests,
         )
         return handler(request)
 

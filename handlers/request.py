@@ -12,6 +12,7 @@ from handlers.names import NameIndex
 
 if TYPE_CHECKING:
     from impact.engine import ImpactModel
+    from services.digests import DigestService
     from services.incidents import Incidents
 
 
@@ -30,6 +31,7 @@ class Request:
     origin: str = "chat"  # "chat" (Slack) or "cli" (a terminal: the trusted local operator)
     access: AccessPolicy | None = None  # who may change things; None: nobody from chat
     incidents: Incidents | None = None  # the incidents use case; None: a map without database
+    digests: DigestService | None = None  # SLA and digests over the process's model
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

@@ -1,7 +1,7 @@
 """SLA answers: availability of business services over a window, from the recorded events.
 
-The events are replayed through a model of our own (the replay overwrites states, so the
-conversation's cached model must not be used) by `handlers.digest_answers.measure`, then
+The events are replayed through a fork of the process's model (the replay overwrites
+states) by the request's digest service (`services.digests.DigestService.measure`), then
 measured by `impact.sla`.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.answer import Action, Answer, Item
-from handlers.digest_answers import measure
 from handlers.request import Request
 from handlers.wording import capped, details
 from impact.errors import ImpactError
@@ -67,8 +66,8 @@ def _services(req: Request) -> list[Component]:
 def _reports(
     req: Request, services: list[Component], window: Window, now: datetime
 ) -> list[SlaReport]:
-    assert req.store is not None
-    measured = measure(req.store, services, window.start, min(window.end, now))
+    assert req.digests is not None
+    measured = req.digests.measure(services, window.start, min(window.end, now))
     return [measured.report(c, window, now) for c in services]
 
 

@@ -5,21 +5,47 @@ Returns `impact.model` domain objects, never ORM rows; imports nothing from Slac
 
 from __future__ import annotations
 
-from store.errors import MapError, MapValidationError, NotFound, SchemaOutOfDate, StoreError
+from store.database import ping, url_password
+from store.digests import LEASE_S as DIGEST_LEASE_S
+from store.digests import DigestRun, DigestSchedule, DigestStore, Selector
+from store.errors import (
+    MapError,
+    MapValidationError,
+    NotFound,
+    SchemaOutOfDate,
+    StoreError,
+    database_failure,
+    driver_error,
+)
 from store.facade import Store
+from store.jobs import FailureCounts, JobRecords, lock_key
+from store.outbox import Outbox
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
 
 __all__ = [
+    "DIGEST_LEASE_S",
     "AuditEntry",
     "ChangeCount",
+    "DigestRun",
+    "DigestSchedule",
+    "DigestStore",
+    "FailureCounts",
     "ImportReport",
     "ImportedMap",
+    "JobRecords",
     "MapError",
     "MapValidationError",
     "NotFound",
+    "Outbox",
     "Progress",
     "SchemaOutOfDate",
+    "Selector",
     "Store",
     "StoreError",
     "Subscription",
+    "database_failure",
+    "driver_error",
+    "lock_key",
+    "ping",
+    "url_password",
 ]

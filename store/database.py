@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -18,13 +19,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from store.errors import SchemaOutOfDate, StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 URL_VARIABLE = "BSM_DATABASE_URL"
+_URL_PASSWORD = re.compile(r"://[^:/@]*:([^@]+)@")
 
 
 def default_path() -> Path:
@@ -44,6 +46,28 @@ def resolve_url(url: str | None = None) -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def url_password(url: str | None) -> str | None:
+    """The password inside a database URL, if any (an unparsable URL gives None)."""
+    if not url:
+        return None
+    try:
+        return make_url(url).password or None
+    except Exception:  # malformed: the store's error quotes it, so find the password anyway
+        found = _URL_PASSWORD.search(url)
+        return found[1] if found else None
+
+
+def ping(engine: Engine, timeout_s: float = 2.0) -> None:
+    """`SELECT 1`, within `timeout_s` on PostgreSQL; raises when the database does not answer."""
+    with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql(f"SET statement_timeout = {int(timeout_s * 1000)}")
+        connection.execute(text("SELECT 1")).scalar()
+        if postgres:
+            connection.exec_driver_sql("RESET statement_timeout")
 
 
 def create(url: str, *, echo: bool = False) -> Engine:

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import Component
-from store import database
+from store.database import transaction
 from store.errors import NotFound, StoreError
 from store.schema import Base, UTCDateTime
 
@@ -161,7 +161,7 @@ class DigestStore:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.transaction(self.engine)
+        return transaction(self.engine)
 
     def add(self, schedule: DigestSchedule, now: datetime) -> DigestSchedule:
         """Store a new schedule (its `id` is ignored); returns it with the id it got."""
@@ -275,6 +275,19 @@ class DigestStore:
         )
         with self.engine.connect() as connection:
             return [_run(row) for row in connection.execute(query).mappings()]
+
+    def taken(self, periods: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of the (schedule_id, period_key) `periods` have a run (claimed or posted)."""
+        wanted = set(periods)
+        if not wanted:
+            return set()
+        query = select(DigestRunRow.schedule_id, DigestRunRow.period_key).where(
+            DigestRunRow.schedule_id.in_({schedule for schedule, _ in wanted}),
+            DigestRunRow.period_key.in_({key for _, key in wanted}),
+        )
+        with self.engine.connect() as connection:
+            found = {(int(s), str(k)) for s, k in connection.execute(query).all()}
+        return found & wanted
 
     def runs(self, schedule_id: int | None = None) -> list[DigestRun]:
         query = select(DigestRunRow).order_by(DigestRunRow.id)

@@ -4,12 +4,20 @@ StoreError                 user-facing: the message names the bad value and the 
 ├── MapValidationError     a map file (or parsed map) has problems; carries every one
 ├── SchemaOutOfDate        the database schema is older than this code
 └── NotFound               an id or name that the store does not hold
+
+Errors of the database itself stay the driver's; `database_failure(error)` tells callers
+that must answer for them (webhooks) what kind they are, without importing SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+
+Failure = Literal["refused", "unavailable", "error"]
 
 
 class StoreError(Exception):
@@ -43,3 +51,24 @@ class SchemaOutOfDate(StoreError):
 
 class NotFound(StoreError):
     """The store holds nothing under this id or name."""
+
+
+def database_failure(error: BaseException) -> Failure | None:
+    """What a database error means to a caller: None when `error` is not one.
+
+    "refused": a value the database will not store (no retry helps); "unavailable": the
+    database was lost or cannot be reached (worth a retry); "error": any other.
+    """
+    if not isinstance(error, DBAPIError):
+        return None
+    if isinstance(error, DataError):
+        return "refused"
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return "unavailable"
+    return "error"
+
+
+def driver_error(error: BaseException) -> BaseException:
+    """The driver's exception under a database error (the error itself otherwise)."""
+    original = getattr(error, "orig", None)
+    return original if isinstance(original, BaseException) else error

@@ -172,11 +172,6 @@ class IncidentStore:
             return alerts.unmapped(connection, limit)
 
 
-# The name bot/pollers.py still imports for its type annotation; the desk it is handed is
-# `services.incidents.Incidents`. Remove once that import names the use case.
-IncidentDesk = IncidentStore
-
-
 def _decide_and_apply(connection: Connection, now: datetime, decide: Decide) -> Plan:
     decision = decide(_snapshot(connection, now))
     apply_plan(connection, decision.plan, decision.service_map, now)

@@ -145,6 +145,11 @@ class Outbox:
         with self._transaction() as connection:
             retry_later(connection, item.id, at, error)
 
+    def depth(self) -> int:
+        """How many messages wait to be sent."""
+        with self.engine.connect() as connection:
+            return depth(connection)
+
     def failed(self, item: OutboxItem, error: str) -> None:
         with self._transaction() as connection:
             mark_failed(connection, item.id, error)

@@ -1,6 +1,6 @@
 """Over real HTTP: uvicorn serving the webhook routes, the outbox worker thread, a fake Slack.
 
-(`bsm serve` itself mounts the same `IncidentRuntime` once it is wired in bot/cli/serve.py.)
+(`bsm serve` mounts the same `IncidentRuntime`, built by its composition root, bot/runtime.py.)
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from store import Store
 def served(mapped_store: Store, slack: FakeSlack) -> Iterator[str]:
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
     incidents = Incidents(mapped_store, ModelService(mapped_store))
-    env = {"BSM_WEBHOOK_TOKEN": TOKEN}
-    runtime = IncidentRuntime.from_env(mapped_store, client, env, incidents=incidents)
+    runtime = IncidentRuntime.for_incidents(incidents, client, token=TOKEN)
     server = uvicorn.Server(
         uvicorn.Config(
             Starlette(routes=runtime.routes), host="127.0.0.1", port=0, log_level="error"

@@ -61,3 +61,20 @@ def test_a_user_token_in_place_of_the_bot_token_says_which_kind_it_is() -> None:
     with pytest.raises(SettingsError, match="starting with 'xoxp-'") as caught:
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxp-123-secretpart"})
     assert "secretpart" not in str(caught.value)
+
+
+def test_admin_groups_and_the_alertmanager_poll_are_settings_too() -> None:
+    env = HTTP_ENV | {
+        "BSM_ADMIN_GROUPS": "S0OPS, S0SRE",
+        "BSM_ALERTMANAGER_URL": "http://alertmanager:9093",
+        "BSM_POLL_INTERVAL_S": "10",
+    }
+    settings = Settings.from_env(env)
+    assert settings.admin_groups == ("S0OPS", "S0SRE")
+    assert (settings.alertmanager_url, settings.poll_every_s) == ("http://alertmanager:9093", 10)
+    assert Settings.from_env(HTTP_ENV).poll_every_s == 30
+
+
+def test_a_malformed_admin_group_names_the_variable() -> None:
+    with pytest.raises(SettingsError, match="BSM_ADMIN_GROUPS is malformed: '@ops'"):
+        Settings.from_env(HTTP_ENV | {"BSM_ADMIN_GROUPS": "@ops"})

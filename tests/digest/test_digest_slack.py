@@ -10,11 +10,11 @@ from fake_slack import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.digest import CHART_NAME
-from bot.scheduler import DigestRuntime, DigestScheduler
+from bot.digest import CHART_NAME, poster
 from handlers.digest_answers import answer_digest
-from store import Store
-from store.digests import DigestSchedule, DigestStore, Selector
+from services.digests import DigestService
+from services.model import ModelService
+from store import DigestSchedule, DigestStore, Selector, Store
 
 FIRED = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # daily 09:00 UTC: reports 2026-11-02
 
@@ -24,9 +24,10 @@ def schedule(store: Store) -> DigestSchedule:
     return DigestStore(store.engine).add(plan, FIRED)
 
 
-def runtime(store: Store, slack: FakeSlack, worker: str, now: datetime) -> DigestRuntime:
+def runtime(store: Store, slack: FakeSlack, worker: str, now: datetime) -> DigestService:
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    return DigestRuntime(store, client, worker=worker, clock=lambda: now)
+    post = poster(client)
+    return DigestService(store, ModelService(store), post=post, worker=worker, clock=lambda: now)
 
 
 def test_digest_posts_message_and_chart_once_per_period(
@@ -77,8 +78,8 @@ def test_a_failed_post_is_retried_after_the_lease_not_lost(
 
 
 def test_digest_now_from_chat_posts_to_the_channel(small_store: Store, slack: FakeSlack) -> None:
-    hooks = DigestScheduler(runtime(small_store, slack, "w1", FIRED))
-    answer = answer_digest("digest now <#C0MANAGERS|managers> tier 1", small_store, hooks)
+    digests = runtime(small_store, slack, "w1", FIRED)
+    answer = answer_digest("digest now <#C0MANAGERS|managers> tier 1", small_store, digests)
     assert answer.ok, answer.summary
     [post] = slack.wait_for("chat.postMessage")
     assert post.body["channel"] == "C0MANAGERS"

@@ -1,123 +1,89 @@
-"""Digest schedules survive restarts, misfires inside the grace run once, and replicas on one
-database post one digest per period."""
+"""Digest schedules live in the database, misfires inside the grace run once, and replicas on
+one database post one digest per period."""
 
 from __future__ import annotations
 
-import pickle
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import sqlalchemy as sa
-from apscheduler.events import EVENT_JOB_MISSED
 from fake_slack import FakeSlack
 from slack_sdk import WebClient
 
-from bot.scheduler import DigestRuntime, DigestScheduler, job_id
+from bot.digest import poster
 from handlers.digest_answers import answer_digest
-from store import Store
-from store.digests import DigestSchedule, DigestStore, Selector
+from services.digests import DigestService, cadence_of
+from services.model import ModelService
+from store import DigestSchedule, DigestStore, Selector, Store
 
 
 def url_of(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def schedulers(slack: FakeSlack) -> Iterator[list[DigestScheduler]]:
-    """Schedulers the test starts; all stopped at the end."""
-    started: list[DigestScheduler] = []
-    yield started
-    for scheduler in started:
-        scheduler.stop()
-
-
-def start(
-    store: Store, slack: FakeSlack, started: list[DigestScheduler], **options: int
-) -> DigestScheduler:
+def service(store: Store, slack: FakeSlack, **options: object) -> DigestService:
+    """A replica's digest service: it posts to the fake Slack."""
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    scheduler = DigestScheduler(DigestRuntime(store, client), **options)
-    started.append(scheduler)
-    return scheduler
+    return DigestService(store, ModelService(store), post=poster(client), **options)  # type: ignore[arg-type]
 
 
-def set_next_run(store: Store, job: str, when: datetime) -> None:
-    """Move a stored job's next run, as if the bot had been down since `when`."""
-    table = sa.table(
-        "apscheduler_jobs", sa.column("id"), sa.column("next_run_time"), sa.column("job_state")
-    )
-    with store.engine.begin() as connection:
-        state = pickle.loads(
-            connection.execute(sa.select(table.c.job_state).where(table.c.id == job)).scalar_one()
-        )
-        state["next_run_time"] = when
-        values = {"next_run_time": when.timestamp(), "job_state": pickle.dumps(state)}
-        connection.execute(sa.update(table).where(table.c.id == job).values(**values))
-
-
-def schedule_at(store: Store, scheduler: DigestScheduler, fire: datetime) -> int:
+def schedule_at(store: Store, digests: DigestService, fire: datetime, created: datetime) -> int:
+    """Schedule a daily digest at `fire`'s time of day, as if asked in chat at `created`."""
     text = f"digest schedule #managers daily {fire:%H:%M} UTC"
-    answer = answer_digest(text, store, scheduler)
+    answer = answer_digest(text, store, digests, now=created)
     assert answer.ok, answer.summary
     return int(answer.data["schedule"]["id"])
 
 
-def test_a_schedule_survives_a_restart(
-    small_store: Store, slack: FakeSlack, schedulers: list[DigestScheduler]
-) -> None:
-    first = start(small_store, slack, schedulers)
-    first.start()
-    plan = schedule_at(small_store, first, datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
-    first.stop()
+def test_a_schedule_survives_a_restart(small_store: Store, slack: FakeSlack) -> None:
+    created = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    plan = schedule_at(small_store, service(small_store, slack), created.replace(hour=9), created)
 
-    reopened = Store(url_of(small_store))
-    fresh = start(reopened, slack, schedulers)
-    fresh.start()
-    job = fresh.scheduler.get_job(job_id(plan))
-    assert job is not None and job.args == (plan,)
-    assert (job.trigger.fields[5].expressions[0].first, job.next_run_time.minute) == (9, 0)
-    fresh.scheduler.modify_job(job_id(plan), next_run_time=datetime.now(UTC))  # due now
+    reopened = Store(url_of(small_store))  # a fresh process: nothing but the database
+    fresh = service(reopened, slack)
+    now = datetime(2026, 1, 1, 9, 0, 30, tzinfo=UTC)  # the first tick after 09:00
+    [(schedule, fired)] = fresh.due(now)
+    assert schedule.id == plan
+    assert (fired.hour, fired.minute) == (9, 0)
+    assert fresh.next_fire(schedule, now) == datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+    fresh.tick(now)
     [post] = slack.wait_for("chat.postMessage")
     assert post.body["channel"] == "#managers"
     reopened.close()
 
 
-def test_missed_runs_inside_the_grace_run_once(
-    small_store: Store, slack: FakeSlack, schedulers: list[DigestScheduler]
-) -> None:
+def test_missed_runs_inside_the_grace_run_once(small_store: Store, slack: FakeSlack) -> None:
     fire = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
-    down = start(small_store, slack, schedulers)
-    down.start()
-    plan = schedule_at(small_store, down, fire)
-    down.stop()
-    set_next_run(small_store, job_id(plan), fire - timedelta(days=3))  # down for 3 days: 4 missed
+    down_since = fire - timedelta(days=3, minutes=1)  # down for 3 days: 4 missed fire times
+    plan = schedule_at(small_store, service(small_store, slack), fire, down_since)
 
-    back = start(small_store, slack, schedulers)
-    back.start()
+    back = service(small_store, slack)
+    back.tick()
     slack.wait_for("chat.postMessage")
-    assert back.runtime.runs == 1  # coalesced: one run for four missed fire times
-    job = back.scheduler.get_job(job_id(plan))
-    assert job.next_run_time == fire + timedelta(days=1)
+    assert back.tick() == []  # the period is posted: nothing more to do
+    assert back.runs == 1  # coalesced: one run for four missed fire times
+    schedule = DigestStore(small_store.engine).get(plan)
+    assert back.next_fire(schedule, datetime.now(UTC)) == fire + timedelta(days=1)
     assert len(DigestStore(small_store.engine).runs(plan)) == 1
 
 
 def test_a_run_missed_by_more_than_the_grace_is_skipped(
-    small_store: Store, slack: FakeSlack, schedulers: list[DigestScheduler]
+    small_store: Store, slack: FakeSlack
 ) -> None:
     fire = (datetime.now(UTC) - timedelta(hours=3)).replace(second=0, microsecond=0)
-    down = start(small_store, slack, schedulers)
-    down.start()
-    plan = schedule_at(small_store, down, fire)
-    down.stop()
-    set_next_run(small_store, job_id(plan), fire)
+    plan = schedule_at(small_store, service(small_store, slack), fire, fire - timedelta(days=1))
 
-    missed = threading.Event()
-    back = start(small_store, slack, schedulers, misfire_grace_s=3600)
-    back.scheduler.add_listener(lambda event: missed.set(), EVENT_JOB_MISSED)
-    back.start()
-    assert missed.wait(10)
-    assert back.runtime.runs == 0 and slack.calls("chat.postMessage") == []
+    back = service(small_store, slack, misfire_grace_s=3600)
+    assert [s.id for s in back.missed(datetime.now(UTC))] == [plan]
+    assert back.tick() == []
+    assert back.runs == 0 and slack.calls("chat.postMessage") == []
+
+
+def test_a_schedule_created_after_todays_time_waits_for_tomorrow(
+    small_store: Store, slack: FakeSlack
+) -> None:
+    fire = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    schedule_at(small_store, service(small_store, slack), fire, fire + timedelta(minutes=5))
+    assert service(small_store, slack).due(fire + timedelta(minutes=6)) == []
 
 
 def test_two_replicas_post_one_digest_per_period(small_store: Store, slack: FakeSlack) -> None:
@@ -126,18 +92,14 @@ def test_two_replicas_post_one_digest_per_period(small_store: Store, slack: Fake
         DigestSchedule(0, "#managers", "daily", "09:00", "UTC", Selector()), datetime.now(UTC)
     )
     other = Store(url_of(small_store))  # a second engine: another replica on the same database
-    client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    replicas = [
-        DigestRuntime(small_store, client, worker="r1"),
-        DigestRuntime(other, client, worker="r2"),
-    ]
+    replicas = [service(small_store, slack, worker="r1"), service(other, slack, worker="r2")]
     posted: list[str | None] = []
     for day in (3, 4, 5):
         now = datetime(2026, 11, day, 9, 0, 1, tzinfo=UTC)
         barrier = threading.Barrier(2)
 
         def race(
-            replica: DigestRuntime, now: datetime = now, barrier: threading.Barrier = barrier
+            replica: DigestService, now: datetime = now, barrier: threading.Barrier = barrier
         ) -> None:
             barrier.wait()
             posted.append(replica.run(plan.id, now))
@@ -152,4 +114,5 @@ def test_two_replicas_post_one_digest_per_period(small_store: Store, slack: Fake
     runs = digests.runs(plan.id)
     assert [r.period_key for r in runs] == ["2026-11-03", "2026-11-04", "2026-11-05"]
     assert all(r.posted_at is not None for r in runs)
+    assert cadence_of(plan).period_key(datetime(2026, 11, 5, 9, 0, tzinfo=UTC)) == "2026-11-05"
     other.close()

@@ -14,7 +14,7 @@ from replicas import BOT_TOKEN, SIGNING_SECRET, TOKEN, Replica, serve_env, small
 from served import bsm_executable
 from starlette.testclient import TestClient
 
-from bot.jobs import ClusterJobs, lock_key
+from bot.jobs import ClusterJobs
 from bot.metrics import Metrics, TimedAsker, instrument_webhooks
 from bot.pollers import Pollers
 from bot.server import Health, create_server
@@ -24,7 +24,7 @@ from handlers.answer import Answer
 from impact.model import Component, HealthCheck, ServiceMap
 from services.incidents import Incidents
 from services.model import ModelService
-from store import Store
+from store import JobRecords, Store, lock_key
 
 
 class Ticks:
@@ -39,7 +39,7 @@ class Ticks:
 
 def test_a_job_runs_once_per_period_across_replicas(store: Store) -> None:
     ticks, runs = Ticks(), []
-    replicas = [ClusterJobs(store.engine, Metrics(), clock=ticks) for _ in range(2)]
+    replicas = [ClusterJobs(JobRecords(store.engine), Metrics(), clock=ticks) for _ in range(2)]
     assert replicas[0].run("sync_due", 60, lambda: runs.append("a")) == "ok"
     assert replicas[1].run("sync_due", 60, lambda: runs.append("b")) == "skipped"
     ticks.now += 60
@@ -53,7 +53,9 @@ def test_a_failed_run_leaves_the_period_to_the_next_replica(store: Store) -> Non
         raise RuntimeError("source unreachable")
 
     ticks, runs = Ticks(), []
-    first, second = (ClusterJobs(store.engine, Metrics(), clock=ticks) for _ in range(2))
+    first, second = (
+        ClusterJobs(JobRecords(store.engine), Metrics(), clock=ticks) for _ in range(2)
+    )
     assert first.run("health_checks", 30, broken) == "error"
     assert second.run("health_checks", 30, lambda: runs.append(1)) == "ok"
     assert runs == [1]
@@ -68,7 +70,7 @@ def test_a_job_held_by_another_replica_is_skipped(store: Store) -> None:
         with other.connect() as holder:  # another replica, mid-run
             key = {"key": lock_key("reconcile")}
             assert holder.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key).scalar()
-            jobs = ClusterJobs(store.engine, Metrics())
+            jobs = ClusterJobs(JobRecords(store.engine), Metrics())
             assert jobs.run("reconcile", 15, lambda: None) == "skipped"
             holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
         assert jobs.run("reconcile", 15, lambda: None) == "ok"

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import handlers.digest_answers as digest_answers
-from handlers.digest_answers import measure, replay_events
+import services.digests as digest_service
 from impact.engine import ImpactModel
 from impact.model import BUSINESS_KIND, Component, Dependency, ServiceMap, State, StatusEvent
 from impact.timeline import service_timelines
+from services.digests import measure, replay_events
+from services.model import ModelService
 from store import Store
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -59,7 +60,7 @@ HISTORY = [
 def test_recent_events_give_the_same_timelines_as_the_whole_history(
     store: Store, monkeypatch: pytest.MonkeyPatch, per_query: int
 ) -> None:
-    monkeypatch.setattr(digest_answers, "_NAMES_PER_QUERY", per_query)
+    monkeypatch.setattr(digest_service, "_NAMES_PER_QUERY", per_query)
     store.import_map(SERVICE_MAP, actor="tests")
     store.record_events(HISTORY)
     recent = replay_events(store, SERVICE_MAP.components, START, END)
@@ -79,7 +80,7 @@ def test_measure_reads_no_data_before_the_first_event(store: Store) -> None:
     store.import_map(SERVICE_MAP, actor="tests")
     store.record_events([StatusEvent("warehouse", State.OK, START + timedelta(days=2))])
     services = SERVICE_MAP.business_services
-    measured = measure(store, services, START, END)
+    measured = measure(store, ModelService(store).current(), services, START, END)
     assert measured.histories["reports"].known == [
         ((START + timedelta(days=2)).timestamp(), END.timestamp())
     ]

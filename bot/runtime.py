@@ -1,0 +1,329 @@
+"""The composition root of `bsm serve`: the only reader of `Settings`, built once.
+
+    runtime = Runtime.from_env()          # StartupError: one line for the operator
+    runtime.run(host, port, log_level)    # HTTP or Socket Mode; jobs started and stopped
+
+It builds one of each: the store, the compiled model (`services.model.ModelService`,
+shared by the conversation and the digests; the incident desk still compiles its own until
+it takes the model service), the access policy from the settings' admins, the Slack app,
+the incident side (webhooks, reconcile loop, outbox), the digest service, the metrics,
+/healthz, and ONE `BackgroundScheduler` (in-memory job store) that fires the table of
+named cluster jobs (`bot.jobs.job_table`), each run at most once per period
+across replicas through the database (`bot.jobs.ClusterJobs`). Nothing is changed on
+these objects after they are built.
+
+The incident loop (`bot.webhooks.ReconcileLoop`) stays a thread of its own, not a job:
+webhooks wake it on commit, so a lone alert is reconciled and its notice sent at once
+rather than at the next tick; the `reconcile` cluster job only picks up what a replica
+that died between commit and reconcile left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from bot.jobs import ClusterJob, ClusterJobs, job_table
+from bot.metrics import Metrics
+from bot.server import Health
+from bot.settings import SecretFilter, Settings, SettingsError, install_secret_filter
+from handlers.access import AccessPolicy, Admins
+from services.digests import DigestService
+from services.incidents import Incidents
+from services.model import ModelService
+from store import JobRecords, Store, StoreError
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+    from starlette.routing import BaseRoute
+
+    from bot.home import HomeDashboard
+    from bot.webhooks import IncidentRuntime
+    from handlers.conversation import Conversation
+
+log = logging.getLogger("bot.serve")
+
+
+class StartupError(Exception):
+    """`bsm serve` cannot start; `str(error)` is one line naming the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything `bsm serve` runs, built by `Runtime.build(settings)`."""
+
+    settings: Settings
+    store: Store
+    models: ModelService
+    metrics: Metrics
+    conversation: Conversation
+    app: App
+    incidents: IncidentRuntime
+    digests: DigestService
+    scheduler: BackgroundScheduler
+    health: Health
+    routes: list[BaseRoute]
+    socket: SocketModeHandler | None
+
+    @classmethod
+    def from_env(cls) -> Runtime:
+        """Read the settings (the only place that does), hide their secrets in logs, build."""
+        try:
+            settings = Settings.from_env()
+        except SettingsError as error:
+            raise StartupError(str(error)) from None
+        install_secret_filter(settings.secrets())
+        return cls.build(settings)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        store = _store(settings)
+        models, metrics = ModelService(store), Metrics()
+        desk = Incidents(store, models)  # the incident use case, over the same model
+        client = _client(settings)
+        digests = _digests(store, models, client)
+        conversation = _conversation(settings, models, desk, digests, client)
+        home = _home(store, conversation, desk, metrics, client)
+        app = _app(settings, store, conversation, home, desk, metrics, client)
+        incidents = _incidents(desk, settings, metrics, home)
+        table = job_table(settings, store, incidents, digests)
+        socket = _socket(app, settings) if settings.socket_mode else None
+        return cls(
+            settings=settings,
+            store=store,
+            models=models,
+            metrics=metrics,
+            conversation=conversation,
+            app=app,
+            incidents=incidents,
+            digests=digests,
+            scheduler=_scheduler(table, ClusterJobs(JobRecords(store.engine), metrics)),
+            health=_health(store, socket),
+            routes=_routes(incidents, metrics),
+            socket=socket,
+        )
+
+    def start(self) -> None:
+        """Start the incident loop and the scheduler (the jobs are already in its table)."""
+        self.incidents.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.incidents.stop()
+
+    def server(self, *, slack: bool) -> Any:
+        """The ASGI app: Slack's path only when `slack` (HTTP mode), webhooks, health, metrics."""
+        from bot.server import create_server
+
+        app = self.app if slack else None
+        return create_server(app, self.routes, health=self.health, metrics=self.metrics)
+
+    def run(self, host: str, port: int, log_level: str) -> None:
+        """Serve until stopped: HTTP mode, or Socket Mode (with an HTTP server for webhooks,
+        health and metrics when BSM_WEBHOOK_TOKEN is set; else no port is opened)."""
+        if self.socket is None:
+            self._serve_http(host, port, log_level, slack=True)
+            return
+        import click
+
+        click.echo("bsm: connecting to Slack over Socket Mode", err=True)
+        self.socket.connect()
+        try:
+            if self.settings.webhook_token:
+                self._serve_http(host, port, log_level, slack=False)
+            else:
+                log.info(
+                    "BSM_WEBHOOK_TOKEN is not set: no HTTP server (webhooks, /metrics, /healthz)"
+                )
+                self._until_signal()
+        finally:
+            self.socket.close()
+
+    def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> None:
+        server = self.server(slack=slack)
+        self.start()
+        try:
+            _uvicorn(server, host, port, log_level)
+        finally:
+            self.stop()
+
+    def _until_signal(self) -> None:
+        self.start()
+        try:
+            _wait_for_signal()
+        finally:
+            self.stop()
+
+
+# -- the parts, each built once ----------------------------------------------------------
+
+
+def _store(settings: Settings) -> Store:
+    try:
+        return Store(url=settings.database_url)
+    except StoreError as error:  # a malformed URL is quoted in the message: hide its password
+        raise StartupError(SecretFilter(settings.secrets()).redact(str(error))) from None
+
+
+def _client(settings: Settings) -> WebClient:
+    from bot.app import build_client
+
+    return build_client(settings)
+
+
+def _digests(store: Store, models: ModelService, client: WebClient) -> DigestService:
+    from bot.digest import poster
+
+    return DigestService(store, models, post=poster(client))
+
+
+def _access(settings: Settings, client: WebClient) -> AccessPolicy:
+    """The admins of the settings; admin groups expand through Slack's user-group lookup."""
+    from bot.admins import UserGroups
+
+    admins = Admins(settings.admins, settings.admin_groups)
+    return AccessPolicy(admins, UserGroups(client).members if admins.groups else None)
+
+
+def _conversation(
+    settings: Settings,
+    models: ModelService,
+    desk: Incidents,
+    digests: DigestService,
+    client: WebClient,
+) -> Conversation:
+    from handlers.conversation import Conversation
+
+    access = _access(settings, client)
+    return Conversation(models, incidents=desk, access=access, digests=digests)
+
+
+def _home(
+    store: Store, conversation: Conversation, desk: Incidents, metrics: Metrics, client: WebClient
+) -> HomeDashboard:
+    from bot.home import HomeDashboard, HomePanels
+    from bot.metrics import TimedAsker
+
+    asker = TimedAsker(conversation, metrics)
+    return HomeDashboard(asker, client=client, panels=HomePanels(store, desk))
+
+
+def _app(
+    settings: Settings,
+    store: Store,
+    conversation: Conversation,
+    home: HomeDashboard,
+    desk: Incidents,
+    metrics: Metrics,
+    client: WebClient,
+) -> App:
+    from slack_bolt.error import BoltError
+
+    from bot.app import Deps, create_app
+    from bot.metrics import TimedAsker
+    from store.deliveries import DeliveryLog
+
+    # Slack may redeliver an event to another replica: the database remembers deliveries.
+    asker = TimedAsker(conversation, metrics)
+    deps = Deps(asker, DeliveryLog(store.engine), home=home, desk=desk)
+    try:
+        return create_app(settings, deps, client=client)
+    except BoltError as error:  # auth.test failed: bad token or unreachable API
+        raise StartupError(
+            f"SLACK_BOT_TOKEN was not accepted by {settings.api_url}: {error}"
+        ) from None
+
+
+def _incidents(
+    desk: Incidents, settings: Settings, metrics: Metrics, home: HomeDashboard
+) -> IncidentRuntime:
+    from slack_sdk import WebClient
+
+    from bot.webhooks import IncidentRuntime
+
+    # The outbox retries 429/5xx itself, with the database as memory: no client-side retries.
+    notices = WebClient(token=settings.bot_token, base_url=settings.api_url)
+    metrics.gauge("bsm_outbox_depth", "Outbox messages waiting to be sent.", _outbox_depth(desk))
+    return IncidentRuntime.for_incidents(
+        desk,
+        notices,
+        token=settings.webhook_token,
+        metrics=metrics,
+        lease_s=settings.outbox_lease_s,
+        on_change=home.refresh,  # incidents changed: refresh open Home tabs
+    )
+
+
+def _scheduler(table: list[ClusterJob], jobs: ClusterJobs) -> BackgroundScheduler:
+    """The process's one scheduler: an in-memory job store holding the cluster jobs."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    jobs.schedule_all(scheduler, table)
+    return scheduler
+
+
+def _socket(app: App, settings: Settings) -> SocketModeHandler:
+    from bot.socket_mode import create_socket_handler
+
+    return create_socket_handler(app, settings)
+
+
+def _health(store: Store, socket: SocketModeHandler | None) -> Health:
+    if socket is None:
+        return Health(store.engine, mode="http")
+    from bot.socket_mode import connection_state
+
+    return Health(store.engine, slack_state=lambda: connection_state(socket), mode="socket")
+
+
+def _routes(incidents: IncidentRuntime, metrics: Metrics) -> list[BaseRoute]:
+    from bot.metrics import instrument_webhooks
+
+    return instrument_webhooks(incidents.routes, metrics)
+
+
+def _outbox_depth(desk: Incidents) -> Callable[[], float | None]:
+    from store import Outbox
+
+    outbox = Outbox(desk.engine)
+
+    def read() -> float | None:
+        try:
+            return float(outbox.depth())
+        except Exception:  # the database is down: /healthz says so, the gauge is left out
+            return None
+
+    return read
+
+
+def _wait_for_signal() -> None:
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    stop.wait()
+
+
+def _uvicorn(server: Any, host: str, port: int, log_level: str) -> None:
+    import uvicorn
+
+    # log_config=None: uvicorn's loggers propagate to the root handler, which redacts secrets.
+    uvicorn.run(
+        server,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=None,
+        access_log=log_level == "debug",
+    )

@@ -1,0 +1,79 @@
+"""The composition root: one store, one model, one scheduler holding the named cluster jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from apscheduler.jobstores.memory import MemoryJobStore
+from fake_slack import FakeSlack
+from slack_payloads import SIGNING_SECRET
+
+from bot.runtime import Runtime, StartupError
+from bot.settings import Settings
+
+
+def settings_for(slack: FakeSlack, directory: Path, **values: object) -> Settings:
+    return Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        api_url=slack.api_url,
+        database_url=f"sqlite:///{directory / 'bsm.db'}",
+        **values,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def runtime(slack: FakeSlack, tmp_path: Path) -> Iterator[Runtime]:
+    built = Runtime.build(settings_for(slack, tmp_path, admin_groups=("S0OPS",)))
+    yield built
+    built.stop()
+    built.store.close()
+
+
+def test_one_scheduler_with_an_in_memory_store_holds_the_job_table(runtime: Runtime) -> None:
+    jobs = {job.name: job.trigger.interval.total_seconds() for job in runtime.scheduler.get_jobs()}
+    assert jobs == {"health_checks": 30, "reconcile": 15, "sync_due": 60, "digest_tick": 60}
+    runtime.start()
+    stores = runtime.scheduler._jobstores  # nothing shared with other replicas
+    assert list(stores) == ["default"] and isinstance(stores["default"], MemoryJobStore)
+    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 4
+
+
+def test_the_alertmanager_poll_joins_the_table_when_configured(
+    slack: FakeSlack, tmp_path: Path
+) -> None:
+    url = "http://alertmanager:9093"
+    built = Runtime.build(settings_for(slack, tmp_path, alertmanager_url=url, poll_every_s=10.0))
+    names = {job.name: job.trigger.interval.total_seconds() for job in built.scheduler.get_jobs()}
+    assert names["poll_alertmanager"] == 10
+    built.store.close()
+
+
+def test_chat_and_digests_share_the_one_model_and_admins_come_from_the_settings(
+    runtime: Runtime,
+) -> None:
+    assert runtime.conversation.models is runtime.models
+    assert runtime.digests.models is runtime.models and runtime.digests.posts
+    assert runtime.conversation.digests is runtime.digests
+    access = runtime.conversation.access
+    assert access.admins.groups == ("S0OPS",) and access.members is not None
+    assert (runtime.health.mode, runtime.socket) == ("http", None)
+
+
+def test_start_and_stop_run_the_scheduler(runtime: Runtime) -> None:
+    runtime.start()
+    assert runtime.scheduler.running
+    runtime.stop()
+    assert not runtime.scheduler.running
+
+
+def test_a_bad_database_url_names_it_without_its_password(slack: FakeSlack, tmp_path: Path) -> None:
+    bad = replace(
+        settings_for(slack, tmp_path), database_url="postgresql://u:pw-secret-1@h:port/db"
+    )
+    with pytest.raises(StartupError) as raised:
+        Runtime.build(bad)
+    assert "pw-secret-1" not in str(raised.value) and "bad database URL" in str(raised.value)
