@@ -9,8 +9,8 @@ Match order, first level with a hit wins:
    When a partial match names exactly one business service among its candidates the
    business service wins: people call business services by their short names
    ("why is checkout down?") and components by their technical names.
-Nothing found gives "did you mean" suggestions (difflib over names and titles, see
-`handlers.similarity`); several candidates at the winning level give an ambiguity listing them.
+Nothing found gives "did you mean" suggestions (`impact.suggest` over names and titles);
+several candidates at the winning level give an ambiguity listing them.
 
 Partial matches look candidates up in a word-prefix index (sorted words, each with the
 components it appears in) so a 100k-component map answers in milliseconds.
@@ -23,8 +23,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from handlers.similarity import Spellings
 from impact.model import Component
+from impact.suggest import Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -66,10 +66,9 @@ class NameIndex:
             for label in labels:
                 self._loose.setdefault(loose_key(label), set()).add(c.name)
             self._words.append((c.name, tuple(words_of(label) for label in labels)))
-        self._spellings = {
-            s.casefold(): c.name for c in self._components.values() for s in (c.name, c.title) if s
-        }
-        self._close = Spellings(self._spellings)
+        self._close = Suggester(
+            {s: c.name for c in self._components.values() for s in (c.name, c.title) if s}
+        )
         self._postings: dict[str, list[int]] = {}  # word -> indexes into self._words
         for i, (_, labels) in enumerate(self._words):
             for word in {w for ws in labels for w in ws}:
@@ -101,8 +100,7 @@ class NameIndex:
 
     def suggest(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
         """Close spellings of `phrase` among names and titles, as canonical names."""
-        close = self._close.close(phrase.casefold(), n=limit * 2)
-        return tuple(dict.fromkeys(self._spellings[c] for c in close))[:limit]
+        return tuple(self._close.close(phrase, limit))
 
     def resolve_all(self, phrases: Sequence[str]) -> Resolution:
         """Resolve several phrases, keeping their order and dropping repeats."""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from impact.model import DependencyKind, name_key
+from impact.suggest import Suggester
 from store import database
 from store.audit import bump_map_version, record_audit
 from store.errors import NotFound, StoreError
@@ -30,7 +31,6 @@ from store.schema import (
     GroupRow,
     SubscriptionRow,
 )
-from store.validation import Suggester
 
 
 class EditError(StoreError):
