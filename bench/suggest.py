@@ -26,7 +26,21 @@ sys.path.insert(0, str(ROOT))
 from impact.suggest import Suggester  # noqa: E402
 
 BASELINE = "3232578"  # the last commit with handlers/similarity.py
-WORDS = "order cart pay ledger search index user auth session price stock ship mail".split()
+WORDS = [
+    "order",
+    "cart",
+    "pay",
+    "ledger",
+    "search",
+    "index",
+    "user",
+    "auth",
+    "session",
+    "price",
+    "stock",
+    "ship",
+    "mail",
+]
 
 
 def spellings(size: int, seed: int) -> dict[str, str]:
