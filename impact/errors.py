@@ -36,4 +36,4 @@ class MapError(ImpactError):
 
 def close_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
     """Names that look like `name` (for "did you mean"), by the one suggester."""
-    return Suggester(names).close(name, limit)
+    return Suggester(tuple(names)).close(name, limit)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from handlers import commands
 from handlers.sync.errors import SourceError
 from handlers.sync.http import SourceClient
 from handlers.sync.names import NameRules, reconcile, rename
@@ -31,8 +32,6 @@ FETCHERS: dict[str, Fetcher] = {
     "otel-prometheus": fetch_service_graph,
     "yaml-url": fetch_map_url,
 }
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass
@@ -119,11 +118,11 @@ def run_due(
 
 
 def parse_duration(text: str) -> int:
-    """Seconds in "90s", "15m", "24h", "7d", "2w"."""
-    match = _DURATION.match(text)
-    if not match:
-        raise SourceError(f"bad duration {text!r}: write a number and a unit, e.g. 15m, 24h, 7d")
-    return int(match[1]) * _UNITS[match[2]]
+    """Whole seconds in "90s", "15m", "24h", "7d", "2w" (the grammar of `handlers.commands`)."""
+    try:
+        return int(commands.parse_duration(text).total_seconds())
+    except commands.CommandError as error:
+        raise SourceError(str(error)) from None
 
 
 def guess_type(url: str) -> str | None:
