@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.model import DependencyKind, name_key
 from impact.suggest import Suggester
@@ -113,28 +114,35 @@ class MapEdits:
     # -- channel subscriptions -----------------------------------------------------------
 
     def subscribe(
-        self, channel: str, selector: str, *, actor: str, origin: str
+        self, channel: str, selector: str, *, actor: str | None, origin: str
     ) -> tuple[Subscription, bool]:
-        """Subscribe `channel` to `selector`; returns it and whether it is new (audited)."""
+        """Subscribe `channel` to `selector`; returns it and whether it is new (audited).
+
+        The one subscribe path: concurrent subscribes of the same pair (two replicas) store
+        one row and one audit entry. `actor` None stores no creator (audited as "unknown").
+        """
         _check_origin(origin)
         with self._write() as connection:
-            found = _subscription(connection, channel, selector)
-            if found is not None:
-                return found, False
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             values = {
                 "channel": channel,
                 "selector": selector,
                 "created_by": actor,
                 "created_at": datetime.now(UTC),
             }
-            connection.execute(insert(SubscriptionRow).values(**values))
-            after = {"channel": channel, "selector": selector}
-            record_audit(connection, actor, "subscription.add", origin, channel, None, after)
+            added = connection.execute(
+                dialect.insert(SubscriptionRow).on_conflict_do_nothing(), values
+            ).rowcount
+            if added:
+                after = {"channel": channel, "selector": selector}
+                record_audit(
+                    connection, actor or "unknown", "subscription.add", origin, channel, None, after
+                )
             stored = _subscription(connection, channel, selector)
             assert stored is not None
-            return stored, True
+            return stored, bool(added)
 
-    def unsubscribe(self, channel: str, selector: str, *, actor: str, origin: str) -> bool:
+    def unsubscribe(self, channel: str, selector: str, *, actor: str | None, origin: str) -> bool:
         """Remove a subscription (audited); False when there was none (nothing written)."""
         _check_origin(origin)
         with self._write() as connection:
@@ -143,7 +151,9 @@ class MapEdits:
                 return False
             connection.execute(delete(SubscriptionRow).where(SubscriptionRow.id == found.id))
             before = {"channel": channel, "selector": selector}
-            record_audit(connection, actor, "subscription.remove", origin, channel, before, None)
+            record_audit(
+                connection, actor or "unknown", "subscription.remove", origin, channel, before, None
+            )
             return True
 
 
