@@ -130,17 +130,16 @@ class MapEdits:
                 "created_by": actor,
                 "created_at": datetime.now(UTC),
             }
-            added = connection.execute(
-                dialect.insert(SubscriptionRow).on_conflict_do_nothing(), values
-            ).rowcount
-            if added:
+            insert_new = dialect.insert(SubscriptionRow).on_conflict_do_nothing()
+            added = connection.execute(insert_new.returning(SubscriptionRow.id), values).first()
+            if added is not None:
                 after = {"channel": channel, "selector": selector}
                 record_audit(
                     connection, actor or "unknown", "subscription.add", origin, channel, None, after
                 )
             stored = _subscription(connection, channel, selector)
             assert stored is not None
-            return stored, bool(added)
+            return stored, added is not None
 
     def unsubscribe(self, channel: str, selector: str, *, actor: str | None, origin: str) -> bool:
         """Remove a subscription (audited); False when there was none (nothing written)."""
