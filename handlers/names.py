@@ -23,7 +23,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from impact.model import Component
+from impact.model import Component, name_key
 from impact.suggest import Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -49,6 +49,11 @@ def loose_key(text: str) -> str:
     return _SEPARATORS.sub("", text.casefold())
 
 
+def by_key(names: Iterable[str]) -> dict[str, str]:
+    """Level 1's lookup: `name_key` -> the map's spelling (for chat and for alert labels)."""
+    return {name_key(n): n for n in names}
+
+
 def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
@@ -58,7 +63,7 @@ class NameIndex:
 
     def __init__(self, components: Iterable[Component]) -> None:
         self._components = {c.name: c for c in components}
-        self._exact = {c.name.casefold(): c.name for c in self._components.values()}
+        self._exact = by_key(self._components)
         self._loose: dict[str, set[str]] = {}
         self._words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         for c in self._components.values():
@@ -82,7 +87,7 @@ class NameIndex:
 
     def exact(self, phrase: str) -> str | None:
         """Levels 1 and 2 only: the name `phrase` spells, or None (also when it spells two)."""
-        hit = self._exact.get(phrase.casefold())
+        hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return hit
         loose = self._loose.get(loose_key(phrase), set())
@@ -90,7 +95,7 @@ class NameIndex:
 
     def resolve(self, phrase: str) -> tuple[str, ...]:
         """Candidates for one phrase: one name when resolved, several when ambiguous, none."""
-        hit = self._exact.get(phrase.casefold())
+        hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return (hit,)
         loose = self._loose.get(loose_key(phrase))
