@@ -21,6 +21,7 @@ from handlers.answer import Answer
 from handlers.names import NameIndex
 from handlers.request import Request
 from handlers.spelling import correct
+from impact.durations import read_duration
 from impact.windows import Window, parse_window
 
 _LEAD_WORDS = 5  # "@bsm please show me the incidents": the verb comes early
@@ -35,12 +36,6 @@ _CHANNEL = re.compile(
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _USER = re.compile(r"^(?:<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>|(?P<raw>[UW][A-Z0-9]{2,}))$")
-_DURATION = re.compile(
-    r"^(?P<n>\d+(?:\.\d+)?)\s*"
-    r"(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$",
-    re.I,
-)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^#?(\d{1,12})$")
 _LINK = re.compile(r"^<(?P<url>[a-z]+://[^|>]+)(?:\|[^>]*)?>$", re.I)
@@ -95,17 +90,9 @@ def user_label(user_id: str) -> str:
     return f"<@{user_id}>" if _USER_ID.match(user_id) else user_id
 
 
-def length(text: str) -> timedelta | None:
-    """The duration `text` spells ("90s", "15m", "2h", "1.5 hours", "7d", "2w"), or None."""
-    match = _DURATION.match(text.strip())
-    if match is None:
-        return None
-    return timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"].casefold()[0]])
-
-
 def parse_duration(text: str) -> timedelta:
     """The duration `text` spells; anything else raises `CommandError` naming it."""
-    found = length(text)
+    found = read_duration(text)
     if found is None:
         raise CommandError(
             f"{text!r} is not a duration: write a number and a unit, e.g. 15m, 2h, 7d"
@@ -116,7 +103,7 @@ def parse_duration(text: str) -> timedelta:
 def duration(words: Sequence[str]) -> tuple[timedelta, int] | None:
     """The window length at the start of `words` ("2h", "90 min") and the words it used."""
     for used in (1, 2):
-        found = length("".join(words[:used])) if len(words) >= used else None
+        found = read_duration("".join(words[:used])) if len(words) >= used else None
         if found is not None:
             if not timedelta(minutes=1) <= found <= MAX_WINDOW:
                 raise CommandError(

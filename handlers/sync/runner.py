@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers import commands
 from handlers.sync.errors import SourceError
 from handlers.sync.http import SourceClient
 from handlers.sync.names import NameRules, reconcile, rename
 from handlers.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
+from impact.durations import read_duration
 from impact.model import ServiceMap
 from store import Store
 from store.errors import NotFound
@@ -118,11 +118,11 @@ def run_due(
 
 
 def parse_duration(text: str) -> int:
-    """Whole seconds in "90s", "15m", "24h", "7d", "2w" (the grammar of `handlers.commands`)."""
-    try:
-        return int(commands.parse_duration(text).total_seconds())
-    except commands.CommandError as error:
-        raise SourceError(str(error)) from None
+    """Whole seconds in "90s", "15m", "24h", "7d", "2w" (the one grammar, `impact.durations`)."""
+    found = read_duration(text)
+    if found is None:
+        raise SourceError(f"bad duration {text!r}: write a number and a unit, e.g. 15m, 24h, 7d")
+    return int(found.total_seconds())
 
 
 def guess_type(url: str) -> str | None:

@@ -13,13 +13,13 @@ from handlers.commands import (
     clock,
     duration,
     is_channel,
-    length,
     moment,
     parse_duration,
     user,
     user_label,
     window,
 )
+from impact.durations import read_duration
 
 
 @pytest.mark.parametrize(
@@ -65,11 +65,11 @@ def test_users() -> None:
     [("90s", 90), ("15m", 900), ("2h", 7200), ("1.5 hours", 5400), ("7d", 604800), ("2w", 1209600)],
 )
 def test_durations(typed: str, seconds: int) -> None:
-    assert length(typed) == parse_duration(typed) == timedelta(seconds=seconds)
+    assert read_duration(typed) == parse_duration(typed) == timedelta(seconds=seconds)
 
 
 def test_bad_durations_name_the_word() -> None:
-    assert length("soon") is None
+    assert read_duration("soon") is None
     with pytest.raises(CommandError, match="'soon' is not a duration"):
         parse_duration("soon")
 
