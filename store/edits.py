@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.model import DependencyKind, name_key
 from impact.suggest import Suggester
-from store import database
 from store.audit import bump_map_version, record_audit
+from store.database import transaction
 from store.errors import NotFound, StoreError
 from store.records import Subscription
 from store.schema import (
@@ -60,7 +60,7 @@ class MapEdits:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.transaction(self.engine)
+        return transaction(self.engine)
 
     # -- dependencies --------------------------------------------------------------------
 
