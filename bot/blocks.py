@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.answer import Action, Answer, Item, Section
+from handlers.commands import user_label
 from impact.model import State
 
 Block = dict[str, Any]
@@ -32,7 +33,6 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_LINE = 400  # one item line; keeps a pathological 5000-character name readable
 ITEMS_INLINE = 15  # items shown per section before "and N more"
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SAFE_MENTION = re.compile(r"^<(?:@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,}|#[CG][A-Z0-9]{2,})>$")
 
 
@@ -260,27 +260,28 @@ def _notes(notes: Sequence[str]) -> Block | None:
     return {"type": "context", "block_id": BlockId.NOTES, "elements": elements}
 
 
-def _button(action_id: str, label: str, value: str, *, primary: bool = False) -> Block:
-    button: Block = {
+def button(action_id: str, label: str, value: str, *, primary: bool = False) -> Block:
+    """The one Block Kit button of bsm-bot: label and value cut to what Slack accepts."""
+    block: Block = {
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": label[:MAX_BUTTON_TEXT]},
-        "value": value,
+        "value": value[:MAX_BUTTON_VALUE],
     }
     if primary:
-        button["style"] = "primary"
-    return button
+        block["style"] = "primary"
+    return block
 
 
 def _buttons(answer: Answer, question: str | None) -> Block | None:
     """The follow-up buttons; actions whose value would not fit a button are left out."""
     offered = [a for a in answer.actions if a.kind != "share" and len(a.value) <= MAX_BUTTON_VALUE]
     buttons = [
-        _button(f"{action_id_for(a)}.{i}", a.label, a.value)
+        button(f"{action_id_for(a)}.{i}", a.label, a.value)
         for i, a in enumerate(offered[: MAX_BUTTONS - 1])
     ]
     if question and len(question) <= MAX_BUTTON_VALUE:
-        buttons.append(_button(ActionId.SHARE, "Share in channel", question, primary=True))
+        buttons.append(button(ActionId.SHARE, "Share in channel", question, primary=True))
     return (
         {"type": "actions", "block_id": BlockId.ACTIONS, "elements": buttons} if buttons else None
     )
@@ -289,7 +290,8 @@ def _buttons(answer: Answer, question: str | None) -> Block | None:
 def _credit(user_id: str | None) -> Block | None:
     if not user_id:
         return None
-    who = f"<@{user_id}>" if _USER_ID.match(user_id) else fit(user_id, 100)
+    label = user_label(user_id)  # a mention for a Slack user id, else the name as text
+    who = label if label != user_id else fit(user_id, 100)
     element = {"type": "mrkdwn", "text": f"Shared by {who}"}
     return {"type": "context", "block_id": BlockId.SHARED_BY, "elements": [element]}
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from impact.model import State, StatusEvent, name_key
-from store.alerts import KEY_LENGTH, Observation, UnmappedAlert
-from store.schema import NAME_LENGTH
+from handlers.names import by_key
+from impact.model import ServiceMap, State, StatusEvent, name_key
+from store import ALERT_KEY_LENGTH, NAME_LENGTH, Observation, UnmappedAlert
 
 DEFAULT_LABELS = ("component", "service", "job", "instance")
 DEGRADED_SEVERITIES = frozenset({"warning", "warn", "minor", "info", "low", "degraded"})
@@ -125,11 +125,21 @@ class Ingest:
 
 
 class ComponentIndex:
-    """Case-insensitive lookup of map names, plus the map's per-component `alert.*` rules."""
+    """Case-insensitive lookup of map names, plus the map's per-component `alert.*` rules.
+
+    Build it with `ComponentIndex.of_map` (once per map version); names are looked up as
+    chat looks them up exactly (`handlers.names.by_key`).
+    """
 
     def __init__(self, names: Iterable[str], rules: Sequence[MappingRule] = ()) -> None:
-        self._names = {name_key(n): n for n in names}
+        self._names = by_key(names)
         self.rules = tuple(rules)
+
+    @classmethod
+    def of_map(cls, service_map: ServiceMap) -> ComponentIndex:
+        """The index of a map: its names and the rules its `alert.*` labels declare."""
+        labels = {n: c.labels for n, c in service_map.components.items() if c.labels}
+        return cls(service_map.components, map_rules(labels))
 
     def find(self, candidate: str | None) -> str | None:
         return self._names.get(name_key(candidate)) if candidate else None
@@ -222,7 +232,7 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
     starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
     firing = status == "firing"
     fingerprint = _stored(str(alert.get("fingerprint") or _hash(labels)))
-    key = _fit_key(f"{source}:{fingerprint}", KEY_LENGTH)
+    key = _fit_key(f"{source}:{fingerprint}", ALERT_KEY_LENGTH)
     summary = (
         annotations.get("summary") or annotations.get("description") or labels.get("alertname")
     )
@@ -230,7 +240,7 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
         source=source,
         alert_key=key,
         event_key=_fit_key(f"{key}:{starts.isoformat()}:{status}", EVENT_ID_LENGTH),
-        name=labels.get("alertname", "alert")[:KEY_LENGTH],
+        name=labels.get("alertname", "alert")[:ALERT_KEY_LENGTH],
         state=_firing_state(labels) if firing else State.OK,
         at=starts if firing else _ends(alert, where) or starts,
         labels=labels,
@@ -284,7 +294,7 @@ def _generic(raw: Any, where: str, prefix: str, now: datetime) -> ParsedAlert:
     event = sent_id or _hash({"component": name, "state": state_text, "at": at.isoformat()})
     return ParsedAlert(
         source=source,
-        alert_key=_fit_key(f"generic:{source}:{name_key(name)}", KEY_LENGTH),
+        alert_key=_fit_key(f"generic:{source}:{name_key(name)}", ALERT_KEY_LENGTH),
         event_key=_fit_key(f"generic:{source}:{event}", EVENT_ID_LENGTH),
         name=name,
         state=GENERIC_STATES[state_text],

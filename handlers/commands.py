@@ -1,9 +1,11 @@
-"""Reading chat commands: the words after the verb, channels, durations, names, ids.
+"""The one argument grammar: the words after the verb, channels, users, durations, times,
+windows, names and ids, for every chat command and the CLI options that read the same.
 
 The parser (`handlers.intents`) decides which command was typed, typos included; the
 command answers then read the raw text with these helpers, so a Slack channel reference
 `<#C123|ops>` keeps its channel id and `2h` keeps its unit. Every problem raises
-`CommandError` with a message that names the word and shows the fix.
+`CommandError` with a message that names the word and shows the fix (windows raise the
+engine's `ImpactError`, which does the same).
 
 Changes go through `gate`: reading is open, changing needs a bsm admin (`handlers.access`).
 """
@@ -12,23 +14,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from handlers.access import AccessPolicy, Actor, Admins
 from handlers.answer import Answer
 from handlers.names import NameIndex
 from handlers.request import Request
 from handlers.spelling import correct
+from impact.durations import read_duration
+from impact.windows import Window, parse_window
 
 _LEAD_WORDS = 5  # "@bsm please show me the incidents": the verb comes early
+# Slack writes a channel as `<#C123|name>` or `<#C123>`; people type `#name` or paste an id
+# (`C0123ABCD`, `G...` for old private channels: upper case, with a digit, so that words
+# like "Gateway" stay words).
 _CHANNEL = re.compile(
-    r"^(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<name>#[a-z0-9][\w.\-]*)|(?P<raw>[CG][A-Z0-9]{8,}))$",
-    re.I,
+    r"^(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>"
+    r"|(?P<name>#\w[\w.\-]*)"
+    r"|(?P<raw>[CG](?=[A-Z0-9]*\d)[A-Z0-9]{6,}))$"
 )
-_DURATION = re.compile(
-    r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$", re.I
-)
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER = re.compile(r"^(?:<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>|(?P<raw>[UW][A-Z0-9]{2,}))$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^#?(\d{1,12})$")
 _LINK = re.compile(r"^<(?P<url>[a-z]+://[^|>]+)(?:\|[^>]*)?>$", re.I)
 MAX_WINDOW = timedelta(days=31)
@@ -57,7 +65,7 @@ def is_channel(word: str) -> bool:
 
 
 def channel(word: str) -> str:
-    """The channel a word names: the id of `<#C123|ops>`, else `#ops` as typed."""
+    """The channel a word names: the id of `<#C123|ops>`, `<#C123>` or `C123...`, else `#ops`."""
     match = _CHANNEL.match(word)
     if match is None:
         raise CommandError(f"{word!r} is not a channel: write it as #channel")
@@ -66,22 +74,71 @@ def channel(word: str) -> str:
 
 def channel_label(channel_id: str) -> str:
     """How answers show a stored channel: a mention for an id, the name otherwise."""
-    return f"<#{channel_id}>" if re.match(r"^[CG][A-Z0-9]{6,}$", channel_id) else channel_id
+    return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else channel_id
+
+
+def user(word: str) -> str:
+    """The user id a word names: `<@U123>`, `<@U123|ann>` or a pasted `U123...`."""
+    match = _USER.match(word)
+    if match is None:
+        raise CommandError(f"{word!r} is not a user: mention them, e.g. @ann")
+    return match["id"] or match["raw"]
+
+
+def user_label(user_id: str) -> str:
+    """How answers show a stored actor: a mention for a Slack user id, the text otherwise."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else user_id
+
+
+def parse_duration(text: str) -> timedelta:
+    """The duration `text` spells; anything else raises `CommandError` naming it."""
+    found = read_duration(text)
+    if found is None:
+        raise CommandError(
+            f"{text!r} is not a duration: write a number and a unit, e.g. 15m, 2h, 7d"
+        )
+    return found
 
 
 def duration(words: Sequence[str]) -> tuple[timedelta, int] | None:
-    """The duration at the start of `words` ("2h", "90 min", "1.5 hours") and words used."""
+    """The window length at the start of `words` ("2h", "90 min") and the words it used."""
     for used in (1, 2):
-        match = _DURATION.match("".join(words[:used])) if len(words) >= used else None
-        if match:
-            unit = match["unit"].casefold()[0]
-            length = timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[unit])
-            if not timedelta(minutes=1) <= length <= MAX_WINDOW:
+        found = read_duration("".join(words[:used])) if len(words) >= used else None
+        if found is not None:
+            if not timedelta(minutes=1) <= found <= MAX_WINDOW:
                 raise CommandError(
                     f"{' '.join(words[:used])!r}: a window lasts from 1 minute to 31 days"
                 )
-            return length, used
+            return found, used
     return None
+
+
+def clock(word: str | None) -> str:
+    """A time of day as `HH:MM` ("9:00" -> "09:00")."""
+    match = _CLOCK.match(word) if word else None
+    if match is None:
+        got = repr(word) if word else "nothing"
+        raise CommandError(f"time {got}: write the time as HH:MM, e.g. 09:00")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def moment(text: str) -> datetime:
+    """A date or ISO datetime ("2026-11-01", "2026-11-01T09:00Z"); UTC when no offset."""
+    try:
+        found = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise CommandError(
+            f"{text!r} is not an ISO date or datetime, e.g. 2026-11-01 or 2026-11-01T09:00Z"
+        ) from None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def window(phrase: str | None, now: datetime) -> Window:
+    """The period a phrase names ("last 7 days", "last month", "2026-11"); None: this month.
+
+    An unreadable phrase raises the engine's `ImpactError`, naming it and the accepted forms.
+    """
+    return parse_window(phrase, now)
 
 
 def number(words: Sequence[str], what: str, example: str) -> int:

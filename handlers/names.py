@@ -9,8 +9,8 @@ Match order, first level with a hit wins:
    When a partial match names exactly one business service among its candidates the
    business service wins: people call business services by their short names
    ("why is checkout down?") and components by their technical names.
-Nothing found gives "did you mean" suggestions (difflib over names and titles, see
-`handlers.similarity`); several candidates at the winning level give an ambiguity listing them.
+Nothing found gives "did you mean" suggestions (`impact.suggest` over names and titles);
+several candidates at the winning level give an ambiguity listing them.
 
 Partial matches look candidates up in a word-prefix index (sorted words, each with the
 components it appears in) so a 100k-component map answers in milliseconds.
@@ -23,8 +23,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from handlers.similarity import Spellings
-from impact.model import Component
+from impact.model import Component, name_key
+from impact.suggest import Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -49,6 +49,11 @@ def loose_key(text: str) -> str:
     return _SEPARATORS.sub("", text.casefold())
 
 
+def by_key(names: Iterable[str]) -> dict[str, str]:
+    """Level 1's lookup: `name_key` -> the map's spelling (for chat and for alert labels)."""
+    return {name_key(n): n for n in names}
+
+
 def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
@@ -58,7 +63,7 @@ class NameIndex:
 
     def __init__(self, components: Iterable[Component]) -> None:
         self._components = {c.name: c for c in components}
-        self._exact = {c.name.casefold(): c.name for c in self._components.values()}
+        self._exact = by_key(self._components)
         self._loose: dict[str, set[str]] = {}
         self._words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         for c in self._components.values():
@@ -66,10 +71,9 @@ class NameIndex:
             for label in labels:
                 self._loose.setdefault(loose_key(label), set()).add(c.name)
             self._words.append((c.name, tuple(words_of(label) for label in labels)))
-        self._spellings = {
-            s.casefold(): c.name for c in self._components.values() for s in (c.name, c.title) if s
-        }
-        self._close = Spellings(self._spellings)
+        self._close = Suggester(
+            {s: c.name for c in self._components.values() for s in (c.name, c.title) if s}
+        )
         self._postings: dict[str, list[int]] = {}  # word -> indexes into self._words
         for i, (_, labels) in enumerate(self._words):
             for word in {w for ws in labels for w in ws}:
@@ -83,7 +87,7 @@ class NameIndex:
 
     def exact(self, phrase: str) -> str | None:
         """Levels 1 and 2 only: the name `phrase` spells, or None (also when it spells two)."""
-        hit = self._exact.get(phrase.casefold())
+        hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return hit
         loose = self._loose.get(loose_key(phrase), set())
@@ -91,7 +95,7 @@ class NameIndex:
 
     def resolve(self, phrase: str) -> tuple[str, ...]:
         """Candidates for one phrase: one name when resolved, several when ambiguous, none."""
-        hit = self._exact.get(phrase.casefold())
+        hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return (hit,)
         loose = self._loose.get(loose_key(phrase))
@@ -101,8 +105,7 @@ class NameIndex:
 
     def suggest(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
         """Close spellings of `phrase` among names and titles, as canonical names."""
-        close = self._close.close(phrase.casefold(), n=limit * 2)
-        return tuple(dict.fromkeys(self._spellings[c] for c in close))[:limit]
+        return tuple(self._close.close(phrase, limit))
 
     def resolve_all(self, phrases: Sequence[str]) -> Resolution:
         """Resolve several phrases, keeping their order and dropping repeats."""

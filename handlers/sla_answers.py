@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from handlers import commands
 from handlers.answer import Action, Answer, Item
 from handlers.request import Request
 from handlers.wording import capped, details
+from impact.durations import format_duration
 from impact.errors import ImpactError
 from impact.model import Component, State
 from impact.sla import SlaReport
-from impact.windows import Window, parse_window
+from impact.windows import Window
 
 _PHRASES = {"d": "last {} days", "w": "last {} weeks"}
 
@@ -26,7 +28,7 @@ def sla(req: Request) -> Answer:
         return Answer("sla", "SLA needs the event history of a store", req.subjects, ok=False)
     now = datetime.now(UTC)
     try:
-        window = parse_window(window_phrase(req.question.period), now)
+        window = commands.window(window_phrase(req.question.period), now)
         reports = _reports(req, _services(req), window, now)
     except (ImpactError, ValueError) as error:
         return Answer("sla", f"Cannot compute the SLA: {error}", req.subjects, ok=False)
@@ -76,10 +78,10 @@ def _line(req: Request, r: SlaReport) -> str:
     if r.availability is None:
         return f"{name}: no data for {r.window.label} (no status events recorded yet)"
     verdict = "met" if r.met else "MISSED"
-    left = _duration(max(0.0, r.error_budget_left_s))
+    left = format_duration(max(0.0, r.error_budget_left_s))
     return (
         f"{name}: {r.availability:.3f}% over {r.window.label} (target {r.target:g}%, {verdict});"
-        f" {left} of {_duration(r.error_budget_s)} error budget left"
+        f" {left} of {format_duration(r.error_budget_s)} error budget left"
     )
 
 
@@ -106,14 +108,6 @@ def _item(req: Request, r: SlaReport) -> Item:
         details(
             f"target {r.target:g}%",
             f"{r.incidents} incidents",
-            f"budget left {_duration(r.error_budget_left_s)}",
+            f"budget left {format_duration(r.error_budget_left_s)}",
         ),
     )
-
-
-def _duration(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    minutes = int(abs(seconds) // 60)
-    if minutes >= 60:
-        return f"{sign}{minutes // 60}h{minutes % 60:02d}m"
-    return f"{sign}{minutes}m"

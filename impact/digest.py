@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from impact.durations import format_duration
 from impact.model import State
 from impact.sla import SlaReport
 from impact.windows import Window, month_window
@@ -225,7 +226,7 @@ def line_text(line: DigestLine) -> str:
     r = line.report
     if r.availability is None:
         return f"{line.title}: no data (target {r.target:g}%)"
-    mttr = f", MTTR {duration(r.mttr_s)}" if r.mttr_s is not None else ""
+    mttr = f", MTTR {format_duration(r.mttr_s)}" if r.mttr_s is not None else ""
     incidents = f"{r.incidents} incident{'s' * (r.incidents != 1)}"
     return (
         f"{line.title}: {r.availability:.3f}% vs {r.target:g}%"
@@ -235,21 +236,7 @@ def line_text(line: DigestLine) -> str:
 
 def cause_text(cause: DigestCause) -> str:
     took = ", ".join(cause.services[:3]) + (" …" if len(cause.services) > 3 else "")
-    return f"{cause.name}: {duration(cause.downtime_s)} of downtime ({took})"
-
-
-def duration(seconds: float) -> str:
-    """A short human duration: "45s", "12m", "3h05m", "2d04h"."""
-    total = round(abs(seconds))
-    sign = "-" if seconds < 0 else ""
-    if total < 60:
-        return f"{sign}{total}s"
-    minutes, hours = total // 60, total // 3600
-    if hours >= 48:
-        return f"{sign}{hours // 24}d{hours % 24:02d}h"
-    if hours:
-        return f"{sign}{hours}h{minutes % 60:02d}m"
-    return f"{sign}{minutes}m"
+    return f"{cause.name}: {format_duration(cause.downtime_s)} of downtime ({took})"
 
 
 def _availability(report: SlaReport | None) -> float | None:
@@ -347,4 +334,4 @@ def previous_window(window: Window) -> Window:
 
 def _span(length: timedelta) -> str:
     days = length.total_seconds() / 86400
-    return f"{days:g} days" if days >= 1 else duration(length.total_seconds())
+    return f"{days:g} days" if days >= 1 else format_duration(length.total_seconds())

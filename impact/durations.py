@@ -1,9 +1,21 @@
-"""How long something lasted, as people read it: the one duration format of bsm-bot.
+"""How long something lasted, as people read it and write it: the one duration format of
+bsm-bot, and the one duration grammar (chat commands, CLI options and sync schedules).
 
 format_duration(45) == "45s"; format_duration(3900) == "1h 05m"; format_duration(-720) == "-12m"
+read_duration("90 min") == timedelta(minutes=90); read_duration("soon") is None
 """
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_DURATION = re.compile(
+    r"^(?P<n>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$",
+    re.I,
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def format_duration(seconds: float) -> str:
@@ -18,3 +30,11 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     return f"{sign}{minutes}m" if minutes else f"{sign}{secs}s"
+
+
+def read_duration(text: str) -> timedelta | None:
+    """The span `text` spells ("90s", "15m", "2h", "1.5 hours", "7d", "2w"), or None."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        return None
+    return timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"].casefold()[0]])

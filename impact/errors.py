@@ -7,8 +7,9 @@ ImpactError                 base: a message meant for the person who asked
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
+
+from impact.suggest import Suggester
 
 
 class ImpactError(Exception):
@@ -34,8 +35,5 @@ class MapError(ImpactError):
 
 
 def close_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
-    """Names that look like `name` (for "did you mean"); cheap even on huge maps."""
-    key = name.casefold()
-    pool = [n for n in names if n[:2].casefold() == key[:2]] or list(names)[:20000]
-    lowered = {n.casefold(): n for n in pool}
-    return [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=limit, cutoff=0.6)]
+    """Names that look like `name` (for "did you mean"), by the one suggester."""
+    return Suggester(tuple(names)).close(name, limit)

@@ -5,6 +5,8 @@ Returns `impact.model` domain objects, never ORM rows; imports nothing from Slac
 
 from __future__ import annotations
 
+from store.alerts import KEY_LENGTH as ALERT_KEY_LENGTH
+from store.alerts import Observation, UnmappedAlert
 from store.database import ping, url_password
 from store.digests import LEASE_S as DIGEST_LEASE_S
 from store.digests import DigestRun, DigestSchedule, DigestStore, Selector
@@ -21,9 +23,12 @@ from store.facade import Store
 from store.jobs import FailureCounts, JobRecords, lock_key
 from store.outbox import Outbox
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
+from store.schema import NAME_LENGTH
 
 __all__ = [
+    "ALERT_KEY_LENGTH",
     "DIGEST_LEASE_S",
+    "NAME_LENGTH",
     "AuditEntry",
     "ChangeCount",
     "DigestRun",
@@ -36,6 +41,7 @@ __all__ = [
     "MapError",
     "MapValidationError",
     "NotFound",
+    "Observation",
     "Outbox",
     "Progress",
     "SchemaOutOfDate",
@@ -43,6 +49,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Subscription",
+    "UnmappedAlert",
     "database_failure",
     "driver_error",
     "lock_key",

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.model import DependencyKind, name_key
-from store import database
+from impact.suggest import Suggester
 from store.audit import bump_map_version, record_audit
+from store.database import transaction
 from store.errors import NotFound, StoreError
 from store.records import Subscription
 from store.schema import (
@@ -30,7 +32,6 @@ from store.schema import (
     GroupRow,
     SubscriptionRow,
 )
-from store.validation import Suggester
 
 
 class EditError(StoreError):
@@ -59,7 +60,7 @@ class MapEdits:
         self.engine = engine
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return database.transaction(self.engine)
+        return transaction(self.engine)
 
     # -- dependencies --------------------------------------------------------------------
 
@@ -113,28 +114,34 @@ class MapEdits:
     # -- channel subscriptions -----------------------------------------------------------
 
     def subscribe(
-        self, channel: str, selector: str, *, actor: str, origin: str
+        self, channel: str, selector: str, *, actor: str | None, origin: str
     ) -> tuple[Subscription, bool]:
-        """Subscribe `channel` to `selector`; returns it and whether it is new (audited)."""
+        """Subscribe `channel` to `selector`; returns it and whether it is new (audited).
+
+        The one subscribe path: concurrent subscribes of the same pair (two replicas) store
+        one row and one audit entry. `actor` None stores no creator (audited as "unknown").
+        """
         _check_origin(origin)
         with self._write() as connection:
-            found = _subscription(connection, channel, selector)
-            if found is not None:
-                return found, False
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             values = {
                 "channel": channel,
                 "selector": selector,
                 "created_by": actor,
                 "created_at": datetime.now(UTC),
             }
-            connection.execute(insert(SubscriptionRow).values(**values))
-            after = {"channel": channel, "selector": selector}
-            record_audit(connection, actor, "subscription.add", origin, channel, None, after)
+            insert_new = dialect.insert(SubscriptionRow).on_conflict_do_nothing()
+            added = connection.execute(insert_new.returning(SubscriptionRow.id), values).first()
+            if added is not None:
+                after = {"channel": channel, "selector": selector}
+                record_audit(
+                    connection, actor or "unknown", "subscription.add", origin, channel, None, after
+                )
             stored = _subscription(connection, channel, selector)
             assert stored is not None
-            return stored, True
+            return stored, added is not None
 
-    def unsubscribe(self, channel: str, selector: str, *, actor: str, origin: str) -> bool:
+    def unsubscribe(self, channel: str, selector: str, *, actor: str | None, origin: str) -> bool:
         """Remove a subscription (audited); False when there was none (nothing written)."""
         _check_origin(origin)
         with self._write() as connection:
@@ -143,7 +150,9 @@ class MapEdits:
                 return False
             connection.execute(delete(SubscriptionRow).where(SubscriptionRow.id == found.id))
             before = {"channel": channel, "selector": selector}
-            record_audit(connection, actor, "subscription.remove", origin, channel, before, None)
+            record_audit(
+                connection, actor or "unknown", "subscription.remove", origin, channel, before, None
+            )
             return True
 
 

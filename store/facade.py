@@ -11,12 +11,12 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select, update
 
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.edits import MapEdits
 from store.errors import MapValidationError, NotFound, StoreError
 from store.freshness import Token, change_token
 from store.map_reader import read_map
@@ -217,26 +217,22 @@ class Store:
 
     # -- channel subscriptions -----------------------------------------------------------
 
-    def subscribe(self, channel: str, selector: str, created_by: str | None = None) -> Subscription:
-        """Subscribe `channel` to the components matched by `selector` (idempotent)."""
-        with self._write() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            values = {
-                "channel": channel,
-                "selector": selector,
-                "created_by": created_by,
-                "created_at": _now(),
-            }
-            connection.execute(dialect.insert(SubscriptionRow).on_conflict_do_nothing(), values)
-            return _subscriptions(connection, channel, selector)[0]
+    def subscribe(
+        self, channel: str, selector: str, created_by: str | None = None, *, origin: str = "cli"
+    ) -> Subscription:
+        """Subscribe `channel` to the components matched by `selector` (idempotent, audited).
 
-    def unsubscribe(self, channel: str, selector: str) -> bool:
-        """Remove a subscription; False when there was none."""
-        with self._write() as connection:
-            query = delete(SubscriptionRow).where(
-                SubscriptionRow.channel == channel, SubscriptionRow.selector == selector
-            )
-            return bool(connection.execute(query).rowcount)
+        The same path as chat's `subscribe` (`store.edits.MapEdits.subscribe`).
+        """
+        return MapEdits(self.engine).subscribe(channel, selector, actor=created_by, origin=origin)[
+            0
+        ]
+
+    def unsubscribe(
+        self, channel: str, selector: str, *, actor: str | None = None, origin: str = "cli"
+    ) -> bool:
+        """Remove a subscription (audited); False when there was none."""
+        return MapEdits(self.engine).unsubscribe(channel, selector, actor=actor, origin=origin)
 
     def subscriptions(self, channel: str | None = None) -> list[Subscription]:
         with self._read() as connection:

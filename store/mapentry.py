@@ -19,9 +19,9 @@ from impact.model import (
     RedundancyGroup,
     name_key,
 )
+from impact.suggest import Suggester
 from store.errors import MapError
 from store.validation import (
-    Suggester,
     group_name_problem,
     hours_problem,
     labels_problems,

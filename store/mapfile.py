@@ -22,7 +22,7 @@ from impact.model import (
 from store.errors import MapError, MapValidationError, StoreError
 from store.mapentry import EntryParser, default_group_name
 from store.records import Progress
-from store.validation import Suggester, name_problem, unknown_key_message
+from store.validation import name_hints, name_problem, unknown_key_message
 
 VERSION = 1
 TOP_KEYS = ("version", "business_services", "components")
@@ -69,7 +69,7 @@ def parse_map(text_or_data: str | dict[str, Any], progress: Progress | None = No
     errors += _top_level_errors(data)
     entries = {section: _entries(data, section, errors) for section in SECTIONS}
     names = _collect_names(entries, errors)
-    parser = EntryParser(names, Suggester(names.values()))
+    parser = EntryParser(names, name_hints(names.values()))
     components: list[Component] = []
     total, done = sum(len(found) for found in entries.values()), 0
     for section in SECTIONS:

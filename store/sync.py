@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from impact.mapdiff import MapDiff
 from impact.model import NAME_PATTERN, ServiceMap, name_key
+from impact.suggest import Suggester
 from store import database
 from store.audit import bump_map_version as _bump_version
 from store.audit import map_version as _map_version
@@ -44,7 +45,6 @@ from store.sync_records import (
 )
 from store.sync_schema import SOURCE_NAME_LENGTH, SyncRunRow, SyncSourceRow
 from store.sync_state import load_others, load_state, write_plan
-from store.validation import Suggester
 
 AUDIT_LIST_LIMIT = 200  # names per list in an audit entry; counts stay exact
 SOURCE_FIELDS = ("name", "type", "url", "every_s", "grace_s", "shrink_limit", "options")

@@ -6,13 +6,13 @@ and the fix. `check_service_map` applies the rules to an already-built `ServiceM
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from impact.model import NAME_PATTERN, Component, HealthCheck, ServiceMap, name_key
 from impact.service_hours import ServiceHoursError, parse_service_hours
+from impact.suggest import Suggester
 from store.errors import MapError
 from store.schema import ComponentRow, GroupRow
 
@@ -124,27 +124,14 @@ def _is_number(value: object) -> bool:
         return False
 
 
-class Suggester:
+def name_hints(names: Iterable[str]) -> Suggester:
     """'did you mean' hints for unknown names, bounded so huge bad maps stay fast."""
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.names = list(names)
-        self.used = 0
-
-    def hint(self, name: str) -> str:
-        if self.used >= MAX_SUGGESTIONS:
-            return ""
-        self.used += 1
-        folded = {n.casefold(): n for n in self.names}
-        close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
-        return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+    return Suggester(names, budget=MAX_SUGGESTIONS)
 
 
 def unknown_key_message(key: Any, allowed: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-    hint = (
-        f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
-    )
+    close = Suggester(allowed).closest(str(key))
+    hint = f" (did you mean {close!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
     return f"unknown key {key!r}{hint}"
 
 
@@ -154,7 +141,7 @@ def check_service_map(service_map: ServiceMap) -> list[MapError]:
     keys: dict[str, str] = {}
     for name, component in service_map.components.items():
         errors += _component_errors(name, component, keys)
-    suggester = Suggester(keys.values())
+    suggester = name_hints(keys.values())
     # One casefold per component name instead of two per edge: 500k-edge maps check fast.
     spelled = {name: name_key(name) for name in service_map.components}
     edges: set[tuple[str, str]] = set()

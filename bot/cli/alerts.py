@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import click
 
+from bot.cli.options import DURATION, open_store
 from impact.model import MaintenanceWindow
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.I)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def register(group: click.Group) -> None:
@@ -22,21 +19,11 @@ def register(group: click.Group) -> None:
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from store import Store
-
-    return Store()
+    return open_store(None)
 
 
 def _desk():  # type: ignore[no-untyped-def]
     return _desk_of(_store())
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90m`, `2h`, `1d` -> timedelta; anything else is a usage error naming the value."""
-    match = _DURATION.match(text)
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a duration: use e.g. 30m, 2h or 1d")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 @click.group()
@@ -98,10 +85,12 @@ def maintenance() -> None:
 
 @maintenance.command("add")
 @click.argument("component")
-@click.option("--for", "length", default="1h", show_default=True, help="e.g. 30m, 2h, 1d")
+@click.option(
+    "--for", "length", type=DURATION, default="1h", show_default=True, help="e.g. 30m, 2h, 1d"
+)
 @click.option("--reason", default=None)
 @click.option("--by", "actor", default="cli", show_default=True)
-def maintenance_add(component: str, length: str, reason: str | None, actor: str) -> None:
+def maintenance_add(component: str, length: timedelta, reason: str | None, actor: str) -> None:
     """Start a maintenance window on COMPONENT now."""
     store = _store()
     known = {name.casefold(): name for name in store.load_map().components}
@@ -109,7 +98,7 @@ def maintenance_add(component: str, length: str, reason: str | None, actor: str)
     if name is None:
         raise click.ClickException(f"unknown component {component!r}: `bsm map show` lists them")
     start = datetime.now(UTC)
-    window = MaintenanceWindow(name, start, start + parse_duration(length), reason, actor)
+    window = MaintenanceWindow(name, start, start + length, reason, actor)
     stored = store.add_maintenance(window)
     click.echo(f"maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC")
     _desk_of(store).reconcile()

@@ -16,19 +16,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli.options import DB_OPTION, open_store, use_color
+
 if TYPE_CHECKING:
     from handlers.conversation import Conversation
     from impact.model import ServiceMap, State
     from store import Store
 
-DB_OPTION = click.option(
-    "--db",
-    "db_url",
-    envvar="BSM_DATABASE_URL",
-    default=None,
-    metavar="URL",
-    help="Database URL (default: BSM_DATABASE_URL, else the embedded SQLite file).",
-)
 QUIT = {"quit", "exit", "bye", ":q", "q"}
 ORIGIN = "cli"  # the trusted local operator (see handlers.access)
 
@@ -37,15 +31,6 @@ def register(group: click.Group) -> None:
     """Add this module's commands to the `bsm` group."""
     for command in (ask, shell, demo):
         group.add_command(command)
-
-
-def open_store(db_url: str | None) -> Store:
-    from store import Store, StoreError
-
-    try:
-        return Store(url=db_url)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def conversation_for(store: Store) -> Conversation:
@@ -81,7 +66,7 @@ def _answer_one(conversation: Conversation, text: str, as_json: bool, color: boo
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        click.echo(render_text(answer, color=_use_color(color)))
+        click.echo(render_text(answer, color=use_color(color)))
 
 
 def _answer_lines(
@@ -94,16 +79,12 @@ def _answer_lines(
                 click.echo()
 
 
-def _use_color(color: bool | None) -> bool:
-    return sys.stdout.isatty() if color is None else color
-
-
 @click.command()
 @click.option("--color/--no-color", default=None, help="Colour answers (default: on a tty).")
 @DB_OPTION
 def shell(color: bool | None, db_url: str | None) -> None:
     """Chat with the bot in the terminal: ask questions, `help` for examples, `quit` to leave."""
-    run_shell(conversation_for(open_store(db_url)), _use_color(color))
+    run_shell(conversation_for(open_store(db_url)), use_color(color))
 
 
 def run_shell(conversation: Conversation, color: bool) -> None:
@@ -156,10 +137,10 @@ def _start_history() -> Callable[[], None]:
 def demo(color: bool | None, db_url: str | None) -> None:
     """Load the demo map, answer a few questions, replay an outage, then open the shell."""
     store = open_store(db_url)
-    use_color = _use_color(color)
-    conversation = run_demo(store, use_color)
+    colored = use_color(color)
+    conversation = run_demo(store, colored)
     if sys.stdin.isatty():
-        run_shell(conversation, use_color)
+        run_shell(conversation, colored)
 
 
 DEMO_QUESTIONS = (

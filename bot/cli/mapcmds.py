@@ -11,15 +11,8 @@ from typing import Any
 
 import click
 
+from bot.cli.options import DB_OPTION, open_store
 from impact.model import ServiceMap
-
-DB_OPTION = click.option(
-    "--db",
-    "db_url",
-    envvar="BSM_DATABASE_URL",
-    default=None,
-    help="Database URL (default: $BSM_DATABASE_URL, else the SQLite file in your data dir).",
-)
 
 
 class MapFileError(click.ClickException):
@@ -40,15 +33,6 @@ def register(group: click.Group) -> None:
     group.add_command(import_command)
     group.add_command(export)
     group.add_command(map_group)
-
-
-def open_store(db_url: str | None, *, upgrade: bool | None = None) -> Any:
-    from store import Store, StoreError
-
-    try:
-        return Store(db_url, upgrade=upgrade)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.group()

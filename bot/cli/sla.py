@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.ask import DB_OPTION, open_store
+from bot.cli.options import DB_OPTION, moment, open_store, use_color
 
 if TYPE_CHECKING:
     from impact.model import Component, ServiceMap, StatusEvent
@@ -90,8 +90,9 @@ def sla(
 
 
 def _window(start: str | None, end: str | None, phrase: str | None, now: datetime) -> Window:
+    from handlers.commands import window
     from impact.errors import ImpactError
-    from impact.windows import custom_window, parse_window
+    from impact.windows import custom_window
 
     try:
         if start or end:
@@ -99,21 +100,10 @@ def _window(start: str | None, end: str | None, phrase: str | None, now: datetim
                 raise click.UsageError("use either --window or --from/--to, not both")
             if not start:
                 raise click.UsageError("--to needs --from: give the window start too")
-            return custom_window(_moment(start, "--from"), _moment(end, "--to") if end else now)
-        return parse_window(phrase, now)
+            return custom_window(moment(start, "--from"), moment(end, "--to") if end else now)
+        return window(phrase, now)
     except ImpactError as error:
         raise click.BadParameter(str(error)) from None
-
-
-def _moment(text: str, option: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not an ISO date or datetime, e.g. 2026-11-01 or 2026-11-01T09:00Z",
-            param_hint=option,
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _services(service_map: ServiceMap, name: str | None) -> list[Component]:
@@ -136,15 +126,16 @@ def _services(service_map: ServiceMap, name: str | None) -> list[Component]:
 
 
 def _report_line(r: SlaReport) -> str:
-    from impact.digest import budget_bar, budget_left, duration
+    from impact.digest import budget_bar, budget_left
+    from impact.durations import format_duration
 
     if r.availability is None:
         return f"{r.service}: no data over {r.window.label} (target {r.target:g}%)"
     verdict = "met" if r.met else "MISSED"
-    mttr = duration(r.mttr_s) if r.mttr_s is not None else "-"
+    mttr = format_duration(r.mttr_s) if r.mttr_s is not None else "-"
     return (
         f"{r.service}: {r.availability:.3f}% (target {r.target:g}%, {verdict})"
-        f" over {r.window.label}; downtime {duration(r.downtime_s)},"
+        f" over {r.window.label}; downtime {format_duration(r.downtime_s)},"
         f" budget {budget_bar(budget_left(r))}, {r.incidents} incidents, MTTR {mttr}"
     )
 
@@ -314,11 +305,10 @@ def build_cli_digest(
 
 def print_digest(built: Any, color: bool | None = None) -> None:
     """Print a digest as the terminal renders answers (what `bsm demo` shows too)."""
-    from bot.cli.ask import _use_color
     from handlers.digest_answers import digest_answer
     from handlers.terminal import render_text
 
-    click.echo(render_text(digest_answer(built), color=_use_color(color)))
+    click.echo(render_text(digest_answer(built), color=use_color(color)))
 
 
 def _write_chart(built: Any, path: Path) -> None:

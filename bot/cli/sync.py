@@ -9,11 +9,12 @@ bsm changes [--since 24h|yesterday|7d]
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.ask import DB_OPTION, open_store
+from bot.cli.options import DB_OPTION, DURATION, open_store
 
 if TYPE_CHECKING:
     from handlers.answer import Answer
@@ -74,9 +75,10 @@ def run(
     type=click.Choice(["backstage", "jaeger", "otel-prometheus", "yaml-url"]),
 )
 @click.argument("url")
-@click.option("--every", help="Schedule, e.g. 15m, 1h (default: on demand only).")
+@click.option("--every", type=DURATION, help="Schedule, e.g. 15m, 1h (default: on demand only).")
 @click.option(
     "--grace",
+    type=DURATION,
     default="24h",
     show_default=True,
     help="Keep what the source stops reporting this long.",
@@ -97,8 +99,8 @@ def add(
     name: str,
     source_type: str,
     url: str,
-    every: str | None,
-    grace: str,
+    every: timedelta | None,
+    grace: timedelta,
     shrink_limit: str,
     options: tuple[str, ...],
     replace: bool,
@@ -106,7 +108,6 @@ def add(
 ) -> None:
     """Configure a sync source (and its schedule)."""
     from services.sync import SourceError
-    from services.sync.runner import parse_duration
     from store import StoreError
     from store.sync import MapSync
     from store.sync_records import SyncSource
@@ -116,15 +117,17 @@ def add(
             name=name,
             type=source_type,
             url=url,
-            every_s=parse_duration(every) if every else None,
-            grace_s=parse_duration(grace),
+            every_s=int(every.total_seconds()) if every else None,
+            grace_s=int(grace.total_seconds()),
             shrink_limit=_share(shrink_limit),
             options=_options(options),
         )
         saved = MapSync(open_store(db_url)).add_source(source, actor="cli", replace=replace)
     except (SourceError, StoreError) as error:
         raise click.ClickException(str(error)) from None
-    when = f"every {every}" if every else "on demand"
+    from impact.durations import format_duration
+
+    when = f"every {format_duration(saved.every_s)}" if saved.every_s else "on demand"
     click.echo(f"sync source {saved.name} ({saved.type}) {saved.url}: {when}")
 
 

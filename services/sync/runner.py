@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from impact.durations import read_duration
 from impact.model import ServiceMap
 from services.sync.errors import SourceError
 from services.sync.http import SourceClient
@@ -31,8 +32,6 @@ FETCHERS: dict[str, Fetcher] = {
     "otel-prometheus": fetch_service_graph,
     "yaml-url": fetch_map_url,
 }
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass
@@ -119,11 +118,11 @@ def run_due(
 
 
 def parse_duration(text: str) -> int:
-    """Seconds in "90s", "15m", "24h", "7d", "2w"."""
-    match = _DURATION.match(text)
-    if not match:
+    """Whole seconds in "90s", "15m", "24h", "7d", "2w" (the one grammar, `impact.durations`)."""
+    found = read_duration(text)
+    if found is None:
         raise SourceError(f"bad duration {text!r}: write a number and a unit, e.g. 15m, 24h, 7d")
-    return int(match[1]) * _UNITS[match[2]]
+    return int(found.total_seconds())
 
 
 def guess_type(url: str) -> str | None:

@@ -15,7 +15,7 @@ from handlers.alerts import (
     parse_alertmanager,
     parse_generic,
 )
-from impact.model import State
+from impact.model import Component, ServiceMap, State
 
 INDEX = ComponentIndex(["db-03", "checkout-api", "Orders-DB"])
 
@@ -47,6 +47,21 @@ def test_regex_rules_come_first() -> None:
     assert (
         parse_alertmanager(body, AlertMapping(), index).observations[0].event.component == "db-03"
     )
+
+
+def test_the_index_of_a_map_holds_its_names_and_alert_rules() -> None:
+    service_map = ServiceMap(
+        {
+            "Orders-DB": Component("Orders-DB", labels={"alert.job": "pg-(.*)", "team": "data"}),
+            "db-03": Component("db-03"),
+        }
+    )
+    index = ComponentIndex.of_map(service_map)
+    assert index.find("orders-db") == "Orders-DB" and index.find("DB-03") == "db-03"
+    assert index.find("orders") is None
+    body = alertmanager(am_alert("A", {"job": "pg-main"}))
+    [seen] = parse_alertmanager(body, AlertMapping(), index).observations
+    assert seen.event.component == "Orders-DB"
 
 
 def test_states_times_and_dedup_keys() -> None:

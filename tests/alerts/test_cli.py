@@ -46,3 +46,12 @@ def test_incidents_unmapped_and_maintenance(bsm: click.Group, http: TestClient) 
         "not a duration"
         in runner.invoke(bsm, ["maintenance", "add", "db-01", "--for", "soon"]).output
     )
+
+
+def test_maintenance_length_uses_the_one_duration_grammar(bsm: click.Group) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(bsm, ["maintenance", "add", "db-01", "--for", "soon"])
+    assert bad.exit_code == 2 and "'soon' is not a duration" in bad.output
+    added = runner.invoke(bsm, ["maintenance", "add", "db-01", "--for", "90 min"])
+    assert added.exit_code == 0, added.output
+    assert "maintenance #" in added.output and "on db-01 until" in added.output

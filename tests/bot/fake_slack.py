@@ -124,6 +124,18 @@ class FakeSlack:
             raise AssertionError(f"expected {count} {method} within {timeout}s; saw {seen}")
         return calls
 
+    def wait_for_attempts(self, method: str, count: int, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` calls of `method` were answered, failed ones included.
+
+        A call is recorded after its answer is sent, so a client can see the answer a moment
+        before the call is listed: wait here rather than read `calls()` at once.
+        """
+        with self._changed:
+            done = self._changed.wait_for(lambda: len(self.calls(method)) >= count, timeout)
+        if not done:
+            raise AssertionError(f"expected {count} {method} attempts; saw {self.calls(method)}")
+        return self.calls(method)
+
     def _delivered(self, method: str) -> list[Call]:
         return [c for c in self._calls if c.method == method and c.status == 200 and c.ok]
 

@@ -14,6 +14,7 @@ from bot.blocks import (
     ActionId,
     BlockId,
     Message,
+    button,
     escape,
     render_answer,
     render_home,
@@ -163,6 +164,19 @@ def test_shared_answers_have_no_share_button_but_credit_the_sharer() -> None:
 def test_a_question_too_long_for_a_button_gets_no_share_button() -> None:
     message = render_answer(impact_answer(3), question="q" * 2001)
     assert all(e["action_id"] != ActionId.SHARE for e in message.blocks[-1]["elements"])
+
+
+def test_one_button_shape_cut_to_slack_limits() -> None:
+    plain = button("ack", "Acknowledge", "12")
+    assert plain == {
+        "type": "button",
+        "action_id": "ack",
+        "text": {"type": "plain_text", "text": "Acknowledge"},
+        "value": "12",
+    }
+    long = button("share", "l" * 80, "v" * 2100, primary=True)
+    assert long["style"] == "primary"
+    assert len(long["text"]["text"]) == 75 and len(long["value"]) == 2000
 
 
 def test_state_emoji_mark_each_item() -> None:

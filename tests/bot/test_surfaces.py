@@ -139,7 +139,7 @@ def test_home_republishes_for_everyone_who_opened_it(
 
     assert deps.home is not None
     assert deps.home.republish(client) == 1
-    users = [c.body["user_id"] for c in slack.calls("views.publish")[2:]]
+    users = [c.body["user_id"] for c in slack.wait_for_attempts("views.publish", 4)[2:]]
     assert sorted(users) == ["U0USER1", "U0USER2"]
 
 

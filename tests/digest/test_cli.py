@@ -117,3 +117,13 @@ def _url(store: Store) -> str:
 
 def _map_text() -> str:
     return SMALL_MAP
+
+
+def test_sla_text_shows_durations_and_reads_moments_with_the_one_grammar(
+    small_store: Store,
+) -> None:
+    text = bsm(small_store, "sla", "shop", "--from", "2026-11-01", "--to", "2026-11-03").output
+    assert "downtime 40m," in text and "MTTR 20m" in text
+    bad = CliRunner().invoke(main, ["sla", "shop", "--from", "soon", "--db", small_store.url])
+    assert bad.exit_code == 2
+    assert "'soon' is not an ISO date or datetime, e.g. 2026-11-01" in bad.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from impact.digest import Cadence, budget_bar, build_digest, line_text
+from impact.digest import Cadence, DigestCause, budget_bar, build_digest, cause_text, line_text
 from impact.model import State
 from impact.sla import sla_report
 from impact.timeline import Segment
@@ -53,6 +53,14 @@ def test_lines_are_worst_first_with_no_data_last() -> None:
         " · 1 incident, MTTR 30m"
     )
     assert line_text(digest.lines[3]) == "silent: no data (target 99%)"
+
+
+def test_durations_read_as_everywhere_else() -> None:
+    # The one duration format of bsm-bot (impact.durations): "1h 05m", "2d 4h".
+    line = build_digest([report("slow", DAY, 65)], window=DAY).lines[0]
+    assert line_text(line).endswith(" · 1 incident, MTTR 1h 05m")
+    cause = DigestCause("db", 2 * 86400 + 4 * 3600, ("shop",))
+    assert cause_text(cause) == "db: 2d 4h of downtime (shop)"
 
 
 def test_budget_bar() -> None:

@@ -103,6 +103,18 @@ def test_subscriptions_are_idempotent(store: Store) -> None:
     assert store.unsubscribe("#ops", "tier:1") and not store.unsubscribe("#ops", "tier:1")
 
 
+def test_subscriptions_from_the_store_are_audited_like_chat(store: Store) -> None:
+    store.subscribe("#ops", "tier:1", created_by="alice")
+    store.subscribe("#ops", "tier:1", created_by="bob")  # nothing new: nothing audited
+    store.unsubscribe("#ops", "tier:1", actor="carol")
+    entries = store.audit_log(target="#ops")
+    assert [(e.actor, e.action, e.origin) for e in entries] == [
+        ("carol", "subscription.remove", "cli"),
+        ("alice", "subscription.add", "cli"),
+    ]
+    assert entries[1].after == {"channel": "#ops", "selector": "tier:1"}
+
+
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(Exception, match="timezone-aware"):
         store.record_events([StatusEvent("a", State.DOWN, datetime(2026, 1, 1))])
