@@ -15,44 +15,38 @@ see `bot.home`); the admin user-group lookup of `handlers.access` is connected h
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.webhook import WebhookClient
 
 from bot.admins import UserGroups
-from bot.blocks import FOLLOW_UPS, ActionId, Message, render_answer, render_apology
 from bot.home import Asker, HomeDashboard
-from bot.notices import register_incident_actions
+from bot.listeners import buttons, home, incidents, messages
+from bot.listeners.errors import APOLOGY, handle_error
+from bot.listeners.messages import COMMAND
+from bot.listeners.replies import retry_handlers
 from bot.settings import Settings
 from handlers.access import AccessPolicy
-from impact.errors import ImpactError
-from store.errors import StoreError
 
-__all__ = ["COMMAND", "EVENTS", "Asker", "Deps", "MemoryDedup", "build_client", "create_app"]
+__all__ = [
+    "APOLOGY",
+    "COMMAND",
+    "EVENTS",
+    "Asker",
+    "Deps",
+    "MemoryDedup",
+    "build_client",
+    "create_app",
+]
 
 log = logging.getLogger(__name__)
 
-COMMAND = "/bsm"
-# The manifest's bot_events; each has exactly one listener below.
+# The manifest's bot_events; each has exactly one listener (bot/listeners/).
 EVENTS = ("app_mention", "message.im", "app_home_opened")
-APOLOGY = "Sorry, I could not answer that just now. Please try again in a moment."
-RESPONSE_URL_USES = 5
-_FOLLOW_UP = re.compile("^(" + "|".join(re.escape(a) for a in FOLLOW_UPS) + r")(\.\d+)?$")
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 
 
 class EventDedup(Protocol):
@@ -104,19 +98,6 @@ class Deps:
             self.home = HomeDashboard(self.conversation)
 
 
-class DeliveryError(Exception):
-    """A response_url post that Slack refused."""
-
-
-def retry_handlers() -> list[RetryHandler]:
-    """Honour 429 Retry-After, retry 5xx and dropped connections a couple of times."""
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-
-
 def build_client(settings: Settings) -> WebClient:
     """The Web API client: configured base URL, retries for rate limits and server errors."""
     return WebClient(
@@ -133,11 +114,13 @@ def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) 
         process_before_response=False,
     )
     app.middleware(_skip_redelivered(deps.dedup))
-    _register_messages(app, deps)
-    _register_buttons(app, deps)
+    messages.register(app, deps.conversation)
+    buttons.register(app, deps.conversation)
+    assert deps.home is not None
+    home.register(app, deps.home)
     if deps.desk is not None:
-        register_incident_actions(app, _acknowledger(deps.desk))
-    app.error(_handle_error)
+        incidents.register(app, _acknowledger(deps.desk))
+    app.error(handle_error)
     _connect_admin_groups(deps.conversation, app.client)
     return app
 
@@ -172,155 +155,3 @@ def _skip_redelivered(dedup: EventDedup) -> Any:
         return None
 
     return skip_redelivered
-
-
-def _register_messages(app: App, deps: Deps) -> None:
-    asker = deps.conversation
-    home = deps.home
-    assert home is not None
-
-    @app.command(COMMAND)
-    def bsm_command(ack: Any, command: dict[str, Any], client: WebClient) -> None:
-        ack()
-        question = _question(command.get("text", ""))
-        answer = asker.ask(question, user_id=command["user_id"], channel_id=command["channel_id"])
-        message = render_answer(answer, question=question)
-        _send_ephemeral(client, command, message)
-
-    @app.event("app_mention")
-    def app_mention(event: dict[str, Any], client: WebClient) -> None:
-        question = _question(_MENTION.sub("", event.get("text", "")))
-        answer = asker.ask(question, user_id=event.get("user"), channel_id=event["channel"])
-        thread = event.get("thread_ts") or event["ts"]
-        _post(client, event["channel"], render_answer(answer), thread_ts=thread)
-
-    @app.event("message", matchers=[_is_direct_message])
-    def direct_message(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("subtype") or event.get("bot_id"):
-            return  # edits, deletions, joins and bot echoes are not questions
-        question = _question(event.get("text", ""))
-        answer = asker.ask(question, user_id=event.get("user"), channel_id=event["channel"])
-        _post(client, event["channel"], render_answer(answer), thread_ts=event.get("thread_ts"))
-
-    @app.event("app_home_opened")
-    def app_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") == "home":
-            home.publish(client, event["user"])
-
-
-def _register_buttons(app: App, deps: Deps) -> None:
-    asker = deps.conversation
-
-    @app.action(_FOLLOW_UP)
-    def follow_up_button(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        question = action["value"]
-        answer = asker.ask(question, user_id=body["user"]["id"], channel_id=_channel_of(body))
-        _send_ephemeral(client, _reply_target(body), render_answer(answer, question=question))
-
-    @app.action(ActionId.SHARE)
-    def share_button(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        user, channel = body["user"]["id"], _channel_of(body)
-        answer = asker.ask(action["value"], user_id=user, channel_id=channel)
-        _post(client, channel, render_answer(answer, shared_by=user))
-        if body.get("response_url"):
-            _webhook(body["response_url"], {"delete_original": True})
-
-
-def _is_direct_message(event: dict[str, Any]) -> bool:
-    return bool(event.get("channel_type") == "im")
-
-
-def _question(text: str) -> str:
-    """Slack escapes &, < and > in message text; the conversation wants what the user typed."""
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
-    return text or "help"
-
-
-def _channel_of(body: dict[str, Any]) -> str | None:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return str(channel) if channel else None
-
-
-def _reply_target(body: dict[str, Any]) -> dict[str, Any]:
-    """A button click in the shape of a slash command payload, for `_send_ephemeral`."""
-    return {
-        "response_url": body.get("response_url"),
-        "channel_id": _channel_of(body),
-        "user_id": body["user"]["id"],
-    }
-
-
-def _post(client: WebClient, channel: str, message: Message, thread_ts: str | None = None) -> str:
-    """Post a message and its overflow replies in its thread; returns the message ts."""
-    response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.payload())
-    ts: str = response["ts"]
-    for reply in message.thread:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts or ts, **reply.payload())
-    return ts
-
-
-def _send_ephemeral(client: WebClient, target: dict[str, Any], message: Message) -> None:
-    """Answer only the asker: via response_url when Slack gave one, else chat.postEphemeral.
-
-    A response_url takes at most five posts, so the overflow is cut to four replies.
-    """
-    for part in (message, *message.thread)[:RESPONSE_URL_USES]:
-        if target.get("response_url"):
-            body = {"response_type": "ephemeral", "replace_original": False, **part.payload()}
-            _webhook(target["response_url"], body)
-        else:
-            client.chat_postEphemeral(
-                channel=target["channel_id"], user=target["user_id"], **part.payload()
-            )
-
-
-def _webhook(url: str, body: dict[str, Any]) -> None:
-    response = WebhookClient(url, retry_handlers=retry_handlers()).send_dict(body)
-    if response.status_code != 200:
-        raise DeliveryError(f"response_url answered {response.status_code}: {response.body[:200]}")
-
-
-def _handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-    """The one error handler: log what failed, tell the user briefly, never show internals."""
-    if isinstance(error, SlackApiError):
-        method = str(error.response.api_url).rsplit("/", 1)[-1]
-        log.error("slack api %s failed: %s", method, error.response.get("error"))
-        text = APOLOGY
-    elif isinstance(error, StoreError | ImpactError):
-        log.warning("request refused: %s", error)
-        text = f"Sorry: {error}"
-    elif isinstance(error, DeliveryError):
-        log.error("slack response_url failed: %s", error)
-        return  # the only channel back to this user just failed
-    else:
-        error_id = uuid.uuid4().hex[:8]
-        log.error("unexpected error %s", error_id, exc_info=error)
-        text = f"{APOLOGY} (error id {error_id})"
-    _apologize(client, body, text)
-
-
-def _apologize(client: WebClient, body: dict[str, Any], text: str) -> None:
-    event = body.get("event") or {}
-    target = (
-        _reply_target(body)
-        if "user" in body
-        else {
-            "response_url": body.get("response_url"),
-            "channel_id": body.get("channel_id") or event.get("channel"),
-            "user_id": body.get("user_id") or event.get("user"),
-        }
-    )
-    if not (target["response_url"] or (target["channel_id"] and target["user_id"])):
-        return  # e.g. App Home: nobody to tell
-    try:
-        _send_ephemeral(client, target, render_apology(text))
-    except (SlackApiError, DeliveryError) as error:
-        log.error("could not deliver the apology either: %s", error)

@@ -1,6 +1,6 @@
 """The App Home dashboard: who has opened it, and (re)publishing it for them.
 
-The dashboard is the `status` answer rendered by `bot.blocks.render_home`, followed by the
+The dashboard is the `status` answer rendered by `bot.render.home.render_home`, followed by the
 panels of `HomePanels`: open incidents and the SLA of each business service this month.
 When states change, call the dashboard's `refresh()` (the incident loop gets that bound
 method at construction); it publishes through the client the dashboard was built with, and
@@ -20,9 +20,10 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import render_home
+from bot.render.home import render_home
 from handlers.answer import Answer, Item, Section
 from impact.model import State
+from services.digests import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class HomeDashboard:
 
 
 class HomePanels:
-    """The Home tab's extra panels over a store: open incidents, SLA this month.
+    """The Home tab's extra panels: open incidents, SLA this month (from the digest service).
 
     Open incidents are read on every publish (one small query). The SLA panel replays the
     month's events, so it is computed at most once per `sla_ttl` seconds and shared by
@@ -138,14 +139,14 @@ class HomePanels:
 
     def __init__(
         self,
-        store: Any,
         desk: OpenIncidents,
+        digests: DigestService,
         *,
         sla_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
         self.desk = desk
+        self.digests = digests
         self.sla_ttl = sla_ttl
         self.clock = clock
         self._sla: tuple[float, Section] | None = None
@@ -171,13 +172,12 @@ class HomePanels:
             return self._sla[1]
 
     def _measure_sla(self) -> Section:
-        from handlers.digest_answers import measure
         from impact.windows import parse_window
 
         now = datetime.now(UTC)
         window = parse_window("this month", now)
-        services = [c for c in self.store.load_map().components.values() if c.is_business]
-        measured = measure(self.store, services, window.start, now)
+        services = self.digests.business_services()
+        measured = self.digests.measure(services, window.start, now)
         reports = [(s, measured.report(s, window, now)) for s in services]
         reports.sort(key=lambda r: (r[1].availability is None, r[1].availability or 0.0))
         items = tuple(_sla_item(service, report) for service, report in reports[: self.SHOWN])

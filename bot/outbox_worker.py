@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.metrics import METRICS, Metrics
-from bot.notices import render_notice, render_thread_line
+from bot.render.notices import render_notice, render_thread_line
 from store.outbox import Outbox, OutboxItem, PostedNotice
 
 log = logging.getLogger(__name__)

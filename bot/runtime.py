@@ -89,7 +89,7 @@ class Runtime:
         client = _client(settings)
         digests = _digests(store, models, client)
         conversation = _conversation(settings, models, desk, digests, client)
-        home = _home(store, conversation, desk, metrics, client)
+        home = _home(conversation, desk, digests, metrics, client)
         app = _app(settings, store, conversation, home, desk, metrics, client)
         incidents = _incidents(desk, settings, metrics, home)
         table = job_table(settings, store, incidents, digests)
@@ -207,13 +207,17 @@ def _conversation(
 
 
 def _home(
-    store: Store, conversation: Conversation, desk: Incidents, metrics: Metrics, client: WebClient
+    conversation: Conversation,
+    desk: Incidents,
+    digests: DigestService,
+    metrics: Metrics,
+    client: WebClient,
 ) -> HomeDashboard:
     from bot.home import HomeDashboard, HomePanels
     from bot.metrics import TimedAsker
 
     asker = TimedAsker(conversation, metrics)
-    return HomeDashboard(asker, client=client, panels=HomePanels(store, desk))
+    return HomeDashboard(asker, client=client, panels=HomePanels(desk, digests))
 
 
 def _app(

@@ -195,6 +195,11 @@ class DigestService:
         """The digest of `selector` over `window`, built on the process's model."""
         return digest_for(self.store, self.models.current(), selector, window, now=now)
 
+    def business_services(self) -> list[Component]:
+        """The business services of the current map."""
+        components = self.models.current().service_map.components.values()
+        return [c for c in components if c.is_business]
+
     def measure(self, services: Sequence[Component], start: datetime, end: datetime) -> Measured:
         """`measure` over the process's model: histories for SLA questions."""
         return measure(self.store, self.models.current(), services, start, end)

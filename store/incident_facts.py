@@ -3,7 +3,7 @@
 `TimelineEntry` is one thing that happened to an incident (opened, changed, resolved,
 acknowledged) with its fields; `Notice` is the incident as its Slack notice shows it.
 Both travel through the outbox as JSON (`to_json` / `from_json`); the words people read
-are written by the renderers (`bot.notices`, `handlers.incident_answers`).
+are written by the renderers (`bot.render.notices`, `handlers.incident_answers`).
 """
 
 from __future__ import annotations

@@ -312,7 +312,7 @@ def print_digest(built: Any, color: bool | None = None) -> None:
 
 
 def _write_chart(built: Any, path: Path) -> None:
-    from bot.digest import chart_png
+    from bot.render.digest import chart_png
 
     png = chart_png(built)
     if png is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import (
+from bot.render.answers import render_answer
+from bot.render.blocks import (
     MAX_BLOCKS,
     MAX_FIELDS,
     MAX_HEADER,
@@ -16,9 +17,8 @@ from bot.blocks import (
     Message,
     button,
     escape,
-    render_answer,
-    render_home,
 )
+from bot.render.home import render_home
 from handlers.answer import Action, Answer, Item, Section
 from impact.model import State
 

@@ -12,8 +12,8 @@ from fake_slack import FakeSlack
 from served import bsm_serve
 from slack_payloads import SIGNING_SECRET, SlackPayloads
 
-from bot.blocks import ActionId
 from bot.cli import main
+from bot.render.blocks import ActionId
 
 pytestmark = pytest.mark.slow
 QUESTION = "what does db-03 affect?"

@@ -13,7 +13,8 @@ from fake_slack import TEAM_ID, FakeSlack
 from slack_payloads import SlackPayloads
 
 from bot.app import APOLOGY
-from bot.blocks import ActionId, render_answer
+from bot.render.answers import render_answer
+from bot.render.blocks import ActionId
 from handlers.answer import Answer
 
 QUESTION = "what does db-03 affect?"

@@ -25,6 +25,7 @@ from bot.home import HomeDashboard, HomePanels
 from bot.settings import Settings
 from handlers.access import AccessPolicy, Admins
 from handlers.conversation import Conversation
+from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
 from store import Store
@@ -43,9 +44,10 @@ def chat(demo_store: Store, slack: FakeSlack) -> Chat:
     policy = AccessPolicy(Admins(users=(ADMIN,), groups=(ADMIN_GROUP,)))
     models = ModelService(demo_store)
     incidents = Incidents(demo_store, models)
-    conversation = Conversation(models, incidents=incidents, access=policy)
+    digests = DigestService(demo_store, models)
+    conversation = Conversation(models, incidents=incidents, access=policy, digests=digests)
     client = build_client(settings)
-    home = HomeDashboard(conversation, client=client, panels=HomePanels(demo_store, incidents))
+    home = HomeDashboard(conversation, client=client, panels=HomePanels(incidents, digests))
     app = create_app(settings, Deps(conversation, home=home, desk=incidents), client=client)
     payloads = SlackPayloads(slack.response_url("r1"))
     return Chat(app, slack, payloads, conversation, demo_store, incidents, home)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from command_chat import ADMIN, OUTSIDER, Chat
 
-from bot.notices import ACK_ACTION
+from bot.render.notices import ACK_ACTION
 from impact.model import State, StatusEvent
 from store.alerts import Observation
 from store.sync import MapSync

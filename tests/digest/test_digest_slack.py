@@ -10,7 +10,8 @@ from fake_slack import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.digest import CHART_NAME, poster
+from bot.digest import poster
+from bot.render.digest import CHART_NAME
 from handlers.digest_answers import answer_digest
 from services.digests import DigestService
 from services.model import ModelService

@@ -21,8 +21,10 @@ from hostile_inputs import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.blocks import escape, fit, render_answer, render_apology, render_home
-from bot.notices import render_notice, render_thread_line
+from bot.render.answers import render_answer, render_apology
+from bot.render.blocks import escape, fit
+from bot.render.home import render_home
+from bot.render.notices import render_notice, render_thread_line
 from handlers.answer import Action, Answer, Item, Section
 from handlers.conversation import Conversation
 from impact.model import Component, Dependency, ServiceMap, State

@@ -3,24 +3,21 @@
 The notice is the incident's one living message per channel: impacted business services
 (state, tier, owner), root causes, revenue per hour at risk, started at, current state and
 who acknowledged, with Acknowledge and Show paths buttons. Planned work renders muted.
-Every text from the map or an alert goes through `bot.blocks.fit`, so names cannot ping.
+Every text from the map or an alert goes through `bot.render.blocks.fit`, so names cannot ping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
-
-from bot.blocks import MAX_SECTION_TEXT, STATE_EMOJI, ActionId, Message, fit
+from bot.render.blocks import MAX_SECTION_TEXT, STATE_EMOJI, ActionId, Message, button, fit
 from handlers.incident_answers import entry_text
 from handlers.wording import money
 from impact.durations import format_duration
 from impact.model import State
-from store.incident_facts import (
+from store import (
     Acknowledgement,
     IncidentStatus,
     Notice,
@@ -31,8 +28,6 @@ from store.incident_facts import (
 ACK_ACTION = "bsm.incident.ack"
 NOTICE_BLOCK = "bsm.incident"
 MAX_SERVICES = 15
-
-Acknowledge = Callable[[int, str], bool]
 
 
 def render_notice(notice: Notice) -> Message:
@@ -125,20 +120,11 @@ def _ack(ack: Acknowledgement) -> str:
 
 def _buttons(notice: Notice) -> dict[str, Any]:
     incident = str(notice.incident)
-    elements = [_button(ACK_ACTION, "Acknowledge", incident)]
+    elements = [button(ACK_ACTION, "Acknowledge", incident)]
     if notice.causes and notice.services:
         question = f"path from {notice.causes[0]} to {notice.services[0].name}"
-        elements.append(_button(f"{ActionId.SHOW_PATHS}.0", "Show paths", question))
+        elements.append(button(f"{ActionId.SHOW_PATHS}.0", "Show paths", question))
     return {"type": "actions", "block_id": f"{NOTICE_BLOCK}.actions", "elements": elements}
-
-
-def _button(action_id: str, label: str, value: str) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": label},
-        "value": value[:2000],
-    }
 
 
 def _section(name: str, text: str) -> dict[str, Any]:
@@ -155,15 +141,3 @@ def _context(name: str, text: str) -> dict[str, Any]:
         "block_id": f"{NOTICE_BLOCK}.{name}",
         "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}],
     }
-
-
-def register_incident_actions(app: App, acknowledge: Acknowledge) -> None:
-    """The Acknowledge button: records who and when; the notice update goes via the outbox."""
-
-    @app.action(ACK_ACTION)
-    def acknowledge_button(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        user = body.get("user", {}).get("id", "unknown")
-        acknowledge(int(action["value"]), user)
