@@ -94,10 +94,10 @@ def demo_map(path: Path) -> str:
 
 @dataclass
 class FakeWebApi:
-    """Answers every Web API method `ok`; counts calls by method (and `response_url`)."""
+    """Answers every Web API method `ok`; counts calls by method, and by `response/NAME`."""
 
     calls: dict[str, int] = field(default_factory=dict)
-    last_text: str = ""  # of the latest response_url post
+    texts: dict[str, str] = field(default_factory=dict)  # response/NAME -> its first text
     url: str = ""
     changed: threading.Condition = field(default_factory=threading.Condition)
     ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -134,7 +134,9 @@ def handler_for(api: FakeWebApi) -> type[BaseHTTPRequestHandler]:
             name = self.path.strip("/").split("/")
             method = name[1] if name[0] == "api" and len(name) > 1 else name[0]
             if method == "response":
-                api.last_text = str(json.loads(sent or b"{}").get("text", ""))[:70]
+                method = "/".join(name)
+                text = str(json.loads(sent or b"{}").get("text", ""))
+                api.texts.setdefault(method, text[:70])
             body = json.dumps(api.answer(method)).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
@@ -239,7 +241,7 @@ def signed(body: str) -> dict[str, str]:
     }
 
 
-def command(http: httpx.Client, slack_url: str, text: str) -> int:
+def command(http: httpx.Client, slack_url: str, text: str, step: str) -> int:
     body = urlencode(
         {
             "token": "legacy",
@@ -248,7 +250,7 @@ def command(http: httpx.Client, slack_url: str, text: str) -> int:
             "user_id": "U0BENCH1",
             "command": "/bsm",
             "text": text,
-            "response_url": f"{slack_url}/response/bench",
+            "response_url": f"{slack_url}/response/{step}",
             "trigger_id": "1.2.3",
         }
     )
@@ -291,10 +293,9 @@ class Run:
         self.kb[step] = memory_kb(self.process.pid)["VmRSS"]
 
     def ask(self, step: str, text: str) -> None:
-        before = self.api.count("response")
-        status = command(self.http, self.slack_url, text)
-        replied = status == 200 and self.api.wait("response", before, self.timeout)
-        self.answered[step] = self.api.last_text if replied else False
+        status = command(self.http, self.slack_url, text, step)
+        replied = status == 200 and self.api.wait(f"response/{step}", 0, self.timeout)
+        self.answered[step] = self.api.texts.get(f"response/{step}", "") if replied else False
 
     def alert(self, component: str) -> None:
         before = self.api.count("chat.postMessage")
