@@ -68,6 +68,8 @@ STATEFUL = {  # constructors of objects that are live state whatever their name
     *("httpx.Client", "httpx.AsyncClient", "slack_sdk.WebClient", "slack_bolt.App"),
     *("starlette.applications.Starlette", "prometheus_client.CollectorRegistry"),
 }
+STATEFUL_KEYS = {(s.split(".")[0], s.rpartition(".")[2]) for s in STATEFUL}  # any submodule
+STATEFUL_KEYS = {(s.split(".")[0], s.rpartition(".")[2]) for s in STATEFUL}  # any submodule
 CACHES = {"functools.cache", "functools.lru_cache", "functools.cached_property"}
 VALUE_BASES = {"NamedTuple", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "Protocol"}
 
@@ -180,11 +182,17 @@ def qualified(name: str, expr: ast.expr) -> str | None:
         dotted = f"{base}.{expr.attr}"
     else:
         return None
-    for _ in range(5):  # `from store import Store` -> store.facade.Store
+    return follow(dotted, name)
+
+
+def follow(dotted: str, importer: str | None = None) -> str:
+    """`store.Store` -> `store.facade.Store`: re-exports followed to the defining module."""
+    for _ in range(5):
         owner, _, attr = dotted.rpartition(".")
-        if owner not in modules() or attr not in aliases(owner) or owner == name:
+        if owner not in modules() or owner == importer:
             break
-        if (again := aliases(owner)[attr]) == dotted:
+        again = aliases(owner).get(attr, dotted)
+        if again == dotted:
             break
         dotted = again
     return dotted
@@ -233,6 +241,29 @@ def test_sqlalchemy_only_in_store() -> None:
         if i.top in SQL
     ]
     fail_with("SQLAlchemy and alembic are imported only inside store/", offenders)
+
+
+@cache
+def orm_rows() -> frozenset[str]:
+    """The store's mapped classes (a `__tablename__` in the class body)."""
+    return frozenset(
+        f"{m.name}.{node.name}"
+        for m in project_modules("store")
+        for node in m.tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(name == "__tablename__" for stmt in node.body for name, _ in assigned(stmt))
+    )
+
+
+def test_orm_rows_stay_inside_store() -> None:
+    offenders = [
+        f"{m.at(i.node)}: {m.name} imports {i.name} from {i.target}"
+        for m in project_modules()
+        if not m.name.startswith("store")
+        for i in imports(m.name)
+        if i.name is not None and follow(f"{i.target}.{i.name}") in orm_rows()
+    ]
+    fail_with("ORM rows are the store's own: return domain values instead", offenders)
 
 
 # --------------------------------------------------------------------------- cycles
@@ -337,22 +368,26 @@ def assigned(stmt: ast.stmt) -> list[tuple[str, ast.expr]]:
     return []
 
 
+def changed_in_place(node: ast.AST) -> ast.expr | None:
+    """The object `node` changes in place (`x[k] = v`, `x.a = v`, `x.append(v)`, `x += v`)."""
+    if isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
+        node.ctx, ast.Store | ast.Del
+    ):
+        return node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.value if node.func.attr in MUTATORS else None
+    return node.target if isinstance(node, ast.AugAssign) else None
+
+
 def mutations(tree: ast.Module) -> dict[str, int]:
-    """Module names changed in place anywhere in the module -> first line doing it."""
+    """`name` (a module name) or `.attr` (an attribute) changed in place -> first line."""
     found: dict[str, int] = {}
     for node in ast.walk(tree):
-        name = None
-        if isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
-            node.ctx, ast.Store | ast.Del
-        ):
-            name = node.value.id if isinstance(node.value, ast.Name) else None
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
-                name = node.func.value.id
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            name = node.target.id
-        if name is not None:
-            found.setdefault(name, node.lineno)
+        target = changed_in_place(node)
+        if isinstance(target, ast.Name):
+            found.setdefault(target.id, node.lineno)
+        elif isinstance(target, ast.Attribute):
+            found.setdefault(f".{target.attr}", node.lineno)
     return found
 
 
@@ -396,8 +431,8 @@ def state_of(module: Module, name: str, value: ast.expr, changed: dict[str, int]
     literal = isinstance(value, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp)
     callee = qualified(module.name, value.func) if isinstance(value, ast.Call) else None
     if (literal or callee in CONTAINERS) and name in changed:
-        return f"is a mutable {type(value).__name__.lower()} changed at line {changed[name]}"
-    if callee in STATEFUL:
+        return f"is a mutable container changed at line {changed[name]}"
+    if callee and (callee.split(".")[0], callee.rpartition(".")[2]) in STATEFUL_KEYS:
         return f"holds a live {callee}"
     if is_project_class(callee) and callee not in value_classes():
         return f"is a module-level instance of {callee}"
@@ -417,6 +452,15 @@ def runtime_state(module: Module) -> Iterator[tuple[str, str]]:
                     yield (
                         f"{module.name}.{stmt.name}",
                         f"{module.at(stmt)}: {stmt.name} is a process-wide cache",
+                    )
+    for cls in (n for n in module.tree.body if isinstance(n, ast.ClassDef)):
+        for stmt in cls.body:
+            for name, value in assigned(stmt):
+                if why := state_of(module, f".{name}", value, changed):
+                    shared = f"{cls.name}.{name}"
+                    yield (
+                        f"{module.name}.{shared}",
+                        f"{module.at(stmt)}: class attribute {shared} {why}",
                     )
     for name, line in rebound(module.tree).items():
         yield (
