@@ -288,7 +288,8 @@ def describe_cycles(graph: nx.DiGraph, members: set[str]) -> list[str]:
     cycles = sorted(found, key=lambda c: (len(c), c))[:20]
     shown = [" -> ".join([*cycle, cycle[0]]) for cycle in cycles]
     edges = [f"    {a} -> {b} at {', '.join(sub.edges[a, b]['at'])}" for a, b in sorted(sub.edges)]
-    return [f"cycle: {line}" for line in shown] + ["  the imports that close them:", *edges]
+    header = f"  the imports inside {{{', '.join(sorted(members))}}}:"
+    return [f"cycle: {line}" for line in shown] + [header, *edges]
 
 
 def test_no_import_cycles() -> None:
