@@ -45,7 +45,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "bench-webhook-token-0123456789"
-READY = "Application startup complete"
+READY = "Uvicorn running on"  # logged once the port is bound (startup is logged before)
 TEAM, BOT_USER, CHANNEL = "T0BENCH1", "UBENCHBOT", "C0BENCH1"
 
 
