@@ -37,6 +37,7 @@ FORBIDDEN = {  # package -> top-level packages it must never import
 
 COMPOSITION_ROOT = {"bot.runtime"}  # the only builder of Settings (and of the runtime)
 ENVIRONMENT_READERS = {"bot.runtime", "bot.settings"}  # plus bot.cli.*: the CLI's own options
+SETTINGS_FROM_ENV = "bot.settings.Settings.from_env"
 
 # Process-wide state that is justified: "module.name" -> why it may stay.
 ALLOWED_STATE = {
@@ -528,9 +529,21 @@ def test_only_the_composition_root_builds_settings() -> None:
         f"{m.at(node)}: {m.name} calls {ast.unparse(node.func)}"
         for m in project_modules()
         if m.name not in COMPOSITION_ROOT
-        for node, _ in calls(m)
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "from_env"
+        for node, callee in calls(m)
+        if callee == SETTINGS_FROM_ENV
     ]
-    fail_with(
-        f"configuration is read from the environment only in {sorted(COMPOSITION_ROOT)}", offenders
-    )
+    fail_with(f"only {sorted(COMPOSITION_ROOT)} builds Settings from the environment", offenders)
+
+
+def test_nothing_else_falls_back_to_the_environment() -> None:
+    """`X.from_env()` with no mapping reads os.environ on its caller's behalf."""
+    offenders = [
+        f"{m.at(node)}: {m.name} calls {ast.unparse(node)}"
+        for m in project_modules()
+        if m.name not in ENVIRONMENT_READERS and not m.name.startswith("bot.cli")
+        for node, _ in calls(m)
+        if isinstance(node.func, ast.Attribute)
+        and node.func.attr == "from_env"
+        and not (node.args or node.keywords)
+    ]
+    fail_with("configuration is passed down from the composition root", offenders)
