@@ -45,6 +45,7 @@ ALLOWED_STATE = {
     "store.alerts._EVENT_INSERTS": "statement constructs per dialect name; no connection held",
     "store.alerts._UPSERTS": "statement constructs per dialect name; no connection held",
     "handlers.spelling.correct": "a memo of a pure function over the fixed keyword list",
+    "handlers.spelling.keywords": "the fixed keyword list as a suggester, built on first use",
 }
 
 COMPILERS = {"impact.engine.ImpactModel", "impact.engine.ImpactModel.from_map"}
@@ -73,6 +74,7 @@ STATEFUL_KEYS = {(s.split(".")[0], s.rpartition(".")[2]) for s in STATEFUL}  # a
 STATEFUL_KEYS = {(s.split(".")[0], s.rpartition(".")[2]) for s in STATEFUL}  # any submodule
 CACHES = {"functools.cache", "functools.lru_cache", "functools.cached_property"}
 VALUE_BASES = {"NamedTuple", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "Protocol"}
+VALUE_BASES |= {"ParamType"}  # click's converters hold no state between calls
 
 
 @dataclass(frozen=True)
