@@ -444,19 +444,30 @@ def state_of(module: Module, name: str, value: ast.expr, changed: dict[str, int]
 
 
 def runtime_state(module: Module) -> Iterator[tuple[str, str]]:
+    """("module.name", "path:line: why") for each piece of state the module holds."""
     changed = mutations(module.tree)
     for stmt in module_statements(module.tree):
         for name, value in assigned(stmt):
             if not name.startswith("__") and (why := state_of(module, name, value, changed)):
                 yield f"{module.name}.{name}", f"{module.at(stmt)}: {name} {why}"
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            for d in stmt.decorator_list:
-                target = d.func if isinstance(d, ast.Call) else d
-                if qualified(module.name, target) in CACHES:
-                    yield (
-                        f"{module.name}.{stmt.name}",
-                        f"{module.at(stmt)}: {stmt.name} is a process-wide cache",
-                    )
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and is_cached(module, stmt):
+            yield (
+                f"{module.name}.{stmt.name}",
+                f"{module.at(stmt)}: {stmt.name} is a process-wide cache",
+            )
+    yield from class_state(module, changed)
+    for name, line in rebound(module.tree).items():
+        where = f"{module.path.relative_to(ROOT)}:{line}"
+        yield f"{module.name}.{name}", f"{where}: global {name} rebinds module state"
+
+
+def is_cached(module: Module, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    targets = [d.func if isinstance(d, ast.Call) else d for d in function.decorator_list]
+    return any(qualified(module.name, target) in CACHES for target in targets)
+
+
+def class_state(module: Module, changed: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """Class attributes shared by every instance: containers changed in place, live objects."""
     for cls in (n for n in module.tree.body if isinstance(n, ast.ClassDef)):
         for stmt in cls.body:
             for name, value in assigned(stmt):
@@ -466,11 +477,6 @@ def runtime_state(module: Module) -> Iterator[tuple[str, str]]:
                         f"{module.name}.{shared}",
                         f"{module.at(stmt)}: class attribute {shared} {why}",
                     )
-    for name, line in rebound(module.tree).items():
-        yield (
-            f"{module.name}.{name}",
-            f"{module.path.relative_to(ROOT)}:{line}: global {name} rebinds module state",
-        )
 
 
 def test_no_module_level_runtime_state() -> None:
