@@ -287,7 +287,7 @@ class Run:
     slack_url: str
     timeout: float
     kb: dict[str, int] = field(default_factory=dict)
-    answered: dict[str, bool] = field(default_factory=dict)
+    answered: dict[str, str | bool] = field(default_factory=dict)  # step -> reply text, or posted
 
     def sample(self, step: str) -> None:
         self.kb[step] = memory_kb(self.process.pid)["VmRSS"]
