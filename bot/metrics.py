@@ -1,24 +1,26 @@
-"""Prometheus metrics of `bsm serve`: instruments, the text exposition, and the HTTP pieces.
+"""Prometheus metrics of `bsm serve`: instruments, the exposition, and the HTTP pieces.
 
-    metrics = Metrics()                       # or the process-wide `METRICS`
+    metrics = Metrics()                       # one per process, built by the composition root
     metrics.notices.inc(kind="post", outcome="posted")
     server = create_server(app, routes, metrics=metrics)     # GET /metrics, request counts
     asker = TimedAsker(conversation, metrics)                 # impact-query latency
 
-The exposition (text format 0.0.4) is written here: a few counters, one gauge read at
-scrape time and two histograms do not need a client library. Label values are escaped;
-label sets stay small (routes, job names, intents, outcomes), never user input.
+The instruments and the text exposition are `prometheus-client`'s; each `Metrics` holds its own
+`CollectorRegistry`, so tests and replicas in one process never share a count. The small API
+below (`inc(**labels)`, `value(**labels)`, `observe`, `count`, `gauge`) is what the rest of the
+bot calls. Label sets stay small (routes, job names, intents, outcomes), never user input.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import prometheus_client
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -26,180 +28,146 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.answer import Answer
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-Labels = tuple[tuple[str, str], ...]
 
 
-def _labels(pairs: Iterable[tuple[str, str]]) -> str:
-    escaped = [f'{k}="{_escape(v)}"' for k, v in pairs]
-    return "{" + ",".join(escaped) + "}" if escaped else ""
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+def _sample(metric: Collector, name: str, labels: dict[str, str]) -> float:
+    """The value of sample `name` with exactly `labels` in `metric` (0 when never recorded)."""
+    wanted = {key: str(value) for key, value in labels.items()}
+    for family in metric.collect():
+        for sample in family.samples:
+            if sample.name == name and sample.labels == wanted:
+                return float(sample.value)
+    return 0.0
 
 
 class Counter:
     """A monotonically increasing count per label set."""
 
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
-        self.name, self.help, self.label_names = name, help_text, tuple(labels)
-        self._values: dict[Labels, float] = {}
-        self._lock = threading.Lock()
+    def __init__(
+        self, registry: CollectorRegistry, name: str, help_text: str, labels: Sequence[str]
+    ) -> None:
+        self.name, self.label_names = name, tuple(labels)
+        self._counter = prometheus_client.Counter(name, help_text, labels, registry=registry)
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = self._key(labels)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
+        self._counter.labels(**labels).inc(amount)
 
     def value(self, **labels: str) -> float:
         """The current count of one label set (0 when never incremented)."""
-        return self._values.get(self._key(labels), 0.0)
-
-    def _key(self, labels: dict[str, str]) -> Labels:
-        if set(labels) != set(self.label_names):
-            raise ValueError(f"{self.name} takes labels {self.label_names}, got {tuple(labels)}")
-        return tuple((name, str(labels[name])) for name in self.label_names)
-
-    def samples(self) -> list[str]:
-        with self._lock:
-            items = sorted(self._values.items())
-        return [f"{self.name}{_labels(key)} {_number(value)}" for key, value in items]
+        return _sample(self._counter, self.name, labels)
 
 
 class Histogram:
     """Observations in cumulative buckets, with their sum and count, per label set."""
 
-    kind = "histogram"
-
     def __init__(
         self,
+        registry: CollectorRegistry,
         name: str,
         help_text: str,
-        labels: Sequence[str] = (),
+        labels: Sequence[str],
         buckets: Sequence[float] = LATENCY_BUCKETS,
     ) -> None:
-        self.name, self.help, self.label_names = name, help_text, tuple(labels)
-        self.buckets = tuple(sorted(buckets))
-        self._series: dict[Labels, list[float]] = {}  # bucket counts..., sum, count
-        self._lock = threading.Lock()
+        self.name, self.label_names = name, tuple(labels)
+        self._histogram = prometheus_client.Histogram(
+            name, help_text, labels, registry=registry, buckets=buckets
+        )
 
     def observe(self, value: float, **labels: str) -> None:
-        key = tuple((name, str(labels[name])) for name in self.label_names)
-        with self._lock:
-            series = self._series.setdefault(key, [0.0] * (len(self.buckets) + 2))
-            for index, bound in enumerate(self.buckets):
-                if value <= bound:
-                    series[index] += 1
-            series[-2] += value
-            series[-1] += 1
+        self._histogram.labels(**labels).observe(value)
 
     def count(self, **labels: str) -> float:
-        key = tuple((name, str(labels[name])) for name in self.label_names)
-        return self._series.get(key, [0.0])[-1]
-
-    def samples(self) -> list[str]:
-        with self._lock:
-            items = sorted((key, list(series)) for key, series in self._series.items())
-        lines = []
-        for key, series in items:
-            cumulative = [*series[:-2], series[-1]]
-            for bound, count in zip((*self.buckets, math.inf), cumulative, strict=True):
-                bucket = _labels((*key, ("le", _number(bound))))
-                lines.append(f"{self.name}_bucket{bucket} {_number(count)}")
-            lines.append(f"{self.name}_sum{_labels(key)} {_number(series[-2])}")
-            lines.append(f"{self.name}_count{_labels(key)} {_number(series[-1])}")
-        return lines
+        """How many observations one label set holds."""
+        return _sample(self._histogram, f"{self.name}_count", labels)
 
 
-class Gauge:
-    """A value read when scraped (`read` returns None when it cannot be known now)."""
+class ReadGauges(Collector):
+    """Values read when scraped; a `read` that returns None (unknown now) gives no sample."""
 
-    kind = "gauge"
+    def __init__(self) -> None:
+        self._reads: dict[str, tuple[str, Callable[[], float | None]]] = {}
 
-    def __init__(self, name: str, help_text: str, read: Callable[[], float | None]) -> None:
-        self.name, self.help, self.read = name, help_text, read
+    def add(self, name: str, help_text: str, read: Callable[[], float | None]) -> None:
+        self._reads[name] = (help_text, read)
 
-    def samples(self) -> list[str]:
-        value = self.read()
-        return [] if value is None else [f"{self.name} {_number(value)}"]
-
-
-Instrument = Counter | Histogram | Gauge
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name, (help_text, read) in list(self._reads.items()):
+            family = GaugeMetricFamily(name, help_text)
+            value = read()
+            if value is not None:
+                family.add_metric([], value)
+            yield family
 
 
 class Metrics:
-    """Every instrument of `bsm serve`, and the exposition of all of them."""
+    """Every instrument of `bsm serve` in one registry of its own, and their exposition."""
 
     def __init__(self) -> None:
-        self.http_requests = Counter(
+        self.registry = CollectorRegistry()
+        self.http_requests = self._counter(
             "bsm_http_requests_total", "HTTP requests by route and status.", ("route", "status")
         )
-        self.webhook_events = Counter(
+        self.http_seconds = self._histogram(
+            "bsm_http_request_seconds", "HTTP request latency by route.", ("route",)
+        )
+        self.webhook_events = self._counter(
             "bsm_webhook_events_total",
             "Alerts received by webhook: accepted (stored), duplicate (changed nothing), "
             "unmapped (kept, no component).",
             ("source", "outcome"),
         )
-        self.webhook_rejected = Counter(
+        self.webhook_rejected = self._counter(
             "bsm_webhook_requests_rejected_total",
             "Webhook requests refused (401, 400, 413, 503), nothing stored.",
             ("source", "status"),
         )
-        self.notices = Counter(
+        self.notices = self._counter(
             "bsm_notices_total",
             "Outbox messages to Slack: posted, retried (429/5xx/network) or failed for good.",
             ("kind", "outcome"),
         )
-        self.scheduler_runs = Counter(
+        self.scheduler_runs = self._counter(
             "bsm_scheduler_runs_total",
             "Scheduled job runs: ok, error, or skipped (another replica ran it).",
             ("job", "outcome"),
         )
-        self.query_seconds = Histogram(
+        self.query_seconds = self._histogram(
             "bsm_impact_query_seconds", "Time to answer a question, by intent.", ("intent",)
         )
-        self.http_seconds = Histogram(
-            "bsm_http_request_seconds", "HTTP request latency by route.", ("route",)
-        )
-        self._gauges: list[Gauge] = []
+        self._gauges = ReadGauges()
+        self.registry.register(self._gauges)
+
+    def _counter(self, name: str, help_text: str, labels: Sequence[str]) -> Counter:
+        return Counter(self.registry, name, help_text, labels)
+
+    def _histogram(self, name: str, help_text: str, labels: Sequence[str]) -> Histogram:
+        return Histogram(self.registry, name, help_text, labels)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float | None]) -> None:
-        """Add a value read at scrape time (e.g. outbox depth)."""
-        self._gauges = [g for g in self._gauges if g.name != name] + [Gauge(name, help_text, read)]
-
-    def instruments(self) -> list[Instrument]:
-        return [
-            self.http_requests,
-            self.http_seconds,
-            self.webhook_events,
-            self.webhook_rejected,
-            self.notices,
-            self.scheduler_runs,
-            self.query_seconds,
-            *self._gauges,
-        ]
+        """Add (or replace) a value read at scrape time (e.g. outbox depth)."""
+        self._gauges.add(name, help_text, read)
 
     def exposition(self) -> str:
-        """All instruments in Prometheus text format."""
-        lines: list[str] = []
-        for instrument in self.instruments():
-            lines.append(f"# HELP {instrument.name} {instrument.help}")
-            lines.append(f"# TYPE {instrument.name} {instrument.kind}")
-            lines.extend(instrument.samples())
-        return "\n".join(lines) + "\n"
+        """All instruments in the Prometheus text format."""
+        return prometheus_client.generate_latest(WithoutCreated(self.registry)).decode("utf-8")
 
 
-METRICS = Metrics()  # the process's instruments; tests build their own
+class WithoutCreated(Collector):
+    """A registry's families without the `_created` timestamps of counters and histograms.
+
+    Nothing reads them here, and they would double the series of every label set.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.registry.collect():
+            if family.type in ("counter", "histogram"):
+                family.samples = [s for s in family.samples if not s.name.endswith("_created")]
+            yield family
 
 
 def metrics_route(metrics: Metrics, path: str = "/metrics") -> Route:

@@ -23,7 +23,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.metrics import METRICS, Metrics
+from bot.metrics import Metrics
 from bot.render.notices import render_notice, render_thread_line
 from store.outbox import Outbox, OutboxItem, PostedNotice
 
@@ -54,7 +54,7 @@ class OutboxWorker:
         metrics: Metrics | None = None,
     ) -> None:
         self.outbox = Outbox(engine)
-        self.metrics = metrics or METRICS
+        self.metrics = metrics or Metrics()
         self.client = client
         self.clock = clock
         self.min_interval_s = min_interval_s

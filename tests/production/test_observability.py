@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterator
 
 import httpx
+import prometheus_client
 import pytest
 import sqlalchemy as sa
 from replicas import BOT_TOKEN, SIGNING_SECRET, TOKEN, Replica, serve_env, small_map
@@ -144,8 +145,9 @@ def test_metrics_count_requests_and_webhook_events(served: tuple[TestClient, Met
     assert client.post("/webhooks/generic", json=event, headers=auth).status_code == 200
     assert client.post("/webhooks/generic", json=event).status_code == 401
     text = client.get("/metrics").text
-    assert 'bsm_webhook_events_total{source="generic",outcome="accepted"} 1' in text
-    assert 'bsm_webhook_events_total{source="generic",outcome="duplicate"} 1' in text
+    # prometheus-client writes label pairs sorted by name
+    assert 'bsm_webhook_events_total{outcome="accepted",source="generic"} 1.0' in text
+    assert 'bsm_webhook_events_total{outcome="duplicate",source="generic"} 1.0' in text
     assert 'bsm_webhook_requests_rejected_total{source="generic",status="401"} 1' in text
     assert 'bsm_http_requests_total{route="/webhooks/generic",status="200"} 2' in text
     assert "# TYPE bsm_impact_query_seconds histogram" in text
@@ -161,6 +163,40 @@ def test_timed_asker_observes_each_question_by_intent() -> None:
     assert asker.ask("what does db-03 affect?", user_id="U1", channel_id=None).summary
     assert metrics.query_seconds.count(intent="impact") == 1
     assert 'bsm_impact_query_seconds_bucket{intent="impact",le="+Inf"} 1' in metrics.exposition()
+
+
+def test_metrics_are_served_with_the_prometheus_content_type(
+    served: tuple[TestClient, Metrics],
+) -> None:
+    client, _ = served
+    answer = client.get("/metrics")
+    assert answer.headers["content-type"] == prometheus_client.CONTENT_TYPE_LATEST
+    assert "# TYPE bsm_http_requests_total counter" in answer.text
+    assert "_created" not in answer.text
+
+
+def test_each_metrics_counts_on_its_own() -> None:
+    one, two = Metrics(), Metrics()
+    one.scheduler_runs.inc(job="sync_due", outcome="ok")
+    one.scheduler_runs.inc(job="sync_due", outcome="ok")
+    assert one.scheduler_runs.value(job="sync_due", outcome="ok") == 2
+    assert two.scheduler_runs.value(job="sync_due", outcome="ok") == 0
+    assert 'bsm_scheduler_runs_total{job="sync_due",outcome="ok"} 2' in one.exposition()
+    assert "bsm_scheduler_runs_total{" not in two.exposition()
+    with pytest.raises(ValueError):
+        one.scheduler_runs.inc(job="sync_due")
+
+
+def test_gauges_are_read_at_scrape_time_and_replaced_by_name() -> None:
+    metrics, depth = Metrics(), [3.0]
+    metrics.gauge("bsm_outbox_depth", "Outbox messages waiting to be sent.", lambda: depth[0])
+    assert "bsm_outbox_depth 3" in metrics.exposition()
+    depth[0] = 7.0
+    assert "bsm_outbox_depth 7" in metrics.exposition()
+    metrics.gauge("bsm_outbox_depth", "Outbox messages waiting to be sent.", lambda: None)
+    lines = metrics.exposition().splitlines()
+    assert "# TYPE bsm_outbox_depth gauge" in lines
+    assert not [line for line in lines if line.startswith("bsm_outbox_depth")]
 
 
 SECRETS = {
