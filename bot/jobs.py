@@ -2,7 +2,7 @@
 every replica.
 
     table = job_table(settings, store, incidents, digests)   # health_checks, reconcile, ...
-    jobs = ClusterJobs(JobRecords(store.engine), metrics)
+    jobs = ClusterJobs(store.job_records, metrics)
     jobs.run("sync_due", 60, sync)                         # "ok", "error" or "skipped"
     jobs.schedule(scheduler, ClusterJob("sync_due", 60, sync))
 

@@ -32,9 +32,7 @@ from handlers.alerts import (
 )
 from impact.model import HealthCheck, State, StatusEvent
 from services.incidents import Incidents
-from store import FailureCounts
-from store.alerts import Observation
-from store.incidents import IngestReport
+from store import IngestReport, Observation
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +76,7 @@ class Pollers:
     def run_checks(self) -> IngestReport:
         """One round of every health check declared in the map."""
         checks = {n: c.check for n, c in self.desk.service_map().components.items() if c.check}
-        counts = FailureCounts(self.desk.engine)
+        counts = self.desk.store.failure_counts
         self.failures = counts.read(checks)
         observations = [self._check(name, check) for name, check in checks.items()]
         counts.write(self.failures)

@@ -40,9 +40,7 @@ from handlers.alerts import (
 )
 from impact.model import ServiceMap
 from services.incidents import Incidents
-from store import database_failure, driver_error
-from store.alerts import Observation, UnmappedAlert
-from store.incidents import IngestReport
+from store import IngestReport, Observation, UnmappedAlert, database_failure, driver_error
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +144,7 @@ class Webhooks:
         self.desk, self.token, self.on_commit = desk, token, on_commit
         self.mapping = mapping or AlertMapping()
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
-        writers = 1 if desk.engine.dialect.name == "sqlite" else 2
+        writers = 1 if desk.store.is_sqlite else 2
         self.commits = GroupCommit(self._commit, writers=writers)
         self._index: tuple[ServiceMap, ComponentIndex] | None = None
 
@@ -403,7 +401,7 @@ class IncidentRuntime:
     ) -> IncidentRuntime:
         from bot.outbox_worker import OutboxWorker
 
-        worker = OutboxWorker(incidents.engine, client, lease_s=lease_s, metrics=metrics)
+        worker = OutboxWorker(incidents.store.outbox, client, lease_s=lease_s, metrics=metrics)
         return cls(incidents, worker, token, on_change=on_change)
 
     def start(self) -> None:

@@ -14,7 +14,7 @@ from handlers.answer import Answer, Item, Section
 from handlers.commands import CommandError, arguments, failed, resolve
 from handlers.request import Request
 from impact.model import name_key
-from store.records import AuditEntry
+from store import AuditEntry
 
 USAGE = ("audit", "audit db-03")
 SHOWN = 20

@@ -95,7 +95,7 @@ def answer_digest(
         if verb == "schedule":
             return _schedule(words[1:], store, digests, user_id, moment)
         if verb == "list":
-            return _list(DigestStore(store.engine), moment)
+            return _list(store.digest_schedules, moment)
         if verb == "cancel":
             return _cancel(words[1:], store)
         if verb == "now":
@@ -133,7 +133,7 @@ def _schedule(
         monthday or (1 if cadence == "monthly" else None),
         user,
     )
-    stored = DigestStore(store.engine).add(schedule, now)
+    stored = store.digest_schedules.add(schedule, now)
     when = cadence_of(stored).next_fire(now)
     posted_here = digests is not None and digests.posts
     note = "" if posted_here else " (a running `bsm serve` picks it up within a minute)"
@@ -169,7 +169,7 @@ def _list(digests: DigestStore, now: datetime) -> Answer:
 def _cancel(words: list[str], store: Any) -> Answer:
     if not words or not words[0].isdigit():
         raise DigestRequestError("say which one: `digest cancel ID` (`digest list` shows the ids)")
-    cancelled = DigestStore(store.engine).cancel(int(words[0]))
+    cancelled = store.digest_schedules.cancel(int(words[0]))
     return Answer(
         "digest", f"Cancelled digest {cancelled.id} ({cancelled.when} to {cancelled.channel})"
     )

@@ -292,7 +292,7 @@ def build_cli_digest(
     store: Store, phrase: str, tier: int | None = None, services: tuple[str, ...] = ()
 ) -> Any:
     from handlers.digest_answers import DigestRequestError, digest_for
-    from store.digests import Selector
+    from store import Selector
 
     now = datetime.now(UTC)
     window = _window(None, None, phrase, now)
@@ -323,11 +323,11 @@ def _write_chart(built: Any, path: Path) -> None:
 
 def demo_digest(store: Store, color: bool | None = None, *, days: int = 28) -> None:
     """For `bsm demo`: generated weeks of history (once per store), then the digest."""
-    from store.demo.history import REASON, generate_history
+    from store import DEMO_REASON, generate_history
 
     history = generate_history(store.load_map(), end=datetime.now(UTC), days=days)
     stored = store.record_events(history.events)
-    if stored and not any(w.reason == REASON for w in store.maintenance_windows()):
+    if stored and not any(w.reason == DEMO_REASON for w in store.maintenance_windows()):
         for window in history.maintenance:
             store.add_maintenance(window)
     click.echo(

@@ -108,9 +108,7 @@ def add(
 ) -> None:
     """Configure a sync source (and its schedule)."""
     from services.sync import SourceError
-    from store import StoreError
-    from store.sync import MapSync
-    from store.sync_records import SyncSource
+    from store import MapSync, StoreError, SyncSource
 
     try:
         source = SyncSource(
@@ -137,7 +135,7 @@ def add(
 def list_sources(as_json: bool, db_url: str | None) -> None:
     """Sources with schedule and last result, and syncs held for confirmation."""
     from handlers.sync.answers import sources_answer
-    from store.sync import MapSync
+    from store import MapSync
 
     syncs = MapSync(open_store(db_url))
     _print(sources_answer(syncs.sources(), syncs.pending()), as_json)
@@ -149,8 +147,7 @@ def list_sources(as_json: bool, db_url: str | None) -> None:
 @DB_OPTION
 def confirm(run_id: int, actor: str, db_url: str | None) -> None:
     """Apply a sync held because it would shrink the map."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         outcome = MapSync(open_store(db_url)).confirm(run_id, actor=actor)
@@ -169,8 +166,7 @@ def confirm(run_id: int, actor: str, db_url: str | None) -> None:
 @DB_OPTION
 def reject(run_id: int, actor: str, db_url: str | None) -> None:
     """Drop a held sync; the map stays as it is."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         run = MapSync(open_store(db_url)).reject(run_id, actor=actor)
@@ -184,8 +180,7 @@ def reject(run_id: int, actor: str, db_url: str | None) -> None:
 @DB_OPTION
 def remove(name: str, db_url: str | None) -> None:
     """Forget a source (what it contributed stays in the map)."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         MapSync(open_store(db_url)).remove_source(name)

@@ -10,9 +10,7 @@ from impact.mapdiff import MapDiff
 from impact.windows import parse_window
 from services.sync.errors import SourceError
 from services.sync.runner import SyncReport, parse_duration
-from store import Store
-from store.sync import MapSync
-from store.sync_records import SyncRun, SyncSource
+from store import MapSync, Store, SyncRun, SyncSource
 
 SHOWN = 15
 

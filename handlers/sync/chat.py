@@ -21,8 +21,7 @@ from impact.errors import ImpactError
 from impact.model import ServiceMap
 from services.sync.errors import SourceError
 from services.sync.runner import Discovery, SyncReport, run_sync
-from store.errors import StoreError
-from store.sync import MapSync
+from store import MapSync, StoreError
 
 USAGE = (
     "sync SOURCE --dry-run",

@@ -20,10 +20,7 @@ from services.sync.errors import SourceError
 from services.sync.http import SourceClient
 from services.sync.names import NameRules, reconcile, rename
 from services.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
-from store import Store
-from store.errors import NotFound
-from store.sync import MapSync
-from store.sync_records import SyncOutcome, SyncSource
+from store import MapSync, NotFound, Store, SyncOutcome, SyncSource
 
 Fetcher = Callable[[SourceClient, str, Mapping[str, Any]], ServiceMap]
 FETCHERS: dict[str, Fetcher] = {
