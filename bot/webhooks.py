@@ -29,17 +29,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from handlers.alerts import (
+from impact.model import ServiceMap
+from services.incidents import Incidents
+from services.intake import (
     AlertMapping,
     AlertPayloadError,
     ComponentIndex,
     Payload,
-    map_rules,
     read_alertmanager,
     read_generic,
 )
-from impact.model import ServiceMap
-from services.incidents import Incidents
 from store import IngestReport, Observation, UnmappedAlert, database_failure, driver_error
 
 log = logging.getLogger(__name__)
@@ -233,8 +232,7 @@ class Webhooks:
         """Tie alerts to components with the current map (its index built once per version)."""
         service_map = self.desk.service_map()
         if self._index is None or self._index[0] is not service_map:
-            labels = {name: c.labels for name, c in service_map.components.items() if c.labels}
-            self._index = (service_map, ComponentIndex(service_map.components, map_rules(labels)))
+            self._index = (service_map, ComponentIndex.of_map(service_map))
         index = self._index[1]
         found = [p.resolve(self.mapping, index) for p in payloads]
         return [(f.observations, f.unmapped) for f in found]
