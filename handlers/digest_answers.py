@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, actor, arguments, channel, gate, is_channel
+from handlers.commands import CommandError, actor, arguments, channel, clock, gate, is_channel
 from handlers.request import Request
 from impact.digest import Digest, cause_text, line_text
 from impact.errors import ImpactError, close_names
@@ -42,7 +42,6 @@ USAGE = (
     "digest now #channel",
 )
 _CHANGES = frozenset({"schedule", "cancel"})
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class DigestRequestError(ValueError):
@@ -119,14 +118,14 @@ def _schedule(
         monthday, rest = int(rest[0]), rest[1:]
     elif cadence not in ("daily", "monthly"):
         raise DigestRequestError(f"cadence {words[1]!r}: use daily, weekly or monthly")
-    clock, rest = _clock(rest)
+    at, rest = clock(rest[0] if rest else None), rest[1:]
     tz, rest = _timezone(rest)
     selector = _selector(rest, store)
     schedule = DigestSchedule(
         0,
         where,
         cadence,
-        clock,
+        at,
         tz,
         selector,
         weekday,
@@ -217,14 +216,6 @@ def _weekday(words: list[str]) -> int:
         got = repr(words[0]) if words else "nothing"
         raise DigestRequestError(f"weekly needs a day: {got} is not one of {', '.join(DAYS)}")
     return DAYS.index(day)
-
-
-def _clock(words: list[str]) -> tuple[str, list[str]]:
-    match = _TIME.match(words[0]) if words else None
-    if match is None:
-        got = repr(words[0]) if words else "nothing"
-        raise DigestRequestError(f"time {got}: write the time as HH:MM, e.g. 09:00")
-    return f"{int(match[1]):02d}:{match[2]}", words[1:]
 
 
 def _timezone(words: list[str]) -> tuple[str, list[str]]:
