@@ -25,9 +25,7 @@ from impact.digest import Digest, cause_text, line_text
 from impact.errors import ImpactError, close_names
 from impact.model import Component, State
 from impact.service_hours import timezone_named
-from impact.windows import Window
 from services.digests import DigestService, Measured, cadence_of, last_seven_days
-from services.digests import digest_for as service_digest_for
 from services.digests import measure as service_measure
 from services.model import ModelService
 from store import DigestSchedule, DigestStore, Selector, StoreError
@@ -268,13 +266,8 @@ def _schedule_json(s: DigestSchedule) -> dict[str, Any]:
 
 
 def measure(store: Any, services: Sequence[Component], start: datetime, end: datetime) -> Measured:
-    """`services.digests.measure` over a model compiled for this call (prefer the service's)."""
+    """`services.digests.measure` over a model compiled for this call (prefer the service's).
+
+    Kept only for `bot/home.py`'s SLA section, until it measures with the process's model.
+    """
     return service_measure(store, ModelService(store).current(), services, start, end)
-
-
-def digest_for(
-    store: Any, selector: Selector, window: Window, previous: Window | None = None, *, now: datetime
-) -> Digest:
-    """`services.digests.digest_for` over a model compiled for this call."""
-    compiled = ModelService(store).current()
-    return service_digest_for(store, compiled, selector, window, previous, now=now)
