@@ -166,8 +166,7 @@ def _p99(samples: list[float]) -> float:
 
 
 def demo_conversation(directory: Path) -> Conversation:
-    from store import Store
-    from store.mapfile import parse_map
+    from store import Store, parse_map
 
     store = Store(url=f"sqlite:///{directory / 'bench.db'}")
     store.import_map(parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8")))

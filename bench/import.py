@@ -68,8 +68,7 @@ def peak_rss_mib() -> float:
 
 def child(url: str, path: Path) -> None:
     """Runs in a subprocess: parse, import, re-import; prints one JSON object."""
-    from store import Store
-    from store.mapfile import parse_map
+    from store import Store, parse_map
 
     started, cpu_started = time.perf_counter(), time.process_time()
     service_map = parse_map(path.read_text())

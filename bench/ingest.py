@@ -46,8 +46,7 @@ def serve(url: str, port: int) -> None:
     from bot.webhooks import ReconcileLoop, webhook_routes
     from services.incidents import Incidents
     from services.model import ModelService
-    from store import Store
-    from store.mapfile import load_map_file
+    from store import Store, load_map_file
 
     store = Store(url, upgrade=True)
     store.import_map(load_map_file(ROOT / "store" / "demo" / "demo.yaml"), actor="bench")

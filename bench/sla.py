@@ -106,7 +106,7 @@ def main() -> None:
     total = time.perf_counter() - began
     worst = min(r.availability for r in reports if r.availability is not None)
     result = {
-        "backend": store.engine.dialect.name,
+        "backend": store.backend,
         "services": len(services),
         "events": len(stored),
         "days": args.days,

@@ -81,8 +81,7 @@ def summary(timings: list[float]) -> dict[str, float]:
 
 
 def demo_database(directory: Path) -> str:
-    from store import Store
-    from store.mapfile import load_map_file
+    from store import Store, load_map_file
 
     url = f"sqlite:///{directory / 'bench.db'}"
     Store(url=url).import_map(load_map_file(ROOT / "store" / "demo" / "demo.yaml"))

@@ -21,9 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from services.sync import run_sync
 from services.sync.http import SourceClient
-from store import Store
-from store.sync import MapSync
-from store.sync_records import SyncSource
+from store import MapSync, Store, SyncSource
 
 COMPONENTS = 10_000
 EDGES = 50_000

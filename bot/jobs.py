@@ -2,7 +2,7 @@
 every replica.
 
     table = job_table(settings, store, incidents, digests)   # health_checks, reconcile, ...
-    jobs = ClusterJobs(JobRecords(store.engine), metrics)
+    jobs = ClusterJobs(store.job_records, metrics)
     jobs.run("sync_due", 60, sync)                         # "ok", "error" or "skipped"
     jobs.schedule(scheduler, ClusterJob("sync_due", 60, sync))
 
@@ -113,7 +113,7 @@ def job_table(
     table = [
         ClusterJob("health_checks", HEALTH_CHECKS_EVERY_S, pollers.run_checks),
         ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
-        ClusterJob("sync_due", settings.sync_every_s, partial(_sync_due, store)),
+        ClusterJob("sync_due", settings.sync_every_s, partial(_sync_due, store, settings)),
         ClusterJob("digest_tick", settings.digest_tick_s, digests.tick),  # due, then abandoned
     ]
     if url := settings.alertmanager_url:
@@ -122,9 +122,9 @@ def job_table(
     return table
 
 
-def _sync_due(store: Store) -> None:
+def _sync_due(store: Store, settings: Settings) -> None:
     from services.sync.runner import run_due
 
-    for name, result in run_due(store):
+    for name, result in run_due(store, tokens=settings.source_tokens):
         if isinstance(result, Exception):
             log.warning("scheduled sync of %s failed: %s", name, result)

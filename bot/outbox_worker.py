@@ -1,6 +1,6 @@
 """Drains the outbox to Slack: posts notices, updates them, replies in their threads.
 
-    worker = OutboxWorker(store.engine, WebClient(token=..., base_url=...))
+    worker = OutboxWorker(store.outbox, WebClient(token=..., base_url=...))
     worker.drain()            # send everything due now (the serve loop calls it every second)
 
 A claimed row is leased (`sending` until `next_attempt_at`), sent, then marked `sent`
@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.metrics import Metrics
 from bot.render.notices import render_notice, render_thread_line
-from store.outbox import Outbox, OutboxItem, PostedNotice
+from store import Outbox, OutboxItem, PostedNotice
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class NoticeNotPosted(Exception):
 class OutboxWorker:
     def __init__(
         self,
-        engine: Any,
+        outbox: Outbox,
         client: WebClient,
         *,
         clock: Callable[[], datetime] = _now,
@@ -53,7 +53,7 @@ class OutboxWorker:
         batch: int = 20,
         metrics: Metrics | None = None,
     ) -> None:
-        self.outbox = Outbox(engine)
+        self.outbox = outbox
         self.metrics = metrics or Metrics()
         self.client = client
         self.clock = clock

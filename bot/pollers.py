@@ -23,18 +23,15 @@ from typing import Any
 
 import httpx
 
-from handlers.alerts import (
+from impact.model import HealthCheck, State, StatusEvent
+from services.incidents import Incidents
+from services.intake import (
     AlertMapping,
     AlertPayloadError,
     ComponentIndex,
-    map_rules,
     parse_alertmanager,
 )
-from impact.model import HealthCheck, State, StatusEvent
-from services.incidents import Incidents
-from store import FailureCounts
-from store.alerts import Observation
-from store.incidents import IngestReport
+from store import IngestReport, Observation
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +75,7 @@ class Pollers:
     def run_checks(self) -> IngestReport:
         """One round of every health check declared in the map."""
         checks = {n: c.check for n, c in self.desk.service_map().components.items() if c.check}
-        counts = FailureCounts(self.desk.engine)
+        counts = self.desk.store.failure_counts
         self.failures = counts.read(checks)
         observations = [self._check(name, check) for name, check in checks.items()]
         counts.write(self.failures)
@@ -100,9 +97,7 @@ class Pollers:
         return Observation(f"check:{component}", event)
 
     def _index(self) -> ComponentIndex:
-        service_map = self.desk.service_map()
-        labels = {n: c.labels for n, c in service_map.components.items() if c.labels}
-        return ComponentIndex(service_map.components, map_rules(labels))
+        return ComponentIndex.of_map(self.desk.service_map())
 
     def _source_problem(self, source: str, error: Exception) -> None:
         problem = f"{type(error).__name__}: {error}"

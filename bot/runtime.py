@@ -29,12 +29,18 @@ from typing import TYPE_CHECKING, Any
 from bot.jobs import ClusterJob, ClusterJobs, job_table
 from bot.metrics import Metrics
 from bot.server import Health
-from bot.settings import SecretFilter, Settings, SettingsError, install_secret_filter
+from bot.settings import (
+    SecretFilter,
+    Settings,
+    SettingsError,
+    database_url,
+    install_secret_filter,
+)
 from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
-from store import JobRecords, Store, StoreError
+from store import Store, StoreError
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -103,7 +109,7 @@ class Runtime:
             app=app,
             incidents=incidents,
             digests=digests,
-            scheduler=_scheduler(table, ClusterJobs(JobRecords(store.engine), metrics)),
+            scheduler=_scheduler(table, ClusterJobs(store.job_records, metrics)),
             health=_health(store, socket),
             routes=_routes(incidents, metrics),
             socket=socket,
@@ -168,7 +174,7 @@ class Runtime:
 
 def _store(settings: Settings) -> Store:
     try:
-        return Store(url=settings.database_url)
+        return Store(url=settings.database_url or database_url())
     except StoreError as error:  # a malformed URL is quoted in the message: hide its password
         raise StartupError(SecretFilter(settings.secrets()).redact(str(error))) from None
 
@@ -203,7 +209,8 @@ def _conversation(
     from handlers.conversation import Conversation
 
     access = _access(settings, client)
-    return Conversation(models, incidents=desk, access=access, digests=digests)
+    tokens = settings.source_tokens
+    return Conversation(models, incidents=desk, access=access, digests=digests, tokens=tokens)
 
 
 def _home(
@@ -233,11 +240,10 @@ def _app(
 
     from bot.app import Deps, create_app
     from bot.metrics import TimedAsker
-    from store.deliveries import DeliveryLog
 
     # Slack may redeliver an event to another replica: the database remembers deliveries.
     asker = TimedAsker(conversation, metrics)
-    deps = Deps(asker, DeliveryLog(store.engine), home=home, desk=desk)
+    deps = Deps(asker, store.deliveries, home=home, desk=desk)
     try:
         return create_app(settings, deps, client=client)
     except BoltError as error:  # auth.test failed: bad token or unreachable API
@@ -283,10 +289,10 @@ def _socket(app: App, settings: Settings) -> SocketModeHandler:
 
 def _health(store: Store, socket: SocketModeHandler | None) -> Health:
     if socket is None:
-        return Health(store.engine, mode="http")
+        return Health(store, mode="http")
     from bot.socket_mode import connection_state
 
-    return Health(store.engine, slack_state=lambda: connection_state(socket), mode="socket")
+    return Health(store, slack_state=lambda: connection_state(socket), mode="socket")
 
 
 def _routes(incidents: IncidentRuntime, metrics: Metrics) -> list[BaseRoute]:
@@ -296,9 +302,7 @@ def _routes(incidents: IncidentRuntime, metrics: Metrics) -> list[BaseRoute]:
 
 
 def _outbox_depth(desk: Incidents) -> Callable[[], float | None]:
-    from store import Outbox
-
-    outbox = Outbox(desk.engine)
+    outbox = desk.store.outbox
 
     def read() -> float | None:
         try:

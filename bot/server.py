@@ -8,7 +8,7 @@ to its listener threads), so it runs in Starlette's thread pool, never on the ev
 path without signature checks must not exist then). Webhooks come in through `routes`.
 
 GET /healthz answers 200 `{"ok": true, "status": "ok", "database": "ok", ...}` when the
-database answers `SELECT 1` (`store.ping`) within `Health.timeout_s`, else 503 with
+database answers `SELECT 1` (`Store.ping`) within `Health.timeout_s`, else 503 with
 `"database": "down"`;
 in Socket Mode it adds the WebSocket state (`"slack": "connected"`), which does not make it
 fail: the database is what a load balancer must route around. No value in it is secret.
@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.metrics import Metrics, RequestMetrics, metrics_route
-from store import ping
+from store import Store
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -40,16 +40,16 @@ HEALTH_PATH = "/healthz"
 class Health:
     """What /healthz reports: the database, and the Slack connection in Socket Mode.
 
-    `engine` is the store's engine (`store.ping` asks it for `SELECT 1`); None: no database.
+    `store.ping` asks the database for `SELECT 1`; `store` None: no database.
     """
 
-    engine: Any = None
+    store: Store | None = None
     slack_state: Callable[[], str] | None = None
     mode: str = "http"
     timeout_s: float = 2.0
 
     async def report(self) -> tuple[int, dict[str, Any]]:
-        database = "ok" if self.engine is None else await self._database()
+        database = "ok" if self.store is None else await self._database()
         body: dict[str, Any] = {"ok": database == "ok", "status": "ok", "database": database}
         body["mode"] = self.mode
         if self.slack_state is not None:
@@ -69,7 +69,8 @@ class Health:
         return "ok"
 
     def _select_one(self) -> None:
-        ping(self.engine, self.timeout_s)
+        if self.store is not None:
+            self.store.ping(self.timeout_s)
 
 
 def create_server(

@@ -11,7 +11,8 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from handlers.access import AccessConfigError, Admins
@@ -43,6 +44,9 @@ class Settings:
     sync_every_s: float = 60.0
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
+    # Map-sync sources name the variable holding their token (`token_env`): the environment
+    # the settings were read from, kept out of repr and comparisons.
+    source_tokens: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def socket_mode(self) -> bool:
@@ -66,7 +70,7 @@ class Settings:
             signing_secret=_signing_secret(env, required=app_token is None),
             app_token=app_token,
             api_url=_api_url(env),
-            database_url=_value(env, "BSM_DATABASE_URL"),
+            database_url=database_url(env),
             admins=admins.users,
             admin_groups=admins.groups,
             webhook_token=_value(env, "BSM_WEBHOOK_TOKEN"),
@@ -75,7 +79,18 @@ class Settings:
             sync_every_s=_seconds(env, "BSM_SYNC_INTERVAL_S", 60.0),
             digest_tick_s=_seconds(env, "BSM_DIGEST_TICK_S", 60.0),
             outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
+            source_tokens=env,
         )
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """`BSM_DATABASE_URL`, else the embedded SQLite file in the user's data directory:
+    `$XDG_DATA_HOME/bsm-bot/bsm.db` (`~/.local/share/bsm-bot/bsm.db` without XDG)."""
+    env = os.environ if env is None else env
+    if url := _value(env, "BSM_DATABASE_URL"):
+        return url
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'bsm-bot' / 'bsm.db'}"
 
 
 def database_password(url: str | None) -> str | None:

@@ -29,20 +29,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from handlers.alerts import (
+from impact.model import ServiceMap
+from services.incidents import Incidents
+from services.intake import (
     AlertMapping,
     AlertPayloadError,
     ComponentIndex,
     Payload,
-    map_rules,
     read_alertmanager,
     read_generic,
 )
-from impact.model import ServiceMap
-from services.incidents import Incidents
-from store import database_failure, driver_error
-from store.alerts import Observation, UnmappedAlert
-from store.incidents import IngestReport
+from store import IngestReport, Observation, UnmappedAlert, database_failure, driver_error
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +143,7 @@ class Webhooks:
         self.desk, self.token, self.on_commit = desk, token, on_commit
         self.mapping = mapping or AlertMapping()
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
-        writers = 1 if desk.engine.dialect.name == "sqlite" else 2
+        writers = 1 if desk.store.is_sqlite else 2
         self.commits = GroupCommit(self._commit, writers=writers)
         self._index: tuple[ServiceMap, ComponentIndex] | None = None
 
@@ -235,8 +232,7 @@ class Webhooks:
         """Tie alerts to components with the current map (its index built once per version)."""
         service_map = self.desk.service_map()
         if self._index is None or self._index[0] is not service_map:
-            labels = {name: c.labels for name, c in service_map.components.items() if c.labels}
-            self._index = (service_map, ComponentIndex(service_map.components, map_rules(labels)))
+            self._index = (service_map, ComponentIndex.of_map(service_map))
         index = self._index[1]
         found = [p.resolve(self.mapping, index) for p in payloads]
         return [(f.observations, f.unmapped) for f in found]
@@ -403,7 +399,7 @@ class IncidentRuntime:
     ) -> IncidentRuntime:
         from bot.outbox_worker import OutboxWorker
 
-        worker = OutboxWorker(incidents.engine, client, lease_s=lease_s, metrics=metrics)
+        worker = OutboxWorker(incidents.store.outbox, client, lease_s=lease_s, metrics=metrics)
         return cls(incidents, worker, token, on_change=on_change)
 
     def start(self) -> None:

@@ -27,6 +27,15 @@ _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
+def is_user_id(text: str) -> bool:
+    """True for a Slack user id (`U012ABCDEF`, `W...` on Enterprise Grid).
+
+    The one shape of a user id: `handlers.commands` reads mentions with it; it lives here,
+    below the commands, because the admin settings are checked with it too.
+    """
+    return _USER.match(text) is not None
+
+
 class AccessConfigError(ValueError):
     """BSM_ADMINS or BSM_ADMIN_GROUPS holds something that is not a Slack id."""
 

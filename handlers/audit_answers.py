@@ -7,19 +7,18 @@ audit <component>  the changes that touched one component (maintenance, links, s
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from handlers.access import is_user_id
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, arguments, failed, resolve
+from handlers.commands import CommandError, arguments, failed, resolve, user_label
 from handlers.request import Request
 from impact.model import name_key
-from store.records import AuditEntry
+from store import AuditEntry
 
 USAGE = ("audit", "audit db-03")
 SHOWN = 20
 SCANNED = 1000  # entries searched for one component's changes
-_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def audit(req: Request) -> Answer:
@@ -46,7 +45,7 @@ def audit(req: Request) -> Answer:
         (Section("Audit log", tuple(_item(e) for e in entries)),),
         data={
             "entries": [_json(e) for e in entries],
-            "mentions": sorted({f"<@{e.actor}>" for e in entries if _USER.match(e.actor)}),
+            "mentions": sorted({user_label(e.actor) for e in entries if is_user_id(e.actor)}),
         },
     )
 
@@ -70,7 +69,7 @@ def _mentions(value: Any, key: str) -> bool:
 
 
 def _item(entry: AuditEntry) -> Item:
-    who = f"<@{entry.actor}>" if _USER.match(entry.actor) else entry.actor
+    who = user_label(entry.actor)
     target = f" {entry.target}" if entry.target else ""
     return Item(
         f"{entry.at:%Y-%m-%d %H:%M} {entry.action}{target}",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from handlers.access import AccessPolicy, Actor, Admins
+from handlers.access import AccessPolicy, Actor, Admins, is_user_id
 from handlers.answer import Answer
 from handlers.names import NameIndex
 from handlers.request import Request
@@ -34,7 +34,6 @@ _CHANNEL = re.compile(
     r"|(?P<raw>[CG](?=[A-Z0-9]*\d)[A-Z0-9]{6,}))$"
 )
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _USER = re.compile(r"^(?:<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>|(?P<raw>[UW][A-Z0-9]{2,}))$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^#?(\d{1,12})$")
@@ -87,7 +86,7 @@ def user(word: str) -> str:
 
 def user_label(user_id: str) -> str:
     """How answers show a stored actor: a mention for a Slack user id, the text otherwise."""
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else user_id
+    return f"<@{user_id}>" if is_user_id(user_id) else user_id
 
 
 def parse_duration(text: str) -> timedelta:

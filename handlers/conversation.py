@@ -10,7 +10,7 @@ after `maintenance`; it reaches the handlers on their `Request`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from handlers import guidance
 from handlers.access import AccessPolicy, Admins
@@ -79,12 +79,14 @@ class Conversation:
         incidents: Incidents | None = None,
         access: AccessPolicy | None = None,
         digests: DigestService | None = None,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.models = models
         self.store = models.store
         self.incidents = incidents
         self.access = access or AccessPolicy(Admins())
         self.digests = digests or DigestService(models.store, models)
+        self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
         self._names_version: int | None = None
         self._lock = threading.Lock()
@@ -129,6 +131,7 @@ class Conversation:
             self.access,
             incidents=self.incidents,
             digests=self.digests,
+            tokens=self.tokens,
         )
         return handler(request)
 

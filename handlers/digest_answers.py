@@ -14,21 +14,17 @@ posts `digest now`; one that cannot (a terminal) shows the digest instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, actor, arguments, channel, gate, is_channel
+from handlers.commands import CommandError, actor, arguments, channel, clock, gate, is_channel
 from handlers.request import Request
 from impact.digest import Digest, cause_text, line_text
 from impact.errors import ImpactError, close_names
-from impact.model import Component, State
+from impact.model import State
 from impact.service_hours import timezone_named
-from impact.windows import Window
-from services.digests import DigestService, Measured, cadence_of, last_seven_days
-from services.digests import digest_for as service_digest_for
-from services.digests import measure as service_measure
+from services.digests import DigestService, cadence_of, last_seven_days
 from services.model import ModelService
 from store import DigestSchedule, DigestStore, Selector, StoreError
 
@@ -42,7 +38,6 @@ USAGE = (
     "digest now #channel",
 )
 _CHANGES = frozenset({"schedule", "cancel"})
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class DigestRequestError(ValueError):
@@ -95,7 +90,7 @@ def answer_digest(
         if verb == "schedule":
             return _schedule(words[1:], store, digests, user_id, moment)
         if verb == "list":
-            return _list(DigestStore(store.engine), moment)
+            return _list(store.digest_schedules, moment)
         if verb == "cancel":
             return _cancel(words[1:], store)
         if verb == "now":
@@ -119,21 +114,21 @@ def _schedule(
         monthday, rest = int(rest[0]), rest[1:]
     elif cadence not in ("daily", "monthly"):
         raise DigestRequestError(f"cadence {words[1]!r}: use daily, weekly or monthly")
-    clock, rest = _clock(rest)
+    at, rest = clock(rest[0] if rest else None), rest[1:]
     tz, rest = _timezone(rest)
     selector = _selector(rest, store)
     schedule = DigestSchedule(
         0,
         where,
         cadence,
-        clock,
+        at,
         tz,
         selector,
         weekday,
         monthday or (1 if cadence == "monthly" else None),
         user,
     )
-    stored = DigestStore(store.engine).add(schedule, now)
+    stored = store.digest_schedules.add(schedule, now)
     when = cadence_of(stored).next_fire(now)
     posted_here = digests is not None and digests.posts
     note = "" if posted_here else " (a running `bsm serve` picks it up within a minute)"
@@ -169,7 +164,7 @@ def _list(digests: DigestStore, now: datetime) -> Answer:
 def _cancel(words: list[str], store: Any) -> Answer:
     if not words or not words[0].isdigit():
         raise DigestRequestError("say which one: `digest cancel ID` (`digest list` shows the ids)")
-    cancelled = DigestStore(store.engine).cancel(int(words[0]))
+    cancelled = store.digest_schedules.cancel(int(words[0]))
     return Answer(
         "digest", f"Cancelled digest {cancelled.id} ({cancelled.when} to {cancelled.channel})"
     )
@@ -219,14 +214,6 @@ def _weekday(words: list[str]) -> int:
     return DAYS.index(day)
 
 
-def _clock(words: list[str]) -> tuple[str, list[str]]:
-    match = _TIME.match(words[0]) if words else None
-    if match is None:
-        got = repr(words[0]) if words else "nothing"
-        raise DigestRequestError(f"time {got}: write the time as HH:MM, e.g. 09:00")
-    return f"{int(match[1]):02d}:{match[2]}", words[1:]
-
-
 def _timezone(words: list[str]) -> tuple[str, list[str]]:
     if words and ("/" in words[0] or words[0].upper() in ("UTC", "GMT")):
         name = "UTC" if words[0].upper() in ("UTC", "GMT") else words[0]
@@ -271,19 +258,3 @@ def _schedule_json(s: DigestSchedule) -> dict[str, Any]:
         "selector": str(s.selector),
         "created_by": s.created_by,
     }
-
-
-# -- for callers that still measure without the process's model ----------------------
-
-
-def measure(store: Any, services: Sequence[Component], start: datetime, end: datetime) -> Measured:
-    """`services.digests.measure` over a model compiled for this call (prefer the service's)."""
-    return service_measure(store, ModelService(store).current(), services, start, end)
-
-
-def digest_for(
-    store: Any, selector: Selector, window: Window, previous: Window | None = None, *, now: datetime
-) -> Digest:
-    """`services.digests.digest_for` over a model compiled for this call."""
-    compiled = ModelService(store).current()
-    return service_digest_for(store, compiled, selector, window, previous, now=now)

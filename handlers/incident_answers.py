@@ -15,8 +15,7 @@ from handlers.request import Request
 from handlers.wording import joined
 from impact.durations import format_duration
 from impact.model import State
-from store.incident_facts import EntryKind, StateChange, TimelineEntry
-from store.incidents import Incident
+from store import EntryKind, Incident, StateChange, TimelineEntry
 
 USAGE = ("incidents", "incident ID")
 SHOWN = 20

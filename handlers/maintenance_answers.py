@@ -17,7 +17,7 @@ from handlers.commands import CommandError, actor, arguments, duration, failed, 
 from handlers.commands import resolve as resolve_name
 from handlers.request import Request
 from impact.model import MaintenanceWindow, State
-from store.errors import StoreError
+from store import StoreError
 
 USAGE = (
     "maintenance db-03 for 2h [reason]",

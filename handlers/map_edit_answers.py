@@ -15,8 +15,7 @@ from handlers.answer import Action, Answer
 from handlers.commands import CommandError, actor, arguments, failed, gate, resolve
 from handlers.request import Request
 from impact.model import DependencyKind
-from store.edits import EdgeChange, MapEdits
-from store.errors import StoreError
+from store import EdgeChange, StoreError
 
 USAGE = ("link checkout-api -> orders-db [soft]", "unlink checkout-api -> orders-db")
 _ARROW = re.compile(r"\s*(?:->|→|=>|&gt;)\s*|\s+-\s*>\s+")
@@ -36,7 +35,7 @@ def link(req: Request) -> Answer:
     if refused := gate(req, "link", "change the map"):
         return refused
     try:
-        change = MapEdits(req.store.engine).link(
+        change = req.store.edits.link(
             source, target, kind=kind, actor=actor(req).name, origin=req.origin
         )
     except StoreError as error:
@@ -67,9 +66,7 @@ def unlink(req: Request) -> Answer:
     if refused := gate(req, "unlink", "change the map"):
         return refused
     try:
-        change = MapEdits(req.store.engine).unlink(
-            source, target, actor=actor(req).name, origin=req.origin
-        )
+        change = req.store.edits.unlink(source, target, actor=actor(req).name, origin=req.origin)
     except StoreError as error:
         return failed("unlink", error, USAGE[1:])
     return Answer(

@@ -23,7 +23,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from impact.model import Component, name_key
+from impact.model import Component, by_name_key, name_key
 from impact.suggest import Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -49,11 +49,6 @@ def loose_key(text: str) -> str:
     return _SEPARATORS.sub("", text.casefold())
 
 
-def by_key(names: Iterable[str]) -> dict[str, str]:
-    """Level 1's lookup: `name_key` -> the map's spelling (for chat and for alert labels)."""
-    return {name_key(n): n for n in names}
-
-
 def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
@@ -63,7 +58,7 @@ class NameIndex:
 
     def __init__(self, components: Iterable[Component]) -> None:
         self._components = {c.name: c for c in components}
-        self._exact = by_key(self._components)
+        self._exact = by_name_key(self._components)
         self._loose: dict[str, set[str]] = {}
         self._words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         for c in self._components.values():

@@ -3,7 +3,8 @@ use cases it may call (incidents)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from handlers.access import AccessPolicy
@@ -32,6 +33,7 @@ class Request:
     access: AccessPolicy | None = None  # who may change things; None: nobody from chat
     incidents: Incidents | None = None  # the incidents use case; None: a map without database
     digests: DigestService | None = None  # SLA and digests over the process's model
+    tokens: Mapping[str, str] = field(default_factory=dict)  # map-sync source tokens by name
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

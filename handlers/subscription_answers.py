@@ -25,8 +25,7 @@ from handlers.commands import (
     resolve,
 )
 from handlers.request import Request
-from store.edits import MapEdits
-from store.errors import StoreError
+from store import StoreError
 
 USAGE = (
     "subscribe #channel to checkout",
@@ -46,7 +45,7 @@ def subscribe(req: Request) -> Answer:
         return refused
     try:
         where, selector = _target(req, ("subscribe", "sub", "follow"))
-        stored, new = MapEdits(req.store.engine).subscribe(
+        stored, new = req.store.edits.subscribe(
             where, selector, actor=actor(req).name, origin=req.origin
         )
     except (CommandError, StoreError) as error:
@@ -71,7 +70,7 @@ def unsubscribe(req: Request) -> Answer:
         return refused
     try:
         where, selector = _target(req, ("unsubscribe", "unsub", "unfollow"))
-        edits = MapEdits(req.store.engine)
+        edits = req.store.edits
         removed = edits.unsubscribe(where, selector, actor=actor(req).name, origin=req.origin)
     except (CommandError, StoreError) as error:
         return failed("unsubscribe", error, USAGE[3:])

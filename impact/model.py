@@ -185,3 +185,8 @@ class MaintenanceWindow:
 def name_key(name: str) -> str:
     """Names are unique case-insensitively: this is the comparison key."""
     return name.casefold()
+
+
+def by_name_key(names: Iterable[str]) -> dict[str, str]:
+    """The exact lookup of names: `name_key` -> the map's spelling (chat and alert labels)."""
+    return {name_key(n): n for n in names}

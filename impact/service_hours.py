@@ -21,13 +21,13 @@ reads inside it, which makes the rare DST corner cases deterministic:
 
 from __future__ import annotations
 
-import difflib
 import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from impact.errors import ImpactError
+from impact.suggest import Suggester
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24x7"
@@ -185,9 +185,9 @@ def timezone_named(name: str) -> tzinfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        hint = Suggester(sorted(zoneinfo.available_timezones())).closest(name)
         suggestion = (
-            f"; did you mean {hint[0]!r}?" if hint else "; use an IANA name like Europe/Berlin"
+            f"; did you mean {hint!r}?" if hint else "; use an IANA name like Europe/Berlin"
         )
         raise ServiceHoursError(f"unknown timezone {name!r}{suggestion}") from None
 
@@ -248,6 +248,6 @@ def _day(text: str) -> int:
     key = text.strip().lower()
     if key in DAY_NAMES:
         return DAY_NAMES.index(key)
-    hint = difflib.get_close_matches(key, DAY_NAMES, n=1)
-    suggestion = f"; did you mean {hint[0].title()!r}?" if hint else "; use Mon..Sun"
+    hint = Suggester(DAY_NAMES).closest(key)
+    suggestion = f"; did you mean {hint.title()!r}?" if hint else "; use Mon..Sun"
     raise ServiceHoursError(f"unknown day {text.strip()!r}{suggestion}")

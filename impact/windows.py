@@ -9,13 +9,13 @@ that day). Calendar boundaries are local midnight in the given timezone.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from impact.errors import ImpactError
 from impact.service_hours import ServiceHoursError, as_utc, timezone_named
+from impact.suggest import Suggester
 
 MAX_ROLLING_DAYS = 400
 EXAMPLES = (
@@ -173,6 +173,6 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
 
 
 def _unknown(text: str) -> str:
-    hint = difflib.get_close_matches(text.lower().strip(), EXAMPLES, n=1)
-    suggestion = f"did you mean {hint[0]!r}? " if hint else ""
+    hint = Suggester(EXAMPLES).closest(text.strip())
+    suggestion = f"did you mean {hint!r}? " if hint else ""
     return f"unknown SLA window {text!r}; {suggestion}try one of: {', '.join(EXAMPLES)}"

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from impact.digest import Cadence, Digest, build_digest, previous_window
@@ -32,7 +31,7 @@ from impact.sla import History, SlaReport, availability_by_day, sla_report
 from impact.timeline import service_timelines
 from impact.windows import Window
 from services.model import Compiled, ModelService
-from store import DIGEST_LEASE_S, DigestSchedule, DigestStore, Selector
+from store import DIGEST_LEASE_S, DigestSchedule, DigestStore, Selector, Store
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ class DigestService:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         models: ModelService,
         *,
         post: Post | None = None,
@@ -182,9 +181,9 @@ class DigestService:
         self.runs = 0  # periods this process tried to claim (tests and logs)
         self._lock = threading.Lock()
 
-    @cached_property
+    @property
     def digests(self) -> DigestStore:
-        return DigestStore(self.store.engine)
+        return self.store.digest_schedules
 
     @property
     def posts(self) -> bool:

@@ -5,7 +5,7 @@
     incidents.reconcile()                           # timers: dampening, maintenance
     incidents.acknowledge(12, "U0ALICE01")
 
-The store (`store.incidents.IncidentStore`) owns the transactions and the reconcile lock
+The store (`Store.incident_records`) owns the transactions and the reconcile lock
 (one transaction per webhook group; an advisory lock on PostgreSQL, BEGIN IMMEDIATE on
 SQLite, so replicas produce one incident and one notice per channel). It calls `_decide`
 inside them with a snapshot read there: the map version of that transaction picks the
@@ -22,8 +22,17 @@ from impact.incidents import Dampening, Hit, Plan, plan
 from impact.model import ServiceMap, State, name_key
 from impact.results import ServiceStatus
 from services.model import Clock, ModelService, utcnow
-from store import Store, alerts
-from store.incidents import Decision, Incident, IncidentStore, IngestReport, Payload, Snapshot
+from store import (
+    Decision,
+    Incident,
+    IngestReport,
+    Observation,
+    Payload,
+    Snapshot,
+    Store,
+    UnmappedAlert,
+    UnmappedSummary,
+)
 
 __all__ = ["Incidents"]
 
@@ -32,8 +41,8 @@ class Incidents:
     """Ingest, reconcile, acknowledge and read incidents; one instance serves the process.
 
     `models` must be the process's model service (the one the conversation asks), so the
-    map is compiled once for both. `engine` stays readable for the webhooks' writer count
-    and the cluster jobs of the pollers.
+    map is compiled once for both. `store` stays readable for the webhooks' writer count,
+    the outbox and the pollers' failure counts.
     """
 
     def __init__(
@@ -44,16 +53,16 @@ class Incidents:
         dampening: Dampening | None = None,
         clock: Clock = utcnow,
     ) -> None:
-        self.records = IncidentStore(store.engine)
-        self.engine = store.engine
+        self.store = store
+        self.records = store.incident_records
         self.models = models
         self.dampening = dampening or Dampening()
         self.clock: Callable[[], datetime] = clock
 
     def ingest(
         self,
-        observations: Sequence[alerts.Observation],
-        unmapped: Sequence[alerts.UnmappedAlert] = (),
+        observations: Sequence[Observation],
+        unmapped: Sequence[UnmappedAlert] = (),
         *,
         reconcile: bool = True,
     ) -> IngestReport:
@@ -103,7 +112,7 @@ class Incidents:
     def incident(self, incident_id: int) -> Incident | None:
         return self.records.incident(incident_id)
 
-    def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
+    def unmapped(self, limit: int = 100) -> list[UnmappedSummary]:
         """Alerts that named no component of the map, most recent first."""
         return self.records.unmapped(limit)
 

@@ -1,13 +1,12 @@
 """Engines and migrations: where the database lives and how its schema reaches head.
 
-The default database is an SQLite file in the user's data directory; `BSM_DATABASE_URL`
-points elsewhere (`postgresql+psycopg://...` for production).
+The URL comes from the caller (the composition root or the CLI reads `BSM_DATABASE_URL`,
+defaulting to an SQLite file in the user's data directory: `bot.settings.database_url`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -25,23 +24,7 @@ from sqlalchemy.engine import make_url
 from store.errors import SchemaOutOfDate, StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-URL_VARIABLE = "BSM_DATABASE_URL"
 _URL_PASSWORD = re.compile(r"://[^:/@]*:([^@]+)@")
-
-
-def default_path() -> Path:
-    """`$XDG_DATA_HOME/bsm-bot/bsm.db`, `~/.local/share/bsm-bot/bsm.db` without XDG."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "bsm-bot" / "bsm.db"
-
-
-def resolve_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else `BSM_DATABASE_URL`, else the default SQLite file."""
-    if url:
-        return url
-    if env := os.environ.get(URL_VARIABLE):
-        return env
-    return f"sqlite:///{default_path()}"
 
 
 def is_sqlite(url: str) -> bool:

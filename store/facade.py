@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -16,11 +17,16 @@ from sqlalchemy import Connection, select, update
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.deliveries import DeliveryLog
+from store.digests import DigestStore
 from store.edits import MapEdits
 from store.errors import MapValidationError, NotFound, StoreError
 from store.freshness import Token, change_token
+from store.incidents import IncidentStore
+from store.jobs import FailureCounts, JobRecords
 from store.map_reader import read_map
 from store.map_writer import write_map
+from store.outbox import Outbox
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
 from store.schema import (
     AUDIT_ORIGINS,
@@ -38,13 +44,13 @@ def _now() -> datetime:
 class Store:
     """The service-map store on SQLite or PostgreSQL.
 
-    `url` None means `BSM_DATABASE_URL`, else the SQLite file in the user's data directory.
+    `url` is an SQLAlchemy URL (`bot.settings.database_url` gives the configured one).
     `upgrade` None upgrades SQLite automatically and requires PostgreSQL to be at head
     (run `bsm db upgrade` there); True always upgrades; False never does.
     """
 
-    def __init__(self, url: str | None = None, *, upgrade: bool | None = None, echo: bool = False):
-        self.url = database.resolve_url(url)
+    def __init__(self, url: str, *, upgrade: bool | None = None, echo: bool = False):
+        self.url = url
         self.engine = database.create(self.url, echo=echo)
         if upgrade if upgrade is not None else database.is_sqlite(self.url):
             database.upgrade(self.engine)
@@ -55,7 +61,68 @@ class Store:
         self.engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Store({self.engine.url.render_as_string()!r})"
+        return f"Store({self.url_text()!r})"
+
+    # -- the database itself -------------------------------------------------------------
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on SQLite (one writer at a time), False on PostgreSQL."""
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def backend(self) -> str:
+        """The dialect's name: "sqlite" or "postgresql"."""
+        return str(self.engine.dialect.name)
+
+    def url_text(self) -> str:
+        """The database URL as text, the password masked."""
+        return self.engine.url.render_as_string()
+
+    def ping(self, timeout_s: float = 2.0) -> None:
+        """`SELECT 1` within `timeout_s` (on PostgreSQL); raises when the database is down."""
+        database.ping(self.engine, timeout_s)
+
+    def revision(self) -> str | None:
+        """The schema's migration revision (None before the first migration)."""
+        return database.current_revision(self.engine)
+
+    # -- the aggregates, one each per store ----------------------------------------------
+
+    @cached_property
+    def edits(self) -> MapEdits:
+        """Chat's map edits: links, unlinks and subscriptions, audited."""
+        return MapEdits(self.engine)
+
+    @cached_property
+    def digest_schedules(self) -> DigestStore:
+        """Digest schedules and their runs."""
+        return DigestStore(self.engine)
+
+    @cached_property
+    def incident_records(self) -> IncidentStore:
+        """Incidents, their timelines and notices, and the unmapped alerts."""
+        return IncidentStore(self.engine)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Notices waiting to be posted, updated or replied to in Slack."""
+        return Outbox(self.engine)
+
+    @cached_property
+    def job_records(self) -> JobRecords:
+        """The cluster jobs' locks and completed periods."""
+        return JobRecords(self.engine)
+
+    @cached_property
+    def failure_counts(self) -> FailureCounts:
+        """Consecutive failed health checks per component."""
+        return FailureCounts(self.engine)
+
+    @cached_property
+    def deliveries(self) -> DeliveryLog:
+        """Slack deliveries seen (a redelivered event is answered once)."""
+        return DeliveryLog(self.engine)
 
     def _write(self) -> AbstractContextManager[Connection]:
         return database.transaction(self.engine)
@@ -224,15 +291,13 @@ class Store:
 
         The same path as chat's `subscribe` (`store.edits.MapEdits.subscribe`).
         """
-        return MapEdits(self.engine).subscribe(channel, selector, actor=created_by, origin=origin)[
-            0
-        ]
+        return self.edits.subscribe(channel, selector, actor=created_by, origin=origin)[0]
 
     def unsubscribe(
         self, channel: str, selector: str, *, actor: str | None = None, origin: str = "cli"
     ) -> bool:
         """Remove a subscription (audited); False when there was none."""
-        return MapEdits(self.engine).unsubscribe(channel, selector, actor=actor, origin=origin)
+        return self.edits.unsubscribe(channel, selector, actor=actor, origin=origin)
 
     def subscriptions(self, channel: str | None = None) -> list[Subscription]:
         with self._read() as connection:

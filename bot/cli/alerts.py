@@ -120,7 +120,7 @@ def maintenance_list(show_all: bool) -> None:
 @click.argument("window_id", type=int)
 def maintenance_end(window_id: int) -> None:
     """End maintenance window WINDOW_ID now."""
-    from store.errors import StoreError
+    from store import StoreError
 
     store = _store()
     try:

@@ -179,7 +179,7 @@ def run_demo(store: Store, color: bool) -> Conversation:
 def _load_demo_map(store: Store) -> ServiceMap:
     from importlib.resources import files
 
-    from store.mapfile import parse_map
+    from store import parse_map
 
     service_map = parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8"))
     report = store.import_map(service_map, actor="demo", origin="cli", source="demo.yaml")

@@ -44,11 +44,8 @@ def db() -> None:
 @DB_OPTION
 def upgrade(db_url: str | None) -> None:
     """Create or migrate the database schema to the current version."""
-    from store import database
-
     store = open_store(db_url, upgrade=True)
-    revision = database.current_revision(store.engine)
-    click.echo(f"{store.engine.url.render_as_string()}: schema at revision {revision} (current)")
+    click.echo(f"{store.url_text()}: schema at revision {store.revision()} (current)")
 
 
 @click.command("import")
@@ -65,8 +62,7 @@ def upgrade(db_url: str | None) -> None:
 @DB_OPTION
 def import_command(file: str, replace: bool, fmt: str, db_url: str | None) -> None:
     """Import a service map (YAML map, Backstage catalog or CSV edge list) from FILE."""
-    from store import MapValidationError, StoreError
-    from store.formats import fully_checked, read_map_file
+    from store import MapValidationError, StoreError, fully_checked, read_map_file
 
     try:
         with _progress("Checking") as progress:
@@ -125,7 +121,7 @@ def _progress(label: str) -> Iterator[Any]:
 @DB_OPTION
 def export(fmt: str, output: str | None, db_url: str | None) -> None:
     """Export the stored map as YAML (re-importable), Graphviz DOT or Mermaid."""
-    from store.export import export_map
+    from store import export_map
 
     text = export_map(open_store(db_url).load_map(), fmt)
     if output is None:

@@ -27,10 +27,11 @@ DB_OPTION = click.option(
 
 def open_store(db_url: str | None, *, upgrade: bool | None = None) -> Store:
     """The store at `db_url`; a store that cannot open is a usage error naming why."""
+    from bot.settings import database_url
     from store import Store, StoreError
 
     try:
-        return Store(db_url, upgrade=upgrade)
+        return Store(db_url or database_url(), upgrade=upgrade)
     except StoreError as error:
         raise click.ClickException(str(error)) from None
 

@@ -70,13 +70,15 @@ def sla(
     db_url: str | None,
 ) -> None:
     """Availability, error budget, incidents and MTTR of NAME (or of every business service)."""
-    from handlers.digest_answers import measure
+    from services.digests import measure
+    from services.model import ModelService
 
     store = open_store(db_url)
     now = datetime.now(UTC)
     window = _window(start, end, phrase, now)
-    services = _services(store.load_map(), name)
-    measured = measure(store, services, window.start, min(window.end, now))
+    compiled = ModelService(store).current()  # the command's one compiled model
+    services = _services(compiled.service_map, name)
+    measured = measure(store, compiled, services, window.start, min(window.end, now))
     reports = [measured.report(s, window, now) for s in services]
     reports.sort(
         key=lambda r: (r.availability is None, r.met is not False, r.availability or 0.0, r.service)
@@ -291,16 +293,15 @@ def digest(
 def build_cli_digest(
     store: Store, phrase: str, tier: int | None = None, services: tuple[str, ...] = ()
 ) -> Any:
-    from handlers.digest_answers import DigestRequestError, digest_for
-    from store.digests import Selector
+    from services.digests import digest_for
+    from services.model import ModelService
+    from store import Selector
 
     now = datetime.now(UTC)
     window = _window(None, None, phrase, now)
-    names = tuple(s.name for name in services for s in _services(store.load_map(), name))
-    try:
-        return digest_for(store, Selector(tier=tier, services=names), window, now=now)
-    except DigestRequestError as error:
-        raise click.ClickException(str(error)) from None
+    compiled = ModelService(store).current()  # the command's one compiled model
+    names = tuple(s.name for name in services for s in _services(compiled.service_map, name))
+    return digest_for(store, compiled, Selector(tier=tier, services=names), window, now=now)
 
 
 def print_digest(built: Any, color: bool | None = None) -> None:
@@ -323,11 +324,11 @@ def _write_chart(built: Any, path: Path) -> None:
 
 def demo_digest(store: Store, color: bool | None = None, *, days: int = 28) -> None:
     """For `bsm demo`: generated weeks of history (once per store), then the digest."""
-    from store.demo.history import REASON, generate_history
+    from store import DEMO_REASON, generate_history
 
     history = generate_history(store.load_map(), end=datetime.now(UTC), days=days)
     stored = store.record_events(history.events)
-    if stored and not any(w.reason == REASON for w in store.maintenance_windows()):
+    if stored and not any(w.reason == DEMO_REASON for w in store.maintenance_windows()):
         for window in history.maintenance:
             store.add_maintenance(window)
     click.echo(

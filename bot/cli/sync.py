@@ -9,6 +9,7 @@ bsm changes [--since 24h|yesterday|7d]
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,9 @@ def run(
 
     store = open_store(db_url)
     try:
-        report = run_sync(store, source, source_type=source_type, dry_run=dry_run, actor="cli")
+        report = run_sync(
+            store, source, source_type=source_type, dry_run=dry_run, actor="cli", tokens=os.environ
+        )
     except (SourceError, StoreError) as error:
         raise click.ClickException(str(error)) from None
     _print(sync_answer(report), as_json)
@@ -108,9 +111,7 @@ def add(
 ) -> None:
     """Configure a sync source (and its schedule)."""
     from services.sync import SourceError
-    from store import StoreError
-    from store.sync import MapSync
-    from store.sync_records import SyncSource
+    from store import MapSync, StoreError, SyncSource
 
     try:
         source = SyncSource(
@@ -137,7 +138,7 @@ def add(
 def list_sources(as_json: bool, db_url: str | None) -> None:
     """Sources with schedule and last result, and syncs held for confirmation."""
     from handlers.sync.answers import sources_answer
-    from store.sync import MapSync
+    from store import MapSync
 
     syncs = MapSync(open_store(db_url))
     _print(sources_answer(syncs.sources(), syncs.pending()), as_json)
@@ -149,8 +150,7 @@ def list_sources(as_json: bool, db_url: str | None) -> None:
 @DB_OPTION
 def confirm(run_id: int, actor: str, db_url: str | None) -> None:
     """Apply a sync held because it would shrink the map."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         outcome = MapSync(open_store(db_url)).confirm(run_id, actor=actor)
@@ -169,8 +169,7 @@ def confirm(run_id: int, actor: str, db_url: str | None) -> None:
 @DB_OPTION
 def reject(run_id: int, actor: str, db_url: str | None) -> None:
     """Drop a held sync; the map stays as it is."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         run = MapSync(open_store(db_url)).reject(run_id, actor=actor)
@@ -184,8 +183,7 @@ def reject(run_id: int, actor: str, db_url: str | None) -> None:
 @DB_OPTION
 def remove(name: str, db_url: str | None) -> None:
     """Forget a source (what it contributed stays in the map)."""
-    from store import StoreError
-    from store.sync import MapSync
+    from store import MapSync, StoreError
 
     try:
         MapSync(open_store(db_url)).remove_source(name)
@@ -200,7 +198,7 @@ def due(db_url: str | None) -> None:
     """Run every scheduled source that is due (what the bot's scheduler does)."""
     from services.sync import run_due
 
-    results = run_due(open_store(db_url))
+    results = run_due(open_store(db_url), tokens=os.environ)
     for name, result in results:
         status = str(result) if isinstance(result, Exception) else result.outcome.status
         click.echo(f"{name}: {status}")

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from handlers.answer import Answer, Item, Section
+from impact.durations import format_duration
 from impact.mapdiff import MapDiff
 from impact.windows import parse_window
 from services.sync.errors import SourceError
 from services.sync.runner import SyncReport, parse_duration
-from store import Store
-from store.sync import MapSync
-from store.sync_records import SyncRun, SyncSource
+from store import MapSync, Store, SyncRun, SyncSource
 
 SHOWN = 15
 
@@ -114,7 +113,7 @@ def sources_answer(sources: Sequence[SyncSource], pending: Sequence[SyncRun]) ->
     items = [
         Item(
             f"{s.name} ({s.type}) {s.url}",
-            detail=f"every {s.every_s // 60} min" if s.every_s else "on demand",
+            detail=f"every {format_duration(s.every_s)}" if s.every_s else "on demand",
         )
         for s in sources
     ]

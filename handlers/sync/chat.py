@@ -21,8 +21,7 @@ from impact.errors import ImpactError
 from impact.model import ServiceMap
 from services.sync.errors import SourceError
 from services.sync.runner import Discovery, SyncReport, run_sync
-from store.errors import StoreError
-from store.sync import MapSync
+from store import MapSync, StoreError
 
 USAGE = (
     "sync SOURCE --dry-run",
@@ -72,7 +71,9 @@ def _run(req: Request, words: list[str]) -> Answer:
         raise CommandError("say which source, e.g. `sync backstage --dry-run` (`sync list`)")
     if not dry and (refused := gate(req, "sync", "apply a sync")):
         return refused
-    report = run_sync(req.store, url(rest[0]), dry_run=dry, actor=actor(req).name)
+    report = run_sync(
+        req.store, url(rest[0]), dry_run=dry, actor=actor(req).name, tokens=req.tokens
+    )
     return sync_answer(report)
 
 

@@ -6,11 +6,11 @@ in the sync history and nothing in the map changes.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +20,7 @@ from services.sync.errors import SourceError
 from services.sync.http import SourceClient
 from services.sync.names import NameRules, reconcile, rename
 from services.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
-from store import Store
-from store.errors import NotFound
-from store.sync import MapSync
-from store.sync_records import SyncOutcome, SyncSource
+from store import MapSync, NotFound, Store, SyncOutcome, SyncSource
 
 Fetcher = Callable[[SourceClient, str, Mapping[str, Any]], ServiceMap]
 FETCHERS: dict[str, Fetcher] = {
@@ -32,6 +29,10 @@ FETCHERS: dict[str, Fetcher] = {
     "otel-prometheus": fetch_service_graph,
     "yaml-url": fetch_map_url,
 }
+
+
+Tokens = Mapping[str, str]  # token_env name -> value: the environment, given by the root
+NO_TOKENS: Tokens = MappingProxyType({})
 
 
 @dataclass
@@ -51,12 +52,20 @@ class SyncReport:
 
 
 def discover(
-    source: SyncSource, known: Iterable[str], client: SourceClient | None = None
+    source: SyncSource,
+    known: Iterable[str],
+    client: SourceClient | None = None,
+    *,
+    tokens: Tokens = NO_TOKENS,
 ) -> Discovery:
-    """Fetch `source` and rename what it reports onto the `known` map names."""
+    """Fetch `source` and rename what it reports onto the `known` map names.
+
+    `tokens` maps a source's `token_env` name to its value (the composition root passes
+    the environment); a source that names no token is fetched without one.
+    """
     rules = NameRules.from_options(source.options.get("rules"))
     own = client or SourceClient(
-        timeout=float(source.options.get("timeout_s", 10)), token=_token(source.options)
+        timeout=float(source.options.get("timeout_s", 10)), token=_token(source.options, tokens)
     )
     try:
         raw = FETCHERS[source.type](own, source.url, source.options)
@@ -76,6 +85,7 @@ def run_sync(
     actor: str = "cli",
     client: SourceClient | None = None,
     now: datetime | None = None,
+    tokens: Tokens = NO_TOKENS,
 ) -> SyncReport:
     """Sync the configured source `target` (a name), or the source at URL `target`.
 
@@ -85,7 +95,7 @@ def run_sync(
     syncs = MapSync(store)
     source = _resolve(syncs, target, source_type, actor, dry_run)
     try:
-        discovery = discover(source, store.load_map().components, client)
+        discovery = discover(source, store.load_map().components, client, tokens=tokens)
     except SourceError as error:
         if not dry_run and source.id is not None:
             syncs.record_failure(source.name, str(error), actor=actor, now=now)
@@ -100,7 +110,11 @@ def run_sync(
 
 
 def run_due(
-    store: Store, *, now: datetime | None = None, client: SourceClient | None = None
+    store: Store,
+    *,
+    now: datetime | None = None,
+    client: SourceClient | None = None,
+    tokens: Tokens = NO_TOKENS,
 ) -> list[tuple[str, SyncReport | SourceError]]:
     """The scheduler's job: sync every source that is due; one failing source stops none."""
     results: list[tuple[str, SyncReport | SourceError]] = []
@@ -109,7 +123,9 @@ def run_due(
             results.append(
                 (
                     source.name,
-                    run_sync(store, source.name, actor="schedule", client=client, now=now),
+                    run_sync(
+                        store, source.name, actor="schedule", client=client, now=now, tokens=tokens
+                    ),
                 )
             )
         except SourceError as error:
@@ -169,6 +185,6 @@ def _url_name(url: str, kind: str) -> str:
     return f"{kind}-{host}"[:64]
 
 
-def _token(options: Mapping[str, Any]) -> str | None:
+def _token(options: Mapping[str, Any], tokens: Tokens) -> str | None:
     variable = options.get("token_env")
-    return os.environ.get(str(variable)) if variable else None
+    return tokens.get(str(variable)) if variable else None

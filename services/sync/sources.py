@@ -20,11 +20,7 @@ from urllib.parse import urlsplit
 from impact.model import Component, Dependency, ServiceMap
 from services.sync.errors import SourceResponseError
 from services.sync.http import SourceClient
-from store.backstage import parse_backstage
-from store.edgelist import parse_edge_list
-from store.errors import StoreError
-from store.formats import detect_format
-from store.mapfile import parse_map
+from store import StoreError, detect_format, parse_backstage, parse_edge_list, parse_map
 
 ENTITY_KINDS = ("component", "resource", "system", "api")
 PAGE_SIZE = 500

@@ -24,7 +24,7 @@ config = context.config
 def run() -> None:
     engine = config.attributes.get("engine")
     if not isinstance(engine, Engine):
-        engine = database.create(database.resolve_url(config.get_main_option("sqlalchemy.url")))
+        engine = database.create(str(config.get_main_option("sqlalchemy.url")))
     with engine.connect() as connection:
         context.configure(
             connection=connection,

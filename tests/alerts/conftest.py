@@ -93,7 +93,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def worker(desk: Incidents, slack: FakeSlack, clock: Clock) -> OutboxWorker:
-    return OutboxWorker(desk.engine, slack_client(slack), clock=clock, min_interval_s=0)
+    return OutboxWorker(desk.store.outbox, slack_client(slack), clock=clock, min_interval_s=0)
 
 
 @pytest.fixture

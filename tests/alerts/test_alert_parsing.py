@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from payloads import alertmanager, am_alert
 
-from handlers.alerts import (
+from impact.model import Component, ServiceMap, State
+from services.intake import (
     AlertMapping,
     AlertPayloadError,
     ComponentIndex,
@@ -15,7 +16,6 @@ from handlers.alerts import (
     parse_alertmanager,
     parse_generic,
 )
-from impact.model import Component, ServiceMap, State
 
 INDEX = ComponentIndex(["db-03", "checkout-api", "Orders-DB"])
 

@@ -217,7 +217,7 @@ def test_crash_after_commit_before_post_gives_exactly_one_post(
     fire(http, PAYMENTS_API, "fp-payments")
     restarted = Store(mapped_store.url)
     try:
-        worker = OutboxWorker(restarted.engine, slack_client(slack), clock=clock, min_interval_s=0)
+        worker = OutboxWorker(restarted.outbox, slack_client(slack), clock=clock, min_interval_s=0)
         worker.drain()
         worker.drain()
     finally:
@@ -229,7 +229,7 @@ def test_crash_during_send_is_retried_after_the_lease(
     desk: Incidents, worker: OutboxWorker, slack: FakeSlack, clock: Clock, http: TestClient
 ) -> None:
     fire(http, CHECKOUT_API, "fp-checkout")
-    with transaction(desk.engine) as connection:  # a worker claimed the row, then was killed
+    with transaction(desk.store.engine) as connection:  # a worker claimed the row, then was killed
         [_claimed] = outbox.claim(connection, clock(), min_interval_s=0)
     assert worker.drain() == 0  # the lease still holds
     clock.advance(61)

@@ -15,14 +15,14 @@ from bot.render.digest import CHART_NAME
 from handlers.digest_answers import answer_digest
 from services.digests import DigestService
 from services.model import ModelService
-from store import DigestSchedule, DigestStore, Selector, Store
+from store import DigestSchedule, Selector, Store
 
 FIRED = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # daily 09:00 UTC: reports 2026-11-02
 
 
 def schedule(store: Store) -> DigestSchedule:
     plan = DigestSchedule(0, "#managers", "daily", "09:00", "UTC", Selector())
-    return DigestStore(store.engine).add(plan, FIRED)
+    return store.digest_schedules.add(plan, FIRED)
 
 
 def runtime(store: Store, slack: FakeSlack, worker: str, now: datetime) -> DigestService:
@@ -57,7 +57,7 @@ def test_digest_posts_message_and_chart_once_per_period(
 
     assert worker.run(plan.id) is None  # the same period again: already posted
     assert len(slack.delivered("chat.postMessage")) == 1
-    [run] = DigestStore(small_store.engine).runs(plan.id)
+    [run] = small_store.digest_schedules.runs(plan.id)
     assert (run.period_key, run.message_ts, run.posted_at is not None) == ("2026-11-03", ts, True)
 
 
@@ -74,7 +74,7 @@ def test_a_failed_post_is_retried_after_the_lease_not_lost(
     later = runtime(small_store, slack, "w2", FIRED + timedelta(minutes=11))
     [ts] = later.retry_abandoned()
     assert len(slack.wait_for("chat.postMessage")) == 1
-    [run] = DigestStore(small_store.engine).runs(plan.id)
+    [run] = small_store.digest_schedules.runs(plan.id)
     assert (run.claimed_by, run.attempts, run.message_ts) == ("w2", 2, ts)
 
 

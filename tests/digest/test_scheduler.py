@@ -13,7 +13,7 @@ from bot.digest import poster
 from handlers.digest_answers import answer_digest
 from services.digests import DigestService, cadence_of
 from services.model import ModelService
-from store import DigestSchedule, DigestStore, Selector, Store
+from store import DigestSchedule, Selector, Store
 
 
 def url_of(store: Store) -> str:
@@ -61,9 +61,9 @@ def test_missed_runs_inside_the_grace_run_once(small_store: Store, slack: FakeSl
     slack.wait_for("chat.postMessage")
     assert back.tick() == []  # the period is posted: nothing more to do
     assert back.runs == 1  # coalesced: one run for four missed fire times
-    schedule = DigestStore(small_store.engine).get(plan)
+    schedule = small_store.digest_schedules.get(plan)
     assert back.next_fire(schedule, datetime.now(UTC)) == fire + timedelta(days=1)
-    assert len(DigestStore(small_store.engine).runs(plan)) == 1
+    assert len(small_store.digest_schedules.runs(plan)) == 1
 
 
 def test_a_run_missed_by_more_than_the_grace_is_skipped(
@@ -87,7 +87,7 @@ def test_a_schedule_created_after_todays_time_waits_for_tomorrow(
 
 
 def test_two_replicas_post_one_digest_per_period(small_store: Store, slack: FakeSlack) -> None:
-    digests = DigestStore(small_store.engine)
+    digests = small_store.digest_schedules
     plan = digests.add(
         DigestSchedule(0, "#managers", "daily", "09:00", "UTC", Selector()), datetime.now(UTC)
     )

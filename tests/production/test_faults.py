@@ -161,7 +161,7 @@ def test_slack_failing_for_a_minute_then_the_outbox_drains_in_order(store: Store
         from slack_sdk import WebClient
 
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
-        worker = OutboxWorker(store.engine, client, clock=clock, metrics=metrics)
+        worker = OutboxWorker(store.outbox, client, clock=clock, metrics=metrics)
         slack.fail_next("chat.postMessage", 3, status=429, retry_after=7)
         for method in ("chat.postMessage", "chat.update"):
             slack.fail_next(method, 100_000, status=500)

@@ -25,7 +25,7 @@ from handlers.answer import Answer
 from impact.model import Component, HealthCheck, ServiceMap
 from services.incidents import Incidents
 from services.model import ModelService
-from store import JobRecords, Store, lock_key
+from store import Store, lock_key
 
 
 class Ticks:
@@ -40,7 +40,7 @@ class Ticks:
 
 def test_a_job_runs_once_per_period_across_replicas(store: Store) -> None:
     ticks, runs = Ticks(), []
-    replicas = [ClusterJobs(JobRecords(store.engine), Metrics(), clock=ticks) for _ in range(2)]
+    replicas = [ClusterJobs(store.job_records, Metrics(), clock=ticks) for _ in range(2)]
     assert replicas[0].run("sync_due", 60, lambda: runs.append("a")) == "ok"
     assert replicas[1].run("sync_due", 60, lambda: runs.append("b")) == "skipped"
     ticks.now += 60
@@ -54,9 +54,7 @@ def test_a_failed_run_leaves_the_period_to_the_next_replica(store: Store) -> Non
         raise RuntimeError("source unreachable")
 
     ticks, runs = Ticks(), []
-    first, second = (
-        ClusterJobs(JobRecords(store.engine), Metrics(), clock=ticks) for _ in range(2)
-    )
+    first, second = (ClusterJobs(store.job_records, Metrics(), clock=ticks) for _ in range(2))
     assert first.run("health_checks", 30, broken) == "error"
     assert second.run("health_checks", 30, lambda: runs.append(1)) == "ok"
     assert runs == [1]
@@ -71,7 +69,7 @@ def test_a_job_held_by_another_replica_is_skipped(store: Store) -> None:
         with other.connect() as holder:  # another replica, mid-run
             key = {"key": lock_key("reconcile")}
             assert holder.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key).scalar()
-            jobs = ClusterJobs(JobRecords(store.engine), Metrics())
+            jobs = ClusterJobs(store.job_records, Metrics())
             assert jobs.run("reconcile", 15, lambda: None) == "skipped"
             holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
         assert jobs.run("reconcile", 15, lambda: None) == "ok"
@@ -102,7 +100,7 @@ def served(store: Store) -> Iterator[tuple[TestClient, Metrics]]:
     routes = instrument_webhooks(
         webhook_routes(Incidents(store, ModelService(store)), TOKEN), metrics
     )
-    server = create_server(None, routes, health=Health(store.engine), metrics=metrics)
+    server = create_server(None, routes, health=Health(store), metrics=metrics)
     with TestClient(server) as client:
         yield client, metrics
 
@@ -120,11 +118,11 @@ def test_healthz_reports_the_database(served: tuple[TestClient, Metrics]) -> Non
 
 
 def test_healthz_is_503_when_the_database_is_unreachable() -> None:
-    engine = sa.create_engine(
-        "postgresql+psycopg://postgres:db-password-xyz@127.0.0.1:1/none",
-        connect_args={"connect_timeout": 1},
+    unreachable = Store(
+        "postgresql+psycopg://postgres:db-password-xyz@127.0.0.1:1/none?connect_timeout=1",
+        upgrade=False,
     )
-    server = create_server(None, health=Health(engine, slack_state=lambda: "connected"))
+    server = create_server(None, health=Health(unreachable, slack_state=lambda: "connected"))
     with TestClient(server) as client:
         answer = client.get("/healthz")
     assert answer.status_code == 503

@@ -14,7 +14,7 @@ from fake_slack import Call, FakeSlack
 from replicas import TOKEN, Replica, serve_env, wait_until
 
 from services.digests import cadence_of
-from store import DigestSchedule, DigestStore, Selector, Store
+from store import DigestSchedule, Selector, Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -95,7 +95,7 @@ def posts_to(slack: FakeSlack, channel: str) -> list[Call]:
 
 def test_a_digest_due_on_both_replicas_is_posted_once(pg_url: str, slack: FakeSlack) -> None:
     store = Store(pg_url)
-    digests = DigestStore(store.engine)
+    digests = store.digest_schedules
     now = datetime.now(UTC)
     fire = now - timedelta(minutes=2)
 

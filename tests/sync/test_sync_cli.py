@@ -36,7 +36,7 @@ def test_add_list_sync_and_changes(store: Store, server: Any, api: Any) -> None:
     changes = invoke(store, "changes", "--since", "1h")
 
     assert added.exit_code == 0 and "every 15m" in added.output
-    assert "jaeger (jaeger)" in listed.output and "every 15 min" in listed.output
+    assert "jaeger (jaeger)" in listed.output and "every 15m" in listed.output
     assert "Dry run of jaeger: nothing written" in dry.output and "checkout -> db" in dry.output
     assert (
         synced.exit_code == 0 and "+3 / -0 / ~0 components, +2 / -0 dependencies" in synced.output

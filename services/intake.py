@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.names import by_key
-from impact.model import ServiceMap, State, StatusEvent, name_key
+from impact.model import ServiceMap, State, StatusEvent, by_name_key, name_key
 from store import ALERT_KEY_LENGTH, NAME_LENGTH, Observation, UnmappedAlert
 
 DEFAULT_LABELS = ("component", "service", "job", "instance")
@@ -128,11 +127,11 @@ class ComponentIndex:
     """Case-insensitive lookup of map names, plus the map's per-component `alert.*` rules.
 
     Build it with `ComponentIndex.of_map` (once per map version); names are looked up as
-    chat looks them up exactly (`handlers.names.by_key`).
+    chat looks them up exactly (`impact.model.by_name_key`).
     """
 
     def __init__(self, names: Iterable[str], rules: Sequence[MappingRule] = ()) -> None:
-        self._names = by_key(names)
+        self._names = by_name_key(names)
         self.rules = tuple(rules)
 
     @classmethod
