@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from impact.model import State
+from impact.results import StateChange
 
 HIT_STATES = (State.DOWN, State.DEGRADED, State.MAINTENANCE)
 
@@ -53,15 +54,6 @@ class OpenIncident:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    """A business service whose state moved: the timeline line of an update."""
-
-    name: str
-    before: State
-    after: State
-
-
-@dataclass(frozen=True, slots=True)
 class Opening:
     services: Mapping[str, State]
     causes: frozenset[str]
@@ -77,7 +69,7 @@ class Update:
     id: int
     services: Mapping[str, State]
     causes: frozenset[str]
-    changes: tuple[Change, ...] = ()
+    changes: tuple[StateChange, ...] = ()
     new_causes: frozenset[str] = frozenset()
     recovered_at: datetime | None = None
 
@@ -190,7 +182,7 @@ def _update(incident: OpenIncident, mine: Sequence[Hit], now: datetime) -> Updat
     services = {name: now_states.get(name, State.OK) for name in incident.services}
     services.update(now_states)
     changes = tuple(
-        Change(name, incident.services.get(name, State.OK), state)
+        StateChange(name, incident.services.get(name, State.OK), state)
         for name, state in services.items()
         if incident.services.get(name, State.OK) != state
     )

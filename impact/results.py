@@ -92,6 +92,8 @@ class WhyResult:
 
 @dataclass(frozen=True, slots=True)
 class StateChange:
+    """A business service whose state moved from `before` to `after` (what-if, incidents)."""
+
     name: str
     before: State
     after: State

@@ -7,6 +7,7 @@ aggregates, built once per store; the names below are everything the rest may im
 
 from __future__ import annotations
 
+from impact.results import StateChange
 from store.alerts import KEY_LENGTH as ALERT_KEY_LENGTH
 from store.alerts import Observation, UnmappedAlert, UnmappedSummary
 from store.backstage import parse_backstage
@@ -36,7 +37,6 @@ from store.incident_facts import (
     IncidentStatus,
     Notice,
     NoticeService,
-    StateChange,
     ThreadReply,
     TimelineEntry,
 )

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from impact.model import State
+from impact.results import StateChange
 
 
 class IncidentStatus(StrEnum):
@@ -29,15 +30,6 @@ class EntryKind(StrEnum):
     CHANGED = "changed"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "ack"
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    """A business service of the incident moved from `before` to `after`."""
-
-    name: str
-    before: State
-    after: State
 
 
 @dataclass(frozen=True, slots=True)

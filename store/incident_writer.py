@@ -21,7 +21,6 @@ from store.incident_facts import (
     EntryKind,
     IncidentStatus,
     Notice,
-    StateChange,
     ThreadReply,
     TimelineEntry,
 )
@@ -115,7 +114,7 @@ def _update(connection: Connection, change: Update, service_map: ServiceMap, now
     entry = TimelineEntry(
         now,
         EntryKind.CHANGED,
-        changes=tuple(StateChange(c.name, c.before, c.after) for c in change.changes),
+        changes=change.changes,
         causes=tuple(sorted(change.new_causes)),
     )
     _timeline(connection, change.id, entry)

@@ -29,7 +29,7 @@ from handlers.answer import Action, Answer, Item, Section
 from handlers.conversation import Conversation
 from impact.model import Component, Dependency, ServiceMap, State
 from services.model import ModelService
-from store.incident_facts import EntryKind, Notice, StateChange, TimelineEntry
+from store import EntryKind, Notice, StateChange, TimelineEntry
 
 SETTINGS = settings(max_examples=80, deadline=None)
 STATES = st.one_of(st.none(), st.sampled_from(list(State)))

@@ -19,8 +19,7 @@ from alembic import command
 
 from handlers.incident_answers import entry_text
 from impact.model import State
-from store import database
-from store.incident_facts import EntryKind, StateChange, ThreadReply
+from store import EntryKind, StateChange, ThreadReply, database
 from store.incidents import IncidentStore
 
 T0 = datetime(2026, 11, 28, 9, tzinfo=UTC)
