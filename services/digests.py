@@ -21,9 +21,10 @@ import socket
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from impact.clock import utcnow
 from impact.digest import Cadence, Digest, build_digest, previous_window
 from impact.model import Component, StatusEvent, name_key
 from impact.service_hours import parse_service_hours, timezone_named
@@ -150,10 +151,6 @@ def last_seven_days(now: datetime) -> Window:
 
 def default_worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class DigestService:

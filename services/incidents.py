@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from impact.clock import Clock, utcnow
 from impact.incidents import Dampening, Hit, Plan, plan
 from impact.model import ServiceMap, State, name_key
 from impact.results import ServiceStatus
-from services.model import Clock, ModelService, utcnow
+from services.model import ModelService
 from store import (
     Decision,
     Incident,

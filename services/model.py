@@ -17,13 +17,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel
 from impact.model import MaintenanceWindow, ServiceMap, State
-
-Clock = Callable[[], datetime]
 
 
 class MapSource(Protocol):
@@ -41,10 +40,6 @@ class Compiled:
     version: int
     service_map: ServiceMap
     model: ImpactModel
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ModelService:

@@ -7,12 +7,13 @@ unique key makes the check atomic without locks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, String, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from impact.clock import Clock, utcnow
 from store.schema import Base, UTCDateTime
 
 KEY_LENGTH = 200
@@ -29,12 +30,19 @@ class DeliveryRow(Base):
 class DeliveryLog:
     """`first_delivery(key)` is True exactly once per key across every process."""
 
-    def __init__(self, engine: Engine, *, keep: timedelta = KEEP, prune_every: int = 1000):
-        self.engine, self.keep, self.prune_every = engine, keep, prune_every
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        keep: timedelta = KEEP,
+        prune_every: int = 1000,
+        clock: Clock = utcnow,
+    ):
+        self.engine, self.keep, self.prune_every, self.clock = engine, keep, prune_every, clock
         self._seen = 0
 
     def first_delivery(self, key: str) -> bool:
-        now = datetime.now(UTC)
+        now = self.clock()
         try:
             with self.engine.begin() as connection:
                 connection.execute(
@@ -49,7 +57,7 @@ class DeliveryLog:
 
     def prune(self, now: datetime | None = None) -> int:
         """Forget deliveries older than `keep`; returns how many were removed."""
-        cutoff = (now or datetime.now(UTC)) - self.keep
+        cutoff = (now or self.clock()) - self.keep
         with self.engine.begin() as connection:
             removed = connection.execute(
                 delete(DeliveryRow).where(DeliveryRow.received_at < cutoff)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from impact.clock import Clock, utcnow
 from impact.model import DependencyKind, name_key
 from impact.suggest import Suggester
 from store.audit import bump_map_version, record_audit
@@ -56,8 +56,9 @@ class EdgeChange:
 class MapEdits:
     """Audited single edits on the store at `engine` (a `store.Store`'s engine)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     def _write(self) -> AbstractContextManager[Connection]:
         return transaction(self.engine)
@@ -128,7 +129,7 @@ class MapEdits:
                 "channel": channel,
                 "selector": selector,
                 "created_by": actor,
-                "created_at": datetime.now(UTC),
+                "created_at": self.clock(),
             }
             insert_new = dialect.insert(SubscriptionRow).on_conflict_do_nothing()
             added = connection.execute(insert_new.returning(SubscriptionRow.id), values).first()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from impact.clock import Clock, utcnow
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
@@ -37,20 +38,25 @@ from store.schema import (
 from store.validation import check_service_map
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Store:
     """The service-map store on SQLite or PostgreSQL.
 
     `url` is an SQLAlchemy URL (`bot.settings.database_url` gives the configured one).
+    `clock` is what "now" means for what it records (events, maintenance, edits).
     `upgrade` None upgrades SQLite automatically and requires PostgreSQL to be at head
     (run `bsm db upgrade` there); True always upgrades; False never does.
     """
 
-    def __init__(self, url: str, *, upgrade: bool | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        upgrade: bool | None = None,
+        echo: bool = False,
+        clock: Clock = utcnow,
+    ):
         self.url = url
+        self.clock = clock
         self.engine = database.create(self.url, echo=echo)
         if upgrade if upgrade is not None else database.is_sqlite(self.url):
             database.upgrade(self.engine)
@@ -92,7 +98,7 @@ class Store:
     @cached_property
     def edits(self) -> MapEdits:
         """Chat's map edits: links, unlinks and subscriptions, audited."""
-        return MapEdits(self.engine)
+        return MapEdits(self.engine, clock=self.clock)
 
     @cached_property
     def digest_schedules(self) -> DigestStore:
@@ -122,7 +128,7 @@ class Store:
     @cached_property
     def deliveries(self) -> DeliveryLog:
         """Slack deliveries seen (a redelivered event is answered once)."""
-        return DeliveryLog(self.engine)
+        return DeliveryLog(self.engine, clock=self.clock)
 
     def _write(self) -> AbstractContextManager[Connection]:
         return database.transaction(self.engine)
@@ -196,7 +202,7 @@ class Store:
     def record_events(self, events: Sequence[StatusEvent]) -> int:
         """Append events, skipping those whose `event_id` is stored; returns how many are new."""
         with self._write() as connection:
-            return history.insert_events(connection, events, _now())
+            return history.insert_events(connection, events, self.clock())
 
     def events(
         self,
@@ -214,7 +220,7 @@ class Store:
         A failing component inside an active maintenance window reads MAINTENANCE.
         Components without events are absent (callers treat them as OK).
         """
-        when = at or _now()
+        when = at or self.clock()
         with self._read() as connection:
             states = history.latest_states(connection, at)
             planned = {w.component.casefold() for w in history.read_windows(connection, when)}
@@ -236,7 +242,7 @@ class Store:
                 f"starts ({window.start.isoformat()}): pick an end after the start"
             )
         with self._write() as connection:
-            window_id = history.insert_window(connection, window, _now())
+            window_id = history.insert_window(connection, window, self.clock())
             stored = history.read_windows(connection, window_id=window_id)[0]
             record_audit(
                 connection,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
@@ -54,10 +54,6 @@ class SyncError(StoreError):
     """A sync request the store refuses: unknown source or run, bad settings."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class MapSync:
     """Sync sources, their runs, and applying discovered maps to a `Store`."""
 
@@ -88,7 +84,7 @@ class MapSync:
                 )
             values = _source_values(source)
             if existing is None:
-                _insert_source(connection, source, actor)
+                _insert_source(connection, source, actor, self.store.clock())
             else:
                 query = update(SyncSourceRow).where(SyncSourceRow.id == existing.id)
                 connection.execute(query.values(**values))
@@ -105,9 +101,15 @@ class MapSync:
             connection.execution_options(bsm_write=True)
             transaction = connection.begin()
             try:
-                _insert_source(connection, source, "preview")
+                _insert_source(connection, source, "preview", self.store.clock())
                 return _sync(
-                    connection, source.name, discovered, "preview", True, False, now or _now()
+                    connection,
+                    source.name,
+                    discovered,
+                    "preview",
+                    True,
+                    False,
+                    now or self.store.clock(),
                 )
             finally:
                 transaction.rollback()
@@ -132,7 +134,7 @@ class MapSync:
 
     def due(self, now: datetime | None = None) -> list[SyncSource]:
         """Scheduled sources whose next sync is due at `now`."""
-        when = now or _now()
+        when = now or self.store.clock()
         return [s for s in self.sources() if s.is_due(when)]
 
     # -- syncing -------------------------------------------------------------------------
@@ -153,13 +155,15 @@ class MapSync:
         drops more than the source's shrink limit is stored as a pending run instead.
         """
         with self._write() as connection:
-            return _sync(connection, name, discovered, actor, dry_run, force, now or _now())
+            return _sync(
+                connection, name, discovered, actor, dry_run, force, now or self.store.clock()
+            )
 
     def record_failure(
         self, name: str, error: str, *, actor: str = "sync", now: datetime | None = None
     ) -> SyncRun:
         """Note a sync that could not reach or read its source; the map is not touched."""
-        when = now or _now()
+        when = now or self.store.clock()
         with self._write() as connection:
             source = _get_source(connection, name)
             run_id = _record_run(connection, source, "failed", actor, when, None, None, error)
@@ -177,7 +181,7 @@ class MapSync:
             row = _pending_row(connection, run_id)
             discovered = payload_map(row["payload"] or {})
             outcome = _sync(
-                connection, row["source"], discovered, actor, False, True, now or _now()
+                connection, row["source"], discovered, actor, False, True, now or self.store.clock()
             )
             _set_run(connection, run_id, "confirmed", actor)
             return outcome
@@ -390,8 +394,10 @@ def _source_values(source: SyncSource) -> dict[str, Any]:
     return values | {"options": dict(source.options), "name_key": name_key(source.name)}
 
 
-def _insert_source(connection: Connection, source: SyncSource, actor: str) -> None:
-    values = _source_values(source) | {"created_at": _now(), "created_by": actor}
+def _insert_source(
+    connection: Connection, source: SyncSource, actor: str, created_at: datetime
+) -> None:
+    values = _source_values(source) | {"created_at": created_at, "created_by": actor}
     connection.execute(insert(SyncSourceRow).values(**values))
 
 
