@@ -1,9 +1,11 @@
-"""Who is in the admin user groups: `usergroups.users.list`, cached for a few minutes.
+"""Who is in the admin user groups: `usergroups.users.list`, cached for a minute.
 
 `handlers.access.AccessPolicy` is pure and asks a callback for group members; this is that
-callback in Slack. A failing lookup (missing `usergroups:read` scope, Slack down) logs the
-method and error code and falls back to the last known members, else to nobody: an outage
-of Slack's API never makes someone an admin.
+callback in Slack. Membership is re-checked once the cached list is `ttl` old (60 s), so a
+member removed from the group loses admin rights within that bound. A failing lookup
+(missing `usergroups:read` scope, Slack down) logs the method and error code and raises
+`MembershipUnknown`: the policy refuses changes with that reason; the last known members
+are never reused past their TTL, and an outage of Slack's API never makes someone an admin.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from handlers.access import MembershipUnknown
 
 log = logging.getLogger(__name__)
 
-TTL_S = 300.0
+TTL_S = 60.0
 
 
 class UserGroups:
@@ -38,7 +42,8 @@ class UserGroups:
         self._lock = threading.Lock()
 
     def members(self, group_id: str) -> frozenset[str]:
-        """The user ids in `group_id` (fetched at most once per `ttl`)."""
+        """The user ids in `group_id` (fetched at most once per `ttl`); `MembershipUnknown`
+        when Slack cannot say and the cached list is older than `ttl`."""
         now = self.clock()
         with self._lock:
             cached = self._cache.get(group_id)
@@ -46,13 +51,11 @@ class UserGroups:
                 return cached[1]
             try:
                 response = self.client.usergroups_users_list(usergroup=group_id)
-            except SlackApiError as error:
-                log.warning(
-                    "slack api usergroups.users.list failed for %s: %s",
-                    group_id,
-                    error.response.get("error"),
-                )
-                return cached[1] if cached is not None else frozenset()
+            except (SlackClientError, OSError) as error:
+                code = error.response.get("error") if isinstance(error, SlackApiError) else error
+                log.warning("slack api usergroups.users.list failed for %s: %s", group_id, code)
+                self._cache.pop(group_id, None)
+                raise MembershipUnknown(f"usergroups.users.list failed: {code}") from error
             users = frozenset(str(u) for u in response.get("users") or ())
             self._cache[group_id] = (now, users)
             return users

@@ -5,7 +5,12 @@ user groups (`BSM_ADMIN_GROUPS`, comma-separated `S...`), read once with the res
 settings (`bot.settings.Settings`); the composition root builds the policy from them. The
 policy is pure: it asks a `GroupMembers` callback who is in a group, and the Slack side
 (`bot.admins.UserGroups`) answers that from `usergroups.users.list`. Without a callback
-nobody counts as a member.
+nobody counts as a member. When the callback cannot tell (it raises `MembershipUnknown`,
+e.g. Slack's lookup failed), group members are refused with that reason: stale or missing
+membership never grants a change.
+
+Refusals name the admins as plain text (`user U012...`, `user group S012...`), never as
+live mentions: a non-admin's attempt must not ping the admins.
 
 A terminal (`bsm ask`, `bsm shell`, origin "cli") is the local operator, who already holds
 the database URL and could change the database directly: it is trusted. Everything else
@@ -40,6 +45,13 @@ class AccessConfigError(ValueError):
     """BSM_ADMINS or BSM_ADMIN_GROUPS holds something that is not a Slack id."""
 
 
+class MembershipUnknown(RuntimeError):
+    """The admin group lookup could not answer (Slack down, missing scope)."""
+
+
+CANNOT_CHECK = "cannot check admin group membership right now; try again in a minute"
+
+
 @dataclass(frozen=True, slots=True)
 class Admins:
     """The configured admins: user ids and user-group ids."""
@@ -56,15 +68,11 @@ class Admins:
             _ids(env, "BSM_ADMIN_GROUPS", _GROUP, "user-group ids like S012ABCDEF"),
         )
 
-    @property
-    def mentions(self) -> tuple[str, ...]:
-        """Slack mention markup for every admin user and group."""
-        return tuple(f"<@{u}>" for u in self.users) + tuple(f"<!subteam^{g}>" for g in self.groups)
-
     def describe(self) -> str:
-        """Who the admins are, as Slack markup ("<@U1>, members of <!subteam^S1>")."""
-        users = [f"<@{u}>" for u in self.users]
-        groups = [f"members of <!subteam^{g}>" for g in self.groups]
+        """Who the admins are, as plain text that pings nobody ("user U1, members of user
+        group S1")."""
+        users = [f"user {u}" for u in self.users]
+        groups = [f"members of user group {g}" for g in self.groups]
         return ", ".join(users + groups) or (
             "none are configured yet (set BSM_ADMINS or BSM_ADMIN_GROUPS)"
         )
@@ -97,19 +105,30 @@ class AccessPolicy:
         self.members = members
 
     def may_change(self, actor: Actor) -> bool:
+        return self.check(actor) is None
+
+    def check(self, actor: Actor) -> str | None:
+        """None when `actor` may change things, else why not (`CANNOT_CHECK` when the group
+        lookup failed: refused, never granted from stale data)."""
         if actor.origin in TRUSTED_ORIGINS:
-            return True
+            return None
         user = actor.user_id
         if not user:
-            return False
+            return "not a bsm admin"
         if user in self.admins.users:
-            return True
-        return self.members is not None and any(
-            user in self.members(group) for group in self.admins.groups
-        )
+            return None
+        if self.members is None or not self.admins.groups:
+            return "not a bsm admin"
+        try:
+            member = any(user in self.members(group) for group in self.admins.groups)
+        except MembershipUnknown:
+            return CANNOT_CHECK
+        return None if member else "not a bsm admin"
 
-    def refusal(self, what: str) -> str:
-        """The refusal text: what was refused and who can do it."""
+    def refusal(self, what: str, reason: str | None = None) -> str:
+        """The refusal text: what was refused and who can do it (plain text, no mentions)."""
+        if reason == CANNOT_CHECK:
+            return f"Cannot {what} now: {CANNOT_CHECK}"
         return f"Only bsm admins can {what}: {self.admins.describe()}"
 
 

@@ -7,7 +7,8 @@ command answers then read the raw text with these helpers, so a Slack channel re
 `CommandError` with a message that names the word and shows the fix (windows raise the
 engine's `ImpactError`, which does the same).
 
-Changes go through `gate`: reading is open, changing needs a bsm admin (`handlers.access`).
+Who may do what is decided before any handler runs, by `refusal` over the one policy table
+(`handlers.policy`, checked in `handlers.conversation.Conversation.ask`).
 """
 
 from __future__ import annotations
@@ -172,17 +173,16 @@ def actor(req: Request) -> Actor:
     return Actor(req.user_id, req.origin)
 
 
-def gate(req: Request, intent: str, what: str) -> Answer | None:
-    """None when the asker may make this change, else the refusal to answer with."""
-    policy = req.access or AccessPolicy(Admins())
-    if policy.may_change(actor(req)):
+def refusal(policy: AccessPolicy | None, who: Actor, intent: str, what: str) -> Answer | None:
+    """None when `who` may make this change, else the refusal to answer with.
+
+    The refusal names the admins as plain text: it carries no mentions, so it pings nobody.
+    """
+    policy = policy or AccessPolicy(Admins())
+    reason = policy.check(who)
+    if reason is None:
         return None
-    return Answer(
-        intent,
-        policy.refusal(what),
-        ok=False,
-        data={"refused": True, "mentions": list(policy.admins.mentions)},
-    )
+    return Answer(intent, policy.refusal(what, reason), ok=False, data={"refused": True})
 
 
 def failed(intent: str, error: Exception, usage: Sequence[str]) -> Answer:

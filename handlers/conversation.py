@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
-from handlers import guidance
-from handlers.access import AccessPolicy, Admins
+from handlers import guidance, policy
+from handlers.access import AccessPolicy, Actor, Admins
 from handlers.answer import Answer
 from handlers.audit_answers import audit
+from handlers.commands import refusal
 from handlers.digest_answers import digest
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
@@ -65,8 +66,10 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
 class Conversation:
     """Answers questions about the map held by `store`; one instance serves many users.
 
-    Reading is open; changes (subscriptions, maintenance, map edits, syncs, digests) pass
-    `access` (the composition root builds it from the settings; by default no admins). A
+    Reading is open; changes (subscriptions, maintenance, map edits, syncs, digests) need
+    the role `handlers.policy` names for the parsed request, checked against `access` (the
+    composition root builds it from the settings; by default no admins) in `_authorize`,
+    before any handler runs. A
     question asked with `origin="cli"` comes from a terminal: the local operator, who is
     trusted. `digests` is the SLA and digest service (by default one over `models` that
     shows digests without posting them).
@@ -111,6 +114,8 @@ class Conversation:
         if question.intent not in HANDLERS:
             return guidance.not_understood(text, self._names, question)
         handler, needs = HANDLERS[question.intent]
+        if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
+            return refused
         resolution = self._names.resolve_all(question.phrases)
         if not resolution.ok:
             return guidance.unresolved(text, question, resolution)
@@ -134,6 +139,16 @@ class Conversation:
             tokens=self.tokens,
         )
         return handler(request)
+
+    def _authorize(
+        self, intent: str, text: str, user_id: str | None, channel_id: str | None, origin: str
+    ) -> Answer | None:
+        """The one authorization check: the policy table's role for the parsed request;
+        None when the asker holds it, else the refusal (nothing has run yet)."""
+        needed = policy.need(intent, text, channel_id)
+        if needed.role is policy.Role.READER:
+            return None
+        return refusal(self.access, Actor(user_id, origin), intent, needed.what)
 
     def parse(self, text: str) -> Question:
         """The parsed question, as the conversation would read it (for tests and tools)."""

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, actor, arguments, channel, clock, gate, is_channel
+from handlers.commands import CommandError, actor, channel, clock, is_channel
+from handlers.policy import DIGEST_CHANGE, command_words
 from handlers.request import Request
 from impact.digest import Digest, cause_text, line_text
 from impact.errors import ImpactError, close_names
@@ -37,7 +38,6 @@ USAGE = (
     "digest cancel ID",
     "digest now #channel",
 )
-_CHANGES = frozenset({"schedule", "cancel"})
 
 
 class DigestRequestError(ValueError):
@@ -45,14 +45,14 @@ class DigestRequestError(ValueError):
 
 
 def digest(req: Request) -> Answer:
-    """The conversation's `digest` intent; scheduling and cancelling need a bsm admin."""
-    words = arguments(req.text, ("digest", "digests"))
+    """The conversation's `digest` intent; who may schedule, cancel or post into another
+    channel is decided before this runs (`handlers.policy`), on the same words read here."""
+    words = command_words("digest", req.text)
     verb = words[0].casefold() if words else ""
-    if verb in _CHANGES and (refused := gate(req, "digest", "change digest schedules")):
-        return refused
     who = actor(req)
-    answer = answer_digest(req.text, req.store, req.digests, user_id=who.name)
-    if answer.ok and verb in _CHANGES:
+    text = " ".join(["digest", *words])
+    answer = answer_digest(text, req.store, req.digests, user_id=who.name)
+    if answer.ok and verb in DIGEST_CHANGE:
         _audit(req.store, who.name, req.origin, verb, answer)
     return answer
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, actor, arguments, duration, failed, gate, number
+from handlers.commands import CommandError, actor, duration, failed, number
 from handlers.commands import resolve as resolve_name
+from handlers.policy import MAINTENANCE_ADD, MAINTENANCE_END, MAINTENANCE_LIST, command_words
 from handlers.request import Request
 from impact.model import MaintenanceWindow, State
 from store import StoreError
@@ -24,23 +25,19 @@ USAGE = (
     "maintenance list",
     "maintenance end ID",
 )
-_VERBS = ("maintenance", "maint")
-_LIST = frozenset({"list", "ls", "show", "active", "windows"})
-_END = frozenset({"end", "stop", "finish", "done", "cancel", "close"})
-_ADD = frozenset({"add", "start", "begin", "new", "on"})
 _REASON_LEAD = frozenset({"because", "reason", "reason:", "-", "--", ":", "for"})
 
 
 def maintenance(req: Request) -> Answer:
     """The `maintenance` intent: add, list or end windows."""
-    words = arguments(req.text, _VERBS)
+    words = command_words("maintenance", req.text)
     verb = words[0].casefold() if words else "list"
     try:
-        if verb in _LIST:
+        if verb in MAINTENANCE_LIST:
             return _list(req)
-        if verb in _END:
+        if verb in MAINTENANCE_END:
             return _end(req, words[1:])
-        return _add(req, words[1:] if verb in _ADD else words)
+        return _add(req, words[1:] if verb in MAINTENANCE_ADD else words)
     except (CommandError, StoreError) as error:
         return failed("maintenance", error, USAGE)
 
@@ -58,8 +55,6 @@ def _add(req: Request, words: list[str]) -> Answer:
     if not subject:
         raise CommandError("say which component, e.g. `maintenance db-03 for 2h`")
     name = resolve_name(req.names, " ".join(subject))
-    if refused := gate(req, "maintenance", "start maintenance"):
-        return refused
     reason_words = words[index + used :]
     while reason_words and reason_words[0].casefold() in _REASON_LEAD:
         reason_words = reason_words[1:]
@@ -80,8 +75,6 @@ def _add(req: Request, words: list[str]) -> Answer:
 
 def _end(req: Request, words: list[str]) -> Answer:
     window_id = number(words, "maintenance window", "maintenance end 3")
-    if refused := gate(req, "maintenance", "end maintenance"):
-        return refused
     ended = req.store.end_maintenance(
         window_id, datetime.now(UTC), actor=actor(req).name, origin=req.origin
     )

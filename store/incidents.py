@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, select, text
 from impact.incidents import OpenIncident, Plan
 from impact.model import ServiceMap, State, name_key
 from store import alerts, history, incident_writer
+from store.audit import record_audit
 from store.database import transaction
 from store.incident_facts import IncidentStatus, TimelineEntry
 from store.incident_notice import acknowledgements
@@ -141,11 +142,18 @@ class IncidentStore:
     def acknowledge(
         self, incident_id: int, user: str, now: datetime, map_of: MapUse[ServiceMap]
     ) -> bool:
-        """Record `user`'s acknowledgement and notify; False when already theirs."""
+        """Record `user`'s acknowledgement, audited as theirs in the same transaction, and
+        notify; False when already theirs (nothing written)."""
         with self.transaction() as connection:
             _lock(connection)
             service_map = map_of(_map_version(connection), lambda: read_map(connection))
-            return incident_writer.acknowledge(connection, incident_id, user, service_map, now)
+            done = incident_writer.acknowledge(connection, incident_id, user, service_map, now)
+            if done:
+                after = {"incident": incident_id, "at": now.isoformat()}
+                record_audit(
+                    connection, user, "incident.ack", "chat", f"incident:{incident_id}", None, after
+                )
+            return done
 
     def with_map(self, use: MapUse[T]) -> T:
         """`use(version, load)` with the current map version, in a read transaction."""

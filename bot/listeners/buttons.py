@@ -1,4 +1,8 @@
-"""The buttons under an answer: follow-up questions (paths, what-if, did you mean) and Share."""
+"""The buttons under an answer: follow-up questions (paths, what-if, did you mean) and Share.
+
+Both re-ask a question through the conversation, which checks it against the one policy
+table (`handlers.policy`) like a typed one: a button grants nothing a command would not.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,9 @@ def register(app: App, asker: Asker) -> None:
         ack()
         user, channel = body["user"]["id"], channel_of(body)
         answer = asker.ask(action["value"], user_id=user, channel_id=channel)
+        if answer.data.get("refused"):  # a refusal is for the clicker, not the channel
+            send_ephemeral(client, reply_target(body), render_answer(answer))
+            return
         post(client, channel, render_answer(answer, shared_by=user))
         if body.get("response_url"):
             webhook(body["response_url"], {"delete_original": True})

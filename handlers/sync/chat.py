@@ -5,8 +5,9 @@
     sync confirm <run id>
     changes [since yesterday]
 
-A dry run and the listings are open to everyone; applying or confirming a sync changes the
-map and needs a bsm admin. Sources are added in a terminal (`bsm sync add`).
+A dry run of a configured source and the listings are open to everyone; a URL (even a dry
+run), applying or confirming a sync needs a bsm admin (`handlers.policy`, checked before
+this handler runs). Sources are added in a terminal (`bsm sync add`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import itertools
 
 from handlers.answer import Answer
-from handlers.commands import CommandError, actor, arguments, failed, gate, number, url
+from handlers.commands import CommandError, actor, arguments, failed, number, url
+from handlers.policy import DRY_WORDS, SYNC_LIST, SYNC_TERMINAL_ONLY, command_words
 from handlers.request import Request
 from handlers.sync.answers import changes_answer, sources_answer, sync_answer
 from impact.errors import ImpactError
@@ -30,25 +32,19 @@ USAGE = (
     "sync confirm ID",
     "changes since yesterday",
 )
-# Slack turns a typed "--" into a dash: the em and en dash forms mean --dry-run too.
-_DRY = frozenset(
-    {"--dry-run", "\u2014dry-run", "\u2013dry-run", "dry-run", "dryrun", "-n", "preview"}
-)
-_LIST = frozenset({"list", "ls", "sources", "status"})
-_TERMINAL_ONLY = frozenset({"add", "remove", "rm", "delete"})
 
 
 def sync(req: Request) -> Answer:
     """The `sync` intent."""
-    words = arguments(req.text, ("sync", "resync"))
+    words = command_words("sync", req.text)
     verb = words[0].casefold() if words else "list"
     try:
-        if verb in _LIST:
+        if verb in SYNC_LIST:
             syncs = MapSync(req.store)
             return sources_answer(syncs.sources(), syncs.pending())
         if verb == "confirm":
             return _confirm(req, words[1:])
-        if verb in _TERMINAL_ONLY:
+        if verb in SYNC_TERMINAL_ONLY:
             raise CommandError(f"`sync {verb}` is done in a terminal: `bsm sync {verb} ...`")
         return _run(req, words)
     except (CommandError, SourceError, StoreError) as error:
@@ -66,11 +62,10 @@ def changes(req: Request) -> Answer:
 
 def _run(req: Request, words: list[str]) -> Answer:
     dry = _dry_run(words)
-    rest = [w for w in words if w.casefold() not in _DRY and w.casefold() not in ("dry", "run")]
+    skip = DRY_WORDS | {"dry", "run"}
+    rest = [w for w in words if w.casefold() not in skip]
     if not rest:
         raise CommandError("say which source, e.g. `sync backstage --dry-run` (`sync list`)")
-    if not dry and (refused := gate(req, "sync", "apply a sync")):
-        return refused
     report = run_sync(
         req.store, url(rest[0]), dry_run=dry, actor=actor(req).name, tokens=req.tokens
     )
@@ -79,8 +74,6 @@ def _run(req: Request, words: list[str]) -> Answer:
 
 def _confirm(req: Request, words: list[str]) -> Answer:
     run_id = number(words, "sync run", "sync confirm 7")
-    if refused := gate(req, "sync", "confirm a held sync"):
-        return refused
     syncs = MapSync(req.store)
     outcome = syncs.confirm(run_id, actor=actor(req).name)
     report = SyncReport(syncs.source(outcome.source), outcome, Discovery(ServiceMap()))
@@ -97,6 +90,6 @@ def _confirm(req: Request, words: list[str]) -> Answer:
 
 def _dry_run(words: list[str]) -> bool:
     folded = [w.casefold() for w in words]
-    return any(w in _DRY for w in folded) or any(
+    return any(w in DRY_WORDS for w in folded) or any(
         pair == ("dry", "run") for pair in itertools.pairwise(folded)
     )
