@@ -10,7 +10,7 @@ closed until someone opens it here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -161,6 +161,15 @@ ACTIONS: dict[str, Role] = {
     "bsm.incident.ack": Role.READER,
 }
 
+# Every other Slack surface create_app registers: each hands its text to the conversation
+# (checked there like a typed command) or shows the asker's own Home, so all are open.
+SURFACES: dict[str, Role] = {
+    "command:/bsm": Role.READER,
+    "event:app_mention": Role.READER,
+    "event:message": Role.READER,
+    "event:app_home_opened": Role.READER,
+}
+
 
 def command_words(intent: str, text: str) -> list[str]:
     """The words after an intent's verb, with repeated verb words dropped
@@ -191,8 +200,3 @@ def need(intent: str, text: str, channel_id: str | None = None) -> Need:
         return decided
     role = Role.READER if verb in rule.reader else rule.default
     return Need(role, rule.refused_what(verb), verb)
-
-
-def registered(names: Iterable[str]) -> list[str]:
-    """Those of `names` with no policy entry (the completeness test reads this)."""
-    return [n for n in names if n not in POLICY]
