@@ -79,6 +79,20 @@ def test_every_change_is_refused_to_a_non_admin_and_changes_nothing(world: World
     assert schedule.channel == OPS  # the admin's schedule is still there, nothing added
 
 
+def test_doubled_digest_verb_and_digest_now_elsewhere_change_and_post_nothing(
+    world: World,
+) -> None:
+    """The reported bypass itself, judged on effects alone (no wording)."""
+    ids = _setup(world)
+    before, posts = world.snapshot(), world.posts()
+    world.command(f"digest digest schedule <#{MGMT}|mgmt> daily 09:00 UTC", user=OUTSIDER)
+    world.command(f"digest digest cancel {ids['schedule']}", user=OUTSIDER)
+    world.command(f"digest now <#{MGMT}|mgmt>", user=OUTSIDER)
+    assert world.snapshot() == before
+    assert [s.channel for s in world.store.digest_schedules.schedules()] == [OPS]
+    assert world.posts() == posts
+
+
 def test_every_change_made_intent_and_verb_is_exercised(world: World) -> None:
     """The list above covers every intent the policy closes (and every admin verb)."""
     from handlers import policy
