@@ -41,7 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("maintenance db-03 for 2h reason", "planned work (admins); `maintenance list`, `end ID`"),
     ("link checkout-api -> orders-db", "add a dependency (admins); `unlink A -> B`, `soft`"),
     ("audit db-03", "who changed what, from where"),
-    ("sync backstage --dry-run", "preview a sync; `sync list`, `sync confirm ID` (admins)"),
+    ("sync backstage --dry-run", "preview a source; `sync list`; URLs, `sync confirm ID` (admins)"),
     ("changes since yesterday", "what syncs added to and removed from the map"),
 )
 

@@ -57,7 +57,9 @@ def render_answer(
     summary = section_block(BlockId.SUMMARY, f"*{fit(answer.summary, MAX_SECTION_TEXT - 2)}*")
     thread = tuple(m for section in overflow for m in _full_list(section))
     message = Message(fit(answer.summary, MAX_SECTION_TEXT), [summary, *body, *tail], thread)
-    return _with_mentions(message, answer.data.get("mentions") or ())
+    # a refusal never pings: whatever mentions it carries stay escaped text
+    vouched = () if answer.data.get("refused") else answer.data.get("mentions") or ()
+    return _with_mentions(message, vouched)
 
 
 def _with_mentions(message: Message, mentions: Sequence[str]) -> Message:
