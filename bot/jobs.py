@@ -109,7 +109,7 @@ def job_table(
 
     from bot.pollers import Pollers
 
-    pollers = Pollers(incidents.desk, httpx.Client(timeout=10))
+    pollers = Pollers(incidents.desk, httpx.Client(timeout=10), policy=settings.outbound)
     table = [
         ClusterJob("health_checks", HEALTH_CHECKS_EVERY_S, pollers.run_checks),
         ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
@@ -123,8 +123,9 @@ def job_table(
 
 
 def _sync_due(store: Store, settings: Settings) -> None:
-    from services.sync.runner import run_due
+    from services.sync.runner import SourceAccess, run_due
 
-    for name, result in run_due(store, tokens=settings.source_tokens):
+    access = SourceAccess(settings.source_tokens, settings.outbound)
+    for name, result in run_due(store, tokens=access):
         if isinstance(result, Exception):
             log.warning("scheduled sync of %s failed: %s", name, result)

@@ -4,6 +4,13 @@
     pollers.poll_alertmanager("http://alertmanager:9093")   # GET /api/v2/alerts
     pollers.run_checks()                                      # every component with `check`
 
+Every fetch follows the outbound policy (`services.outbound`): http(s) only, same-host
+redirects, a total deadline (a check's own `timeout_s`), a body cap, the operator's
+allow-list. A check URL the policy refuses is a problem of the map, reported in
+`source_problems`; the component's state does not change because of it. Health checks a
+synced source reported are kept only when that source is trusted for checks
+(`services.sync.runner.discover`).
+
 A source that cannot be reached is a problem of the source: it is logged and reported in
 `Pollers.source_problems`, and no component changes state because of it. A health check
 marks its component down only after `failures_before_down` consecutive failed checks.
@@ -31,6 +38,7 @@ from services.intake import (
     ComponentIndex,
     parse_alertmanager,
 )
+from services.outbound import Deadline, OutboundError, OutboundPolicy, OutboundRefused
 from store import IngestReport, Observation
 
 log = logging.getLogger(__name__)
@@ -40,6 +48,7 @@ log = logging.getLogger(__name__)
 class Pollers:
     desk: Incidents
     http: httpx.Client
+    policy: OutboundPolicy = field(default_factory=OutboundPolicy)
     mapping: AlertMapping = field(default_factory=AlertMapping)
     failures: dict[str, int] = field(default_factory=dict)  # last round's counts, per component
     source_problems: dict[str, str] = field(default_factory=dict)  # source -> last problem
@@ -49,11 +58,12 @@ class Pollers:
         """Ingest the alerts Alertmanager holds now (active ones: firing)."""
         url = base_url.rstrip("/") + "/api/v2/alerts"
         try:
-            response = self.http.get(url, params={"active": "true", "silenced": "false"})
-            response.raise_for_status()
-            alerts = [_as_webhook_alert(a) for a in response.json()]
+            fetched = self.policy.fetch(self.http, url, {"active": "true", "silenced": "false"})
+            if fetched.status_code != 200:
+                raise ValueError(f"HTTP {fetched.status_code} from {url}")
+            alerts = [_as_webhook_alert(a) for a in fetched.json()]
             parsed = parse_alertmanager({"alerts": alerts}, self.mapping, self._index())
-        except (httpx.HTTPError, ValueError, AlertPayloadError) as error:
+        except (OutboundError, ValueError, AlertPayloadError) as error:
             self._source_problem(url, error)
             return None
         self.source_problems.pop(url, None)
@@ -82,11 +92,15 @@ class Pollers:
         return self.desk.ingest([o for o in observations if o is not None])
 
     def _check(self, component: str, check: HealthCheck) -> Observation | None:
+        deadline = Deadline.after(check.timeout_s)
         try:
-            response = self.http.get(check.url, timeout=check.timeout_s)
+            response = self.policy.fetch(self.http, check.url, deadline=deadline, read_body=False)
             healthy = response.status_code == check.expect_status
             detail = f"HTTP {response.status_code} from {check.url}"
-        except httpx.HTTPError as error:
+        except OutboundRefused as error:
+            self._source_problem(check.url, error)
+            return None  # the map's mistake, not the component's outage
+        except OutboundError as error:
             healthy, detail = False, f"{type(error).__name__} from {check.url}"
         count = 0 if healthy else self.failures.get(component, 0) + 1
         self.failures[component] = count

@@ -207,9 +207,10 @@ def _conversation(
     client: WebClient,
 ) -> Conversation:
     from handlers.conversation import Conversation
+    from services.sync.runner import SourceAccess
 
     access = _access(settings, client)
-    tokens = settings.source_tokens
+    tokens = SourceAccess(settings.source_tokens, settings.outbound)  # sync fetches by policy
     return Conversation(models, incidents=desk, access=access, digests=digests, tokens=tokens)
 
 

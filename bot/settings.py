@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from handlers.access import AccessConfigError, Admins
+from services.outbound import Allowed, OutboundPolicy
 from store import url_password
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -44,9 +45,15 @@ class Settings:
     sync_every_s: float = 60.0
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
+    outbound_allow: Allowed = field(default_factory=Allowed)  # BSM_OUTBOUND_ALLOW
     # Map-sync sources name the variable holding their token (`token_env`): the environment
     # the settings were read from, kept out of repr and comparisons.
     source_tokens: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def outbound(self) -> OutboundPolicy:
+        """The policy of every fetch the bot makes (sync sources, checks, pollers)."""
+        return OutboundPolicy(allow=self.outbound_allow)
 
     @property
     def socket_mode(self) -> bool:
@@ -79,6 +86,7 @@ class Settings:
             sync_every_s=_seconds(env, "BSM_SYNC_INTERVAL_S", 60.0),
             digest_tick_s=_seconds(env, "BSM_DIGEST_TICK_S", 60.0),
             outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
+            outbound_allow=outbound_allow(env),
             source_tokens=env,
         )
 
@@ -91,6 +99,17 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
         return url
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(base) / 'bsm-bot' / 'bsm.db'}"
+
+
+def outbound_allow(env: Mapping[str, str] | None = None) -> Allowed:
+    """`BSM_OUTBOUND_ALLOW`: the hosts and CIDRs the bot may fetch from (empty: any)."""
+    env = os.environ if env is None else env
+    try:
+        return Allowed.parse(env.get("BSM_OUTBOUND_ALLOW"))
+    except ValueError as error:
+        raise SettingsError(
+            f"BSM_OUTBOUND_ALLOW: {error}; write host names, *.domain, addresses or CIDRs"
+        ) from None
 
 
 def database_password(url: str | None) -> str | None:

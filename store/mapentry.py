@@ -22,6 +22,7 @@ from impact.model import (
 from impact.suggest import Suggester
 from store.errors import MapError
 from store.validation import (
+    check_url_problem,
     group_name_problem,
     hours_problem,
     labels_problems,
@@ -151,7 +152,7 @@ class EntryParser:
         for key in check:
             if key not in CHECK_KEYS:
                 self.error(where, unknown_key_message(key, CHECK_KEYS))
-        if problem := text_problem("url", check["url"]):
+        if problem := text_problem("url", check["url"]) or check_url_problem(check["url"]):
             self.error(f"{where}.url", problem)
         values = {k: v for k, v in check.items() if k in CHECK_KEYS}
         for key in ("expect_status", "failures_before_down", "timeout_s", "interval_s"):

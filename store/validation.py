@@ -67,6 +67,17 @@ def text_problem(field: str, text: str, limit: int | None = None) -> str | None:
     return _length_problem(field, text, limit if limit is not None else TEXT_LIMITS.get(field))
 
 
+def check_url_problem(url: str) -> str | None:
+    """A health-check URL the bot may fetch: http or https with a host."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        shown = scheme.lower()[:20] if sep else "none"
+        return f"check url must be http:// or https://, not {shown!r}: e.g. https://host/health"
+    if not rest.split("/")[0].rsplit("@")[-1]:
+        return "check url names no host: e.g. https://host/health"
+    return None
+
+
 def _length_problem(field: str, text: str, limit: int | None) -> str | None:
     if limit is not None and len(text) > limit:
         return f"{field} {_shown(text)} is {len(text)} characters long: shorten it to {limit}"
@@ -206,7 +217,9 @@ def _check_errors(where: str, check: HealthCheck) -> list[MapError]:
         for key in ("expect_status", "failures_before_down", *TIMINGS)
         if (problem := timing_problem(getattr(check, key), whole=key not in TIMINGS))
     ]
-    if isinstance(check.url, str) and (problem := text_problem("url", check.url)):
+    if isinstance(check.url, str) and (
+        problem := text_problem("url", check.url) or check_url_problem(check.url)
+    ):
         errors.append(MapError(f"{where}.url", problem))
     return errors
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from services.sync.runner import SourceAccess
     from store import Store
 
 DB_OPTION = click.option(
@@ -33,6 +34,20 @@ def open_store(db_url: str | None, *, upgrade: bool | None = None) -> Store:
     try:
         return Store(db_url or database_url(), upgrade=upgrade)
     except StoreError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def source_access() -> SourceAccess:
+    """The environment's source tokens and outbound policy (`BSM_OUTBOUND_ALLOW`)."""
+    import os
+
+    from bot.settings import SettingsError, outbound_allow
+    from services.outbound import OutboundPolicy
+    from services.sync.runner import SourceAccess
+
+    try:
+        return SourceAccess(os.environ, OutboundPolicy(allow=outbound_allow()))
+    except SettingsError as error:
         raise click.ClickException(str(error)) from None
 
 

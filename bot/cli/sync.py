@@ -9,13 +9,12 @@ bsm changes [--since 24h|yesterday|7d]
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.options import DB_OPTION, DURATION, open_store
+from bot.cli.options import DB_OPTION, DURATION, open_store, source_access
 
 if TYPE_CHECKING:
     from handlers.answer import Answer
@@ -63,7 +62,12 @@ def run(
     store = open_store(db_url)
     try:
         report = run_sync(
-            store, source, source_type=source_type, dry_run=dry_run, actor="cli", tokens=os.environ
+            store,
+            source,
+            source_type=source_type,
+            dry_run=dry_run,
+            actor="cli",
+            tokens=source_access(),
         )
     except (SourceError, StoreError) as error:
         raise click.ClickException(str(error)) from None
@@ -198,7 +202,7 @@ def due(db_url: str | None) -> None:
     """Run every scheduled source that is due (what the bot's scheduler does)."""
     from services.sync import run_due
 
-    results = run_due(open_store(db_url), tokens=os.environ)
+    results = run_due(open_store(db_url), tokens=source_access())
     for name, result in results:
         status = str(result) if isinstance(result, Exception) else result.outcome.status
         click.echo(f"{name}: {status}")

@@ -7,8 +7,8 @@ in the sync history and nothing in the map changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from impact.durations import read_duration
 from impact.model import ServiceMap
+from services.outbound import OutboundPolicy
 from services.sync.errors import SourceError
 from services.sync.http import SourceClient
 from services.sync.names import NameRules, reconcile, rename
@@ -33,6 +34,29 @@ FETCHERS: dict[str, Fetcher] = {
 
 Tokens = Mapping[str, str]  # token_env name -> value: the environment, given by the root
 NO_TOKENS: Tokens = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class SourceAccess(Mapping[str, str]):
+    """How the root lets sync reach sources: the tokens (a mapping by `token_env` name)
+    and the outbound policy every fetch follows. Passed where `tokens` are."""
+
+    tokens: Tokens
+    policy: OutboundPolicy
+
+    def __getitem__(self, key: str) -> str:
+        return self.tokens[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tokens)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def policy_of(tokens: Tokens) -> OutboundPolicy:
+    """The outbound policy `tokens` carry (the default policy for a plain mapping)."""
+    return tokens.policy if isinstance(tokens, SourceAccess) else OutboundPolicy()
 
 
 @dataclass
@@ -61,17 +85,24 @@ def discover(
     """Fetch `source` and rename what it reports onto the `known` map names.
 
     `tokens` maps a source's `token_env` name to its value (the composition root passes
-    the environment); a source that names no token is fetched without one.
+    the environment); a source that names no token is fetched without one. Health checks
+    the source reports are dropped unless the source is trusted for checks (option
+    `trust_checks: true`): the bot fetches check URLs, so a remote map must not choose them.
     """
     rules = NameRules.from_options(source.options.get("rules"))
+    timeout = source.options.get("timeout_s")
     own = client or SourceClient(
-        timeout=float(source.options.get("timeout_s", 10)), token=_token(source.options, tokens)
+        policy=policy_of(tokens),
+        timeout=None if timeout is None else float(timeout),
+        token=_token(source.options, tokens),
     )
     try:
         raw = FETCHERS[source.type](own, source.url, source.options)
     finally:
         if client is None:
             own.close()
+    if source.options.get("trust_checks") is not True:
+        raw = without_checks(raw)
     matched = reconcile(raw.components, known, rules)
     return Discovery(rename(raw, matched.names), matched.unmatched, matched.invalid)
 
@@ -131,6 +162,12 @@ def run_due(
         except SourceError as error:
             results.append((source.name, error))
     return results
+
+
+def without_checks(service_map: ServiceMap) -> ServiceMap:
+    """`service_map` with no health check on any component."""
+    components = {n: replace(c, check=None) for n, c in service_map.components.items()}
+    return ServiceMap(components, service_map.dependencies, service_map.groups)
 
 
 def parse_duration(text: str) -> int:

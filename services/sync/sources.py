@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 from impact.model import Component, Dependency, ServiceMap
 from services.sync.errors import SourceResponseError
 from services.sync.http import SourceClient
-from store import StoreError, detect_format, parse_backstage, parse_edge_list, parse_map
+from store import (
+    MapValidationError,
+    StoreError,
+    detect_format,
+    parse_backstage,
+    parse_edge_list,
+    parse_map,
+)
 
 ENTITY_KINDS = ("component", "resource", "system", "api")
 PAGE_SIZE = 500
@@ -36,10 +43,28 @@ def fetch_backstage(client: SourceClient, url: str, options: Mapping[str, Any]) 
         base = f"{base.rstrip('/')}/api/catalog"  # the catalog's usual mount point
     page = int(options.get("page_size", PAGE_SIZE))
     try:
-        entities = list(_by_query(client, base, page))
+        entities = _capped(_by_query(client, base, page), client.policy.max_pages, base)
     except _NoCursorApi:
-        entities = list(_by_offset(client, base, page))
+        entities = _capped(_by_offset(client, base, page), client.policy.max_pages, base)
     return entities_map(entities, base)
+
+
+Page = tuple[list[Any], bool]  # a page's entities, and whether another page follows
+
+
+def _capped(pages: Iterator[Page], cap: int, where: str) -> list[Any]:
+    """Every entity of at most `cap` pages. A catalog with more is refused without
+    fetching page `cap + 1`, not cut short (a partial catalog would make the sync drop
+    what it did not read)."""
+    entities: list[Any] = []
+    for count, (items, more) in enumerate(pages, start=1):
+        entities += items
+        if more and count >= cap:
+            raise SourceResponseError(
+                f"the catalog at {where} has more than {cap} pages: stopped reading; "
+                "raise the option page_size or narrow the catalog"
+            )
+    return entities
 
 
 def entities_map(entities: list[Any], where: str) -> ServiceMap:
@@ -48,17 +73,19 @@ def entities_map(entities: list[Any], where: str) -> ServiceMap:
     text = "\n---\n".join(json.dumps(e) for e in entities)
     try:
         return parse_backstage(text).service_map
-    except StoreError as error:
+    except MapValidationError as error:
         raise SourceResponseError(
-            f"the catalog at {where} has entities bsm cannot use: {error}"
+            f"the catalog at {where} has entities bsm cannot use: {_places(error)}"
         ) from None
+    except StoreError:
+        raise SourceResponseError(f"the catalog at {where} has entities bsm cannot read") from None
 
 
 class _NoCursorApi(Exception):
     pass
 
 
-def _by_query(client: SourceClient, base: str, page: int) -> Iterator[Any]:
+def _by_query(client: SourceClient, base: str, page: int) -> Iterator[Page]:
     filters: list[tuple[str, Any]] = [("filter", f"kind={k}") for k in ENTITY_KINDS]
     body = client.get_json(
         f"{base}/entities/by-query", [*filters, ("limit", page)], missing_ok=True
@@ -67,14 +94,14 @@ def _by_query(client: SourceClient, base: str, page: int) -> Iterator[Any]:
         raise _NoCursorApi
     while True:
         items = _field(body, "items", list, f"{base}/entities/by-query")
-        yield from items
         cursor = (body.get("pageInfo") or {}).get("nextCursor")
+        yield items, bool(cursor and items)
         if not cursor or not items:
             return
         body = client.get_json(f"{base}/entities/by-query", {"cursor": cursor, "limit": page})
 
 
-def _by_offset(client: SourceClient, base: str, page: int) -> Iterator[Any]:
+def _by_offset(client: SourceClient, base: str, page: int) -> Iterator[Page]:
     filters = [("filter", f"kind={k}") for k in ENTITY_KINDS]
     offset = 0
     while True:
@@ -84,7 +111,7 @@ def _by_offset(client: SourceClient, base: str, page: int) -> Iterator[Any]:
             raise SourceResponseError(
                 f"{base}/entities returned {type(items).__name__}, not a list of entities"
             )
-        yield from items
+        yield items, len(items) >= page
         if len(items) < page:
             return
         offset += page
@@ -101,7 +128,7 @@ def fetch_jaeger(client: SourceClient, url: str, options: Mapping[str, Any]) -> 
     edges = []
     for index, link in enumerate(data):
         if not isinstance(link, dict) or not {"parent", "child"} <= link.keys():
-            raise SourceResponseError(f"{where}: data[{index}] lacks parent/child: {link!r}"[:300])
+            raise SourceResponseError(f"{where}: data[{index}] lacks parent/child")
         if int(link.get("callCount") or 0) >= minimum:
             edges.append((str(link["parent"]), str(link["child"])))
     return _edge_map(edges)
@@ -116,16 +143,15 @@ def fetch_service_graph(client: SourceClient, url: str, options: Mapping[str, An
     where = f"{base}/api/v1/query"
     body = client.get_json(where, {"query": query})
     if not isinstance(body, dict) or body.get("status") != "success":
-        detail = body.get("error") if isinstance(body, dict) else body
-        raise SourceResponseError(f"{where} rejected the query {query!r}: {detail}")
+        detail = body.get("errorType") if isinstance(body, dict) else None
+        kind = f" ({str(detail)[:40]})" if isinstance(detail, str) else ""
+        raise SourceResponseError(f"{where} rejected the query {query!r}{kind}")
     result = _field(_field(body, "data", dict, where), "result", list, where)
     edges = []
     for sample in result:
         labels = sample.get("metric", {}) if isinstance(sample, dict) else {}
         if "client" not in labels or "server" not in labels:
-            raise SourceResponseError(
-                f"{where}: a series lacks client/server labels: {labels!r}"[:300]
-            )
+            raise SourceResponseError(f"{where}: a series lacks client/server labels")
         if float(sample.get("value", [0, "0"])[1]) > 0:
             edges.append((str(labels["client"]), str(labels["server"])))
     return _edge_map(edges)
@@ -133,7 +159,12 @@ def fetch_service_graph(client: SourceClient, url: str, options: Mapping[str, An
 
 def fetch_map_url(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
     """A map file (YAML map, Backstage catalog or CSV edge list) served at `url`."""
-    text = client.get(url).text
+    fetched = client.get(url)
+    if fetched.content_type == "text/html":
+        raise SourceResponseError(
+            f"{url} answered a web page (text/html, {len(fetched.content)} bytes), not a map"
+        )
+    text = fetched.text
     fmt = str(options.get("format") or detect_format(urlsplit(url).path, text))
     try:
         if fmt == "backstage":
@@ -141,8 +172,18 @@ def fetch_map_url(client: SourceClient, url: str, options: Mapping[str, Any]) ->
         if fmt == "csv":
             return parse_edge_list(text).service_map
         return parse_map(text)
-    except StoreError as error:
-        raise SourceResponseError(f"the map at {url} is not valid: {error}") from None
+    except MapValidationError as error:
+        raise SourceResponseError(f"the map at {url} is not valid: {_places(error)}") from None
+    except StoreError:
+        raise SourceResponseError(f"the map at {url} is not a valid {fmt} file") from None
+
+
+def _places(error: MapValidationError) -> str:
+    """Where a remote map is wrong, without the values it holds (they are remote bytes)."""
+    places = [e.location[:80] for e in error.errors[:5] if e.location]
+    count = len(error.errors)
+    head = f"{count} problem{'s' if count != 1 else ''}"
+    return f"{head} ({', '.join(places)})" if places else head
 
 
 def _edge_map(edges: list[tuple[str, str]]) -> ServiceMap:
@@ -157,7 +198,7 @@ def _field(body: Any, name: str, kind: type, where: str) -> Any:
     if not isinstance(value, kind):
         raise SourceResponseError(
             f"{where}: expected a JSON object with {name!r} ({kind.__name__}), "
-            f"got {str(body)[:120]!r}"
+            f"got a {type(body).__name__} without it"
         )
     return value
 
