@@ -29,7 +29,7 @@ Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 1_000  # alias uses per stream
 MAX_ALIAS_NODES = 100_000  # nodes the aliases of a stream may add, in all
 MAX_DEPTH = 200  # nesting of collections
-SHOWN = 40  # characters of a value quoted in an error message
+SHOWN = 60  # characters of a value quoted in an error message
 
 
 def shown(value: object, limit: int = SHOWN) -> str:
@@ -136,7 +136,7 @@ def _short_repr(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int)
         parts.append(item)
         if sum(map(len, parts)) > limit:
             break
-    opener, closer = ("{", "}") if isinstance(value, dict) else ("[", "]")
+    opener, closer = "{}" if isinstance(value, dict) else "()" if isinstance(value, tuple) else "[]"
     more = ", ..." if len(value) > len(parts) else ""
     return f"{opener}{', '.join(parts)}{more}{closer}"
 

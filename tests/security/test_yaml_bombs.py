@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.cli.sync import register
-from store import MapValidationError, Store, load_yaml_document, shown
+from store import MapValidationError, Store, load_yaml_document, parse_map, shown
 
 MB = 1024 * 1024
 
@@ -147,3 +147,14 @@ def test_shown_quotes_a_bounded_prefix_of_a_shared_bomb() -> None:
     text, seconds, _ = measured(lambda: shown({"components": level}))
     assert len(text) < 200 and text.startswith("{'components': [[[")
     assert seconds < 0.5
+
+
+def test_yaml_errors_quote_a_bounded_prefix_of_a_big_value() -> None:
+    big = "[" + ",".join([f"item-{i:04d}-" + "x" * 40 for i in range(2_000)]) + "]"
+    text = f"version: 1\ncomponents:\n  - name: api\n    kind: &big {big}\n    labels: *big\n"
+    with pytest.raises(MapValidationError) as raised:
+        parse_map(text)
+    message = str(raised.value)
+    assert "kind must be text" in message and "labels must be a mapping" in message
+    assert "item-0000-" in message
+    assert len(message) < 1_000, len(message)
