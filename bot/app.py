@@ -5,7 +5,8 @@
 Listeners ack first (Bolt answers Slack as soon as `ack()` runs; the rest continues on its
 listener thread), then ask the conversation and post the rendered answer. Failures reach
 the single `@app.error` handler: it logs the Slack method and error code (or an error id)
-and sends the user a short apology, never a stack trace.
+and sends the user a short apology, never a stack trace. Long work (syncs, `digest now`)
+goes to the worker pool `Deps.work` after the ack (see `bot.listeners.messages`).
 
 With an incidents use case (`Deps.desk`) the app also wires the incident Acknowledge
 button; `Deps.home` is the Home dashboard (built with its panels and client by the caller,
@@ -30,6 +31,7 @@ from bot.listeners.errors import APOLOGY, handle_error
 from bot.listeners.messages import COMMAND
 from bot.listeners.replies import retry_handlers
 from bot.settings import Settings
+from bot.work import WorkPool
 from handlers.access import AccessPolicy
 
 __all__ = [
@@ -85,13 +87,15 @@ class Deps:
     """What the listeners need, built by the caller.
 
     `desk` is the incidents use case (None: no Acknowledge button); `home` the Home
-    dashboard (None: a plain one over `conversation`, without panels or refreshes).
+    dashboard (None: a plain one over `conversation`, without panels or refreshes);
+    `work` the pool for long chat work (`bot.work`; None: answered on the listener thread).
     """
 
     conversation: Asker
     dedup: EventDedup = field(default_factory=MemoryDedup)
     home: HomeDashboard | None = None
     desk: Desk | None = None
+    work: WorkPool | None = None
 
     def __post_init__(self) -> None:
         if self.home is None:
@@ -114,7 +118,7 @@ def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) 
         process_before_response=False,
     )
     app.middleware(_skip_redelivered(deps.dedup))
-    messages.register(app, deps.conversation)
+    messages.register(app, deps.conversation, deps.work)
     buttons.register(app, deps.conversation)
     assert deps.home is not None
     home.register(app, deps.home)

@@ -36,6 +36,7 @@ from bot.settings import (
     database_url,
     install_secret_filter,
 )
+from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
@@ -76,6 +77,7 @@ class Runtime:
     health: Health
     routes: list[BaseRoute]
     socket: SocketModeHandler | None
+    work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -96,7 +98,8 @@ class Runtime:
         digests = _digests(store, models, client)
         conversation = _conversation(settings, models, desk, digests, client)
         home = _home(conversation, desk, digests, metrics, client)
-        app = _app(settings, store, conversation, home, desk, metrics, client)
+        work = WorkPool()
+        app = _app(settings, store, conversation, home, desk, metrics, client, work)
         incidents = _incidents(desk, settings, metrics, home)
         table = job_table(settings, store, incidents, digests)
         socket = _socket(app, settings) if settings.socket_mode else None
@@ -113,6 +116,7 @@ class Runtime:
             health=_health(store, socket),
             routes=_routes(incidents, metrics),
             socket=socket,
+            work=work,
         )
 
     def start(self) -> None:
@@ -124,6 +128,7 @@ class Runtime:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.incidents.stop()
+        self.work.shutdown(wait=False)
 
     def server(self, *, slack: bool) -> Any:
         """The ASGI app: Slack's path only when `slack` (HTTP mode), webhooks, health, metrics."""
@@ -236,6 +241,7 @@ def _app(
     desk: Incidents,
     metrics: Metrics,
     client: WebClient,
+    work: WorkPool,
 ) -> App:
     from slack_bolt.error import BoltError
 
@@ -244,7 +250,7 @@ def _app(
 
     # Slack may redeliver an event to another replica: the database remembers deliveries.
     asker = TimedAsker(conversation, metrics)
-    deps = Deps(asker, store.deliveries, home=home, desk=desk)
+    deps = Deps(asker, store.deliveries, home=home, desk=desk, work=work)
     try:
         return create_app(settings, deps, client=client)
     except BoltError as error:  # auth.test failed: bad token or unreachable API

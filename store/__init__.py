@@ -48,6 +48,7 @@ from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Pr
 from store.schema import NAME_LENGTH
 from store.sync import MapSync
 from store.sync_records import SyncOutcome, SyncRun, SyncSource
+from store.yamlsafe import load_yaml_document, load_yaml_documents, shown
 
 __all__ = [
     "ALERT_KEY_LENGTH",
@@ -106,11 +107,14 @@ __all__ = [
     "fully_checked",
     "generate_history",
     "load_map_file",
+    "load_yaml_document",
+    "load_yaml_documents",
     "lock_key",
     "parse_backstage",
     "parse_edge_list",
     "parse_map",
     "ping",
     "read_map_file",
+    "shown",
     "url_password",
 ]

@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from impact.model import BUSINESS_KIND, Component, Dependency, ServiceMap, name_key
 from store.errors import MapError, MapValidationError
-from store.mapfile import Loader
 from store.records import ImportedMap
 from store.validation import name_problem
+from store.yamlsafe import load_yaml_documents
 
 SOURCE = "backstage"
 ENTITY_KINDS = {
@@ -47,12 +45,7 @@ class _Catalog:
 
 def parse_backstage(text: str) -> ImportedMap:
     """Parse a Backstage catalog; raises `MapValidationError` listing every problem."""
-    try:
-        documents = list(yaml.load_all(text, Loader=Loader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise MapValidationError([MapError(where, f"YAML syntax error: {error}")]) from None
+    documents = load_yaml_documents(text)
     catalog = _Catalog()
     for index, document in enumerate(documents):
         if document is not None:

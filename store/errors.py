@@ -26,10 +26,15 @@ class StoreError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class MapError:
-    """One problem in a map, e.g. location `components[3].depends_on[1]`."""
+    """One problem in a map, e.g. location `components[3].depends_on[1]`.
+
+    `kind` names the problem in our own words, without any value from the map, for answers
+    that must not quote what a remote source sent (e.g. "YAML alias bomb").
+    """
 
     location: str
     message: str
+    kind: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message

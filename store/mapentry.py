@@ -33,6 +33,7 @@ from store.validation import (
     timing_problem,
     unknown_key_message,
 )
+from store.yamlsafe import shown
 
 TEXT_KEYS = ("title", "owner", "channel", "runbook_url", "description")
 COMMON_KEYS = (
@@ -100,7 +101,9 @@ class EntryParser:
 
     def _kind(self, where: str, kind: Any) -> str:
         if not isinstance(kind, str) or not kind.strip():
-            self.error(f"{where}.kind", f"kind must be text like service or database, got {kind!r}")
+            self.error(
+                f"{where}.kind", f"kind must be text like service or database, got {shown(kind)}"
+            )
             return "service"
         if problem := text_problem("kind", kind):
             self.error(f"{where}.kind", problem)
@@ -111,7 +114,7 @@ class EntryParser:
         for key in TEXT_KEYS:
             if entry.get(key) is not None:
                 if not isinstance(entry[key], str):
-                    self.error(f"{where}.{key}", f"must be text, got {entry[key]!r}")
+                    self.error(f"{where}.{key}", f"must be text, got {shown(entry[key])}")
                 elif problem := text_problem(key, entry[key]):
                     self.error(f"{where}.{key}", problem)
                 fields[key] = str(entry[key])
@@ -132,12 +135,12 @@ class EntryParser:
 
     def _labels(self, where: str, labels: Any) -> dict[str, str]:
         if not isinstance(labels, dict):
-            self.error(where, f"labels must be a mapping of text to text, got {labels!r}")
+            self.error(where, f"labels must be a mapping of text to text, got {shown(labels)}")
             return {}
         result = {}
         for key, value in labels.items():
             if isinstance(value, dict | list) or value is None:
-                self.error(f"{where}.{key}", f"label values must be text, got {value!r}")
+                self.error(f"{where}.{key}", f"label values must be text, got {shown(value)}")
             result[str(key)] = str(value)
         for key, problem in labels_problems(result):
             self.error(f"{where}.{key}", problem)
@@ -171,7 +174,7 @@ class EntryParser:
         if isinstance(items, str):
             items = [items]
         if not isinstance(items, list):
-            self.error(f"{where}.depends_on", f"must be a list, got {items!r}")
+            self.error(f"{where}.depends_on", f"must be a list, got {shown(items)}")
             return
         seen: set[str] = set()
         own = name_key(dependant)
@@ -197,7 +200,7 @@ class EntryParser:
 
     def _resolve(self, where: str, name: Any) -> str | None:
         if not isinstance(name, str):
-            self.error(where, f"a dependency is a component name, got {name!r}")
+            self.error(where, f"a dependency is a component name, got {shown(name)}")
             return None
         resolved = self.names.get(name_key(name))
         if resolved is None:
@@ -211,7 +214,9 @@ class EntryParser:
                 if key not in ("name", "kind"):
                     self.error(where, unknown_key_message(key, ("name", "kind", "any_of", "min")))
             if item.get("kind", "hard") not in ("hard", "soft"):
-                self.error(f"{where}.kind", f"kind must be hard or soft, got {item.get('kind')!r}")
+                self.error(
+                    f"{where}.kind", f"kind must be hard or soft, got {shown(item.get('kind'))}"
+                )
             else:
                 kind = DependencyKind(item.get("kind", "hard"))
             item = item.get("name")
@@ -236,7 +241,7 @@ class EntryParser:
         min_up, min_percent = self._min(f"{where}.min", item.get("min", 1), len(members))
         name = item.get("name", default_group_name(dependant, members))
         if not isinstance(name, str) or not name.strip():
-            self.error(f"{where}.name", f"group name must be text, got {name!r}")
+            self.error(f"{where}.name", f"group name must be text, got {shown(name)}")
             return
         if problem := group_name_problem(name):
             self.error(f"{where}.name", f"{problem} (name the group with `name:`)")
@@ -256,7 +261,7 @@ class EntryParser:
     def _members(self, where: str, dependant: str, any_of: Any) -> list[str] | None:
         if not isinstance(any_of, list) or not any_of:
             self.error(
-                f"{where}.any_of", f"any_of is a non-empty list of components, got {any_of!r}"
+                f"{where}.any_of", f"any_of is a non-empty list of components, got {shown(any_of)}"
             )
             return None
         members: list[str] = []
@@ -277,7 +282,7 @@ class EntryParser:
             percent = float(match[1])
             if 0 < percent <= 100:
                 return None, percent
-            self.error(where, f"min {value!r} must be a percentage above 0% and at most 100%")
+            self.error(where, f"min {shown(value)} must be a percentage above 0% and at most 100%")
         elif isinstance(value, int) and not isinstance(value, bool):
             if 1 <= value <= size:
                 return value, None
@@ -289,6 +294,7 @@ class EntryParser:
             )
         else:
             self.error(
-                where, f'min is a member count like 2 or a percentage like "60%", got {value!r}'
+                where,
+                f'min is a member count like 2 or a percentage like "60%", got {shown(value)}',
             )
         return None, None

@@ -23,12 +23,12 @@ from store.errors import MapError, MapValidationError, StoreError
 from store.mapentry import EntryParser, default_group_name
 from store.records import Progress
 from store.validation import name_hints, name_problem, unknown_key_message
+from store.yamlsafe import load_yaml_document
 
 VERSION = 1
 TOP_KEYS = ("version", "business_services", "components")
 SECTIONS = ("business_services", "components")
 PROGRESS_STEP = 1000  # entries between progress reports
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -45,14 +45,8 @@ def read_text(path: str | Path) -> str:
 
 
 def load_yaml(text: str) -> Any:
-    """YAML to plain data; syntax errors become a `MapValidationError` with line and column."""
-    try:
-        return yaml.load(text, Loader=Loader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        problem = getattr(error, "problem", None) or str(error)
-        raise MapValidationError([MapError(where, f"YAML syntax error: {problem}")]) from None
+    """YAML to plain data; syntax errors and alias bombs become a `MapValidationError`."""
+    return load_yaml_document(text)
 
 
 def parse_map(text_or_data: str | dict[str, Any], progress: Progress | None = None) -> ServiceMap:

@@ -15,6 +15,7 @@ from impact.service_hours import ServiceHoursError, parse_service_hours
 from impact.suggest import Suggester
 from store.errors import MapError
 from store.schema import ComponentRow, GroupRow
+from store.yamlsafe import shown
 
 # Text longer than its column is refused here, not by the database: PostgreSQL would fail
 # with an error naming no field, SQLite would store it, so one map would import on one
@@ -33,7 +34,7 @@ MAX_SUGGESTIONS = 100
 
 def name_problem(name: object) -> str | None:
     if not isinstance(name, str) or not name:
-        return f"name must be text, got {name!r}"
+        return f"name must be text, got {shown(name)}"
     if not NAME_PATTERN.match(name):
         return (
             f"bad name {_shown(name)}: use letters, digits, '.', '_' and '-', "
@@ -44,7 +45,7 @@ def name_problem(name: object) -> str | None:
 
 def tier_problem(tier: object) -> str | None:
     if isinstance(tier, bool) or not isinstance(tier, int) or not 1 <= tier <= 4:
-        return f"tier must be 1 (most critical) to 4, got {tier!r}"
+        return f"tier must be 1 (most critical) to 4, got {shown(tier)}"
     return None
 
 
@@ -115,7 +116,7 @@ def timing_problem(value: object, whole: bool = False) -> str | None:
 
 def hours_problem(hours: object) -> str | None:
     if not isinstance(hours, str):
-        return f'service_hours must be text like "Mon-Fri 08:00-20:00 UTC", got {hours!r}'
+        return f'service_hours must be text like "Mon-Fri 08:00-20:00 UTC", got {shown(hours)}'
     if problem := text_problem("service_hours", hours):
         return problem
     try:

@@ -21,6 +21,7 @@ from impact.model import Component, Dependency, ServiceMap
 from services.sync.errors import SourceResponseError
 from services.sync.http import SourceClient
 from store import (
+    MapError,
     MapValidationError,
     StoreError,
     detect_format,
@@ -180,10 +181,15 @@ def fetch_map_url(client: SourceClient, url: str, options: Mapping[str, Any]) ->
 
 def _places(error: MapValidationError) -> str:
     """Where a remote map is wrong, without the values it holds (they are remote bytes)."""
-    places = [e.location[:80] for e in error.errors[:5] if e.location]
+    places = [_place(e) for e in error.errors[:5] if e.location]
     count = len(error.errors)
     head = f"{count} problem{'s' if count != 1 else ''}"
     return f"{head} ({', '.join(places)})" if places else head
+
+
+def _place(error: MapError) -> str:
+    where = error.location[:80]
+    return f"{where}: {error.kind}" if error.kind else where
 
 
 def _edge_map(edges: list[tuple[str, str]]) -> ServiceMap:

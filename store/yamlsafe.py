@@ -1,0 +1,157 @@
+"""The one way YAML is read: safe tags only, alias expansion and nesting bounded.
+
+    load_yaml_documents(text) -> list[Any]     every document of a stream
+    load_yaml_document(text) -> Any            a single document
+
+A YAML alias (`*name`) repeats its anchored node without repeating its text, so a few
+hundred bytes can stand for billions of nodes ("billion laughs"): harmless while the
+nodes stay shared, ruinous as soon as anything walks, copies or `repr()`s them. Before
+the (fast, C) loader builds anything, a pass over the parser's events counts what the
+aliases expand to; a document whose aliases add more than `MAX_ALIAS_NODES` nodes, that
+uses more than `MAX_ALIASES` aliases or nests deeper than `MAX_DEPTH` is refused with a
+`MapValidationError` naming the line and column of the offending alias. Text without a
+`*` has no alias and skips that pass. Error messages quote at most a short prefix of
+any value (`shown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import yaml
+
+from store.errors import MapError, MapValidationError
+
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_ALIASES = 1_000  # alias uses per stream
+MAX_ALIAS_NODES = 100_000  # nodes the aliases of a stream may add, in all
+MAX_DEPTH = 200  # nesting of collections
+SHOWN = 60  # characters of a value quoted in an error message
+
+
+def shown(value: object, limit: int = SHOWN) -> str:
+    """`repr(value)` cut to `limit` characters: an error message never renders a huge value."""
+    text = _short_repr(value, limit) if isinstance(value, (list, tuple, dict)) else repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    """Every document of `text`; bombs and syntax errors raise `MapValidationError`."""
+    _check_expansion(text)
+    try:
+        return list(yaml.load_all(text, Loader=Loader))
+    except yaml.YAMLError as error:
+        raise _syntax_error(error) from None
+
+
+def load_yaml_document(text: str) -> Any:
+    """The single document of `text`; bombs and syntax errors raise `MapValidationError`."""
+    _check_expansion(text)
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.YAMLError as error:
+        raise _syntax_error(error) from None
+
+
+@dataclass
+class _Count:
+    """What the events seen so far expand to."""
+
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor -> nodes under it
+    stack: list[tuple[str | None, int]] = field(default_factory=list)  # open collections
+    aliases: int = 0
+    added: int = 0  # nodes the aliases stand for
+
+
+def _check_expansion(text: str) -> None:
+    if "*" not in text:
+        return  # no alias, nothing to expand (deep nesting still fails as a syntax error)
+    count = _Count()
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            _step(count, event)
+    except yaml.YAMLError as error:
+        raise _syntax_error(error) from None
+
+
+def _step(count: _Count, event: yaml.Event) -> None:
+    if isinstance(event, yaml.CollectionStartEvent):
+        count.stack.append((event.anchor, 1))
+        if len(count.stack) > MAX_DEPTH:
+            raise _refused(
+                event, f"collections nest deeper than {MAX_DEPTH} levels", "YAML nested too deep"
+            )
+    elif isinstance(event, yaml.CollectionEndEvent):
+        anchor, size = count.stack.pop()
+        _close(count, anchor, size)
+    elif isinstance(event, yaml.ScalarEvent):
+        _close(count, event.anchor, 1)
+    elif isinstance(event, yaml.AliasEvent):
+        _alias(count, event)
+
+
+def _alias(count: _Count, event: yaml.AliasEvent) -> None:
+    size = count.anchors.get(event.anchor or "", 1)
+    count.aliases += 1
+    count.added += size
+    name = shown(f"*{event.anchor}")
+    if count.aliases > MAX_ALIASES:
+        raise _refused(
+            event, f"more than {MAX_ALIASES} aliases; the last is {name}", "YAML alias bomb"
+        )
+    if count.added > MAX_ALIAS_NODES:
+        raise _refused(
+            event,
+            f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes at {name} "
+            f"({size:,} nodes alone): an alias bomb?",
+            "YAML alias bomb",
+        )
+    _close(count, None, size)
+
+
+def _close(count: _Count, anchor: str | None, size: int) -> None:
+    """A node of `size` nodes is complete: remember its anchor, add it to its parent."""
+    if anchor is not None:
+        count.anchors[anchor] = size
+    if count.stack:
+        parent, total = count.stack[-1]
+        count.stack[-1] = (parent, total + size)
+
+
+def _refused(event: yaml.Event, problem: str, kind: str) -> MapValidationError:
+    mark = event.start_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+    return MapValidationError([MapError(where, f"YAML refused: {problem}", kind)])
+
+
+def _syntax_error(error: yaml.YAMLError) -> MapValidationError:
+    mark = getattr(error, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+    problem = getattr(error, "problem", None) or str(error)
+    message = f"YAML syntax error: {str(problem)[:300]}"
+    return MapValidationError([MapError(where, message, "YAML syntax error")])
+
+
+def _short_repr(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> str:
+    """The start of a container's repr without rendering all of it."""
+    parts: list[str] = []
+    for item in _items(value, limit):
+        parts.append(item)
+        if sum(map(len, parts)) > limit:
+            break
+    opener, closer = "{}" if isinstance(value, dict) else "()" if isinstance(value, tuple) else "[]"
+    more = ", ..." if len(value) > len(parts) else ""
+    return f"{opener}{', '.join(parts)}{more}{closer}"
+
+
+def _items(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> Iterator[str]:
+    """Each item's bounded repr, made only when asked for (a shared bomb stays unwalked)."""
+    if isinstance(value, dict):
+        for key, item in islice(value.items(), limit):
+            yield f"{shown(key, limit)}: {shown(item, limit)}"
+    else:
+        for item in islice(value, limit):
+            yield shown(item, limit)
