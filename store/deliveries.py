@@ -2,7 +2,9 @@
 
 Slack redelivers events it believes were missed (`X-Slack-Retry-Num`), possibly to another
 replica behind the load balancer. The first replica to insert the delivery's key wins; the
-unique key makes the check atomic without locks.
+unique key makes the check atomic without locks. Signed slash commands and interactions are
+keyed by their signature and timestamp (a replay inside Slack's five-minute window is
+recognised). `probe()` rewrites one row: the health check's proof that writes commit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from impact.clock import Clock, utcnow
 from store.schema import Base, UTCDateTime
 
 KEY_LENGTH = 200
+PROBE_KEY = "health:write-probe"  # one row, rewritten by every write probe
 KEEP = timedelta(days=1)  # Slack stops retrying within minutes; a day is generous
 
 
@@ -54,6 +57,12 @@ class DeliveryLog:
         if self._seen % self.prune_every == 0:
             self.prune(now)
         return True
+
+    def probe(self) -> None:
+        """Commit one small write (delete and re-insert `PROBE_KEY`); raises when writes fail."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(DeliveryRow).where(DeliveryRow.key == PROBE_KEY))
+            connection.execute(insert(DeliveryRow).values(key=PROBE_KEY, received_at=self.clock()))
 
     def prune(self, now: datetime | None = None) -> int:
         """Forget deliveries older than `keep`; returns how many were removed."""
