@@ -26,6 +26,7 @@ SECRET_VARIABLES = (
 
 # user:password@ up to the last "@" before the host: an unencoded "@" or "/" in a password
 # makes the URL malformed, and the parser then cuts the password short
+SECRETS_KEY = "bsm.secrets"
 RAW_PASSWORD = re.compile(r"://[^:/@]*:(.+)@[^@/]*(?:[/?]|$)")
 
 
@@ -43,11 +44,22 @@ def secrets_of(args: Iterable[str], env: Mapping[str, str]) -> list[str]:
 class RedactingGroup(click.Group):
     """A click group whose commands' errors and tracebacks are redacted."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        found = secrets_of(args, os.environ)
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta[SECRETS_KEY] = found
+        return ctx
+
     def invoke(self, ctx: click.Context) -> Any:
         from bot.settings import SecretFilter
 
-        args = [*ctx.protected_args, *ctx.args]
-        secrets = SecretFilter(secrets_of(args, os.environ))
+        secrets = SecretFilter(ctx.meta.get(SECRETS_KEY, ()))
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.Abort):
