@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import store.alerts as alerts_table
+from bot.metrics import Metrics, watch_unmapped
 from bot.server import Health, create_server
 from bot.webhooks import webhook_routes
 from services.incidents import Incidents
@@ -53,6 +54,9 @@ def test_limits_unmapped_alerts_stay_under_the_cap(
         assert answer.status_code == 200 and answer.json()["unmapped"] == 40
     held = Incidents(store, ModelService(store)).unmapped(limit=1000)
     assert len(held) == CAP
+    metrics = Metrics()
+    watch_unmapped(metrics, store.incident_records.unmapped_held)
+    assert f"bsm_unmapped_alerts {float(CAP)}" in metrics.exposition()
     assert {a.name for a in held} >= {f"Invented6-{n}" for n in range(10)}  # newest kept
 
 
