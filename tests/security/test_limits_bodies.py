@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))  # served, payloads
 
@@ -25,6 +26,10 @@ from slack_payloads import SIGNING_SECRET, signed_headers
 from bot.app import Deps, create_app
 from bot.server import MAX_SLACK_BODY, create_server
 from bot.settings import Settings
+from bot.webhooks import MAX_BODY, webhook_routes
+from services.incidents import Incidents
+from services.model import ModelService
+from store import Store
 
 CHUNK = b"x" * (1024 * 1024)
 
@@ -46,8 +51,10 @@ def server(fake: FakeSlack) -> Any:
     return create_server(create_app(settings, Deps(Script())))
 
 
-async def post_streamed(server: Any, chunks: int, headers: list[tuple[bytes, bytes]]) -> int:
-    """POST `chunks` MiB to /slack/events through ASGI, one MiB per message; the status."""
+async def post_streamed(
+    server: Any, chunks: int, headers: list[tuple[bytes, bytes]], path: str = "/slack/events"
+) -> int:
+    """POST `chunks` MiB to `path` through ASGI, one MiB per message; the status."""
     sent, status = 0, []
 
     async def receive() -> dict[str, Any]:
@@ -59,7 +66,7 @@ async def post_streamed(server: Any, chunks: int, headers: list[tuple[bytes, byt
         if message["type"] == "http.response.start":
             status.append(message["status"])
 
-    scope = {"type": "http", "method": "POST", "path": "/slack/events", "headers": headers}
+    scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
     await server({**scope, "query_string": b"", "root_path": ""}, receive, send)
     return status[0]
 
@@ -159,7 +166,22 @@ def test_limits_served_256_mib_body_costs_no_memory(served: tuple[str, int]) -> 
             status = 413
     after = peak_rss_kib(pid)
     print(
-        f"bsm serve peak RSS before {before / 1024:.0f} MiB, after 256 MiB body {after / 1024:.0f} MiB"
+        f"bsm serve peak RSS {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB after 256 MiB"
     )
     assert status == 413
     assert after - before < 32 * 1024
+
+
+def test_limits_webhook_body_is_capped_while_streaming(store: Store) -> None:
+    """The webhooks keep their 1 MiB cap, counted on the bytes received (a lying length)."""
+    desk = Incidents(store, ModelService(store))
+    server = Starlette(routes=webhook_routes(desk, "limits-token-0123456789"))
+    headers = [(b"authorization", b"Bearer limits-token-0123456789"), (b"content-length", b"10")]
+    tracemalloc.start()
+    try:
+        status = asyncio.run(post_streamed(server, 64, headers, path="/webhooks/generic"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert status == 413
+    assert peak < 8 * MAX_BODY, f"peak {peak / 2**20:.1f} MiB while refusing 64 MiB"
