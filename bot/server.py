@@ -64,7 +64,12 @@ class WriteProbe:
         """None when writes work; else why not (no secret in it)."""
         if time.monotonic() - self._ok_at < self.every_s:
             return None
-        if self._pending is None or self._pending.done():
+        pending = self._pending
+        if (
+            pending is None
+            or pending.done()
+            or pending.get_loop() is not asyncio.get_running_loop()
+        ):
             self._pending = asyncio.ensure_future(run_in_threadpool(self._attempt))
         try:
             reason = await asyncio.wait_for(asyncio.shield(self._pending), timeout_s)

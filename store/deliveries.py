@@ -9,6 +9,7 @@ recognised). `probe()` rewrites one row: the health check's proof that writes co
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, String, delete, insert
@@ -19,7 +20,7 @@ from impact.clock import Clock, utcnow
 from store.schema import Base, UTCDateTime
 
 KEY_LENGTH = 200
-PROBE_KEY = "health:write-probe"  # one row, rewritten by every write probe
+PROBE_PREFIX = "health:write-probe:"  # one row per process, rewritten by each probe
 KEEP = timedelta(days=1)  # Slack stops retrying within minutes; a day is generous
 
 
@@ -43,6 +44,7 @@ class DeliveryLog:
     ):
         self.engine, self.keep, self.prune_every, self.clock = engine, keep, prune_every, clock
         self._seen = 0
+        self.probe_key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"  # replicas never contend
 
     def first_delivery(self, key: str) -> bool:
         now = self.clock()
@@ -59,10 +61,12 @@ class DeliveryLog:
         return True
 
     def probe(self) -> None:
-        """Commit one small write (delete and re-insert `PROBE_KEY`); raises when writes fail."""
+        """Commit one small write (this process's probe row, rewritten); raises when writes
+        fail. Rows of processes gone are pruned with the deliveries."""
+        row, key = DeliveryRow, self.probe_key
         with self.engine.begin() as connection:
-            connection.execute(delete(DeliveryRow).where(DeliveryRow.key == PROBE_KEY))
-            connection.execute(insert(DeliveryRow).values(key=PROBE_KEY, received_at=self.clock()))
+            connection.execute(delete(row).where(row.key == key))
+            connection.execute(insert(row).values(key=key, received_at=self.clock()))
 
     def prune(self, now: datetime | None = None) -> int:
         """Forget deliveries older than `keep`; returns how many were removed."""
