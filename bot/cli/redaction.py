@@ -24,9 +24,9 @@ SECRET_VARIABLES = (
     "BSM_WEBHOOK_TOKEN",
 )
 
+SECRETS_KEY = "bsm.secrets"  # the secrets found, in the group context's meta
 # user:password@ up to the last "@" before the host: an unencoded "@" or "/" in a password
 # makes the URL malformed, and the parser then cuts the password short
-SECRETS_KEY = "bsm.secrets"
 RAW_PASSWORD = re.compile(r"://[^:/@]*:(.+)@[^@/]*(?:[/?]|$)")
 
 
