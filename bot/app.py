@@ -118,6 +118,7 @@ def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) 
         process_before_response=False,
     )
     app.middleware(_skip_redelivered(deps.dedup))
+    app.middleware(_skip_replayed(deps.dedup))
     messages.register(app, deps.conversation, deps.work)
     buttons.register(app, deps.conversation)
     assert deps.home is not None
@@ -159,3 +160,54 @@ def _skip_redelivered(dedup: EventDedup) -> Any:
         return None
 
     return skip_redelivered
+
+
+# Slack signs every request with its timestamp; Bolt refuses a timestamp older than five
+# minutes, so a signature plus timestamp seen before is a replay (or Slack's own retry).
+REPLAY_PREFIX = "sig:"
+
+
+def replay_key(headers: dict[str, Any]) -> str | None:
+    """The delivery key of a signed request: its timestamp and signature (None: unsigned)."""
+    stamp, signature = (
+        _header(headers, "x-slack-request-timestamp"),
+        _header(headers, "x-slack-signature"),
+    )
+    if not stamp or not signature:
+        return None
+    return f"{REPLAY_PREFIX}{stamp}:{signature}"
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def _skip_replayed(dedup: EventDedup) -> Any:
+    """Apply a signed slash command or interaction once: a replay gets a 200, no effect.
+
+    Runs after Bolt's signature check, so only a validly signed request records its key.
+    """
+
+    def skip_replayed(req: Any, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        if body.get("type") != "event_callback":  # events: `skip_redelivered` by event id
+            key = replay_key(req.headers)
+            if key is not None and not _first(dedup, key):
+                log.warning("ignoring a replayed signed request (%s)", body.get("type", "command"))
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    return skip_replayed
+
+
+def _first(dedup: EventDedup, key: str) -> bool:
+    """`dedup.first_delivery(key)`; True when the log cannot answer (the command then
+    meets the same database failure and reports it)."""
+    try:
+        return dedup.first_delivery(key)
+    except Exception:
+        log.exception("replay check failed; handling the request")
+        return True

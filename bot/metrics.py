@@ -268,3 +268,15 @@ class TimedAsker:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conversation, name)
+
+
+def watch_unmapped(metrics: Metrics, held: Callable[[], int]) -> None:
+    """`bsm_unmapped_alerts`: the unmapped alerts kept (`held()` at scrape time)."""
+
+    def read() -> float | None:
+        try:
+            return float(held())
+        except Exception:  # the database is down: /healthz says so, the gauge is left out
+            return None
+
+    metrics.gauge("bsm_unmapped_alerts", "Unmapped alerts kept (oldest dropped at the cap).", read)

@@ -27,7 +27,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from bot.jobs import ClusterJob, ClusterJobs, job_table
-from bot.metrics import Metrics
+from bot.metrics import Metrics, watch_unmapped
 from bot.server import Health
 from bot.settings import (
     SecretFilter,
@@ -269,6 +269,7 @@ def _incidents(
     # The outbox retries 429/5xx itself, with the database as memory: no client-side retries.
     notices = WebClient(token=settings.bot_token, base_url=settings.api_url)
     metrics.gauge("bsm_outbox_depth", "Outbox messages waiting to be sent.", _outbox_depth(desk))
+    watch_unmapped(metrics, desk.store.incident_records.unmapped_held)
     return IncidentRuntime.for_incidents(
         desk,
         notices,

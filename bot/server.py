@@ -7,9 +7,15 @@ to its listener threads), so it runs in Starlette's thread pool, never on the ev
 `app=None` serves no Slack path (Socket Mode receives Slack over its WebSocket; an HTTP
 path without signature checks must not exist then). Webhooks come in through `routes`.
 
+POST /slack/events reads its body with a cap while it streams (`MAX_SLACK_BODY`, 1 MiB:
+Slack's payloads are a few kilobytes), before any decoding or signature check: a bigger
+body (declared or actual) is a 413, a body that is not UTF-8 a 400.
+
 GET /healthz answers 200 `{"ok": true, "status": "ok", "database": "ok", ...}` when the
 database answers `SELECT 1` (`Store.ping`) within `Health.timeout_s`, else 503 with
-`"database": "down"`;
+`"database": "down"`; it is also 503 (`"writes": "failing"`, with a `"reason"`) while a
+write probe (`WriteProbe`: one small committed write, at most every `write_every_s`) fails
+or times out, so a full disk or a locked database takes the replica out of rotation;
 in Socket Mode it adds the WebSocket state (`"slack": "connected"`), which does not make it
 fail: the database is what a load balancer must route around. No value in it is secret.
 """
@@ -17,36 +23,90 @@ fail: the database is what a load balancer must route around. No value in it is 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.limits import BodyTooLarge, read_body
 from bot.metrics import Metrics, RequestMetrics, metrics_route
-from store import Store
+from store import Store, driver_error
+
+log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
+MAX_SLACK_BODY = 1024 * 1024
 HEALTH_PATH = "/healthz"
 
 
-@dataclass(frozen=True)
-class Health:
-    """What /healthz reports: the database, and the Slack connection in Socket Mode.
+class WriteProbe:
+    """Whether the database takes writes: `write()` run in a thread, one at a time.
 
-    `store.ping` asks the database for `SELECT 1`; `store` None: no database.
+    A success is trusted for `every_s`; a failure is re-checked on the next call. A probe
+    still blocked (a locked database) is not started twice: callers wait on the same one.
+    """
+
+    def __init__(self, write: Callable[[], None], every_s: float = 5.0) -> None:
+        self._write, self.every_s = write, every_s
+        self._ok_at = -float("inf")
+        self._pending: asyncio.Future[str | None] | None = None
+
+    async def failure(self, timeout_s: float) -> str | None:
+        """None when writes work; else why not (no secret in it)."""
+        if time.monotonic() - self._ok_at < self.every_s:
+            return None
+        pending = self._pending
+        if (
+            pending is None
+            or pending.done()
+            or pending.get_loop() is not asyncio.get_running_loop()
+        ):
+            self._pending = asyncio.ensure_future(run_in_threadpool(self._attempt))
+        try:
+            reason = await asyncio.wait_for(asyncio.shield(self._pending), timeout_s)
+        except TimeoutError:
+            return f"a write did not finish within {timeout_s:g}s (database locked or stalled)"
+        if reason is None:
+            self._ok_at = time.monotonic()
+        return reason
+
+    def _attempt(self) -> str | None:
+        try:
+            self._write()
+        except Exception as error:
+            cause = driver_error(error)
+            log.warning("health write probe failed: %s: %s", type(cause).__name__, cause)
+            return f"the database refuses writes ({type(cause).__name__})"
+        return None
+
+
+@dataclass
+class Health:
+    """What /healthz reports: the database, its writes, and the Slack connection in Socket Mode.
+
+    `store.ping` asks the database for `SELECT 1`; `store` None: no database. Writes are
+    probed through `store.deliveries.probe` (`write_every_s` <= 0 probes on every call).
     """
 
     store: Store | None = None
     slack_state: Callable[[], str] | None = None
     mode: str = "http"
     timeout_s: float = 2.0
+    write_every_s: float = 5.0
+    writes: WriteProbe | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.writes is None and self.store is not None:
+            self.writes = WriteProbe(self.store.deliveries.probe, self.write_every_s)
 
     async def report(self) -> tuple[int, dict[str, Any]]:
         database = "ok" if self.store is None else await self._database()
@@ -54,7 +114,11 @@ class Health:
         body["mode"] = self.mode
         if self.slack_state is not None:
             body["slack"] = self.slack_state()
-        if database != "ok":
+        if database == "ok" and self.writes is not None:
+            reason = await self.writes.failure(self.timeout_s)
+            if reason is not None:
+                body |= {"ok": False, "writes": "failing", "reason": reason}
+        if not body["ok"]:
             body["status"] = "unavailable"
             return 503, body
         return 200, body
@@ -99,8 +163,17 @@ def create_server(
 
 def _slack_endpoint(app: App) -> Callable[[Request], Any]:
     async def slack_events(request: Request) -> Response:
+        try:
+            raw = await read_body(request, MAX_SLACK_BODY)
+            text = raw.decode("utf-8")
+        except BodyTooLarge:
+            return PlainTextResponse(f"body larger than {MAX_SLACK_BODY} bytes", status_code=413)
+        except UnicodeDecodeError:
+            return PlainTextResponse("body is not UTF-8", status_code=400)
+        except ClientDisconnect:
+            return PlainTextResponse("client disconnected", status_code=400)
         bolt_request = BoltRequest(
-            body=(await request.body()).decode("utf-8"),
+            body=text,
             query=request.url.query,
             headers={key: request.headers.getlist(key) for key in request.headers},
         )

@@ -4,8 +4,9 @@
     create_server(app, routes=routes)
 
 Every endpoint wants `Authorization: Bearer <BSM_WEBHOOK_TOKEN>` (constant-time compare,
-401 otherwise), refuses bodies over 1 MiB (413), answers 400 naming the bad field for
-malformed payloads (nothing stored; JSON nested deeper than 64 levels included), answers
+401 otherwise), refuses bodies over 1 MiB (413, counted while the body streams:
+`bot.limits`), answers 400 naming the bad field for malformed payloads (nothing stored;
+JSON nested deeper than 64 levels included), answers
 503 with Retry-After only when the database cannot be reached (a value it refuses is a
 400), and answers 200 only after the transaction holding its events and alert states
 committed (with `reconcile_inline`, also the incident changes and outbox rows). Payloads
@@ -29,6 +30,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.limits import BodyTooLarge, read_body
 from impact.model import ServiceMap
 from services.incidents import Incidents
 from services.intake import (
@@ -48,10 +50,6 @@ INLINE_PARSE = 64 * 1024  # bodies up to this size are parsed on the event loop
 MAX_GROUP = 256  # payloads per group commit
 MAX_DEPTH = 64  # JSON nesting; real payloads use 4, and deeper ones exhaust the stack
 TOKEN_VARIABLE = "BSM_WEBHOOK_TOKEN"
-
-
-class _TooLarge(Exception):
-    pass
 
 
 Outcome = IngestReport | Exception
@@ -167,8 +165,8 @@ class Webhooks:
                 401, "missing or wrong bearer token (Authorization: Bearer $BSM_WEBHOOK_TOKEN)"
             )
         try:
-            body = await _body(request, self.max_body)
-        except _TooLarge:
+            body = await read_body(request, self.max_body)
+        except BodyTooLarge:
             return _error(
                 413, f"body larger than {self.max_body} bytes: send fewer alerts per request"
             )
@@ -284,19 +282,6 @@ def _database_error(kind: str, error: Exception) -> JSONResponse:
         raise error
     log.error("webhook %s: database unavailable: %s", kind, type(driver_error(error)).__name__)
     return _error(503, "database unavailable, nothing stored: retry", retry_after=5)
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _error(

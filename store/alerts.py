@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, bindparam, func, or_, select
+from sqlalchemy import Connection, Integer, String, Text, bindparam, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,10 @@ from store.codec import event_values
 from store.schema import NAME_LENGTH, Base, JsonType, StatusEventRow, UTCDateTime
 
 KEY_LENGTH = 400
+# Unmapped alerts are kept for people to map them, not forever and not without bound: a
+# sender inventing alert names (or a label that changes every time) must not fill the disk.
+MAX_UNMAPPED = 10_000  # rows; the least recently seen go first
+KEEP_UNMAPPED = timedelta(days=30)
 
 
 class AlertStateRow(Base):
@@ -293,40 +297,77 @@ def component_names(connection: Connection, keys: Iterable[str]) -> dict[str, st
     return dict(connection.execute(query).tuples().all())
 
 
-def record_unmapped(connection: Connection, alerts: Sequence[UnmappedAlert]) -> int:
-    """Keep unmapped alerts; a new event of a known alert bumps its count. Returns new events."""
-    table = UnmappedAlertRow.__table__
-    counted = 0
-    for alert in sorted(alerts, key=lambda a: a.alert_key):
-        values = {
-            "alert_key": alert.alert_key,
-            "last_event": alert.event_key,
-            "source": alert.source,
-            "name": alert.name,
-            "state": State(alert.state).value,
-            "labels": dict(alert.labels),
-            "summary": alert.summary,
-            "first_seen": alert.at,
-            "last_seen": alert.at,
-            "count": 1,
-        }
-        statement = _dialect(connection).insert(table).values(values)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.alert_key],
-            set_={
-                "last_event": excluded.last_event,
-                "state": excluded.state,
-                "summary": excluded.summary,
-                "last_seen": func.max(table.c.last_seen, excluded.last_seen)
-                if connection.dialect.name == "sqlite"
-                else func.greatest(table.c.last_seen, excluded.last_seen),
-                "count": table.c.count + 1,
-            },
-            where=table.c.last_event != excluded.last_event,
-        ).returning(table.c.id)
-        counted += connection.execute(statement).first() is not None
+def record_unmapped(
+    connection: Connection,
+    alerts: Sequence[UnmappedAlert],
+    *,
+    cap: int | None = None,
+    keep: timedelta = KEEP_UNMAPPED,
+) -> int:
+    """Keep unmapped alerts; a new event of a known alert bumps its count. Returns new events.
+
+    Then `trim_unmapped`: at most `cap` rows, none last seen `keep` before the newest alert.
+    """
+    counted = sum(_record_one(connection, alert) for alert in sorted(alerts, key=_by_key))
+    if alerts:
+        limit = MAX_UNMAPPED if cap is None else cap
+        trim_unmapped(connection, max(a.at for a in alerts) - keep, limit)
     return counted
+
+
+def _by_key(alert: UnmappedAlert) -> str:
+    return alert.alert_key
+
+
+def trim_unmapped(connection: Connection, cutoff: datetime, cap: int = MAX_UNMAPPED) -> int:
+    """Forget unmapped alerts last seen before `cutoff`, then all but the `cap` most recently
+    seen; returns how many rows went."""
+    row = UnmappedAlertRow
+    removed = connection.execute(delete(row).where(row.last_seen < cutoff)).rowcount or 0
+    held = connection.execute(select(func.count()).select_from(row)).scalar_one()
+    if held > cap:
+        newest = select(row.id).order_by(row.last_seen.desc(), row.id.desc()).limit(cap)
+        kept = newest.subquery()
+        excess = delete(row).where(row.id.not_in(select(kept.c.id)))
+        removed += connection.execute(excess).rowcount or 0
+    return int(removed)
+
+
+def unmapped_count(connection: Connection) -> int:
+    """How many unmapped alerts are held."""
+    return int(connection.execute(select(func.count()).select_from(UnmappedAlertRow)).scalar_one())
+
+
+def _record_one(connection: Connection, alert: UnmappedAlert) -> bool:
+    table = UnmappedAlertRow.__table__
+    values = {
+        "alert_key": alert.alert_key,
+        "last_event": alert.event_key,
+        "source": alert.source,
+        "name": alert.name,
+        "state": State(alert.state).value,
+        "labels": dict(alert.labels),
+        "summary": alert.summary,
+        "first_seen": alert.at,
+        "last_seen": alert.at,
+        "count": 1,
+    }
+    statement = _dialect(connection).insert(table).values(values)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.alert_key],
+        set_={
+            "last_event": excluded.last_event,
+            "state": excluded.state,
+            "summary": excluded.summary,
+            "last_seen": func.max(table.c.last_seen, excluded.last_seen)
+            if connection.dialect.name == "sqlite"
+            else func.greatest(table.c.last_seen, excluded.last_seen),
+            "count": table.c.count + 1,
+        },
+        where=table.c.last_event != excluded.last_event,
+    ).returning(table.c.id)
+    return connection.execute(statement).first() is not None
 
 
 def unmapped(connection: Connection, limit: int = 100) -> list[UnmappedSummary]:

@@ -2,11 +2,14 @@
 
 Slack redelivers events it believes were missed (`X-Slack-Retry-Num`), possibly to another
 replica behind the load balancer. The first replica to insert the delivery's key wins; the
-unique key makes the check atomic without locks.
+unique key makes the check atomic without locks. Signed slash commands and interactions are
+keyed by their signature and timestamp (a replay inside Slack's five-minute window is
+recognised). `probe()` rewrites one row: the health check's proof that writes commit.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, String, delete, insert
@@ -17,6 +20,7 @@ from impact.clock import Clock, utcnow
 from store.schema import Base, UTCDateTime
 
 KEY_LENGTH = 200
+PROBE_PREFIX = "health:write-probe:"  # one row per process, rewritten by each probe
 KEEP = timedelta(days=1)  # Slack stops retrying within minutes; a day is generous
 
 
@@ -40,6 +44,7 @@ class DeliveryLog:
     ):
         self.engine, self.keep, self.prune_every, self.clock = engine, keep, prune_every, clock
         self._seen = 0
+        self.probe_key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"  # replicas never contend
 
     def first_delivery(self, key: str) -> bool:
         now = self.clock()
@@ -54,6 +59,14 @@ class DeliveryLog:
         if self._seen % self.prune_every == 0:
             self.prune(now)
         return True
+
+    def probe(self) -> None:
+        """Commit one small write (this process's probe row, rewritten); raises when writes
+        fail. Rows of processes gone are pruned with the deliveries."""
+        row, key = DeliveryRow, self.probe_key
+        with self.engine.begin() as connection:
+            connection.execute(delete(row).where(row.key == key))
+            connection.execute(insert(row).values(key=key, received_at=self.clock()))
 
     def prune(self, now: datetime | None = None) -> int:
         """Forget deliveries older than `keep`; returns how many were removed."""

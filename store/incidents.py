@@ -179,6 +179,11 @@ class IncidentStore:
         with self.engine.connect() as connection, connection.begin():
             return alerts.unmapped(connection, limit)
 
+    def unmapped_held(self) -> int:
+        """How many unmapped alerts are kept (at most `alerts.MAX_UNMAPPED`)."""
+        with self.engine.connect() as connection, connection.begin():
+            return alerts.unmapped_count(connection)
+
 
 def _decide_and_apply(connection: Connection, now: datetime, decide: Decide) -> Plan:
     decision = decide(_snapshot(connection, now))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from bot.cli import alerts, ask, mapcmds, serve, sla, sync
+from bot.cli.redaction import RedactingGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RedactingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bsm-bot")
 def main() -> None:
     """bsm: see IT through the business services it carries."""

@@ -45,7 +45,7 @@ class SlackPayloads:
                 "command": "/bsm",
                 "text": text,
                 "response_url": self.response_url,
-                "trigger_id": "1.2.3",
+                "trigger_id": f"1.2.{next(_ids)}",  # unique, as Slack's are
             }
         )
 
@@ -98,7 +98,7 @@ class SlackPayloads:
             "api_app_id": "A0APP1",
             "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
             "channel": {"id": channel},
-            "trigger_id": "1.2.3",
+            "trigger_id": f"1.2.{next(_ids)}",
             "response_url": self.response_url,
             "actions": [
                 {
