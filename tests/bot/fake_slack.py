@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
@@ -59,6 +60,7 @@ class FakeSlack:
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self.ws_url: str | None = None
+        self.instance = secrets.token_hex(6)
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list answers
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -77,8 +79,14 @@ class FakeSlack:
 
     @property
     def url(self) -> str:
+        """The base of every URL this fake hands out, unique to this instance.
+
+        A port freed by an earlier test's fake can be given to this one; a late call from
+        that test's threads then carries the other instance's prefix and is refused (404),
+        never recorded here.
+        """
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}/{self.instance}"
 
     @property
     def api_url(self) -> str:
@@ -247,9 +255,13 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            instance, _, path = self.path.lstrip("/").partition("/")
+            if instance != slack.instance:  # a call meant for an earlier fake on this port
+                self._send(404, {"ok": False, "error": "unknown_instance"}, {})
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             body = _decode(raw, headers.get("content-type", ""))
-            kind, _, rest = self.path.lstrip("/").partition("/")
+            kind, _, rest = path.partition("/")
             method = {"api": rest.split("?")[0], "response": "response_url"}.get(kind, kind)
             failure = slack._take_failure(method)
             status, payload, extra = self._outcome(method, body, failure)
