@@ -35,6 +35,9 @@ def sync_answer(report: SyncReport) -> Answer:
         sections.append(_section("Stale (removed after the grace period)", outcome.newly_stale))
     if report.discovery.unmatched:
         sections.append(_section("Names matching nothing in the map", report.discovery.unmatched))
+    if merged := report.discovery.merged:
+        merges = [f"{name} ({', '.join(raws)})" for name, raws in merged.items()]
+        sections.append(_section("Reported names merged into one component", merges))
     if report.discovery.invalid:
         sections.append(
             _section("Names that cannot be map names (skipped)", report.discovery.invalid)

@@ -66,6 +66,7 @@ class Discovery:
     service_map: ServiceMap
     unmatched: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    merged: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,7 +105,7 @@ def discover(
     if source.options.get("trust_checks") is not True:
         raw = without_checks(raw)
     matched = reconcile(raw.components, known, rules)
-    return Discovery(rename(raw, matched.names), matched.unmatched, matched.invalid)
+    return Discovery(rename(raw, matched.names), matched.unmatched, matched.invalid, matched.merged)
 
 
 def run_sync(
@@ -150,18 +151,22 @@ def run_due(
     """The scheduler's job: sync every source that is due; one failing source stops none."""
     results: list[tuple[str, SyncReport | SourceError]] = []
     for source in MapSync(store).due(now):
-        try:
-            results.append(
-                (
-                    source.name,
-                    run_sync(
-                        store, source.name, actor="schedule", client=client, now=now, tokens=tokens
-                    ),
-                )
-            )
-        except SourceError as error:
-            results.append((source.name, error))
+        results.append((source.name, _run_one(store, source.name, now, client, tokens)))
     return results
+
+
+def _run_one(
+    store: Store, name: str, now: datetime | None, client: SourceClient | None, tokens: Tokens
+) -> SyncReport | SourceError:
+    """One scheduled sync; any failure is recorded and returned, so the next source runs."""
+    try:
+        return run_sync(store, name, actor="schedule", client=client, now=now, tokens=tokens)
+    except SourceError as error:
+        return error
+    except Exception as error:  # one broken source must not stop the others
+        failure = SourceError(f"the sync of {name} failed ({type(error).__name__})")
+        MapSync(store).record_failure(name, str(failure), actor="schedule", now=now)
+        return failure
 
 
 def without_checks(service_map: ServiceMap) -> ServiceMap:

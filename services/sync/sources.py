@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ from store import (
 
 ENTITY_KINDS = ("component", "resource", "system", "api")
 PAGE_SIZE = 500
+VIRTUAL_CLIENT = "user"  # the service graph's client side of requests from outside the traces
 SERVICE_GRAPH_QUERY = (
     "sum by (client, server) (increase(traces_service_graph_request_total[{window}]))"
 )
@@ -148,13 +149,15 @@ def fetch_service_graph(client: SourceClient, url: str, options: Mapping[str, An
         kind = f" ({str(detail)[:40]})" if isinstance(detail, str) else ""
         raise SourceResponseError(f"{where} rejected the query {query!r}{kind}")
     result = _field(_field(body, "data", dict, where), "result", list, where)
-    edges = []
+    edges: list[tuple[str | None, str]] = []
     for sample in result:
         labels = sample.get("metric", {}) if isinstance(sample, dict) else {}
         if "client" not in labels or "server" not in labels:
             raise SourceResponseError(f"{where}: a series lacks client/server labels")
         if float(sample.get("value", [0, "0"])[1]) > 0:
-            edges.append((str(labels["client"]), str(labels["server"])))
+            client_name = str(labels["client"])
+            virtual = client_name == VIRTUAL_CLIENT  # a request no traced service sent
+            edges.append((None if virtual else client_name, str(labels["server"])))
     return _edge_map(edges)
 
 
@@ -192,10 +195,12 @@ def _place(error: MapError) -> str:
     return f"{where}: {error.kind}" if error.kind else where
 
 
-def _edge_map(edges: list[tuple[str, str]]) -> ServiceMap:
-    names = dict.fromkeys(name for edge in edges for name in edge)
+def _edge_map(edges: Sequence[tuple[str | None, str]]) -> ServiceMap:
+    """Components and edges of caller -> callee pairs; a caller None adds only the callee."""
+    names = dict.fromkeys(name for edge in edges for name in edge if name is not None)
+    pairs = dict.fromkeys((s, t) for s, t in edges if s is not None)
     return ServiceMap.build(
-        (Component(name=n) for n in names), (Dependency(s, t) for s, t in dict.fromkeys(edges))
+        (Component(name=n) for n in names), (Dependency(s, t) for s, t in pairs)
     )
 
 
