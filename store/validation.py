@@ -181,9 +181,7 @@ def check_service_map(
     return errors
 
 
-def outside_reference_errors(
-    service_map: ServiceMap, known: Mapping[str, str]
-) -> list[MapError]:
+def outside_reference_errors(service_map: ServiceMap, known: Mapping[str, str]) -> list[MapError]:
     """References to names neither in `service_map` nor `known`: for maps checked already
     (by `parse_map` against names that may have changed since)."""
     own = {name_key(name): name for name in service_map.components}
