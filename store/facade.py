@@ -26,7 +26,7 @@ from store.freshness import Token, change_token
 from store.incidents import IncidentStore
 from store.jobs import FailureCounts, JobRecords
 from store.map_reader import read_map
-from store.map_writer import write_map
+from store.map_writer import stored_names, write_map
 from store.outbox import Outbox
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
 from store.schema import (
@@ -35,7 +35,7 @@ from store.schema import (
     MaintenanceRow,
     SubscriptionRow,
 )
-from store.validation import check_service_map
+from store.validation import check_service_map, outside_reference_errors
 
 
 class Store:
@@ -155,6 +155,11 @@ class Store:
         with self.engine.connect() as connection:
             return change_token(connection)
 
+    def component_names(self) -> dict[str, str]:
+        """name key -> name of every stored component (what a merge may reference)."""
+        with self._read() as connection:
+            return stored_names(connection)
+
     def import_map(
         self,
         service_map: ServiceMap,
@@ -169,6 +174,8 @@ class Store:
     ) -> ImportReport:
         """Merge `service_map` into the store (or make the store equal to it with `replace`).
 
+        A merge's references may name stored components as well as the map's own (the map
+        wins for what it defines); a replace is checked alone.
         Raises `MapValidationError` (nothing written) when the map is inconsistent.
         An import that changes nothing writes nothing: no version bump, no audit entry.
         `checked` skips the consistency check for a map straight from `parse_map` or
@@ -177,9 +184,14 @@ class Store:
         """
         _check_origin(origin)
         imported = ImportedMap(service_map, frozenset(implied), source)
-        if not checked and (errors := check_service_map(service_map)):
-            raise MapValidationError(errors)
         with self._write() as connection:
+            known = {} if replace else stored_names(connection)
+            if errors := (
+                outside_reference_errors(service_map, known)
+                if checked
+                else check_service_map(service_map, known)
+            ):
+                raise MapValidationError(errors)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
             version = bump_map_version(connection) if changes.changed else before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from impact.model import ServiceMap
@@ -25,9 +26,14 @@ def detect_format(path: str | Path, text: str) -> str:
 
 
 def read_map_file(
-    path: str | Path, fmt: str = "auto", progress: Progress | None = None
+    path: str | Path,
+    fmt: str = "auto",
+    progress: Progress | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> ImportedMap:
     """Read and validate `path`; raises `MapValidationError` listing every problem.
+
+    `known` (name key -> name): stored names a YAML map's references may use (a merge).
 
     `progress(done, total)` follows the entries of a YAML map as they are checked.
     """
@@ -40,7 +46,7 @@ def read_map_file(
         return parse_edge_list(text)
     if fmt != "yaml":
         raise StoreError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return ImportedMap(parse_map(text, progress))
+    return ImportedMap(parse_map(text, progress, known))
 
 
 def fully_checked(imported: ImportedMap) -> bool:

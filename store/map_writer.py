@@ -124,6 +124,12 @@ def write_map(
     return plan.changes()
 
 
+def stored_names(connection: Connection) -> dict[str, str]:
+    """name key -> name of every stored component."""
+    rows = connection.execute(select(ComponentRow.name_key, ComponentRow.name))
+    return {key: name for key, name in rows}
+
+
 def _name_keys(service_map: ServiceMap) -> dict[str, str]:
     """name -> name key of every component: one casefold per name, not one per reference."""
     return {name: name_key(name) for name in service_map.components}

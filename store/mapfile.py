@@ -7,6 +7,7 @@ Validation collects every problem at once, each with its location in the file, e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,16 @@ def load_yaml(text: str) -> Any:
     return load_yaml_document(text)
 
 
-def parse_map(text_or_data: str | dict[str, Any], progress: Progress | None = None) -> ServiceMap:
+def parse_map(
+    text_or_data: str | dict[str, Any],
+    progress: Progress | None = None,
+    known: Mapping[str, str] | None = None,
+) -> ServiceMap:
     """Parse YAML text (or already-loaded data) into a validated `ServiceMap`.
 
     `progress(done, total)` is called as entries are checked (after the YAML is read).
+    `known` (name key -> name, e.g. the stored map for a merge) are names references may
+    use besides the file's own; the file's names win for what they define.
     """
     data = load_yaml(text_or_data) if isinstance(text_or_data, str) else text_or_data
     errors: list[MapError] = []
@@ -62,7 +69,7 @@ def parse_map(text_or_data: str | dict[str, Any], progress: Progress | None = No
         )
     errors += _top_level_errors(data)
     entries = {section: _entries(data, section, errors) for section in SECTIONS}
-    names = _collect_names(entries, errors)
+    names = {**(known or {}), **_collect_names(entries, errors)}
     parser = EntryParser(names, name_hints(names.values()))
     components: list[Component] = []
     total, done = sum(len(found) for found in entries.values()), 0

@@ -147,12 +147,18 @@ def unknown_key_message(key: Any, allowed: Iterable[str]) -> str:
     return f"unknown key {key!r}{hint}"
 
 
-def check_service_map(service_map: ServiceMap) -> list[MapError]:
-    """Every problem of a programmatically built map (parsed maps already passed these)."""
+def check_service_map(
+    service_map: ServiceMap, known: Mapping[str, str] | None = None
+) -> list[MapError]:
+    """Every problem of a programmatically built map (parsed maps already passed these).
+
+    References may also name `known` components (name key -> name: the stored map of a merge).
+    """
     errors: list[MapError] = []
-    keys: dict[str, str] = {}
+    declared: dict[str, str] = {}
     for name, component in service_map.components.items():
-        errors += _component_errors(name, component, keys)
+        errors += _component_errors(name, component, declared)
+    keys = {**(known or {}), **declared}
     suggester = name_hints(keys.values())
     # One casefold per component name instead of two per edge: 500k-edge maps check fast.
     spelled = {name: name_key(name) for name in service_map.components}
@@ -173,6 +179,27 @@ def check_service_map(service_map: ServiceMap) -> list[MapError]:
         edges.add(edge)
     errors += _group_errors(service_map, keys, suggester)
     return errors
+
+
+def outside_reference_errors(service_map: ServiceMap, known: Mapping[str, str]) -> list[MapError]:
+    """References to names neither in `service_map` nor `known`: for maps checked already
+    (by `parse_map` against names that may have changed since)."""
+    own = {name_key(name): name for name in service_map.components}
+    outside = {
+        name
+        for dep in service_map.dependencies
+        for name in (dep.source, dep.target)
+        if name not in service_map.components and name_key(name) not in own
+    }
+    outside.update(
+        name
+        for group in service_map.groups
+        for name in group.members
+        if name not in service_map.components and name_key(name) not in own
+    )
+    keys = {**known, **own}
+    suggester = name_hints(keys.values())
+    return _reference_errors("references", sorted(outside), keys, suggester)
 
 
 def _component_errors(name: str, component: Component, keys: dict[str, str]) -> list[MapError]:
@@ -226,7 +253,7 @@ def _check_errors(where: str, check: HealthCheck) -> list[MapError]:
 
 
 def _reference_errors(
-    where: str, names: Iterable[str], keys: dict[str, str], suggester: Suggester
+    where: str, names: Iterable[str], keys: Mapping[str, str], suggester: Suggester
 ) -> list[MapError]:
     return [
         MapError(where, f"unknown component {name!r}{suggester.hint(name)}")
@@ -236,7 +263,7 @@ def _reference_errors(
 
 
 def _group_errors(
-    service_map: ServiceMap, keys: dict[str, str], suggester: Suggester
+    service_map: ServiceMap, keys: Mapping[str, str], suggester: Suggester
 ) -> list[MapError]:
     errors: list[MapError] = []
     names: set[str] = set()

@@ -133,14 +133,47 @@ def _start_history() -> Callable[[], None]:
 
 @click.command()
 @click.option("--color/--no-color", default=None, help="Colour answers (default: on a tty).")
-@DB_OPTION
-def demo(color: bool | None, db_url: str | None) -> None:
-    """Load the demo map, answer a few questions, replay an outage, then open the shell."""
-    store = open_store(db_url)
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Demo database (default: its own SQLite file, $XDG_DATA_HOME/bsm-bot/demo.db).",
+)
+@click.option("--force", is_flag=True, help="Write the demo into a database holding another map.")
+def demo(color: bool | None, db_url: str | None, force: bool) -> None:
+    """Load the demo map into a database of its own, answer a few questions, replay an
+    outage, then open the shell. BSM_DATABASE_URL is not used: the demo records fake
+    outages and history, which must never land in a real map's database."""
+    store = open_store(db_url or demo_database_url())
+    _refuse_foreign_map(store, force)
     colored = use_color(color)
     conversation = run_demo(store, colored)
     if sys.stdin.isatty():
         run_shell(conversation, colored)
+
+
+def demo_database_url() -> str:
+    """The demo's own SQLite file, next to the default database (never the default itself)."""
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(base) / 'bsm-bot' / 'demo.db'}"
+
+
+def _refuse_foreign_map(store: Store, force: bool) -> None:
+    """A database holding components the demo map does not have is someone's real map."""
+    from impact.model import name_key
+
+    demo_keys = {name_key(name) for name in _demo_map().components}
+    foreign = sorted(name for key, name in store.component_names().items() if key not in demo_keys)
+    if foreign and not force:
+        raise click.ClickException(
+            f"{store.url_text()} holds another map ({len(foreign)} components the demo does "
+            f"not have, e.g. {foreign[0]!r}); the demo would merge into it and record fake "
+            "outages and history. Leave out --db to use the demo's own database, or add --force."
+        )
 
 
 DEMO_QUESTIONS = (
@@ -176,12 +209,16 @@ def run_demo(store: Store, color: bool) -> Conversation:
     return conversation
 
 
-def _load_demo_map(store: Store) -> ServiceMap:
+def _demo_map() -> ServiceMap:
     from importlib.resources import files
 
     from store import parse_map
 
-    service_map = parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8"))
+    return parse_map(files("store").joinpath("demo/demo.yaml").read_text("utf-8"))
+
+
+def _load_demo_map(store: Store) -> ServiceMap:
+    service_map = _demo_map()
     report = store.import_map(service_map, actor="demo", origin="cli", source="demo.yaml")
     verb = "loaded into" if report.changed else "already in"
     click.echo(f"Demo map (Northwind Outfitters) {verb} {store!r}")

@@ -64,14 +64,16 @@ def import_command(file: str, replace: bool, fmt: str, db_url: str | None) -> No
     """Import a service map (YAML map, Backstage catalog or CSV edge list) from FILE."""
     from store import MapValidationError, StoreError, fully_checked, read_map_file
 
+    store = open_store(db_url)
+    # A merge may reference what is stored already; a replace stands alone.
+    known = {} if replace else store.component_names()
     try:
         with _progress("Checking") as progress:
-            imported = read_map_file(file, fmt, progress)
+            imported = read_map_file(file, fmt, progress, known)
     except MapValidationError as error:
         raise MapFileError(file, error.errors) from None
     except StoreError as error:
         raise click.ClickException(str(error)) from None
-    store = open_store(db_url)
     with _progress("Writing") as progress:
         try:
             report = store.import_map(
