@@ -123,6 +123,16 @@ class Metrics:
             "Webhook requests refused (401, 400, 413, 503), nothing stored.",
             ("source", "status"),
         )
+        self.webhook_tests = self._counter(
+            "bsm_webhook_test_notifications_total",
+            "Test notifications received (Grafana's contact point Test): no incident opened.",
+            ("source",),
+        )
+        self.alerts_truncated = self._counter(
+            "bsm_alerts_truncated_total",
+            "Alerts the sender left out of its webhook (truncatedAlerts): never received.",
+            ("source",),
+        )
         self.notices = self._counter(
             "bsm_notices_total",
             "Outbox messages to Slack: posted, retried (429/5xx/network) or failed for good.",
@@ -241,10 +251,20 @@ def _counting(route: Route, metrics: Metrics) -> Callable[[Request], Any]:
         for outcome, count in outcomes.items():
             if count:
                 metrics.webhook_events.inc(count, source=source, outcome=outcome)
+        _count_left_out(metrics, source, body)
         return response
 
     counted.__name__ = getattr(endpoint, "__name__", "webhook")
     return counted
+
+
+def _count_left_out(metrics: Metrics, source: str, body: dict[str, Any]) -> None:
+    """Test notifications and truncated alerts an accepted request reported."""
+    tests, truncated = int(body.get("tests") or 0), int(body.get("truncated") or 0)
+    if tests:
+        metrics.webhook_tests.inc(tests, source=source)
+    if truncated:
+        metrics.alerts_truncated.inc(truncated, source=source)
 
 
 class TimedAsker:

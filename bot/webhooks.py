@@ -1,4 +1,4 @@
-"""Alert webhooks: POST /webhooks/alertmanager, /webhooks/grafana, /webhooks/generic.
+"""Alert webhooks: POST /webhooks/alertmanager, POST|PUT /webhooks/grafana, /webhooks/generic.
 
     routes = webhook_routes(desk, token=settings.webhook_token, on_commit=wake.set)
     create_server(app, routes=routes)
@@ -148,8 +148,9 @@ class Webhooks:
     def routes(self) -> list[Route]:
         return [
             Route("/webhooks/alertmanager", self._endpoint("alertmanager"), methods=["POST"]),
-            Route("/webhooks/grafana", self._endpoint("grafana"), methods=["POST"]),
-            Route("/webhooks/generic", self._endpoint("generic"), methods=["POST"]),
+            # Grafana's webhook contact point may be set to PUT; generic senders too.
+            Route("/webhooks/grafana", self._endpoint("grafana"), methods=["POST", "PUT"]),
+            Route("/webhooks/generic", self._endpoint("generic"), methods=["POST", "PUT"]),
         ]
 
     def _endpoint(self, kind: str) -> Callable[[Request], Any]:
@@ -177,6 +178,7 @@ class Webhooks:
                 payload = self._read(kind, body)
             else:  # a big body must not stall the event loop
                 payload = await run_in_threadpool(self._read, kind, body)
+            _log_left_out(kind, payload)
             report = await self.commits.submit(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return _error(400, f"body is not valid JSON: {error}", field="body")
@@ -190,6 +192,8 @@ class Webhooks:
                 "events": report.events,
                 "unmapped": report.unmapped,
                 "alerts": len(payload.alerts),
+                "tests": payload.tests,
+                "truncated": payload.truncated,
             }
         )
 
@@ -234,6 +238,18 @@ class Webhooks:
         index = self._index[1]
         found = [p.resolve(self.mapping, index) for p in payloads]
         return [(f.observations, f.unmapped) for f in found]
+
+
+def _log_left_out(kind: str, payload: Payload) -> None:
+    """Say what a payload did not carry: truncated alerts, test notifications."""
+    if payload.truncated:
+        log.warning(
+            "webhook %s: the sender truncated %d alerts (its max_alerts): they were not received",
+            kind,
+            payload.truncated,
+        )
+    if payload.tests:
+        log.info("webhook %s: %d test notifications, no incident opened", kind, payload.tests)
 
 
 def webhook_routes(

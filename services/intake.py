@@ -32,6 +32,7 @@ _NANOSECONDS = re.compile(r"(\.\d{6})\d+")
 GENERIC_STATES = {"down": State.DOWN, "degraded": State.DEGRADED, "ok": State.OK, "up": State.OK}
 SOURCE_LENGTH = 64  # the `source` columns of the history and alert tables
 EVENT_ID_LENGTH = 200  # the history's `event_id` column
+TEST_ALERT_NAME = "TestAlert"  # Grafana's contact point test (grafana/alerting newTestAlert)
 _NUL_TO_REPLACEMENT = str.maketrans({"\x00": "\ufffd"})
 
 
@@ -191,6 +192,8 @@ class Payload:
 
     alerts: tuple[ParsedAlert, ...] = ()
     by_name: bool = False  # generic payloads name their component; the others use labels
+    tests: int = 0  # Grafana "Test" notifications left out: they never open incidents
+    truncated: int = 0  # alerts the sender left out (`truncatedAlerts`, its `max_alerts`)
 
     def resolve(self, mapping: AlertMapping, index: ComponentIndex) -> Ingest:
         """Tie each alert to a component of `index`, or keep it as unmapped."""
@@ -207,12 +210,28 @@ def parse_alertmanager(
 
 
 def read_alertmanager(payload: Any, *, source: str = "alertmanager") -> Payload:
-    """Check an Alertmanager/Grafana payload (400-worthy errors raise) without the map."""
+    """Check an Alertmanager/Grafana payload (400-worthy errors raise) without the map.
+
+    Grafana's contact point "Test" alert (`is_test_notification`) is counted, not kept.
+    """
     body = _object(payload, "body")
     alerts = body.get("alerts")
     if not isinstance(alerts, list):
         raise AlertPayloadError("alerts", "missing or not a list of alerts")
-    return Payload(tuple(_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)))
+    parsed = [_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)]
+    kept = [a for a in parsed if not (source == "grafana" and is_test_notification(a.labels))]
+    truncated = _truncated(body.get("truncatedAlerts"))
+    return Payload(tuple(kept), tests=len(parsed) - len(kept), truncated=truncated)
+
+
+def is_test_notification(labels: Mapping[str, str]) -> bool:
+    """Grafana's test alert: `alertname="TestAlert"`, `instance="Grafana"` (its defaults)."""
+    return labels.get("alertname") == TEST_ALERT_NAME and labels.get("instance") == "Grafana"
+
+
+def _truncated(raw: Any) -> int:
+    """`truncatedAlerts` as a count; anything but a non-negative integer counts as none."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
 
 
 def _split(parsed: Sequence[ParsedAlert], components: Sequence[str | None]) -> Ingest:
