@@ -35,7 +35,6 @@ from services.incidents import Incidents
 from services.intake import (
     AlertMapping,
     AlertPayloadError,
-    ComponentIndex,
     parse_alertmanager,
 )
 from services.outbound import Deadline, OutboundError, OutboundPolicy, OutboundRefused
@@ -62,7 +61,9 @@ class Pollers:
             if fetched.status_code != 200:
                 raise ValueError(f"HTTP {fetched.status_code} from {url}")
             alerts = [_as_webhook_alert(a) for a in fetched.json()]
-            parsed = parse_alertmanager({"alerts": alerts}, self.mapping, self._index())
+            parsed = parse_alertmanager(
+                {"alerts": alerts}, self.mapping, self.desk.component_index()
+            )
         except (OutboundError, ValueError, AlertPayloadError) as error:
             self._source_problem(url, error)
             return None
@@ -109,9 +110,6 @@ class Pollers:
         state = State.OK if healthy else State.DOWN
         event = StatusEvent(component, state, self.desk.clock(), "check", detail)
         return Observation(f"check:{component}", event)
-
-    def _index(self) -> ComponentIndex:
-        return ComponentIndex.of_map(self.desk.service_map())
 
     def _source_problem(self, source: str, error: Exception) -> None:
         problem = f"{type(error).__name__}: {error}"

@@ -31,12 +31,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.limits import BodyTooLarge, read_body
-from impact.model import ServiceMap
 from services.incidents import Incidents
 from services.intake import (
     AlertMapping,
     AlertPayloadError,
-    ComponentIndex,
     Payload,
     read_alertmanager,
     read_generic,
@@ -143,7 +141,6 @@ class Webhooks:
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
         writers = 1 if desk.store.is_sqlite else 2
         self.commits = GroupCommit(self._commit, writers=writers)
-        self._index: tuple[ServiceMap, ComponentIndex] | None = None
 
     def routes(self) -> list[Route]:
         return [
@@ -232,10 +229,7 @@ class Webhooks:
         self, payloads: list[Payload]
     ) -> list[tuple[Sequence[Observation], Sequence[UnmappedAlert]]]:
         """Tie alerts to components with the current map (its index built once per version)."""
-        service_map = self.desk.service_map()
-        if self._index is None or self._index[0] is not service_map:
-            self._index = (service_map, ComponentIndex.of_map(service_map))
-        index = self._index[1]
+        index = self.desk.component_index()
         found = [p.resolve(self.mapping, index) for p in payloads]
         return [(f.observations, f.unmapped) for f in found]
 

@@ -15,6 +15,7 @@ are set on a fork of it, so the shared model's current states are never touched.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from impact.clock import Clock, utcnow
 from impact.incidents import Dampening, Hit, Plan, plan
 from impact.model import ServiceMap, State, name_key
 from impact.results import ServiceStatus
+from services.intake import ComponentIndex
 from services.model import ModelService
 from store import (
     Decision,
@@ -59,6 +61,8 @@ class Incidents:
         self.models = models
         self.dampening = dampening or Dampening()
         self.clock: Callable[[], datetime] = clock
+        self._index: tuple[ServiceMap, ComponentIndex] | None = None
+        self._index_lock = threading.Lock()
 
     def ingest(
         self,
@@ -105,6 +109,18 @@ class Incidents:
     def service_map(self) -> ServiceMap:
         """The current map (the model service's, per map version): alert mapping needs it."""
         return self.records.with_map(self._map_of)
+
+    def component_index(self) -> ComponentIndex:
+        """The alert-name index of the current map, built once per map version.
+
+        Webhooks and pollers tie alerts to components through it; at 100k components
+        building it costs far more than a payload, so it follows the model service's map.
+        """
+        service_map = self.service_map()
+        with self._index_lock:
+            if self._index is None or self._index[0] is not service_map:
+                self._index = (service_map, ComponentIndex.of_map(service_map))
+            return self._index[1]
 
     def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Incident]:
         """Incidents, newest first (open ones only by default)."""
