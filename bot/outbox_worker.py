@@ -16,8 +16,8 @@ Every outcome is counted in `bsm_notices_total{kind, outcome=posted|retried|fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -25,16 +25,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.metrics import Metrics
 from bot.render.notices import render_notice, render_thread_line
+from impact.clock import Clock, utcnow
 from store import Outbox, OutboxItem, PostedNotice
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 300.0
 PERMANENT = "permanent"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NoticeNotPosted(Exception):
@@ -47,7 +44,7 @@ class OutboxWorker:
         outbox: Outbox,
         client: WebClient,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Clock = utcnow,
         min_interval_s: float = 1.0,
         lease_s: float = 60.0,
         batch: int = 20,
