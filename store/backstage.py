@@ -213,7 +213,7 @@ def _entity(catalog: _Catalog, index: int, document: Document) -> None:
     key: EntityKey = (kind, str(namespace).lower(), str(name).lower())
     if (first := catalog.entities.get(key)) is not None:
         message = f"duplicate entity {entity_ref(key)}"
-        if place := first.document.place():
+        if place := first.document.place(("metadata", "name")):
             message += f" (first at {place})"
         catalog.errors.append(document.error(f"{entity_ref(key)}", ("metadata", "name"), message))
         return

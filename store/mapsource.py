@@ -107,7 +107,7 @@ def _yaml_place(error: MapError, file: str) -> MapError:
     found = YAML_PLACE.match(error.location)
     if found is None:
         return replace(error, file=file)
-    return replace(error, location="", file=file, line=int(found[1]), column=int(found[2]))
+    return replace(error, file=file, line=int(found[1]), column=int(found[2]))
 
 
 @dataclass

@@ -175,7 +175,7 @@ def validate(path: str, out: str, fmt: str) -> None:
             click.echo(f"note: {note}", err=True)
         for error in errors:
             click.echo(str(error))
-        click.echo(_validation_summary(path, source, errors), err=bool(errors))
+        click.echo(_validation_summary(path, source, errors), err=True)
     if errors:
         sys.exit(1)
 
