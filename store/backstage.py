@@ -4,10 +4,12 @@ Entities are identified as Backstage does, by kind, namespace and name (`api:def
 and `component:default/petstore` are two entities). Their map names:
 
 - an entity of the `default` namespace is named `name`; one of another namespace
-  `namespace.name` (`component:alternative/x` -> `alternative.x`);
+  `namespace-name` (`component:alternative/x` -> `alternative-x`);
 - when entities of several kinds would get the same map name, the first kind in
-  Component, Resource, System, API keeps it and the others get `.kind` appended
-  (`petstore` is the Component, `petstore.api` the API);
+  Component, Resource, System, API keeps it and the others get `-kind` appended
+  (`petstore` is the Component, `petstore-api` the API);
+- two entities still sharing a map name (`component:a/b` and `component:default/a-b`)
+  are an error naming both (dashes, not dots: sync name rules read `a.b` as namespaced);
 - every component carries its entity ref in the label `backstage-ref`.
 
 Component, Resource and API entities become components (kind: `spec.type`), Systems business
@@ -19,8 +21,9 @@ becomes its label `domain` (Domains group Systems for people; they have no state
 own, so they become no component). Refs without a kind take the field's usual one, refs
 without a namespace the entity's own. Entities only referenced are created as components
 of the referenced kind (and never overwrite stored ones). Groups, Users and Locations carry
-no dependencies and are skipped; any other kind (a scaffolder Template, ...) is skipped with
-a note. `spec.owner` like `group:default/team-a` becomes owner `team-a`.
+no dependencies and are skipped (`store.mapsource` follows Locations' local targets);
+any other kind (a scaffolder Template, ...) is skipped with a note. `spec.owner` like
+`group:default/team-a` becomes owner `team-a`.
 
 Every error names the entity (`component:default/petstore spec.dependsOn[0]`) and, for a
 file, its file, line and column.
@@ -283,13 +286,13 @@ def _names(catalog: _Catalog) -> dict[EntityKey, str]:
         entity = catalog.entities.get(key)
         name = entity.name if entity else catalog.referenced[key]
         namespace = entity.namespace if entity else key[1]
-        base = name if namespace.lower() == DEFAULT_NAMESPACE else f"{namespace}.{name}"
+        base = name if namespace.lower() == DEFAULT_NAMESPACE else f"{namespace}-{name}"
         by_base.setdefault(name_key(base), []).append((key, base))
     names: dict[EntityKey, str] = {}
     for group in by_base.values():
         group.sort(key=lambda item: order.index(item[0][0]) if item[0][0] in order else len(order))
         for position, (key, base) in enumerate(group):
-            names[key] = base if position == 0 else f"{base}.{key[0]}"
+            names[key] = base if position == 0 else f"{base}-{key[0]}"
     taken: dict[str, EntityKey] = {}
     for key, name in names.items():
         other = taken.setdefault(name_key(name), key)

@@ -29,13 +29,13 @@ from store.backstage import parse_backstage
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "backstage"
 
 EXPECTED_EDGES = {
-    ("petstore.api", "petstore"),  # an API depends on its provider
+    ("petstore-api", "petstore"),  # an API depends on its provider
     ("streetlights", "petstore"),
-    ("playback-order.api", "petstore"),
-    ("petstore", "searcher.api"),  # the consumer depends on the API
-    ("wayback-archive.api", "wayback-archive"),
-    ("wayback-search.api", "wayback-search"),
-    ("wayback-search", "wayback-archive.api"),
+    ("playback-order-api", "petstore"),
+    ("petstore", "searcher-api"),  # the consumer depends on the API
+    ("wayback-archive-api", "wayback-archive"),
+    ("wayback-search-api", "wayback-search"),
+    ("wayback-search", "wayback-archive-api"),
     ("wayback-archive", "wayback-archive-ingestion"),  # the parent depends on its parts
     ("wayback-archive", "wayback-archive-storage"),
     ("artist-lookup", "artists-db"),
@@ -68,15 +68,15 @@ def test_the_whole_example_catalog_imports_with_each_kind_and_namespace_apart(
     assert code == 0, err
     assert "components:   24 added" in out
     service_map = Store(url).load_map()
-    petstore, api = service_map.components["petstore"], service_map.components["petstore.api"]
+    petstore, api = service_map.components["petstore"], service_map.components["petstore-api"]
     assert (petstore.kind, petstore.owner) == ("service", "sre")
     assert petstore.labels["backstage-ref"] == "component:default/petstore"
     assert (api.kind, api.owner, api.description) == ("openapi", "team-c", "The petstore API")
     assert api.labels["backstage-ref"] == "api:default/petstore"
-    assert service_map.components["wayback-archive.api"].labels["backstage-ref"] == (
+    assert service_map.components["wayback-archive-api"].labels["backstage-ref"] == (
         "api:default/wayback-archive"
     )
-    other = service_map.components["alternative.different-namespace"]
+    other = service_map.components["alternative-different-namespace"]
     assert (other.owner, other.labels["backstage-ref"]) == (
         "team-a",
         "component:alternative/different-namespace",
@@ -110,7 +110,7 @@ def test_a_location_file_imports_its_local_targets() -> None:
     assert {"petstore", "searcher", "wayback-search", "www-artist", "playback-sdk"} <= names
     # APIs only referenced (the API files are not targets) are implied, qualified next to
     # the Component of the same name
-    assert {"petstore.api", "wayback-archive.api", "streetlights"} <= source.imported.implied
+    assert {"petstore-api", "wayback-archive-api", "streetlights"} <= source.imported.implied
 
 
 def test_a_scaffolder_template_is_skipped_with_a_note_not_read_as_a_map(tmp_path: Path) -> None:
@@ -137,10 +137,10 @@ spec: {dependsOn: [y]}
 """
     service_map = parse_backstage(catalog).service_map
     assert {(d.source, d.target) for d in service_map.dependencies} == {
-        ("x", "alternative.x"),
-        ("alternative.x", "alternative.y"),  # y is component:alternative/y
+        ("x", "alternative-x"),
+        ("alternative-x", "alternative-y"),  # y is component:alternative/y
     }
-    assert service_map.components["alternative.y"].labels == {
+    assert service_map.components["alternative-y"].labels == {
         "backstage-ref": "component:alternative/y"
     }
 
