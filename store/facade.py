@@ -185,13 +185,7 @@ class Store:
         _check_origin(origin)
         imported = ImportedMap(service_map, frozenset(implied), source)
         with self._write() as connection:
-            known = {} if replace else stored_names(connection)
-            if errors := (
-                outside_reference_errors(service_map, known)
-                if checked
-                else check_service_map(service_map, known)
-            ):
-                raise MapValidationError(errors)
+            _check_import(connection, service_map, replace=replace, checked=checked)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
             version = bump_map_version(connection) if changes.changed else before
@@ -227,13 +221,7 @@ class Store:
         imported = ImportedMap(service_map, frozenset(implied), source)
         try:
             with self._write() as connection:
-                known = {} if replace else stored_names(connection)
-                if errors := (
-                    outside_reference_errors(service_map, known)
-                    if checked
-                    else check_service_map(service_map, known)
-                ):
-                    raise MapValidationError(errors)
+                _check_import(connection, service_map, replace=replace, checked=checked)
                 before = read_map(connection)
                 write_map(connection, imported, replace=replace)
                 raise _Preview(before, read_map(connection))
@@ -412,6 +400,19 @@ def _window_json(window: MaintenanceWindow) -> Mapping[str, Any]:
         "end": window.end.isoformat(),
         "reason": window.reason,
     }
+
+
+def _check_import(
+    connection: Connection, service_map: ServiceMap, *, replace: bool, checked: bool
+) -> None:
+    """An import's checks in its transaction: a merge may reference stored names."""
+    known = {} if replace else stored_names(connection)
+    if errors := (
+        outside_reference_errors(service_map, known)
+        if checked
+        else check_service_map(service_map, known)
+    ):
+        raise MapValidationError(errors)
 
 
 class _Preview(Exception):

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from store import MapError, MapSource
 
 MAP_PATH = click.Path(exists=True, file_okay=True, dir_okay=True)
-FORMAT_OPTION = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["auto", "yaml", "backstage", "csv"]),
-    default="auto",
-    show_default=True,
-    help="auto: .csv is an edge list, apiVersion backstage.io/* a Backstage catalog.",
+READ_FORMATS = click.Choice(["auto", "yaml", "backstage", "csv"])
+READ_HELP = "auto: .csv is an edge list, apiVersion *backstage.io/* a Backstage catalog."
+FORMAT_OPTION = click.option(  # `bsm import`'s --format: how to read FILE|DIR
+    "--format", "fmt", type=READ_FORMATS, default="auto", show_default=True, help=READ_HELP
+)
+INPUT_FORMAT_OPTION = click.option(  # the same where --format is the output's
+    "--input-format", "fmt", type=READ_FORMATS, default="auto", show_default=True, help=READ_HELP
 )
 
 
@@ -145,13 +145,7 @@ def _notes(source: MapSource) -> None:
     show_default=True,
     help="github: workflow annotations (::error file=F,line=L,col=C::message).",
 )
-@click.option(
-    "--input-format",
-    "fmt",
-    type=click.Choice(["auto", "yaml", "backstage", "csv"]),
-    default="auto",
-    show_default=True,
-)
+@INPUT_FORMAT_OPTION
 def validate(path: str, out: str, fmt: str) -> None:
     """Check a map file or directory without importing it: every problem with
     file:line:column; exit code 0 when valid, 1 when not (for CI). Opens no database."""
@@ -237,13 +231,7 @@ def _annotation(error: MapError) -> str:
 @click.option(
     "--format", "out", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--input-format",
-    "fmt",
-    type=click.Choice(["auto", "yaml", "backstage", "csv"]),
-    default="auto",
-    show_default=True,
-)
+@INPUT_FORMAT_OPTION
 @DB_OPTION
 def diff(path: str, replace: bool, out: str, fmt: str, db_url: str | None) -> None:
     """What `bsm import FILE|DIR` would change, like a plan, writing nothing: components,
