@@ -201,3 +201,18 @@ def test_a_missing_location_target_is_an_error_at_its_line(tmp_path: Path) -> No
         read_map_source(location)
     assert [(e.file, e.line, e.column) for e in caught.value.errors] == [(str(location), 6, 7)]
     assert "'./missing.yaml' names no file" in caught.value.errors[0].message
+
+
+def test_a_location_glob_target_reads_each_matching_file_once(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "parts" / f"{name}.yaml").write_text(
+            f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\n"
+        )
+    (tmp_path / "all.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\n"
+        "spec:\n  targets: ['./parts/*.yaml', ./parts/a.yaml]\n"
+    )
+    source = read_map_source(tmp_path)  # the directory holds the parts too: read once each
+    assert sorted(source.imported.service_map.components) == ["a", "b"]
+    assert len(source.files) == 3
