@@ -209,3 +209,21 @@ def test_diff_of_what_is_stored_is_empty(tmp_path: Path, db_url: str) -> None:
     assert bsm("import", str(teams), "--db", db_url)[0] == 0
     code, out, _ = bsm("diff", str(teams), "--db", db_url)
     assert (code, out.strip()) == (0, "No changes: the stored map already matches.")
+
+
+def test_preview_import_returns_both_maps_and_rolls_back(store: Store) -> None:
+    """On SQLite and PostgreSQL: the previewed merge is the import, and nothing stays."""
+    from impact.model import Component, Dependency, ServiceMap
+
+    store.import_map(
+        ServiceMap.build([Component("api"), Component("db")], [Dependency("api", "db")])
+    )
+    version, stored = store.map_version(), store.load_map()
+    change = ServiceMap.build([Component("cache"), Component("api")], [Dependency("api", "cache")])
+    before, after = store.preview_import(change)
+    assert before == stored
+    assert set(after.components) == {"api", "db", "cache"}
+    assert (store.map_version(), store.load_map()) == (version, stored)
+    assert len(store.audit_log(10)) == 1
+    store.import_map(change)  # the preview is what the import then does
+    assert store.load_map() == after
