@@ -1,0 +1,27 @@
+"""The held-out phrasing split (corpus/heldout.yaml): never used to tune the parser.
+
+Written before the parser work of issue 14 and scored once then, on the demo map:
+BEFORE (parser of main at ef56a18, scored once): 115 phrasings, understood 79.1%,
+answered 68.3% of 82 understood questions, clarified 87.5% of 8 non-questions. (Two of
+the unanswered were the scorer's: it built the conversation without the incidents use
+case, as the composition root does not.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+HELD_OUT = "heldout.yaml"
+
+
+@pytest.mark.xfail(reason="scored before the parser work of issue 14", strict=True)
+def test_held_out_split_is_understood_and_answered(corpus_score: Callable[[str], Any]) -> None:
+    score = corpus_score(HELD_OUT)
+    assert score.total >= 100
+    rates = score.rates()
+    assert rates["understood"] >= 0.97, score.misses
+    assert rates["answered"] == 1.0, score.misses
+    assert rates["clarified"] == 1.0, score.misses
