@@ -7,6 +7,7 @@ measured by `impact.sla`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from handlers import commands
@@ -55,7 +56,9 @@ def window_phrase(period: str | None) -> str:
         count, unit = int(period[:-1]), period[-1]
         days = count * 7 if unit == "w" else count
         return f"last {days} days" if unit in "dw" else period
-    return period.replace("-", " ")
+    if re.fullmatch(r"(?:this|last)-(?:week|month|quarter|year)", period):
+        return period.replace("-", " ")
+    return period  # a window phrase as typed ("september", "since monday")
 
 
 def _services(req: Request) -> list[Component]:

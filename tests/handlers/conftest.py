@@ -140,7 +140,9 @@ def score_corpus(conversation: Any, entries: list[dict[str, Any]]) -> Score:
 
 
 def ask_in_session(conversation: Any, text: str, session: str) -> Any:
-    return conversation.ask(text, user_id="U0READER", channel_id="C0CORPUS", origin="chat")
+    return conversation.ask(
+        text, user_id="U0READER", channel_id="C0CORPUS", origin="chat", session=session
+    )
 
 
 @pytest.fixture(scope="module")
