@@ -32,7 +32,9 @@ def looks_like_follow_up(text: str, question: Question) -> bool:
     lowered = text.casefold()
     if _ANOTHER.search(lowered) or _SINCE.search(lowered):
         return True
-    if question.intent in _NEEDS_SUBJECT and not question.phrases:
+    if not question.phrases and (
+        question.intent in _NEEDS_SUBJECT or _PRONOUN.search(lowered) is not None
+    ):
         return True
     return question.intent == "path" and len(question.phrases) == 1
 
@@ -45,16 +47,14 @@ def complete(
     last = context.subjects
     if _SINCE.search(lowered):
         return replace(question, intent="why"), last
-    if _ANOTHER.search(lowered) and subjects and not question.explicit:
-        return replace(question, intent=context.intent), subjects
-    if (
-        subjects
-        and context.intent in ("whatif", "affects")
-        and question.intent in ("affects", "whatif")
-        and _MORE.search(lowered)
-    ):
+    simulated = context.intent in _SIMULATED and (
+        question.intent in _SIMULATED or not question.explicit
+    )
+    if subjects and simulated and _MORE.search(lowered):
         merged = tuple(dict.fromkeys(last + subjects))
         return replace(question, intent="whatif"), merged
+    if _ANOTHER.search(lowered) and subjects and not question.explicit:
+        return replace(question, intent=context.intent), subjects
     if question.intent == "path" and len(subjects) == 1 and last:
         return question, (last[0], subjects[0])
     if (

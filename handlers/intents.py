@@ -51,6 +51,7 @@ _WINDOW = re.compile(
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
     rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
 )
+_ZONE_AFTER = re.compile(rf" (?:in )?((?:{_ZONES}))\b")
 _DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
 
 
@@ -155,7 +156,7 @@ RULES: list[Rule] = [
         r"\bimagine\b",
         r"\bhypothetical",
         r"\bwhat (?:would|will|could) happen\b",
-        r"\bwhat happens\b",
+        r"\bwhat happens\b(?!.*\bdownstream\b)",
         r"\bscenario\b",
         r"\bdrill\b",
     ),
@@ -233,7 +234,7 @@ RULES: list[Rule] = [
         r"\bconsumers\b",
         r"\bhit by\b",
         r"\bfallout\b",
-        rf"{_WHO}.*{_RELY} (?:on |upon |at |to )?@",
+        rf"{_WHO}.*{_RELY} (?:on |upon |at )?(?:the )?@",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
@@ -255,6 +256,7 @@ RULES: list[Rule] = [
         r"\bruns on\b",
         r"\bunderneath\b",
         r"\bbeneath\b",
+        r"\bunder the hood\b",
         r"\bunderlying\b",
         r"\bbehind\b",
         r"\bstack\b",
@@ -297,8 +299,9 @@ _CONTEXT = re.compile(
     r"(?:[,.;:!?\n]|\s-+)\s*(?:(?:i|we) )?"
     r"(?:asking for\b|for a friend\b|need (?:it|this|that) for\b"
     r"|for (?:the|our|a|my) (?:postmortem|post-mortem|post mortem|review|report|retro|drill"
-    r"|change|incident|cab|meeting|call|standup|ticket|doc)\b|the \w+(?: team)? (?:is|are|was)"
-    r" asking\b|(?:thanks?|thx|ty|cheers|tia)\b|(?:just )?(?:woke|got paged)\b|context:).*$",
+    r"|change|incident|cab|meeting|call|standup|ticket|doc)\b"
+    r"|just (?:checking|curious|asking|wondering)\b|the \w+(?: team)? (?:is|are|was) asking\b"
+    r"|(?:thanks?|thx|ty|cheers|tia)\b|(?:just )?(?:woke|got paged)\b|context:).*$",
     re.S,
 )
 
@@ -364,6 +367,10 @@ def _take_period(text: str) -> tuple[str, str | None]:
     match = _PERIOD.search(text)
     if match is None:
         return text, None
+    zone = _ZONE_AFTER.match(text, match.end())
+    if zone is not None:  # "this week Europe/Berlin": the phrase form, which carries a zone
+        phrase = " ".join(match.group(0).split()) + " " + zone[1]
+        return text[: match.start()] + " " + text[zone.end() :], phrase
     number, unit, number2, unit2, this, last, day = match.groups()
     if number or number2:
         u = (unit or unit2 or "d")[0]

@@ -34,7 +34,7 @@ KEYWORDS = _words(
     outages ok okay working alive fine running degraded failing fire red good
     who which how is are does do did -> → between
     report reports no not without lose losing lost
-    details detail info timeline
+    details detail info timeline hood come page talk wake
     beneath underlying reason reasons keeps keep mttr mtbf mttd die
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
@@ -89,5 +89,6 @@ COMMON_WORDS = FILLERS | _words(
     yesterday yet review postmortem mortem friend payments-team lol cool nice pizza
     weather order room war coffee lunch dinner meeting call guys folks hey hi hello
     woke paged same time die dies gone dead slow slowly flaky weird strange
+    checking curious wondering brb asdf test testing job everyone noon night channel
     """
 )
