@@ -1,0 +1,61 @@
+"""State-aware answers on the demo's scripted outage (db-01 and payment-gateway down).
+
+Expected values by hand from store/demo/demo.yaml: payment-gateway down takes payments-api
+down, hence Payments and Online Checkout (checkout-api and the service need payments-api).
+db-01 down leaves orders-db-cluster at 2 of 3 (it needs 2): degraded. Losing db-03 as
+well takes orders-db down: orders-api, then fulfilment-service (Order Fulfilment, tier 2)
+and support-portal (Customer Support Desk) go down; Online Checkout is down already.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.conversation import Conversation
+from impact.model import State, StatusEvent
+from services.model import ModelService
+from store import Store
+
+OUTAGE = ("db-01", "payment-gateway")
+
+
+@pytest.fixture
+def outage(demo_store: Store) -> Conversation:
+    now = datetime.now(UTC)
+    demo_store.record_events([StatusEvent(n, State.DOWN, now) for n in OUTAGE])
+    return Conversation(ModelService(demo_store))
+
+
+def test_affects_answers_alone_and_given_what_is_down_now(outage: Conversation) -> None:
+    answer = outage.ask("what does db-03 affect?")
+    assert answer.ok
+    assert answer.summary.startswith("db-03 alone takes nothing down;")
+    assert (
+        "with db-01 and payment-gateway down now, losing db-03 takes 2 more business services"
+        " down: Order Fulfilment and Customer Support Desk" in answer.summary
+    )
+    assert answer.data["failing_now"] == ["db-01", "payment-gateway"]
+    assert answer.data["down_given_now"] == ["order-fulfilment", "customer-support"]
+    first = answer.sections[0]
+    assert first.title == "Down given what is down now"
+    assert all(
+        item.detail and "-> orders-db -> orders-api ->" in item.detail for item in first.items
+    )
+
+
+def test_affects_on_a_healthy_map_says_only_alone(demo_store: Store) -> None:
+    answer = Conversation(ModelService(demo_store)).ask("what does db-03 affect?")
+    assert "down now" not in answer.summary and "failing_now" not in answer.data
+
+
+def test_whatif_headline_counts_the_loss_beyond_now(outage: Conversation) -> None:
+    answer = outage.ask("what if db-03 fails?")
+    assert answer.summary.startswith(
+        "Now, a db-03 outage takes 2 more business services down "
+        "(Order Fulfilment and Customer Support Desk); already down:"
+    )
+    assert set(answer.data["already_down"]) == {"online-checkout", "payments"}
+    assert answer.data["newly_down"] == ["order-fulfilment", "customer-support"]
+    assert answer.sections[0].title == "Newly down"
