@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.answer import Action, Answer, Item
+from handlers.answer import Action, Answer, Item, Section
+from handlers.outage_facts import (
+    failing_since,
+    groups_at_minimum,
+    open_incident,
+    reach,
+)
 from handlers.request import Request
 from handlers.wording import capped, details, joined, plural
 from impact.model import State
@@ -92,12 +98,35 @@ def why(req: Request) -> Answer:
         summary += f"; also degraded by {joined(also)}" if also else ""
     else:
         summary = f"{name} is {result.state} itself; none of its dependencies is failing"
+    sections = [capped("Root causes", items)]
+    notes: list[str] = []
+    culprits = [c.name for c in causes] or [subject]
+    since = {n: found for n in culprits if (found := failing_since(req, n))}
+    if since:
+        first, (start, lasted) = next(iter(since.items()))
+        notes.append(f"{first} failing since {start:%Y-%m-%d %H:%M} UTC, for {lasted}")
+        data["since"] = {n: at.isoformat() for n, (at, _) in since.items()}
+    incident = open_incident(req, [subject, *culprits])
+    if incident is not None:
+        notes.append(f"Incident #{incident.id} is open since {incident.started_at:%H:%M} UTC")
+        data["incident"] = incident.id
+    else:
+        notes.append("No open incident about it")
+    contacts = [Item(n, None, line) for n in culprits if (line := reach(req.names.component(n)))]
+    if contacts:
+        sections.append(Section("Who to call", tuple(contacts[:5])))
+    nxt = culprits[0]
     return Answer(
         "why",
         summary,
         req.subjects,
-        (capped("Root causes", items),),
-        actions=(Action("share", "Share in channel", req.text),),
+        tuple(sections),
+        notes=tuple(notes),
+        actions=(
+            Action("ask", f"What else does {nxt} affect?", f"what does {nxt} affect?"),
+            Action("ask", f"Who owns {nxt}?", f"who owns {nxt}?"),
+            Action("share", "Share in channel", req.text),
+        ),
         data=data,
     )
 
@@ -116,12 +145,26 @@ def spof(req: Request) -> Answer:
         )
         for n in ranked
     ]
-    data = {"spofs": ranked}
+    now = _single_points_now(req, subject)
+    items += [
+        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
+        for n, g in now.items()
+    ]
+    data: dict[str, object] = {"spofs": ranked, "spofs_now": list(now)}
     share = Action("share", "Share in channel", req.text)
-    if not ranked:
+    if not ranked and not now:
         summary = f"{name} has no single point of failure: redundancy absorbs every single failure"
         return Answer("spof", summary, req.subjects, data=data, actions=(share,))
-    summary = f"{name} has {plural(len(ranked), 'single point')} of failure: {joined(ranked, 5)}"
+    if not ranked:
+        summary = f"{name} has no single point of failure by design"
+    else:
+        summary = (
+            f"{name} has {plural(len(ranked), 'single point')} of failure: {joined(ranked, 5)}"
+        )
+    if now:
+        groups = sorted(set(now.values()))
+        summary += f"; right now also {joined(list(now), 3)} ({joined(groups)} at its minimum)"
+    ranked = ranked or list(now)
     actions = (
         Action("simulate", f"Simulate {ranked[0]} failing", f"what if {ranked[0]} fails"),
         Action("show_paths", f"Path to {ranked[0]}", f"path from {subject} to {ranked[0]}"),
@@ -135,6 +178,19 @@ def spof(req: Request) -> Answer:
         actions=actions,
         data=data,
     )
+
+
+def _single_points_now(req: Request, subject: str) -> dict[str, str]:
+    """Members of groups at their minimum whose failure now takes `subject` down."""
+    found: dict[str, str] = {}
+    for group in groups_at_minimum(req):
+        for member in group.members:
+            if member in group.failed_members or member in found:
+                continue
+            result = req.model.whatif([member])
+            if subject in {c.name for c in result.changes if c.after == State.DOWN}:
+                found[member] = group.name
+    return found
 
 
 def _by_blast_radius(req: Request, spofs: tuple[str, ...]) -> list[str]:

@@ -59,3 +59,42 @@ def test_whatif_headline_counts_the_loss_beyond_now(outage: Conversation) -> Non
     assert set(answer.data["already_down"]) == {"online-checkout", "payments"}
     assert answer.data["newly_down"] == ["order-fulfilment", "customer-support"]
     assert answer.sections[0].title == "Newly down"
+
+
+def test_spof_marks_the_members_that_are_single_points_now(outage: Conversation) -> None:
+    # Order Fulfilment is degraded through orders-db at 2 of 3: db-02 or db-03 alone takes it down
+    answer = outage.ask("single points of failure for order fulfilment")
+    assert answer.data["spofs_now"] == ["db-02", "db-03"]
+    assert "right now also db-02 and db-03 (orders-db-cluster at its minimum)" in answer.summary
+    assert "db-02" not in answer.data["spofs"]  # not a single point by design
+
+
+def test_status_of_a_member_warns_that_its_group_is_at_its_minimum(outage: Conversation) -> None:
+    answer = outage.ask("is db-02 ok?")
+    assert answer.summary == (
+        "db-02 is ok; warning: orders-db-cluster is at its minimum (2 of 3 up, needs 2): "
+        "one more failure takes orders-db down"
+    )
+
+
+def test_why_says_since_when_the_incident_and_whom_to_call(outage: Conversation) -> None:
+    answer = outage.ask("why is payments down?")
+    assert answer.summary == "Payments is down because of payment-gateway (down)"
+    assert set(answer.data["since"]) == {"payment-gateway"}
+    assert answer.notes[0].startswith("payment-gateway failing since ")
+    assert "No open incident about it" in answer.notes
+    [contacts] = [s for s in answer.sections if s.title == "Who to call"]
+    assert [(i.text, i.detail) for i in contacts.items] == [("payment-gateway", "payments-team")]
+    assert answer.actions[0].value == "what does payment-gateway affect?"
+
+
+def test_owner_carries_channel_runbook_and_escalation(demo_store: Store) -> None:
+    answer = Conversation(ModelService(demo_store)).ask("who owns orders-db?")
+    assert answer.summary == "orders-db is owned by database-team (#team-dba)"
+    assert answer.data["runbook"] == "https://runbooks.northwind.example/dba/orders-db"
+    [escalation] = [s for s in answer.sections if s.title == "Escalation"]
+    assert [i.text for i in escalation.items] == [
+        "Escalate: post in #team-dba first",
+        "then page the database-team on-call",
+        "runbook: https://runbooks.northwind.example/dba/orders-db",
+    ]
