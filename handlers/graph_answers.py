@@ -24,19 +24,29 @@ def depends(req: Request) -> Answer:
     depth = req.question.depth or DEFAULT_DEPTH
     result = req.model.depends(subject, depth=depth)
     direct = len(result.tree.children)
-    rows = [item for child in result.tree.children for item in _tree_items(child, 0)]
+    rows = [
+        item for child in _failing_first(result.tree.children) for item in _tree_items(child, 0)
+    ]
     failing = sorted({n for n in result.dependencies if req.model.state_of(n).is_failing})
     summary = (
         f"{req.display(subject)} depends on {plural(len(result.dependencies), 'component')}"
         f" ({direct} direct)"
     )
     summary += f"; failing now: {joined(failing)}" if failing else "; all ok now"
+    notes = ["Soft dependencies degrade, never take down; groups show members needed."]
+    if _cut(result.tree):
+        notes.append(
+            f"Cut at {depth} levels (marked ...): ask `deps of {subject} depth {depth + 2}`"
+            " to see deeper"
+        )
+    if len(rows) > TREE_CAP:
+        notes.append(f"Showing {TREE_CAP} of {len(rows)} lines, failing branches first")
     return Answer(
         intent="depends",
         summary=summary,
         subjects=req.subjects,
         sections=(capped(f"Dependencies, {depth} levels", rows, TREE_CAP),),
-        notes=("Soft dependencies degrade, never take down; groups show members needed.",),
+        notes=tuple(notes),
         actions=(
             Action("simulate", "Simulate its failure", f"what if {subject} fails"),
             Action("share", "Share in channel", req.text),
@@ -54,7 +64,25 @@ def _tree_items(node: DependencyNode, level: int) -> list[Item]:
     relation = None if node.relation == "hard" else node.relation
     more = "..." if node.truncated else None
     row = Item("  " * level + node.name, node.state, details(node.group, relation, more))
-    return [row] + [item for child in node.children for item in _tree_items(child, level + 1)]
+    children = _failing_first(node.children)
+    return [row] + [item for child in children for item in _tree_items(child, level + 1)]
+
+
+def _failing_first(nodes: tuple[DependencyNode, ...]) -> list[DependencyNode]:
+    """Failing branches lead (worst first); the rest keep the map's order."""
+    return sorted(nodes, key=lambda n: -_worst(n))
+
+
+def _worst(node: DependencyNode, seen: dict[int, int] | None = None) -> int:
+    """The worst severity in a branch (each node visited once per call)."""
+    seen = {} if seen is None else seen
+    if id(node) not in seen:
+        seen[id(node)] = max([node.state.severity, *(_worst(c, seen) for c in node.children)])
+    return seen[id(node)]
+
+
+def _cut(node: DependencyNode) -> bool:
+    return node.truncated or any(_cut(c) for c in node.children)
 
 
 def why(req: Request) -> Answer:

@@ -81,11 +81,18 @@ def _line(req: Request, r: SlaReport) -> str:
     if r.availability is None:
         return f"{name}: no data for {r.window.label} (no status events recorded yet)"
     verdict = "met" if r.met else "MISSED"
-    left = format_duration(max(0.0, r.error_budget_left_s))
     return (
         f"{name}: {r.availability:.3f}% over {r.window.label} (target {r.target:g}%, {verdict});"
-        f" {left} of {format_duration(r.error_budget_s)} error budget left"
+        f" {budget(r)}"
     )
+
+
+def budget(r: SlaReport) -> str:
+    """The error budget in one wording, for the headline and the body alike."""
+    total = format_duration(r.error_budget_s)
+    if r.error_budget_left_s >= 0:
+        return f"{format_duration(r.error_budget_left_s)} of {total} error budget left"
+    return f"{total} error budget overspent by {format_duration(-r.error_budget_left_s)}"
 
 
 def _overall(req: Request, reports: list[SlaReport], window: Window) -> str:
@@ -111,6 +118,8 @@ def _item(req: Request, r: SlaReport) -> Item:
         details(
             f"target {r.target:g}%",
             f"{r.incidents} incidents",
-            f"budget left {format_duration(r.error_budget_left_s)}",
+            budget(r),
+            f"MTTR {format_duration(r.mttr_s)}" if r.mttr_s is not None else None,
+            f"MTBF {format_duration(r.mtbf_s)}" if r.mtbf_s is not None else None,
         ),
     )

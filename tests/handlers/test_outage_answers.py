@@ -98,3 +98,28 @@ def test_owner_carries_channel_runbook_and_escalation(demo_store: Store) -> None
         "then page the database-team on-call",
         "runbook: https://runbooks.northwind.example/dba/orders-db",
     ]
+
+
+def test_depends_shows_failing_branches_first_and_says_what_was_cut(
+    outage: Conversation,
+) -> None:
+    # Online Checkout's dependencies in map order: web-storefront, checkout-api,
+    # payments-api, ...; checkout-api needs payments-api, down with payment-gateway, so
+    # the checkout-api branch leads (web-storefront, first in the map, is ok).
+    answer = outage.ask("what does online checkout depend on?")
+    shown = [i.text.strip() for i in answer.sections[0].items]
+    assert shown[0] == "checkout-api"
+    assert {"db-01", "payment-gateway"} <= set(shown)  # the failing leaves are on screen
+    assert "web-storefront" not in shown[:10]
+    assert any("depth 5" in note for note in answer.notes)
+
+
+def test_budget_has_one_wording_for_headline_and_body() -> None:
+    from types import SimpleNamespace
+
+    from handlers.sla_answers import budget
+
+    spent = SimpleNamespace(error_budget_s=300.0, error_budget_left_s=-3840.0)
+    left = SimpleNamespace(error_budget_s=300.0, error_budget_left_s=120.0)
+    assert budget(spent) == "5m error budget overspent by 1h 04m"  # type: ignore[arg-type]
+    assert budget(left) == "2m of 5m error budget left"  # type: ignore[arg-type]
