@@ -9,9 +9,11 @@ checkout-team).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_slack import FakeSlack
 from slack_payloads import SlackPayloads
 
@@ -32,51 +34,50 @@ def _replica(settings: Settings, url: str, client: Any) -> tuple[Any, Store]:
     return create_app(settings, Deps(conversation=conversation), client=client), store
 
 
+@pytest.fixture
+def replicas(store: Store, settings: Settings, client: Any) -> Iterator[tuple[Any, Any]]:
+    """Two apps, each with its own store and model, on one database holding the demo map."""
+    store.import_map(load_map_file(DEMO_MAP), actor="tests")
+    app_a, store_a = _replica(settings, store.url, client)
+    app_b, store_b = _replica(settings, store.url, client)
+    yield app_a, app_b
+    store_a.close()
+    store_b.close()
+
+
 def _text(call: Any) -> str:
     return json.dumps(call.body)
 
 
 def test_follow_up_in_a_thread_is_answered_by_the_other_replica(
-    store: Store, settings: Settings, client: Any, slack: FakeSlack, payloads: SlackPayloads
+    replicas: tuple[Any, Any], slack: FakeSlack, payloads: SlackPayloads
 ) -> None:
-    store.import_map(load_map_file(DEMO_MAP), actor="tests")
-    app_a, store_a = _replica(settings, store.url, client)
-    app_b, store_b = _replica(settings, store.url, client)
-    try:
-        first = payloads.mention("is orders-api up?", ts=THREAD)
-        assert app_a.dispatch(payloads.bolt_request(payloads.event(first))).status == 200
-        seen = len(slack.wait_for("chat.postMessage"))
-        follow = payloads.mention("who owns it?", ts="1700000100.000200") | {"thread_ts": THREAD}
-        assert app_b.dispatch(payloads.bolt_request(payloads.event(follow))).status == 200
-        posts = slack.wait_for("chat.postMessage", count=seen + 1)
-        answer = _text(posts[seen])
-        assert posts[seen].body["thread_ts"] == THREAD
-        assert "checkout-team" in answer and "orders-api" in answer
-        assert "Which component" not in answer
+    app_a, app_b = replicas
+    first = payloads.mention("is orders-api up?", ts=THREAD)
+    assert app_a.dispatch(payloads.bolt_request(payloads.event(first))).status == 200
+    seen = len(slack.wait_for("chat.postMessage"))
+    follow = payloads.mention("who owns it?", ts="1700000100.000200") | {"thread_ts": THREAD}
+    assert app_b.dispatch(payloads.bolt_request(payloads.event(follow))).status == 200
+    posts = slack.wait_for("chat.postMessage", count=seen + 1)
+    answer = _text(posts[seen])
+    assert posts[seen].body["thread_ts"] == THREAD
+    assert "checkout-team" in answer and "orders-api" in answer
+    assert "Which component" not in answer
 
-        # Another thread has no context: the follow-up says what it needs.
-        lost = payloads.mention("who owns it?", ts="1700000200.000100")
-        app_b.dispatch(payloads.bolt_request(payloads.event(lost)))
-        posts = slack.wait_for("chat.postMessage", count=seen + 2)
-        assert "no earlier answer" in _text(posts[seen + 1])
-    finally:
-        store_a.close()
-        store_b.close()
+    # Another thread has no context: the follow-up says what it needs.
+    lost = payloads.mention("who owns it?", ts="1700000200.000100")
+    app_b.dispatch(payloads.bolt_request(payloads.event(lost)))
+    posts = slack.wait_for("chat.postMessage", count=seen + 2)
+    assert "no earlier answer" in _text(posts[seen + 1])
 
 
 def test_follow_up_in_a_direct_message_keeps_the_intent_with_a_new_subject(
-    store: Store, settings: Settings, client: Any, slack: FakeSlack, payloads: SlackPayloads
+    replicas: tuple[Any, Any], slack: FakeSlack, payloads: SlackPayloads
 ) -> None:
-    store.import_map(load_map_file(DEMO_MAP), actor="tests")
-    app_a, store_a = _replica(settings, store.url, client)
-    app_b, store_b = _replica(settings, store.url, client)
-    try:
-        app_a.dispatch(payloads.bolt_request(payloads.event(payloads.dm("who owns payments-api"))))
-        slack.wait_for("chat.postMessage")
-        second = payloads.dm("and orders-api?", ts="1699999999.000300")
-        app_b.dispatch(payloads.bolt_request(payloads.event(second)))
-        posts = slack.wait_for("chat.postMessage", count=2)
-        assert "checkout-team" in _text(posts[1])  # the owner of orders-api, per the map
-    finally:
-        store_a.close()
-        store_b.close()
+    app_a, app_b = replicas
+    app_a.dispatch(payloads.bolt_request(payloads.event(payloads.dm("who owns payments-api"))))
+    slack.wait_for("chat.postMessage")
+    second = payloads.dm("and orders-api?", ts="1699999999.000300")
+    app_b.dispatch(payloads.bolt_request(payloads.event(second)))
+    posts = slack.wait_for("chat.postMessage", count=2)
+    assert "checkout-team" in _text(posts[1])  # the owner of orders-api, per the map

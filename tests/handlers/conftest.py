@@ -103,6 +103,16 @@ class Score:
         )
 
 
+def assert_meets_the_bar(score: Score, at_least: int) -> None:
+    """The bar of issue 14: >= 97% understood, every understood question answered, every
+    non-question clarified."""
+    assert score.total >= at_least
+    rates = score.rates()
+    assert rates["understood"] >= 0.97, score.misses
+    assert rates["answered"] == 1.0, score.misses
+    assert rates["clarified"] == 1.0, score.misses
+
+
 def load_corpus(name: str) -> list[dict[str, Any]]:
     loaded: list[dict[str, Any]] = yaml.safe_load((CORPUS_DIR / name).read_text("utf-8"))
     return loaded
@@ -166,14 +176,16 @@ def corpus_conversation(demo_db_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def corpus_score(corpus_conversation: Any) -> Callable[[str], Score]:
-    """Score one corpus file of tests/handlers/corpus/ on the demo map; prints the rates."""
+def corpus_score(corpus_conversation: Any) -> Callable[[str, int], Score]:
+    """Score one corpus file of tests/handlers/corpus/ on the demo map, print the rates and
+    hold them to the bar (with at least `at_least` phrasings)."""
 
-    def run(name: str) -> Score:
+    def run(name: str, at_least: int) -> Score:
         score = score_corpus(corpus_conversation, load_corpus(name))
         print(score.line(name))
         for miss in score.misses:
             print("  miss:", miss)
+        assert_meets_the_bar(score, at_least)
         return score
 
     return run

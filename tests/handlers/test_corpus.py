@@ -18,10 +18,5 @@ from typing import Any
 TUNING = "tuning.yaml"
 
 
-def test_tuning_corpus_is_understood_and_answered(corpus_score: Callable[[str], Any]) -> None:
-    score = corpus_score(TUNING)
-    assert score.total >= 300
-    rates = score.rates()
-    assert rates["understood"] >= 0.97, score.misses
-    assert rates["answered"] == 1.0, score.misses
-    assert rates["clarified"] == 1.0, score.misses
+def test_tuning_corpus_is_understood_and_answered(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(TUNING, 300)
