@@ -123,3 +123,12 @@ def test_budget_has_one_wording_for_headline_and_body() -> None:
     left = SimpleNamespace(error_budget_s=300.0, error_budget_left_s=120.0)
     assert budget(spent) == "5m error budget overspent by 1h 04m"  # type: ignore[arg-type]
     assert budget(left) == "2m of 5m error budget left"  # type: ignore[arg-type]
+
+
+def test_spof_is_ordered_by_business_impact_even_when_long(demo_store: Store) -> None:
+    # 31 single points for Online Checkout on the demo map; dns takes 7 business services
+    # down ($32,000/h), cart-cache only Online Checkout ($14,000/h): dns ranks first.
+    answer = Conversation(ModelService(demo_store)).ask("spofs for online checkout")
+    spofs = answer.data["spofs"]
+    assert len(spofs) > 25
+    assert spofs.index("dns") < spofs.index("cart-cache")
