@@ -23,7 +23,7 @@ from handlers.followups import FOLLOWED, complete, looks_like_follow_up
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.incident_answers import incident, incidents
-from handlers.intents import COMMAND_INTENTS, Question, command_text, parse
+from handlers.intents import COMMAND_INTENTS, MAX_QUESTION, Question, command_text, parse
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
@@ -112,7 +112,8 @@ class Conversation:
         "chat" for Slack and "cli" for a terminal. `session` names the conversation (a
         thread, a DM, a shell): its last answer, kept in the store, completes follow-ups.
         """
-        answer = self._answer(command_text(tidy(text)), user_id, channel_id, origin, session)
+        text = command_text(tidy(text[:MAX_QUESTION]))
+        answer = self._answer(text, user_id, channel_id, origin, session)
         if session and answer.ok and answer.intent in FOLLOWED and answer.subjects:
             contexts = self._contexts()
             if contexts is not None:
