@@ -5,6 +5,11 @@
 store's changes; the conversation only keeps the name index of the map version it last saw.
 `incidents` (`services.incidents.Incidents`) answers `incidents`, `incident` and reconciles
 after `maintenance`; it reaches the handlers on their `Request`.
+
+Every surface's text is tidied here, once (`handlers.markup.tidy`), and everyday commands
+are put in their grammar (`intents.command_text`). A `session` (a Slack thread or DM, a
+`bsm ask --session`, a shell) keeps the intent and subjects of its last answer in the store
+(`store.ConversationContexts`), which `handlers.followups` uses to complete a follow-up.
 """
 
 from __future__ import annotations
@@ -140,14 +145,18 @@ class Conversation:
             resolution, named=question.intent in HANDLERS or "@" in question.template
         )
         contexts = self._contexts() if session else None
-        if contexts is not None and looks_like_follow_up(text, question):
+        follow_up = looks_like_follow_up(text, question)
+        context = None
+        if contexts is not None and follow_up:
             context = contexts.recall(session or "")
             completed = complete(text, question, resolution.names, context) if context else None
             if completed is not None:
                 question, names = completed
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if question.intent not in HANDLERS:
-            return guidance.not_understood(text, self._names, question, resolution)
+            return guidance.not_understood(
+                text, self._names, question, resolution, follow_up=follow_up and context is None
+            )
         handler, needs = HANDLERS[question.intent]
         if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
             return refused

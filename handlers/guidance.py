@@ -92,7 +92,12 @@ _HINTS: dict[str, frozenset[str]] = {
 
 
 def not_understood(
-    text: str, names: NameIndex, question: Question, resolution: Resolution | None = None
+    text: str,
+    names: NameIndex,
+    question: Question,
+    resolution: Resolution | None = None,
+    *,
+    follow_up: bool = False,
 ) -> Answer:
     """Not understood: one to three questions the bot can answer, built from the user's
     own words and names (buttons in Slack); the full help only for "help"."""
@@ -109,9 +114,14 @@ def not_understood(
     else:
         questions = ["status", "help"]
     hint = f" (did you mean {joined(guesses, 3).replace(' and ', ' or ')}?)" if guesses else ""
+    lead = (
+        f'"{shown}" follows up on an earlier answer, and I have none in this conversation'
+        if follow_up
+        else f'I did not understand "{shown}"{hint}'
+    )
     return Answer(
         "help",  # a clarification, never a domain answer (ok=False)
-        f'I did not understand "{shown}"{hint}. Did you mean:',
+        f"{lead}. Did you mean:",
         sections=(Section("Try", tuple(Item(q) for q in questions)),),
         notes=('Ask "help" for everything I can answer.',),
         actions=tuple(Action("retry", q, q) for q in questions),

@@ -5,7 +5,11 @@ and titles are recognised first (so a title word such as "status" is never read 
 keyword); misspelt keywords are corrected against the keyword vocabulary; every run of
 remaining words that are not keywords becomes a subject phrase (`@` in the template).
 Intent rules are regular expressions over that template ("what does @ affect ?"),
-tried in order. Later intents plug in by adding a `Rule` to `RULES` and a word to `WORDS`.
+tried in order. Later intents plug in by adding a `Rule` to `RULES` and their words to
+`vocabulary.KEYWORDS`. Before that, trailing context after a clause break ("..., asking
+for a friend", "for the postmortem", "thanks") is cut, and a window phrase ("in
+september", "past 24h", "since monday", "from 2026-11-01 to 2026-11-15", "this week
+Europe/Berlin") is taken out as the period, read later by `impact.windows`.
 """
 
 from __future__ import annotations

@@ -101,3 +101,9 @@ def test_not_understood_offers_questions_built_from_the_names(corpus_conversatio
 def test_follow_up_without_context_says_what_it_needs(corpus_conversation) -> None:  # type: ignore[no-untyped-def]
     answer = corpus_conversation.ask("who owns it?", origin="cli", session="fresh")
     assert not answer.ok and "no earlier answer" in answer.summary
+
+
+def test_what_about_without_context_says_so_and_offers_questions(corpus_conversation) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_conversation.ask("what about db-02?", origin="cli", session="empty")
+    assert not answer.ok and "I have none in this conversation" in answer.summary
+    assert answer.data["questions"][0] == "what does db-02 affect?"
