@@ -172,6 +172,7 @@ RULES: list[Rule] = [
         r"\bcause of\b",
         r"\bcaused\b",
         r"\bwhat is (?:wrong|broken|up) with\b",
+        r"\b(?:anything|something) (?:wrong|broken|off|weird) with\b",
         r"\bwhat is (?:causing|breaking|killing)\b",
         r"\bexplain\b",
         r"\bdiagnos",
@@ -188,6 +189,7 @@ RULES: list[Rule] = [
         r"\bwhat (?:alone )?(?:can|could|would) "
         r"(?:take|bring|knock) @ down\b",
         r"\bno redundancy\b",
+        r"\b(?:is|are) @ (?:really )?redundant\b",
         r"\bnot redundant\b",
     ),
     _rule(
@@ -243,6 +245,7 @@ RULES: list[Rule] = [
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
+        r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",

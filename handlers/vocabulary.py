@@ -54,6 +54,7 @@ FILLERS = _words(
     happened happening going doing
     thanks thank thx cheers bot bsm
     much many more most analysis power run doing have time too again well
+    rn atm asap
     as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
     when whether same sure hmm hm um uh ok okay so like guys folks team
     """
