@@ -37,8 +37,11 @@ _EMPHASIS = tuple(_span(marker, r"[\w*~`]") for marker in "*~`")
 _ITALIC = _span("_", "[A-Za-z0-9_]")
 
 
-# `:eyes:`, `:+1:`, `:skin-tone-2:`: a letter, `+` or `_` inside, so "10:30:00" stays.
-_SHORTCODE = re.compile(r"(?<![\w:]):[a-z0-9_+'\-]*[a-z_+][a-z0-9_+'\-]*:(?![\w])", re.I)
+# `:eyes:`, `:+1:`, `:skin-tone-2:`: a letter, `+` or `_` inside, so "10:30:00" stays;
+# bounded (100 characters), so a long run after a colon is scanned once.
+_SHORTCODE = re.compile(
+    r"(?<![\w:]):(?=[a-z0-9_+'\-]{0,99}[a-z_+])[a-z0-9_+'\-]{1,100}:(?!\w)", re.I
+)
 _PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 _BOT_PREFIX = re.compile(r"^\s*(?:/bsm|@bsm|bsm)\b[:,]?\s*", re.I)
 
