@@ -87,6 +87,9 @@ def whatif(req: Request) -> Answer:
         summary = f"{head}; already down: {down_now}"
         if more:
             sections = (capped("Newly down", [_service_item(req, s) for s in more]), *sections)
+    watched = _focus(req, result)
+    if watched:
+        summary += f"; {watched}"
     data = _impact_data(result.affects) | {
         "changes": [
             {"name": c.name, "before": str(c.before), "after": str(c.after)} for c in result.changes
@@ -103,6 +106,19 @@ def whatif(req: Request) -> Answer:
         actions=_impact_actions(req, result.affects, simulate=False),
         data=data,
     )
+
+
+def _focus(req: Request, result: WhatIfResult) -> str | None:
+    """What happens to the service a question watched ("what happens to checkout if ...")."""
+    phrase = req.question.args.get("focus")
+    found = req.names.resolve(phrase) if phrase else ()
+    if len(found) != 1:
+        return None
+    name = found[0]
+    change = next((c for c in result.changes if c.name == name), None)
+    if change is not None:
+        return f"{req.display(name)} goes {change.before} -> {change.after}"
+    return f"{req.display(name)} stays {req.model.state_of(name)}"
 
 
 def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:

@@ -321,6 +321,12 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
     template, phrases = _template(tokens, names)
+    if _FOCUS.search(template) and len(phrases) >= 2:
+        # "what happens to checkout if redis-02 dies": redis-02 fails, checkout is watched
+        args = {"focus": phrases[0]}
+        phrases = phrases[1:]
+        template = _FOCUS.sub("what if", template, count=1)
+        return Question("whatif", phrases, template, period, depth, args=args)
     for rule in RULES:
         if rule.pattern.search(template):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
@@ -330,6 +336,7 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     return Question(intent, phrases, template, period, depth, explicit=False)
 
 
+_FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
 _TAKE_OUT = re.compile(
     r"^(?:please |pls |can you |could you )*(?:take|put|pull) (\S+) "
     r"(?:out(?: of (?:service|rotation))?|offline|down|into maintenance) "

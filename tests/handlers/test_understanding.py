@@ -107,3 +107,13 @@ def test_what_about_without_context_says_so_and_offers_questions(corpus_conversa
     answer = corpus_conversation.ask("what about db-02?", origin="cli", session="empty")
     assert not answer.ok and "I have none in this conversation" in answer.summary
     assert answer.data["questions"][0] == "what does db-02 affect?"
+
+
+def test_what_happens_to_a_service_if_another_fails_simulates_only_the_other(
+    corpus_conversation,  # type: ignore[no-untyped-def]
+) -> None:
+    # store/demo/demo.yaml: online-checkout needs checkout-api, which needs payments-api,
+    # which needs payments-db: losing payments-db takes Online Checkout down.
+    answer = corpus_conversation.ask("what happens to checkout if payments-db fails?", origin="cli")
+    assert answer.intent == "whatif" and answer.subjects == ("payments-db",)
+    assert answer.summary.endswith("; Online Checkout goes ok -> down")
