@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 class Asker(Protocol):
     """Anything that answers a question: `handlers.conversation.Conversation` in production."""
 
-    def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer: ...
+    def ask(
+        self,
+        text: str,
+        *,
+        user_id: str | None,
+        channel_id: str | None,
+        session: str | None = None,
+    ) -> Answer: ...
 
 
 class OpenIncidents(Protocol):

@@ -276,11 +276,20 @@ class TimedAsker:
     def __init__(self, conversation: Any, metrics: Metrics) -> None:
         self._conversation, self._metrics = conversation, metrics
 
-    def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer:
+    def ask(
+        self,
+        text: str,
+        *,
+        user_id: str | None,
+        channel_id: str | None,
+        session: str | None = None,
+    ) -> Answer:
         start = time.perf_counter()
         intent = "error"
         try:
-            answer: Answer = self._conversation.ask(text, user_id=user_id, channel_id=channel_id)
+            answer: Answer = self._conversation.ask(
+                text, user_id=user_id, channel_id=channel_id, session=session
+            )
             intent = answer.intent
             return answer
         finally:

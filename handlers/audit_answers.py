@@ -7,11 +7,19 @@ audit <component>  the changes that touched one component (maintenance, links, s
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers.access import is_user_id
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, arguments, failed, resolve, user_label
+from handlers.commands import (
+    CommandError,
+    arguments,
+    failed,
+    resolve,
+    trailing_window,
+    user_label,
+)
 from handlers.request import Request
 from impact.model import name_key
 from store import AuditEntry
@@ -26,6 +34,7 @@ def audit(req: Request) -> Answer:
     words = arguments(req.text, ("audit", "audits"))
     words = [w for w in words if w.casefold() not in ("log", "for", "of", "on")]
     subject = None
+    words, window = trailing_window(words, datetime.now(UTC), "audit window")
     try:
         if words:
             subject = resolve(req.names, " ".join(words))
@@ -35,7 +44,10 @@ def audit(req: Request) -> Answer:
         entries = req.store.audit_log(limit=SHOWN)
     else:
         entries = [e for e in req.store.audit_log(limit=SCANNED) if _about(e, subject)][:SHOWN]
+    if window is not None:
+        entries = [e for e in entries if window.start <= e.at < window.end]
     scope = f" touching {subject}" if subject else ""
+    scope += f" ({window.label})" if window else ""
     if not entries:
         return Answer("audit", f"No recorded changes{scope}", data={"entries": []})
     return Answer(

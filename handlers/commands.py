@@ -141,6 +141,23 @@ def window(phrase: str | None, now: datetime) -> Window:
     return parse_window(phrase, now)
 
 
+def trailing_window(
+    words: Sequence[str], now: datetime, what: str
+) -> tuple[list[str], Window | None]:
+    """`words` less a window at their end ("db-03 last week" -> db-03, last week), and it.
+
+    The longest readable tail of at most six words wins; none gives (words, None)."""
+    for size in range(min(6, len(words)), 0, -1):
+        tail = " ".join(words[-size:])
+        if not re.search(r"[a-z0-9]", tail, re.I):
+            continue
+        try:
+            return list(words[:-size]), parse_window(tail, now, what=what)
+        except ValueError:
+            continue
+    return list(words), None
+
+
 def number(words: Sequence[str], what: str, example: str) -> int:
     """The id in the first word ("12" or "#12")."""
     match = _ID.match(words[0]) if words else None

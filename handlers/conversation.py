@@ -5,12 +5,18 @@
 store's changes; the conversation only keeps the name index of the map version it last saw.
 `incidents` (`services.incidents.Incidents`) answers `incidents`, `incident` and reconciles
 after `maintenance`; it reaches the handlers on their `Request`.
+
+Every surface's text is tidied here, once (`handlers.markup.tidy`), and everyday commands
+are put in their grammar (`intents.command_text`). A `session` (a Slack thread or DM, a
+`bsm ask --session`, a shell) keeps the intent and subjects of its last answer in the store
+(`store.ConversationContexts`), which `handlers.followups` uses to complete a follow-up.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from handlers import guidance, policy
 from handlers.access import AccessPolicy, Actor, Admins
@@ -18,13 +24,15 @@ from handlers.answer import Answer
 from handlers.audit_answers import audit
 from handlers.commands import refusal
 from handlers.digest_answers import digest
+from handlers.followups import FOLLOWED, complete, looks_like_follow_up
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.incident_answers import incident, incidents
-from handlers.intents import COMMAND_INTENTS, Question, parse
+from handlers.intents import COMMAND_INTENTS, MAX_QUESTION, Question, command_text, parse
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
-from handlers.names import NameIndex
+from handlers.markup import tidy
+from handlers.names import NameIndex, Resolution
 from handlers.request import Request
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
@@ -101,26 +109,61 @@ class Conversation:
         user_id: str | None = None,
         channel_id: str | None = None,
         origin: str = "chat",
+        session: str | None = None,
     ) -> Answer:
         """Answer one question; never raises for anything a user can type.
 
         `user_id` is the Slack user asking (checked by `access` for changes); `origin` is
-        "chat" for Slack and "cli" for a terminal.
+        "chat" for Slack and "cli" for a terminal. `session` names the conversation (a
+        thread, a DM, a shell): its last answer, kept in the store, completes follow-ups.
         """
+        text = command_text(tidy(text[:MAX_QUESTION]))
+        answer = self._answer(text, user_id, channel_id, origin, session)
+        if session and answer.ok and answer.intent in FOLLOWED and answer.subjects:
+            contexts = self._contexts()
+            if contexts is not None:
+                contexts.remember(session, answer.intent, answer.subjects)
+        return answer
+
+    def _contexts(self) -> Any:
+        return getattr(self.store, "contexts", None) if hasattr(self.store, "engine") else None
+
+    def _answer(
+        self,
+        text: str,
+        user_id: str | None,
+        channel_id: str | None,
+        origin: str,
+        session: str | None,
+    ) -> Answer:
         model = self._refresh()
         question = parse(text, self._names)
         if question.intent == "help":
             return guidance.help_answer()
+        resolution = self._names.resolve_all(question.phrases)
+        resolution = self._names.screen(
+            resolution, named=question.intent in HANDLERS or "@" in question.template
+        )
+        contexts = self._contexts() if session else None
+        follow_up = looks_like_follow_up(text, question)
+        context = None
+        if contexts is not None and follow_up:
+            context = contexts.recall(session or "")
+            completed = complete(text, question, resolution.names, context) if context else None
+            if completed is not None:
+                question, names = completed
+                resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if question.intent not in HANDLERS:
-            return guidance.not_understood(text, self._names, question)
+            return guidance.not_understood(
+                text, self._names, question, resolution, follow_up=follow_up and context is None
+            )
         handler, needs = HANDLERS[question.intent]
         if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
             return refused
-        resolution = self._names.resolve_all(question.phrases)
         if not resolution.ok:
             return guidance.unresolved(text, question, resolution)
         if needs and not resolution.names:
-            return guidance.missing_subject(question.intent)
+            return guidance.missing_subject(question.intent, follow_up=session is not None)
         if question.intent in COMMAND_INTENTS and not hasattr(self.store, "engine"):
             return guidance.needs_database(question.intent)
         request = Request(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.answer import Action, Answer, Item
+from handlers.answer import Action, Answer, Item, Section
+from handlers.outage_facts import (
+    failing_since,
+    groups_at_minimum,
+    open_incident,
+    reach,
+)
 from handlers.request import Request
 from handlers.wording import capped, details, joined, plural
 from impact.model import State
@@ -10,6 +16,7 @@ from impact.results import DependencyNode
 
 DEFAULT_DEPTH = 3
 TREE_CAP = 25
+RANKED = 60  # single points ranked by their measured impact; a failure each, so bounded
 
 
 def depends(req: Request) -> Answer:
@@ -18,19 +25,29 @@ def depends(req: Request) -> Answer:
     depth = req.question.depth or DEFAULT_DEPTH
     result = req.model.depends(subject, depth=depth)
     direct = len(result.tree.children)
-    rows = [item for child in result.tree.children for item in _tree_items(child, 0)]
+    rows = [
+        item for child in _failing_first(result.tree.children) for item in _tree_items(child, 0)
+    ]
     failing = sorted({n for n in result.dependencies if req.model.state_of(n).is_failing})
     summary = (
         f"{req.display(subject)} depends on {plural(len(result.dependencies), 'component')}"
         f" ({direct} direct)"
     )
     summary += f"; failing now: {joined(failing)}" if failing else "; all ok now"
+    notes = ["Soft dependencies degrade, never take down; groups show members needed."]
+    if _cut(result.tree):
+        notes.append(
+            f"Cut at {depth} levels (marked ...): ask `deps of {subject} depth {depth + 2}`"
+            " to see deeper"
+        )
+    if len(rows) > TREE_CAP:
+        notes.append(f"Showing {TREE_CAP} of {len(rows)} lines, failing branches first")
     return Answer(
         intent="depends",
         summary=summary,
         subjects=req.subjects,
         sections=(capped(f"Dependencies, {depth} levels", rows, TREE_CAP),),
-        notes=("Soft dependencies degrade, never take down; groups show members needed.",),
+        notes=tuple(notes),
         actions=(
             Action("simulate", "Simulate its failure", f"what if {subject} fails"),
             Action("share", "Share in channel", req.text),
@@ -48,7 +65,25 @@ def _tree_items(node: DependencyNode, level: int) -> list[Item]:
     relation = None if node.relation == "hard" else node.relation
     more = "..." if node.truncated else None
     row = Item("  " * level + node.name, node.state, details(node.group, relation, more))
-    return [row] + [item for child in node.children for item in _tree_items(child, level + 1)]
+    children = _failing_first(node.children)
+    return [row] + [item for child in children for item in _tree_items(child, level + 1)]
+
+
+def _failing_first(nodes: tuple[DependencyNode, ...]) -> list[DependencyNode]:
+    """Failing branches lead (worst first); the rest keep the map's order."""
+    return sorted(nodes, key=lambda n: -_worst(n))
+
+
+def _worst(node: DependencyNode, seen: dict[int, int] | None = None) -> int:
+    """The worst severity in a branch (each node visited once per call)."""
+    seen = {} if seen is None else seen
+    if id(node) not in seen:
+        seen[id(node)] = max([node.state.severity, *(_worst(c, seen) for c in node.children)])
+    return seen[id(node)]
+
+
+def _cut(node: DependencyNode) -> bool:
+    return node.truncated or any(_cut(c) for c in node.children)
 
 
 def why(req: Request) -> Answer:
@@ -92,12 +127,35 @@ def why(req: Request) -> Answer:
         summary += f"; also degraded by {joined(also)}" if also else ""
     else:
         summary = f"{name} is {result.state} itself; none of its dependencies is failing"
+    sections = [capped("Root causes", items)]
+    notes: list[str] = []
+    culprits = [c.name for c in causes] or [subject]
+    since = {n: found for n in culprits if (found := failing_since(req, n))}
+    if since:
+        first, (start, lasted) = next(iter(since.items()))
+        notes.append(f"{first} failing since {start:%Y-%m-%d %H:%M} UTC, for {lasted}")
+        data["since"] = {n: at.isoformat() for n, (at, _) in since.items()}
+    incident = open_incident(req, [subject, *culprits])
+    if incident is not None:
+        notes.append(f"Incident #{incident.id} is open since {incident.started_at:%H:%M} UTC")
+        data["incident"] = incident.id
+    else:
+        notes.append("No open incident about it")
+    contacts = [Item(n, None, line) for n in culprits if (line := reach(req.names.component(n)))]
+    if contacts:
+        sections.append(Section("Who to call", tuple(contacts[:5])))
+    nxt = culprits[0]
     return Answer(
         "why",
         summary,
         req.subjects,
-        (capped("Root causes", items),),
-        actions=(Action("share", "Share in channel", req.text),),
+        tuple(sections),
+        notes=tuple(notes),
+        actions=(
+            Action("ask", f"What else does {nxt} affect?", f"what does {nxt} affect?"),
+            Action("ask", f"Who owns {nxt}?", f"who owns {nxt}?"),
+            Action("share", "Share in channel", req.text),
+        ),
         data=data,
     )
 
@@ -116,12 +174,26 @@ def spof(req: Request) -> Answer:
         )
         for n in ranked
     ]
-    data = {"spofs": ranked}
+    now = _single_points_now(req, subject)
+    items += [
+        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
+        for n, g in now.items()
+    ]
+    data: dict[str, object] = {"spofs": ranked, "spofs_now": list(now)}
     share = Action("share", "Share in channel", req.text)
-    if not ranked:
+    if not ranked and not now:
         summary = f"{name} has no single point of failure: redundancy absorbs every single failure"
         return Answer("spof", summary, req.subjects, data=data, actions=(share,))
-    summary = f"{name} has {plural(len(ranked), 'single point')} of failure: {joined(ranked, 5)}"
+    if not ranked:
+        summary = f"{name} has no single point of failure by design"
+    else:
+        summary = (
+            f"{name} has {plural(len(ranked), 'single point')} of failure: {joined(ranked, 5)}"
+        )
+    if now:
+        groups = sorted(set(now.values()))
+        summary += f"; right now also {joined(list(now), 3)} ({joined(groups)} at its minimum)"
+    ranked = ranked or list(now)
     actions = (
         Action("simulate", f"Simulate {ranked[0]} failing", f"what if {ranked[0]} fails"),
         Action("show_paths", f"Path to {ranked[0]}", f"path from {subject} to {ranked[0]}"),
@@ -137,12 +209,28 @@ def spof(req: Request) -> Answer:
     )
 
 
+def _single_points_now(req: Request, subject: str) -> dict[str, str]:
+    """Members of groups at their minimum whose failure now takes `subject` down."""
+    found: dict[str, str] = {}
+    for group in groups_at_minimum(req):
+        for member in group.members:
+            if member in group.failed_members or member in found:
+                continue
+            result = req.model.whatif([member])
+            if subject in {c.name for c in result.changes if c.after == State.DOWN}:
+                found[member] = group.name
+    return found
+
+
 def _by_blast_radius(req: Request, spofs: tuple[str, ...]) -> list[str]:
-    """Order by revenue a failure takes down; only for short lists, where it stays cheap."""
-    if len(spofs) > 25:
-        return list(spofs)
-    risk = {n: req.model.affects([n]).revenue_at_risk for n in spofs}
-    return sorted(spofs, key=lambda n: (-risk[n], n))
+    """Order by business impact: the revenue a failure takes down, then how many business
+    services; measured for up to `RANKED` single points (the rest follow, by name)."""
+    measured = {}
+    for n in spofs[:RANKED]:
+        hit = req.model.affects([n])
+        measured[n] = (-hit.revenue_at_risk, -len(hit.down), n)
+    ranked = sorted(measured, key=lambda n: measured[n])
+    return ranked + sorted(n for n in spofs if n not in measured)
 
 
 def path(req: Request) -> Answer:

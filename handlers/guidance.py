@@ -65,24 +65,71 @@ def help_answer(ok: bool = True, summary: str | None = None) -> Answer:
     )
 
 
-def not_understood(text: str, names: NameIndex, question: Question) -> Answer:
-    """The short help for text no intent rule matched, with name suggestions when close."""
+# One answerable question per intent, for a name, offered when a question was not understood.
+ASKABLE: dict[str, str] = {
+    "affects": "what does {} affect?",
+    "depends": "what does {} depend on?",
+    "owner": "who owns {}?",
+    "why": "why is {} down?",
+    "status": "is {} up?",
+    "spof": "single points of failure for {}",
+    "whatif": "what if {} fails?",
+    "sla": "sla {} this month",
+}
+# Words that hint at an intent when its rule did not match.
+_HINTS: dict[str, frozenset[str]] = {
+    intent: frozenset(words.split())
+    for intent, words in {
+        "owner": "who team call page contact ping person people owner wake",
+        "depends": "under below beneath inside need needs made built base on",
+        "affects": "lose losing hit break breaks affect fall fallout",
+        "why": "why reason cause wrong broken failing slow flaky",
+        "status": "up down ok state good fine health running working",
+        "sla": "uptime sla budget availability percent minutes month",
+        "whatif": "if would suppose imagine fails",
+    }.items()
+}
+
+
+def not_understood(
+    text: str,
+    names: NameIndex,
+    question: Question,
+    resolution: Resolution | None = None,
+    *,
+    follow_up: bool = False,
+) -> Answer:
+    """Not understood: one to three questions the bot can answer, built from the user's
+    own words and names (buttons in Slack); the full help only for "help"."""
     shown = " ".join(text.split())[:80]
-    answer = help_answer(ok=False, summary=f'I did not understand "{shown}". Try, for example:')
+    found = list(resolution.names if resolution else ())
     guesses = [s for phrase in question.phrases for s in names.suggest(phrase)]
-    if not guesses:
-        return answer
-    actions = tuple(
-        Action("retry", f"Impact of {g}", f"what does {g} affect?") for g in guesses[:3]
+    subjects = list(dict.fromkeys(found + guesses))[:2]
+    words = set(re.findall(r"[a-z]+", text.casefold()))
+    ranked = sorted(ASKABLE, key=lambda intent: -len(words & _HINTS.get(intent, frozenset())))
+    if subjects:
+        questions = [ASKABLE[i].format(subjects[0]) for i in ranked[:3]]
+    elif words & _HINTS["status"] or words & _HINTS["why"]:
+        questions = ["status", "what is down?", "incidents"]
+    else:
+        questions = ["status", "help"]
+    hint = f" (did you mean {joined(guesses, 3).replace(' and ', ' or ')}?)" if guesses else ""
+    lead = (
+        f'"{shown}" follows up on an earlier answer, and I have none in this conversation'
+        if follow_up
+        else f'I did not understand "{shown}"{hint}'
     )
-    data = answer.data | {"suggestions": guesses}
     return Answer(
-        answer.intent,
-        answer.summary + f" (did you mean {joined(guesses, 3)}?)",
-        sections=answer.sections,
-        notes=answer.notes,
-        actions=actions,
-        data=data,
+        "help",  # a clarification, never a domain answer (ok=False)
+        f"{lead}. Did you mean:",
+        sections=(Section("Try", tuple(Item(q) for q in questions)),),
+        notes=('Ask "help" for everything I can answer.',),
+        actions=tuple(Action("retry", q, q) for q in questions),
+        data={
+            "suggestions": guesses,
+            "questions": questions,
+            "examples": {k: list(v) for k, v in EXAMPLES.items()},
+        },
         ok=False,
     )
 
@@ -141,12 +188,14 @@ def needs_database(intent: str) -> Answer:
     )
 
 
-def missing_subject(intent: str) -> Answer:
-    """An intent that needs a name was asked without one."""
+def missing_subject(intent: str, *, follow_up: bool = False) -> Answer:
+    """An intent that needs a name was asked without one (and no earlier answer of the
+    conversation to take it from, for a follow-up)."""
     example = EXAMPLES[intent][0]
+    earlier = " I have no earlier answer in this conversation to refer to." if follow_up else ""
     return Answer(
         intent,
-        f"Which component or service? For example: {example}",
+        f"Which component or service?{earlier} For example: {example}",
         data={"examples": list(EXAMPLES[intent])},
         ok=False,
     )

@@ -12,18 +12,53 @@ from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResu
 
 
 def affects(req: Request) -> Answer:
-    """What a failure of the subjects would take down on an otherwise healthy map."""
+    """What a failure of the subjects would take down: alone (on an otherwise healthy
+    map), and, when something is failing now, given what is down now."""
     result = req.model.affects(list(req.subjects))
     who = req.label(req.subjects)
+    summary = _impact_summary(req, result, f"{who} outage")
+    sections = _impact_sections(req, result)
+    data = _impact_data(result)
+    notes = ["Hypothetical: everything else assumed healthy."]
+    failing = failing_now(req)
+    if failing:
+        now = req.model.whatif(list(req.subjects))
+        more = _newly(now, State.DOWN)
+        if more:
+            names = joined([req.display(s.name) for s in more], 2)
+            summary += (
+                f"; with {joined(failing, 3)} down now, losing {who} takes "
+                f"{plural(len(more), 'more business service')} down: {names}"
+            )
+            items = [_service_item(req, s) for s in more]
+            sections = (capped("Down given what is down now", items), *sections)
+        else:
+            summary += f"; with {joined(failing, 3)} down now, losing {who} takes nothing more down"
+        notes = ["Alone: everything else healthy; given now: on top of the current states."]
+        data |= {"failing_now": failing, "down_given_now": [s.name for s in more]}
     return Answer(
         intent="affects",
-        summary=_impact_summary(req, result, f"{who} outage"),
+        summary=summary,
         subjects=req.subjects,
-        sections=_impact_sections(req, result),
-        notes=("Hypothetical: everything else assumed healthy.",),
+        sections=sections,
+        notes=tuple(notes),
         actions=_impact_actions(req, result, simulate=True),
-        data=_impact_data(result),
+        data=data,
     )
+
+
+def failing_now(req: Request) -> list[str]:
+    """Components reported down or degraded now (the subjects aside)."""
+    states = req.model.observed()
+    failing = (State.DOWN, State.DEGRADED)
+    return sorted(n for n, st in states.items() if st in failing and n not in req.subjects)
+
+
+def _newly(result: WhatIfResult, state: State) -> list[ServiceImpact]:
+    """The business services the what-if moves into `state`, by business impact."""
+    moved = {c.name for c in result.changes if c.after == state and c.before != state}
+    listed = result.affects.down if state == State.DOWN else result.affects.degraded
+    return [s for s in _ranked(listed) if s.name in moved]
 
 
 def whatif(req: Request) -> Answer:
@@ -39,10 +74,28 @@ def whatif(req: Request) -> Answer:
     summary = _impact_summary(req, result.affects, f"Now, a {who} outage")
     if not result.changes and (result.affects.down or result.affects.degraded):
         summary += " (no change: already failing)"
+    already = [c for c in req.model.status().services if c.state == State.DOWN]
+    more = _newly(result, State.DOWN)
+    if already:  # the headline counts the loss beyond what is down now
+        lost = joined([req.display(s.name) for s in more], 2)
+        head = (
+            f"Now, a {who} outage takes {plural(len(more), 'more business service')} down ({lost})"
+            if more
+            else f"Now, a {who} outage takes nothing more down"
+        )
+        down_now = joined([req.display(s.name) for s in already], 3)
+        summary = f"{head}; already down: {down_now}"
+        if more:
+            sections = (capped("Newly down", [_service_item(req, s) for s in more]), *sections)
+    watched = _focus(req, result)
+    if watched:
+        summary += f"; {watched}"
     data = _impact_data(result.affects) | {
         "changes": [
             {"name": c.name, "before": str(c.before), "after": str(c.after)} for c in result.changes
         ],
+        "newly_down": [s.name for s in more],
+        "already_down": [s.name for s in already],
     }
     return Answer(
         intent="whatif",
@@ -53,6 +106,19 @@ def whatif(req: Request) -> Answer:
         actions=_impact_actions(req, result.affects, simulate=False),
         data=data,
     )
+
+
+def _focus(req: Request, result: WhatIfResult) -> str | None:
+    """What happens to the service a question watched ("what happens to checkout if ...")."""
+    phrase = req.question.args.get("focus")
+    found = req.names.resolve(phrase) if phrase else ()
+    if len(found) != 1:
+        return None
+    name = found[0]
+    change = next((c for c in result.changes if c.name == name), None)
+    if change is not None:
+        return f"{req.display(name)} goes {change.before} -> {change.after}"
+    return f"{req.display(name)} stays {req.model.state_of(name)}"
 
 
 def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:
@@ -94,7 +160,7 @@ def _ranked(services: Sequence[ServiceImpact]) -> list[ServiceImpact]:
 def _service_item(req: Request, s: ServiceImpact, saved: bool = False) -> Item:
     tier = f"tier {s.tier}" if s.tier else None
     revenue = money(s.revenue_per_hour) if s.revenue_per_hour else None
-    via = f"via {' -> '.join(s.path)}" if len(s.path) > 2 else None
+    via = f"via {' -> '.join(s.path)}" if len(s.path) >= 2 else None
     kept = "kept up by redundancy" if saved else None
     return Item(req.display(s.name), s.state, details(tier, revenue, kept, s.owner, s.channel, via))
 

@@ -6,11 +6,11 @@ incident <id>      services hit, root causes, acknowledgements, timeline
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from handlers import guidance
 from handlers.answer import Action, Answer, Item, Section
-from handlers.commands import CommandError, arguments, failed, number
+from handlers.commands import CommandError, arguments, failed, number, trailing_window
 from handlers.request import Request
 from handlers.wording import joined
 from impact.durations import format_duration
@@ -19,6 +19,7 @@ from store import EntryKind, Incident, StateChange, TimelineEntry
 
 USAGE = ("incidents", "incident ID")
 SHOWN = 20
+SCANNED = 500  # incidents searched for the ones of a window
 _ORDER = (State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN, State.OK)
 
 
@@ -26,7 +27,15 @@ def incidents(req: Request) -> Answer:
     """Open incidents, newest first."""
     if req.incidents is None:
         return _no_incidents("incidents")
-    found = req.incidents.incidents(open_only=True, limit=SHOWN + 1)
+    words = arguments(req.text, ("incidents", "incident"))
+    words, window = trailing_window(words, datetime.now(UTC), "incidents window")
+    if window is not None:  # every incident that started in the window, open or not
+        started = req.incidents.incidents(open_only=False, limit=SCANNED)
+        found = [i for i in started if window.start <= i.started_at < window.end][: SHOWN + 1]
+        if not found:
+            return Answer("incidents", f"No incidents {window.label}", data={"incidents": []})
+    else:
+        found = req.incidents.incidents(open_only=True, limit=SHOWN + 1)
     if not found:
         return Answer("incidents", "No open incidents", data={"incidents": []})
     shown = found[:SHOWN]

@@ -5,7 +5,11 @@ and titles are recognised first (so a title word such as "status" is never read 
 keyword); misspelt keywords are corrected against the keyword vocabulary; every run of
 remaining words that are not keywords becomes a subject phrase (`@` in the template).
 Intent rules are regular expressions over that template ("what does @ affect ?"),
-tried in order. Later intents plug in by adding a `Rule` to `RULES` and a word to `WORDS`.
+tried in order. Later intents plug in by adding a `Rule` to `RULES` and their words to
+`vocabulary.KEYWORDS`. Before that, trailing context after a clause break ("..., asking
+for a friend", "for the postmortem", "thanks") is cut, and a window phrase ("in
+september", "past 24h", "since monday", "from 2026-11-01 to 2026-11-15", "this week
+Europe/Berlin") is taken out as the period, read later by `impact.windows`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,23 @@ _PERIOD = re.compile(
     r"|(?:this|current) (week|month|quarter|year)|(?:last|previous) (week|month|quarter|year)"
     r"|(today|yesterday))\b"
 )
+_MONTH_WORDS = (
+    "january|february|march|april|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?)?"
+_ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z]+/[a-z_]+"
+# Windows the grammar of `impact.windows` reads, kept as typed (the period is the phrase).
+_WINDOW = re.compile(
+    rf"(?:\b(?:in|for|during|over|of) )?(?:the )?(?P<w>"
+    rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
+    rf"|last (?:week|month|quarter)|{_DAY})"
+    rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
+    rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)"
+    rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
+    rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
+)
+_ZONE_AFTER = re.compile(rf" (?:in )?((?:{_ZONES}))\b")
 _DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
 
 
@@ -102,12 +123,23 @@ RULES: list[Rule] = [
     _rule("unsubscribe", _LEAD + r"unsubscribe\b"),
     _rule("subscriptions", _LEAD + r"subscriptions\b", _LEAD + r"subscription list\b"),
     _rule("subscribe", _LEAD + r"subscribe\b"),
-    _rule("maintenance", _LEAD + r"maintenance\b"),
-    _rule("incident", _LEAD + r"incident @"),
+    _rule(
+        "maintenance", _LEAD + r"maintenance\b", _LEAD + r"(?:take|put|pull) @ (?:out|offline)\b"
+    ),
+    _rule(
+        "incident",
+        _LEAD + r"incident @",
+        r"\b(?:details?|info|more|news|update|timeline) "
+        r"(?:on |about |of |for )?(?:the )?incident\b",
+    ),
     _rule("incidents", _LEAD + r"incidents?\b"),
     _rule("audit", _LEAD + r"audit\b"),
     _rule("sync", _LEAD + r"(?:sync|resync)\b"),
     _rule("changes", _LEAD + r"changes\b", r"^what (?:has |have |is )?changed\b"),
+    _rule(  # non-native order: "on what is relying X", "on which things depends X"
+        "depends",
+        rf"^(?:on|upon) (?:what|which)\b.*{_RELY}",
+    ),
     _rule(
         "path",
         r"\bpaths?\b",
@@ -128,7 +160,7 @@ RULES: list[Rule] = [
         r"\bimagine\b",
         r"\bhypothetical",
         r"\bwhat (?:would|will|could) happen\b",
-        r"\bwhat happens\b",
+        r"\bwhat happens\b(?!.*\bdownstream\b)",
         r"\bscenario\b",
         r"\bdrill\b",
     ),
@@ -140,9 +172,13 @@ RULES: list[Rule] = [
         r"\bcause of\b",
         r"\bcaused\b",
         r"\bwhat is (?:wrong|broken|up) with\b",
+        r"\b(?:anything|something) (?:wrong|broken|off|weird) with\b",
         r"\bwhat is (?:causing|breaking|killing)\b",
         r"\bexplain\b",
         r"\bdiagnos",
+        r"\breasons?\b",
+        r"\bkeeps? (?:failing|crashing|dying|flapping|breaking|going down)\b",
+        r"\bhow come\b",
     ),
     _rule(
         "spof",
@@ -153,6 +189,7 @@ RULES: list[Rule] = [
         r"\bwhat (?:alone )?(?:can|could|would) "
         r"(?:take|bring|knock) @ down\b",
         r"\bno redundancy\b",
+        r"\b(?:is|are) @ (?:really )?redundant\b",
         r"\bnot redundant\b",
     ),
     _rule(
@@ -171,7 +208,9 @@ RULES: list[Rule] = [
         r"\bwhat channel\b",
         r"\bescalat",
         r"\bwho (?:runs|maintains|manages)\b",
-        r"\bwho (?:do|should) i (?:ping|call|ask)\b",
+        r"\bwho (?:do|should|can|could) (?:i|we) (?:ping|call|ask|page|contact|talk|wake)\b",
+        r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
+        r"\bpage (?:the )?(?:team|owner|someone)\b",
         r"\bteam (?:for|of|behind)\b",
     ),
     _rule(
@@ -184,6 +223,10 @@ RULES: list[Rule] = [
         r"\bdowntime\b",
         r"\bnines\b",
         r"\breliability\b",
+        r"\bmttr\b",
+        r"\bmtbf\b",
+        r"\bmttd\b",
+        r"\bbudget\b",
     ),
     _rule(
         "affects",
@@ -197,11 +240,12 @@ RULES: list[Rule] = [
         r"\bconsumers\b",
         r"\bhit by\b",
         r"\bfallout\b",
-        rf"{_WHO}.*{_RELY} (?:on |upon )?@",
-        rf"{_RELY} (?:on |upon )@",
+        rf"{_WHO}.*{_RELY} (?:on |upon |at )?(?:the )?@",
+        rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
+        r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
@@ -218,6 +262,9 @@ RULES: list[Rule] = [
         r"\bbuilt on\b",
         r"\bruns on\b",
         r"\bunderneath\b",
+        r"\bbeneath\b",
+        r"\bunder the hood\b",
+        r"\bunderlying\b",
         r"\bbehind\b",
         r"\bstack\b",
         r"\bdependency tree\b",
@@ -246,18 +293,40 @@ RULES: list[Rule] = [
         r"\bdown\b",
         r"\boutages?\b",
         r"\ball good\b",
-        r"\bok\b",
+        r"\bare we (?:good|ok|fine|up|green)\b",
+        r"\bok ?[?!]",
+        r"\b(?:is|are) @ ok\b",
+        r"^(?:all|everything|things|we) ok\b",
     ),
 ]
+
+
+# Trailing context after a clause break: who is asking, what it is for, thanks.
+_CONTEXT = re.compile(
+    r"(?:[,.;:!?\n]|\s-+)\s*(?:(?:i|we) )?"
+    r"(?:asking for\b|for a friend\b|need (?:it|this|that) for\b"
+    r"|for (?:the|our|a|my) (?:postmortem|post-mortem|post mortem|review|report|retro|drill"
+    r"|change|incident|cab|meeting|call|standup|ticket|doc)\b"
+    r"|just (?:checking|curious|asking|wondering)\b|the \w+(?: team)? (?:is|are|was) asking\b"
+    r"|(?:thanks?|thx|ty|cheers|tia)\b|(?:just )?(?:woke|got paged)\b|context:).*$",
+    re.S,
+)
 
 
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
     clean = _normalise(plain_text(text[:MAX_QUESTION]))
+    clean = _CONTEXT.sub("", clean) or clean
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
     template, phrases = _template(tokens, names)
+    if _FOCUS.search(template) and len(phrases) >= 2:
+        # "what happens to checkout if redis-02 dies": redis-02 fails, checkout is watched
+        args = {"focus": phrases[0]}
+        phrases = phrases[1:]
+        template = _FOCUS.sub("what if", template, count=1)
+        return Question("whatif", phrases, template, period, depth, args=args)
     for rule in RULES:
         if rule.pattern.search(template):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
@@ -265,6 +334,26 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
             return Question(rule.intent, phrases, template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
+
+
+_FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
+_TAKE_OUT = re.compile(
+    r"^(?:please |pls |can you |could you )*(?:take|put|pull) (\S+) "
+    r"(?:out(?: of (?:service|rotation))?|offline|down|into maintenance) "
+    r"for (an? hour|half an hour|an? day|\d+ ?[a-z]+)\b[,;:.]?\s*(.*)$",
+    re.I | re.S,
+)
+_SPOKEN = {"an hour": "1h", "a hour": "1h", "half an hour": "30m", "a day": "1d", "an day": "1d"}
+
+
+def command_text(text: str) -> str:
+    """A command said in everyday words, in the command's own grammar:
+    "take cache-02 out for an hour, disk swap" -> "maintenance cache-02 for 1h disk swap"."""
+    match = _TAKE_OUT.match(text.strip())
+    if match is None:
+        return text
+    length = _SPOKEN.get(match[2].casefold(), match[2])
+    return f"maintenance {match[1]} for {length} {match[3]}".strip()
 
 
 def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None) -> bool:
@@ -275,16 +364,27 @@ def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None
 
 
 def _normalise(text: str) -> str:
-    text = text.casefold()
+    text = text.casefold().replace("\u2019", "'")
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
     return text
 
 
 def _take_period(text: str) -> tuple[str, str | None]:
+    window = _WINDOW.search(text)
+    if window is not None:
+        zone = (window["z"] or "").strip()
+        period = " ".join(p for p in (window["w"], zone) if p)
+        if re.fullmatch(r"(?:last|past|previous) (?:h|hrs?|hours?)", window["w"]):
+            period = "last 1 hours"  # "the past hour"
+        return text[: window.start()] + " " + text[window.end() :], period
     match = _PERIOD.search(text)
     if match is None:
         return text, None
+    zone = _ZONE_AFTER.match(text, match.end())
+    if zone is not None:  # "this week Europe/Berlin": the phrase form, which carries a zone
+        phrase = " ".join(match.group(0).split()) + " " + zone[1]
+        return text[: match.start()] + " " + text[zone.end() :], phrase
     number, unit, number2, unit2, this, last, day = match.groups()
     if number or number2:
         u = (unit or unit2 or "d")[0]

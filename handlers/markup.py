@@ -37,6 +37,29 @@ _EMPHASIS = tuple(_span(marker, r"[\w*~`]") for marker in "*~`")
 _ITALIC = _span("_", "[A-Za-z0-9_]")
 
 
+# `:eyes:`, `:+1:`, `:skin-tone-2:`: a letter, `+` or `_` inside, so "10:30:00" stays;
+# bounded (100 characters), so a long run after a colon is scanned once.
+_SHORTCODE = re.compile(
+    r"(?<![\w:]):(?=[a-z0-9_+'\-]{0,99}[a-z_+])[a-z0-9_+'\-]{1,100}:(?!\w)", re.I
+)
+_PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+_BOT_PREFIX = re.compile(r"^\s*(?:/bsm|@bsm|bsm)\b[:,]?\s*", re.I)
+
+
+def tidy(text: str) -> str:
+    """What every surface hands the parser: no emoji (shortcodes or pictographs), no code
+    fences or inline code marks, no quote markers, no leading `/bsm`; channel and user
+    references stay (commands read their ids). The one place surfaces' text is cleaned."""
+    for _ in range(2):  # `:+1::skin-tone-2:` shares a colon
+        text = _SHORTCODE.sub(" ", text)
+    text = _PICTOGRAPH.sub(" ", text)
+    text = text.replace("```", " ").translate(_SMART)
+    text = _QUOTE.sub("", text)
+    text = re.sub(r"(?<!\w)`([^`\n]+)`(?!\w)", r"\1", text)
+    text = _BOT_PREFIX.sub("", text)
+    return " ".join(text.split())
+
+
 def plain_text(text: str) -> str:
     """`text` without Slack markup: mentions dropped, links and channels as their labels."""
     text = _MENTION.sub(" ", text)

@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from handlers.vocabulary import COMMON_WORDS
 from impact.model import Component, by_name_key, name_key
 from impact.suggest import Suggester
 
@@ -96,11 +97,40 @@ class NameIndex:
         loose = self._loose.get(loose_key(phrase))
         if loose:
             return self._prefer_business(sorted(loose))
+        if is_common(phrase):
+            return ()  # plain English is never a component by a partial match
         return self._prefer_business(self._partial(words_of(phrase)))
 
     def suggest(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
         """Close spellings of `phrase` among names and titles, as canonical names."""
+        if is_common(phrase):
+            return ()
         return tuple(self._close.close(phrase, limit))
+
+    def looks_like_name(self, phrase: str) -> bool:
+        """Whether an unresolved phrase is worth reporting: digits, hyphens, dots or
+        underscores in it, or a close spelling of a real name; plain words are not."""
+        return bool(_NAMELIKE.search(phrase)) or bool(self.suggest(phrase, 1))
+
+    def screen(self, resolution: Resolution, *, named: bool) -> Resolution:
+        """`resolution` without the phrases that are only words around the question.
+
+        Unknown phrases that do not look like names are dropped; ambiguous phrases of
+        common words are dropped when other phrases resolved. `named` says the question
+        has a name's position empty (nothing else resolved): then a plain unknown word
+        stays, since it is most likely the name the user meant.
+        """
+        unknown = {
+            p: s
+            for p, s in resolution.unknown.items()
+            if self.looks_like_name(p) or (named and not resolution.names and not is_common(p))
+        }
+        ambiguous = {
+            p: c
+            for p, c in resolution.ambiguous.items()
+            if not (resolution.names and (is_common(p) or len(words_of(p)) > 1))
+        }
+        return Resolution(resolution.names, unknown, ambiguous)
 
     def resolve_all(self, phrases: Sequence[str]) -> Resolution:
         """Resolve several phrases, keeping their order and dropping repeats."""
@@ -148,6 +178,15 @@ class NameIndex:
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
         return (business[0],) if len(business) == 1 else tuple(candidates)
+
+
+_NAMELIKE = re.compile(r"[0-9\-._/]")
+
+
+def is_common(phrase: str) -> bool:
+    """Every word of `phrase` is a common English word."""
+    words = words_of(phrase)
+    return bool(words) and all(w in COMMON_WORDS for w in words)
 
 
 def _prefixes_in_order(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.answer import Action, Answer, Item
+from handlers.answer import Action, Answer, Item, Section
+from handlers.outage_facts import at_minimum_warning, groups_at_minimum
 from handlers.request import Request
 from handlers.wording import capped, details, joined, money, plural
 from impact.results import ServiceStatus
@@ -67,6 +68,11 @@ def _subject_status(req: Request) -> Answer:
             for n, s in states.items()
         ]
     }
+    asked = set(req.subjects)
+    thin = [g for g in groups_at_minimum(req) if asked & {g.dependant, *g.members}]
+    if thin:
+        summary += "; warning: " + "; ".join(at_minimum_warning(g) for g in thin)
+        data["at_minimum"] = [g.name for g in thin]
     actions = [Action("share", "Share in channel", req.text)]
     failing = [n for n, s in states.items() if s.is_failing]
     if failing:
@@ -91,7 +97,10 @@ def _subject_status(req: Request) -> Answer:
 def owner(req: Request) -> Answer:
     """Who owns the subjects and where to reach them."""
     rows = [req.names.component(n) for n in req.subjects]
-    items = [Item(c.name, None, details(c.owner or "no owner set", c.channel)) for c in rows]
+    items = [
+        Item(c.name, None, details(c.owner or "no owner set", c.channel, c.runbook_url))
+        for c in rows
+    ]
     first = rows[0]
     where = f" ({first.channel})" if first.channel else ""
     if len(rows) == 1:
@@ -102,13 +111,29 @@ def owner(req: Request) -> Answer:
     data = {
         "owner": first.owner,
         "channel": first.channel,
-        "owners": [{"name": c.name, "owner": c.owner, "channel": c.channel} for c in rows],
+        "runbook": first.runbook_url,
+        "owners": [
+            {"name": c.name, "owner": c.owner, "channel": c.channel, "runbook": c.runbook_url}
+            for c in rows
+        ],
     }
+    escalation = [
+        f"Escalate: post in {first.channel} first" if first.channel else None,
+        f"then page the {first.owner} on-call" if first.owner else None,
+        f"runbook: {first.runbook_url}" if first.runbook_url else None,
+    ]
+    hints = tuple(h for h in escalation if h)
+    sections = [capped("Owners", items)]
+    if hints:
+        sections.append(Section("Escalation", tuple(Item(h) for h in hints)))
     return Answer(
         "owner",
         summary,
         req.subjects,
-        (capped("Owners", items),),
-        actions=(Action("share", "Share in channel", req.text),),
+        tuple(sections),
+        actions=(
+            Action("ask", f"What does {first.name} affect?", f"what does {first.name} affect?"),
+            Action("share", "Share in channel", req.text),
+        ),
         data=data,
     )

@@ -7,6 +7,7 @@ measured by `impact.sla`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from handlers import commands
@@ -55,7 +56,9 @@ def window_phrase(period: str | None) -> str:
         count, unit = int(period[:-1]), period[-1]
         days = count * 7 if unit == "w" else count
         return f"last {days} days" if unit in "dw" else period
-    return period.replace("-", " ")
+    if re.fullmatch(r"(?:this|last)-(?:week|month|quarter|year)", period):
+        return period.replace("-", " ")
+    return period  # a window phrase as typed ("september", "since monday")
 
 
 def _services(req: Request) -> list[Component]:
@@ -78,11 +81,18 @@ def _line(req: Request, r: SlaReport) -> str:
     if r.availability is None:
         return f"{name}: no data for {r.window.label} (no status events recorded yet)"
     verdict = "met" if r.met else "MISSED"
-    left = format_duration(max(0.0, r.error_budget_left_s))
     return (
         f"{name}: {r.availability:.3f}% over {r.window.label} (target {r.target:g}%, {verdict});"
-        f" {left} of {format_duration(r.error_budget_s)} error budget left"
+        f" {budget(r)}"
     )
+
+
+def budget(r: SlaReport) -> str:
+    """The error budget in one wording, for the headline and the body alike."""
+    total = format_duration(r.error_budget_s)
+    if r.error_budget_left_s >= 0:
+        return f"{format_duration(r.error_budget_left_s)} of {total} error budget left"
+    return f"{total} error budget overspent by {format_duration(-r.error_budget_left_s)}"
 
 
 def _overall(req: Request, reports: list[SlaReport], window: Window) -> str:
@@ -108,6 +118,8 @@ def _item(req: Request, r: SlaReport) -> Item:
         details(
             f"target {r.target:g}%",
             f"{r.incidents} incidents",
-            f"budget left {format_duration(r.error_budget_left_s)}",
+            budget(r),
+            f"MTTR {format_duration(r.mttr_s)}" if r.mttr_s is not None else None,
+            f"MTBF {format_duration(r.mtbf_s)}" if r.mtbf_s is not None else None,
         ),
     )

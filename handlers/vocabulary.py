@@ -34,6 +34,8 @@ KEYWORDS = _words(
     outages ok okay working alive fine running degraded failing fire red good
     who which how is are does do did -> → between
     report reports no not without lose losing lost
+    details detail info timeline hood come page talk wake
+    beneath underlying reason reasons keeps keep mttr mtbf mttd die
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
@@ -52,6 +54,9 @@ FILLERS = _words(
     happened happening going doing
     thanks thank thx cheers bot bsm
     much many more most analysis power run doing have time too again well
+    rn atm asap
+    as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
+    when whether same sure hmm hm um uh ok okay so like guys folks team
     """
 )
 
@@ -59,3 +64,32 @@ SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})
 
 # Chat shorthand, replaced before anything else.
 ALIASES = {"y": "why", "wat": "what", "wot": "what", "whats": "what is", "u": "you", "r": "are"}
+
+# Common English words: never resolved to a component by a partial or fuzzy match ("as
+# well" must not become cdn-edge's "assets"); an exact name or title still wins.
+COMMON_WORDS = FILLERS | _words(
+    """
+    as at be by do go if is it no of on or so to up we am an and are but can did for
+    get got had has her him his how its let may not now off old one our out own put
+    say see she the too two use was way who why yes yet you all any few new big top
+    able about above after again against ago ahead almost alone along already although
+    always another around ask asked asking away back bad because before behind being
+    below best better between both bring but came come comes could day days done each
+    early either end enough even ever every fact far fast feel few fine first found
+    friend friends full gave give given going gone good great hand hard help high hold
+    home hope hour hours idea into issue issues keep kind last late later least left
+    less life like line little long look looks lot lots made make making man mean
+    might mind minute more morning most move much must name near need needed never
+    next nice night nothing number often once only open other others over part people
+    place plan point pretty problem quite rather ready real reason right room same
+    second seem seems set several shall short side since small some someone soon sort
+    start still stuff such sure take taken talk tell than that their then there thing
+    think though thought through till today together told tomorrow tonight took true
+    try turn under until very want wanted wants watch week weekend well went were what
+    where which while whole why will wish within without work world would wrong year
+    yesterday yet review postmortem mortem friend payments-team lol cool nice pizza
+    weather order room war coffee lunch dinner meeting call guys folks hey hi hello
+    woke paged same time die dies gone dead slow slowly flaky weird strange
+    checking curious wondering brb asdf test testing job everyone noon night channel
+    """
+)

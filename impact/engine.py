@@ -94,6 +94,11 @@ class ImpactModel:
         self._current = None
 
     @_locked
+    def observed(self) -> dict[str, State]:
+        """The observed (reported) states that are not OK, by component name."""
+        return {self._graph.names[i]: s for i, s in self._observed.items()}
+
+    @_locked
     def state_of(self, name: str) -> State:
         """Effective (propagated) state of a component or business service."""
         return self._outcome().state(self._graph.lookup(name))

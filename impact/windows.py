@@ -30,8 +30,55 @@ EXAMPLES = (
     "last 30 days",
     "2026-11",
     "2026-11-01..2026-11-15",
+    "september",
+    "past 24h",
+    "since monday",
+    "last quarter",
+    "from 2026-11-01 to 2026-11-15",
 )
-_ROLLING = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:d|days?)$")
+_ROLLING = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:d|days?|(w|weeks?))$")
+_HOURS = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:h|hrs?|hours?)$")
+_LEAD = re.compile(r"^(?:(?:in|for|during|over|of|the|within)\s+)+")
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_NAME = re.compile(r"^([a-z]{3,9})\.?(?:\s+(\d{4}))?$")
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_RANGE = re.compile(r"^(?:from|between)\s+(.+?)\s+(?:to|until|till|and)\s+(.+)$")
+_ZONE = re.compile(
+    r"^(.*?)\s*(?:\b(?:in|tz)\s+)?\b(utc|gmt|z|[a-z]+/[a-z_]+(?:/[a-z_]+)?|"
+    r"cet|cest|eet|wet|est|edt|pst|pdt|cst|cdt|mst|mdt|ist|bst)$"
+)
+_ABBREVIATIONS = {
+    "z": "UTC",
+    "gmt": "UTC",
+    "utc": "UTC",
+    "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin",
+    "eet": "Europe/Athens",
+    "wet": "Europe/Lisbon",
+    "bst": "Europe/London",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "ist": "Asia/Kolkata",
+}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -67,18 +114,33 @@ def custom_window(start: datetime, end: datetime, label: str | None = None) -> W
     return Window(start, end, label or f"{start.isoformat()}..{end.isoformat()}")
 
 
-def parse_window(text: str | None, now: datetime, tz: tzinfo | str = UTC) -> Window:
-    """The window `text` names, as seen at `now` in timezone `tz` (default: this month)."""
+def parse_window(
+    text: str | None, now: datetime, tz: tzinfo | str = UTC, *, what: str = "SLA window"
+) -> Window:
+    """The window `text` names, as seen at `now` in timezone `tz` (default: this month).
+
+    Besides the forms above: month names ("september", "for october 2026": the latest such
+    month when no year), hours ("past 24h", "last 6 hours"), weeks ("last 2 weeks"),
+    quarters ("this quarter", "last quarter"), "since monday" / "since 2026-11-01" (until
+    now), "from 2026-11-01 to 2026-11-15", and a trailing time zone ("today in CET",
+    "this week Europe/Berlin"). `what` names the window in errors ("changes window").
+    """
+    phrase = _LEAD.sub("", " ".join((text or "").lower().split()))
+    zoned = _ZONE.match(phrase)
+    if zoned is not None and (zoned[1] or zoned[2] not in ("z",)):
+        named = "/".join(part.title() for part in zoned[2].split("/"))
+        phrase, tz = zoned[1].strip(), _ABBREVIATIONS.get(zoned[2], named)
     zone = _zone(tz)
-    phrase = " ".join((text or "").lower().split())
     local_now = as_utc(now).astimezone(zone)
     if ".." in phrase:
-        return _between(" ".join((text or "").split()), zone)
-    for reader in (_calendar, _rolling, _named_month):
+        return _between(" ".join(phrase.split()), zone)
+    if (ranged := _RANGE.match(phrase)) is not None:
+        return _between(f"{ranged[1]}..{ranged[2]}", zone)
+    for reader in (_calendar, _rolling, _hours, _named_month, _month_name, _quarter, _since):
         window = reader(phrase, local_now)
         if window is not None:
             return window
-    raise WindowError(_unknown(text or ""))
+    raise WindowError(_unknown(text or "", what))
 
 
 def _zone(tz: tzinfo | str) -> tzinfo:
@@ -118,11 +180,86 @@ def _rolling(phrase: str, now: datetime) -> Window | None:
     match = _ROLLING.match(phrase)
     if match is None:
         return None
-    days = int(match[1])
+    days = int(match[1]) * (7 if match[2] else 1)
     if not 1 <= days <= MAX_ROLLING_DAYS:
         raise WindowError(f"rolling window of {days} days is out of range; use 1 to 400 days")
     end = as_utc(now)
     return Window(end - timedelta(days=days), end, f"last {days} days")
+
+
+def _hours(phrase: str, now: datetime) -> Window | None:
+    match = _HOURS.match(phrase)
+    if match is None:
+        return None
+    hours = int(match[1])
+    if not 1 <= hours <= MAX_ROLLING_DAYS * 24:
+        raise WindowError(f"window of {hours} hours is out of range; use 1 to 9600 hours")
+    end = as_utc(now)
+    return Window(end - timedelta(hours=hours), end, f"last {hours} hours")
+
+
+def _month_name(phrase: str, now: datetime) -> Window | None:
+    """ "september", "sept 2026", "october 2026": without a year, the latest such month."""
+    match = _MONTH_NAME.match(phrase)
+    month = _month_number(match[1]) if match else None
+    if match is None or month is None:
+        return None
+    year = int(match[2]) if match[2] else now.year - (month > now.month)
+    assert now.tzinfo is not None
+    return month_window(year, month, now.tzinfo)
+
+
+def _month_number(word: str) -> int | None:
+    for number, name in enumerate(_MONTHS, 1):
+        if name.startswith(word) and (len(word) >= 3) and (word != "mar" or name == "march"):
+            return number
+    return None
+
+
+def _quarter(phrase: str, now: datetime) -> Window | None:
+    if phrase not in ("quarter", "this quarter", "last quarter", "previous quarter"):
+        return None
+    first_month = (now.month - 1) // 3 * 3 + 1
+    start = date(now.year, first_month, 1)
+    if phrase.startswith(("last", "previous")):
+        start = date(start.year - (first_month == 1), (first_month - 4) % 12 + 1, 1)
+    end_month = start.month + 3
+    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
+    tz = now.tzinfo
+    assert tz is not None
+    label = f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return Window(_midnight(start, tz), _midnight(end, tz), label)
+
+
+def _since(phrase: str, now: datetime) -> Window | None:
+    """ "since monday", "since yesterday", "since 2026-11-01", "since last week": until now."""
+    if not phrase.startswith("since "):
+        return None
+    rest = phrase.removeprefix("since ").strip()
+    tz = now.tzinfo
+    assert tz is not None
+    today = now.date()
+    day: date | None = None
+    if rest in _WEEKDAYS:
+        day = today - timedelta(days=(today.weekday() - _WEEKDAYS.index(rest)) % 7)
+    elif rest in ("today", "midnight"):
+        day = today
+    if day is not None:
+        start = _midnight(day, tz)
+    else:
+        try:
+            start = _moment(rest, tz, phrase, end=False)
+        except WindowError:
+            found = next(
+                (w for r in (_calendar, _month_name, _quarter) if (w := r(rest, now))), None
+            )
+            if found is None:
+                return None
+            start = found.start
+    end = as_utc(now)
+    if start >= end:
+        raise WindowError(f"window {phrase!r} starts in the future")
+    return Window(start, end, phrase)
 
 
 def _named_month(phrase: str, now: datetime) -> Window | None:
@@ -172,7 +309,7 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
-def _unknown(text: str) -> str:
+def _unknown(text: str, what: str = "SLA window") -> str:
     hint = Suggester(EXAMPLES).closest(text.strip())
     suggestion = f"did you mean {hint!r}? " if hint else ""
-    return f"unknown SLA window {text!r}; {suggestion}try one of: {', '.join(EXAMPLES)}"
+    return f"unknown {what} {text!r}; {suggestion}try one of: {', '.join(EXAMPLES)}"

@@ -11,6 +11,7 @@ from impact.results import StateChange
 from store.alerts import KEY_LENGTH as ALERT_KEY_LENGTH
 from store.alerts import Observation, UnmappedAlert, UnmappedSummary
 from store.backstage import parse_backstage
+from store.contexts import CONTEXT_TTL, Context, ConversationContexts
 from store.database import ping, url_password
 from store.deliveries import DeliveryLog
 from store.demo.history import REASON as DEMO_REASON
@@ -53,12 +54,15 @@ from store.yamlsafe import load_yaml_document, load_yaml_documents, shown
 
 __all__ = [
     "ALERT_KEY_LENGTH",
+    "CONTEXT_TTL",
     "DEMO_REASON",
     "DIGEST_LEASE_S",
     "NAME_LENGTH",
     "Acknowledgement",
     "AuditEntry",
     "ChangeCount",
+    "Context",
+    "ConversationContexts",
     "Decision",
     "DeliveryLog",
     "DigestRun",

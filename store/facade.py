@@ -18,6 +18,7 @@ from impact.clock import Clock, utcnow
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.contexts import ConversationContexts
 from store.deliveries import DeliveryLog
 from store.digests import DigestStore
 from store.edits import MapEdits
@@ -129,6 +130,11 @@ class Store:
     def deliveries(self) -> DeliveryLog:
         """Slack deliveries seen (a redelivered event is answered once)."""
         return DeliveryLog(self.engine, clock=self.clock)
+
+    @cached_property
+    def contexts(self) -> ConversationContexts:
+        """The last answer of each thread or DM, for follow-ups on any replica."""
+        return ConversationContexts(self.engine, clock=self.clock)
 
     def _write(self) -> AbstractContextManager[Connection]:
         return database.transaction(self.engine)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -46,35 +47,60 @@ def conversation_for(store: Store) -> Conversation:
 @click.argument("question", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (JSON Lines with `-`).")
 @click.option(
+    "--session",
+    default=None,
+    help="Name a conversation: follow-ups (who owns it? why?) use its last answer (2h).",
+)
+@click.option(
     "--color/--no-color", default=None, help="Colour the text answer (default: on a tty)."
 )
 @DB_OPTION
-def ask(question: tuple[str, ...], as_json: bool, color: bool | None, db_url: str | None) -> None:
+def ask(
+    question: tuple[str, ...],
+    as_json: bool,
+    session: str | None,
+    color: bool | None,
+    db_url: str | None,
+) -> None:
     """Answer one QUESTION, e.g. bsm ask "what does db-03 affect?"; `-` reads one per line."""
     conversation = conversation_for(open_store(db_url))
     text = " ".join(question)
     if text.strip() == "-":
-        _answer_lines(conversation, sys.stdin, as_json, color)
+        _answer_lines(conversation, sys.stdin, as_json, color, session)
         return
-    _answer_one(conversation, text, as_json, color)
+    _answer_one(conversation, text, as_json, color, session)
 
 
-def _answer_one(conversation: Conversation, text: str, as_json: bool, color: bool | None) -> None:
+def _answer_one(
+    conversation: Conversation,
+    text: str,
+    as_json: bool,
+    color: bool | None,
+    session: str | None = None,
+) -> None:
     from handlers.terminal import render_text
 
-    answer = conversation.ask(text, origin=ORIGIN)
+    answer = conversation.ask(text, origin=ORIGIN, session=_session_key(session))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         click.echo(render_text(answer, color=use_color(color)))
 
 
+def _session_key(session: str | None) -> str | None:
+    return f"cli:{session}" if session else None
+
+
 def _answer_lines(
-    conversation: Conversation, lines: Iterable[str], as_json: bool, color: bool | None
+    conversation: Conversation,
+    lines: Iterable[str],
+    as_json: bool,
+    color: bool | None,
+    session: str | None = None,
 ) -> None:
     for line in lines:
         if line.strip():
-            _answer_one(conversation, line.strip(), as_json, color)
+            _answer_one(conversation, line.strip(), as_json, color, session)
             if not as_json:
                 click.echo()
 
@@ -93,6 +119,7 @@ def run_shell(conversation: Conversation, color: bool) -> None:
 
     history = _start_history()
     click.echo('bsm shell: ask about the service map ("help" for examples, "quit" to leave)')
+    session = f"shell:{uuid.uuid4().hex}"  # the shell is one conversation: follow-ups work
     try:
         while True:
             try:
@@ -106,7 +133,8 @@ def run_shell(conversation: Conversation, color: bool) -> None:
             if text.lower() in QUIT:
                 break
             if text:
-                click.echo(render_text(conversation.ask(text, origin=ORIGIN), color=color) + "\n")
+                answer = conversation.ask(text, origin=ORIGIN, session=session)
+                click.echo(render_text(answer, color=color) + "\n")
     finally:
         history()
 

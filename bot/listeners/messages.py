@@ -46,7 +46,10 @@ def register(app: App, asker: Asker, work: WorkPool | None = None) -> None:
 
         def reply() -> None:
             answer = asker.ask(
-                question, user_id=command["user_id"], channel_id=command["channel_id"]
+                question,
+                user_id=command["user_id"],
+                channel_id=command["channel_id"],
+                session=f"slash:{command['channel_id']}:{command['user_id']}",
             )
             send_ephemeral(client, command, render_answer(answer, question=question))
 
@@ -78,7 +81,12 @@ def _answer(
     """Answer a mention or DM in its thread; long work on the pool, with a note first."""
 
     def reply() -> None:
-        answer = asker.ask(question, user_id=event.get("user"), channel_id=event["channel"])
+        answer = asker.ask(
+            question,
+            user_id=event.get("user"),
+            channel_id=event["channel"],
+            session=session_of(event, reach.thread),
+        )
         post(reach.client, event["channel"], render_answer(answer), thread_ts=reach.thread)
 
     if work is None or not event.get("user") or not is_long(question):
@@ -88,6 +96,11 @@ def _answer(
     failed = _apology(reach.body, reach.client)
     if not work.submit(reply, first=lambda: tell(WORKING), on_error=failed):
         tell(BUSY)
+
+
+def session_of(event: dict[str, Any], thread: str | None) -> str:
+    """The conversation a mention or DM belongs to: its thread, or the DM itself."""
+    return f"slack:{event['channel']}:{thread or 'dm'}"
 
 
 def is_direct_message(event: dict[str, Any]) -> bool:

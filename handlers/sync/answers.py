@@ -104,11 +104,15 @@ def changes_answer(
 
 def since_time(text: str | None, now: datetime) -> datetime:
     """The start of "24h", "15m", "7d", "yesterday", "since last week", ... (default 24h)."""
-    phrase = (text or "24h").strip().removeprefix("since ").strip()
+    typed = " ".join((text or "24h").split())
+    phrase = typed.removeprefix("since ").strip()
     try:
         return now - timedelta(seconds=parse_duration(phrase))
     except SourceError:
-        return parse_window(phrase, now).start
+        pass
+    if typed.startswith("since ") and phrase.split()[0].casefold().endswith("day"):
+        return parse_window(typed, now, what="changes window").start  # since monday
+    return parse_window(phrase, now, what="changes window").start
 
 
 def sources_answer(sources: Sequence[SyncSource], pending: Sequence[SyncRun]) -> Answer:

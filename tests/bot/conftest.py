@@ -86,7 +86,9 @@ class ScriptedConversation:
     error: Exception | None = None
     asked: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
-    def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer:
+    def ask(
+        self, text: str, *, user_id: str | None, channel_id: str | None, session: str | None = None
+    ) -> Answer:
         self.asked.append((text, user_id, channel_id))
         if self.error is not None:
             raise self.error

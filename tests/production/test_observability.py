@@ -153,7 +153,14 @@ def test_metrics_count_requests_and_webhook_events(served: tuple[TestClient, Met
 
 def test_timed_asker_observes_each_question_by_intent() -> None:
     class Conversation:
-        def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer:
+        def ask(
+            self,
+            text: str,
+            *,
+            user_id: str | None,
+            channel_id: str | None,
+            session: str | None = None,
+        ) -> Answer:
             return Answer(intent="impact", summary=text)
 
     metrics = Metrics()

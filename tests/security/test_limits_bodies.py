@@ -35,7 +35,9 @@ CHUNK = b"x" * (1024 * 1024)
 
 
 class Script:
-    def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Any:
+    def ask(
+        self, text: str, *, user_id: str | None, channel_id: str | None, session: str | None = None
+    ) -> Any:
         raise AssertionError("no request may reach the conversation")
 
 

@@ -41,7 +41,9 @@ class SlowSyncs:
         self.entered = threading.Semaphore(0)
         self.error = error
 
-    def ask(self, text: str, *, user_id: str | None, channel_id: str | None) -> Answer:
+    def ask(
+        self, text: str, *, user_id: str | None, channel_id: str | None, session: str | None = None
+    ) -> Answer:
         if not text.startswith("sync"):
             return Answer(intent="status", summary="all green")
         self.entered.release()

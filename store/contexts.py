@@ -1,0 +1,73 @@
+"""Conversation context: what the bot last answered in a thread or DM, shared by replicas.
+
+A follow-up ("who owns it?", "what about db-02?") lands on any replica behind the load
+balancer, so the context of the last answer (its intent and subjects) is a row keyed by
+the conversation (channel and thread, or a `bsm ask --session` name), not process memory.
+A context older than `ttl` (2 hours) is forgotten: it is neither returned nor kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, String, Text, delete, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from impact.clock import Clock, utcnow
+from store import database
+from store.schema import Base, UTCDateTime
+
+CONTEXT_KEY_LENGTH = 200
+CONTEXT_TTL = timedelta(hours=2)
+_MAX_SUBJECTS = 20
+
+
+class ContextRow(Base):
+    __tablename__ = "conversation_contexts"
+
+    key: Mapped[str] = mapped_column(String(CONTEXT_KEY_LENGTH), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(40))
+    subjects: Mapped[str] = mapped_column(Text)  # a JSON list of canonical names
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The last answer of one conversation: its intent and subjects, and when."""
+
+    intent: str
+    subjects: tuple[str, ...]
+    at: datetime
+
+
+class ConversationContexts:
+    """`remember(key, intent, subjects)` after an answer; `recall(key)` before a follow-up."""
+
+    def __init__(self, engine: Engine, *, ttl: timedelta = CONTEXT_TTL, clock: Clock = utcnow):
+        self.engine, self.ttl, self.clock = engine, ttl, clock
+
+    def remember(self, key: str, intent: str, subjects: tuple[str, ...]) -> None:
+        """Keep the last answer of conversation `key` (replacing the one before)."""
+        now, key = self.clock(), key[:CONTEXT_KEY_LENGTH]
+        names = json.dumps(list(subjects[:_MAX_SUBJECTS]))
+        with database.transaction(self.engine) as connection:
+            connection.execute(delete(ContextRow).where(ContextRow.key == key))
+            connection.execute(
+                insert(ContextRow).values(
+                    key=key, intent=intent[:40], subjects=names, updated_at=now
+                )
+            )
+            connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
+
+    def recall(self, key: str) -> Context | None:
+        """The last answer of conversation `key`, or None when there is none or it expired."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(ContextRow).where(ContextRow.key == key[:CONTEXT_KEY_LENGTH])
+            ).first()
+        if row is None or row.updated_at < self.clock() - self.ttl:
+            return None
+        subjects = tuple(str(s) for s in json.loads(row.subjects))
+        return Context(row.intent, subjects, row.updated_at)
