@@ -1,10 +1,10 @@
 """The dependency graph of a service page as SVG: a layered layout, computed here.
 
-The subject sits on the top row, each level of dependencies one row below (the level a
-node is first reached at); nodes of a row keep the breadth-first order, so a row reads
-left to right as the map lists them. Failing nodes carry their state as text and a
-pattern, not colour alone; edges on a root-cause path are thick and dashed-free, the
-others thin. Every node with a page links to it.
+The subject sits on the top row, each level of dependencies below it (the level a node is
+first reached at; a wide level wraps onto several rows); nodes keep the breadth-first
+order, so a row reads left to right as the map lists them. Failing nodes carry their
+state as text and an outline, not colour alone; edges on a root-cause path are thick, the
+others thin (soft ones dashed). Every node with a page links to it.
 """
 
 from __future__ import annotations
@@ -17,24 +17,34 @@ from bot.web.figures import Graph, Node
 NODE_W, NODE_H = 168, 46
 GAP_X, GAP_Y = 24, 56
 MARGIN = 12
+PER_LINE = 6
 LABEL = 22  # characters of a name shown in a box; the full name is in its <title>
 
 
 def layout(graph: Graph) -> tuple[dict[str, tuple[int, int]], int, int]:
-    """Top-left corner of each node's box, and the drawing's width and height."""
+    """Top-left corner of each node's box, and the drawing's width and height.
+
+    A level wider than `PER_LINE` nodes wraps onto more lines, so the drawing stays
+    about a screen wide whatever the map.
+    """
     rows: dict[int, list[Node]] = {}
     for node in graph.nodes:
         rows.setdefault(node.depth, []).append(node)
-    widest = max((len(r) for r in rows.values()), default=1)
+    lines = [
+        row[i : i + PER_LINE]
+        for _, row in sorted(rows.items())
+        for i in range(0, len(row), PER_LINE)
+    ]
+    widest = max((len(line) for line in lines), default=1)
     width = MARGIN * 2 + widest * NODE_W + (widest - 1) * GAP_X
     places: dict[str, tuple[int, int]] = {}
-    for depth, row in sorted(rows.items()):
-        used = len(row) * NODE_W + (len(row) - 1) * GAP_X
+    for number, line in enumerate(lines):
+        used = len(line) * NODE_W + (len(line) - 1) * GAP_X
         left = (width - used) // 2
-        top = MARGIN + depth * (NODE_H + GAP_Y)
-        for index, node in enumerate(row):
+        top = MARGIN + number * (NODE_H + GAP_Y)
+        for index, node in enumerate(line):
             places[node.name] = (left + index * (NODE_W + GAP_X), top)
-    height = MARGIN * 2 + len(rows) * NODE_H + max(0, len(rows) - 1) * GAP_Y
+    height = MARGIN * 2 + len(lines) * NODE_H + max(0, len(lines) - 1) * GAP_Y
     return places, width, height
 
 
@@ -46,7 +56,7 @@ def render_svg(graph: Graph, prefix: str = "/dashboard") -> str:
         f"failing: {', '.join(failing)}" if failing else "none failing"
     )
     parts = [
-        f'<svg class="graph" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="graph" xmlns="http://www.w3.org/2000/svg" role="group" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="graph-title graph-desc">',
         f'<title id="graph-title">Dependencies of {escape(graph.subject)}</title>',
