@@ -271,8 +271,9 @@ class Board:
         status = next(s for s in model.status().services if s.name == component.name)
         reports, _ = self.sla.reports(compiled, now)
         causes = model.why(component.name).root_causes
-        graph = neighbourhood(model.depends(component.name, GRAPH_DEPTH).tree, causes)
-        days = self._days(component, now)
+        depends = model.depends(component.name, GRAPH_DEPTH)  # its full closure too
+        graph = neighbourhood(depends.tree, causes)
+        days = self._days(component, now, (component.name, *depends.dependencies))
         incidents = tuple(
             i
             for i in self.desk.incidents(open_only=False, limit=200)
@@ -322,9 +323,9 @@ class Board:
         return self.models.current().model.names()
 
     # -- parts -----------------------------------------------------------------------------
-    def _days(self, service: Component, now: datetime) -> tuple[Day, ...]:
+    def _days(self, service: Component, now: datetime, within: Sequence[str]) -> tuple[Day, ...]:
         window = Window(now - timedelta(days=DAYS), now, f"last {DAYS} days")
-        measured = self.digests.measure([service], window.start, now)
+        measured = self.digests.measure([service], window.start, now, within=within)
         report = measured.report(service, window, now)
         days = measured.days(service, window, now)[-DAYS:]  # the window starts mid-day
         return tuple(Day(d, a, report.target) for d, a in days)
