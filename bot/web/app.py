@@ -47,6 +47,7 @@ def templates() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # package data: no file to watch on every render
     )
     env.filters |= {
         "money": _money,
@@ -74,6 +75,7 @@ class Dashboard:
         self.env = templates()
         self.live = live or Live(self._frame)
         self._held: Overview | None = None  # the overview of the live frame last rendered
+        self._tiles: dict[str, tuple[Tile, str]] = {}  # a tile's HTML, until it changes
 
     # -- wiring ----------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -226,8 +228,13 @@ class Dashboard:
 
     def _frame(self) -> Frame:
         overview = self._held = self.board.overview()
-        tiles = {t.name: self._tile(t) for t in overview.tiles}
+        tiles = {t.name: self._cached_tile(t) for t in overview.tiles}
+        self._tiles = {t.name: (t, tiles[t.name]) for t in overview.tiles}
         return Frame(self._banner(overview), tiles, tuple(t.name for t in overview.tiles))
+
+    def _cached_tile(self, tile: Tile) -> str:
+        held = self._tiles.get(tile.name)
+        return held[1] if held is not None and held[0] == tile else self._tile(tile)
 
     def _tile(self, tile: Tile) -> str:
         return self.env.get_template("_tile.html").render(tile=tile)
