@@ -107,13 +107,12 @@ def wait(driver: Any, condition: Any, what: str) -> Any:
 
 
 def tile_state(driver: Any, name: str) -> str | None:
-    from selenium.common.exceptions import NoSuchElementException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return str(driver.find_element(By.ID, f"tile-{name}").get_attribute("data-state"))
-    except NoSuchElementException:
-        return None
+    """A tile's state, read in one script call (live updates replace tile elements)."""
+    found = driver.execute_script(
+        "const t = document.getElementById(arguments[0]); return t ? t.dataset.state : null;",
+        f"tile-{name}",
+    )
+    return None if found is None else str(found)
 
 
 def check_page(driver: Any, artifacts: Path, name: str) -> None:
