@@ -132,3 +132,28 @@ def test_dark_theme_for_walls(served: Served) -> None:
     page = served.client.get("/dashboard?theme=dark").text
     assert '<html lang="en" class="theme-dark">' in page
     parse(page)
+
+
+def test_an_open_incident_is_linked_from_its_tiles_and_the_banner(served: Served) -> None:
+    served.kiosk()
+    served.alert(("payment-gateway",), State.DOWN)
+    [incident] = served.desk.incidents(open_only=True)
+    page = served.client.get("/dashboard").text
+    link = f'href="/dashboard/incidents#incident-{incident.id}"'
+    payments = page[page.index('id="tile-payments"') :]
+    assert link in payments[: payments.index("</article>")]
+    banner = page[page.index('id="banner"') : page.index('id="tiles"')]
+    assert f"#{incident.id}" in banner and link in banner
+    product = page[page.index('id="tile-product-search"') :]
+    assert "Open incident" not in product[: product.index("</article>")]
+
+
+def test_component_page_says_what_it_takes_down_alone(served: Served) -> None:
+    served.kiosk()
+    page = served.client.get("/dashboard/components/payments-api").text
+    # By hand: online-checkout and payments depend hard on payments-api.
+    alone = page[page.index('id="alone-h"') : page.index('id="dep-h"')]
+    assert "2 business services down" in alone
+    assert (
+        "/dashboard/services/online-checkout" in alone and "/dashboard/services/payments" in alone
+    )
