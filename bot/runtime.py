@@ -355,5 +355,5 @@ def _uvicorn(server: Any, host: str, port: int, log_level: str) -> None:
         log_level=log_level,
         log_config=None,
         access_log=log_level == "debug",
-        timeout_graceful_shutdown=10,  # open streams (dashboard live tiles) end by then
+        timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
     )
