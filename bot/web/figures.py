@@ -16,6 +16,7 @@ every service this month replays the month's events, so it is kept for `sla_ttl`
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +33,8 @@ from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import Compiled, ModelService
 from store import Incident
+
+log = logging.getLogger(__name__)
 
 PERIOD = "this month"  # the SLA period of the tiles, as the Home tab shows it
 GRAPH_DEPTH = 3
@@ -197,24 +200,54 @@ class WhatIf:
 
 @dataclass
 class SlaCache:
-    """Every business service's SLA this period, measured at most once per `ttl` seconds."""
+    """Every business service's SLA this period, measured at most once per `ttl` seconds.
+
+    Measuring replays the period's events over the whole map (about a second on 100k
+    components), so once the figures are older than `ttl` they are still answered while
+    one background thread measures them again; only the first measure of a map version
+    is waited for.
+    """
 
     digests: DigestService
     ttl: float = 60.0
     clock: Callable[[], float] = time.monotonic
     _held: tuple[float, int, dict[str, SlaReport], Window] | None = field(default=None)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _measuring: threading.Thread | None = field(default=None)
 
     def reports(self, compiled: Compiled, now: datetime) -> tuple[dict[str, SlaReport], Window]:
         with self._lock:
             held = self._held
-            if held is None or held[1] != compiled.version or self.clock() - held[0] >= self.ttl:
-                window = parse_window(PERIOD, now)
-                services = compiled.service_map.business_services
-                measured = self.digests.measure(services, window.start, now)
-                found = {s.name: measured.report(s, window, now) for s in services}
-                held = self._held = (self.clock(), compiled.version, found, window)
+            if held is None or held[1] != compiled.version:
+                held = self._held = self._measure(compiled, now)
+            elif self.clock() - held[0] >= self.ttl and not self._busy():
+                self._measuring = threading.Thread(
+                    target=self._again, args=(compiled, now), name="dashboard-sla", daemon=True
+                )
+                self._measuring.start()
             return held[2], held[3]
+
+    def _busy(self) -> bool:
+        return self._measuring is not None and self._measuring.is_alive()
+
+    def _again(self, compiled: Compiled, now: datetime) -> None:
+        try:
+            fresh = self._measure(compiled, now)
+        except Exception:  # the database is away: the figures held stay, tried again later
+            log.exception("dashboard SLA measure failed")
+            return
+        with self._lock:
+            if self._held is None or self._held[1] == compiled.version:
+                self._held = fresh
+
+    def _measure(
+        self, compiled: Compiled, now: datetime
+    ) -> tuple[float, int, dict[str, SlaReport], Window]:
+        window = parse_window(PERIOD, now)
+        services = compiled.service_map.business_services
+        measured = self.digests.measure(services, window.start, now)
+        found = {s.name: measured.report(s, window, now) for s in services}
+        return (self.clock(), compiled.version, found, window)
 
 
 class Board:
