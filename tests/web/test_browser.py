@@ -20,8 +20,7 @@ import httpx
 import pytest
 from fake_slack import FakeSlack
 from served import bsm_serve
-from slack_payloads import SIGNING_SECRET
-from webkit import HERE, KIOSK, OUTAGE, REPO, SECRET, demo_store
+from webkit import HERE, KIOSK, OUTAGE, REPO, demo_store, serve_env
 
 from impact.model import State, StatusEvent
 from store import Store
@@ -81,21 +80,14 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @pytest.fixture(scope="module")
-def server(
-    browser: Any, database: Store, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def server(browser: Any, database: Store) -> Iterator[str]:
     with FakeSlack() as fake:
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-browser",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "SLACK_APP_TOKEN": "",
-            "BSM_DATABASE_URL": database.url_text(),
-            "BSM_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
-            "BSM_SESSION_SECRET": SECRET,
-            "BSM_DASHBOARD_TOKEN": KIOSK,
-            "BSM_DASHBOARD_PUBLIC": "1",
-        }
+        env = serve_env(
+            fake.api_url,
+            database,
+            BSM_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+            BSM_DASHBOARD_PUBLIC="1",
+        )
         with bsm_serve(env) as url:
             yield url
 

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from fake_slack import FakeSlack
 from served import bsm_serve
-from slack_payloads import SIGNING_SECRET
-from webkit import KIOSK, SECRET, demo_store
+from webkit import KIOSK, demo_store, serve_env
 
 pytestmark = pytest.mark.slow
 
@@ -21,15 +20,7 @@ def test_an_open_stream_does_not_hold_the_server(tmp_path: Path) -> None:
     received: list[str] = []
     hello, ended = threading.Event(), threading.Event()
     with FakeSlack() as fake:
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-serve",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "SLACK_APP_TOKEN": "",
-            "BSM_DATABASE_URL": store.url_text(),
-            "BSM_SESSION_SECRET": SECRET,
-            "BSM_DASHBOARD_TOKEN": KIOSK,
-        }
+        env = serve_env(fake.api_url, store)
         with bsm_serve(env) as url:
             client = httpx.Client(base_url=url, timeout=30)
             signed = client.get(f"/dashboard?token={KIOSK}")

@@ -73,3 +73,19 @@ def serve(
     dashboard = Dashboard(Board(models, desk, digests), Access(settings, api_url=api_url))
     client = TestClient(create_server(None, dashboard=dashboard), base_url="http://127.0.0.1")
     return Served(store, models, desk, dashboard, client)
+
+
+def serve_env(api_url: str, store: Store, **extra: str) -> dict[str, str]:
+    """The environment of a `bsm serve` in HTTP mode with the dashboard, over `store`."""
+    from slack_payloads import SIGNING_SECRET
+
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-dashboard",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "SLACK_APP_TOKEN": "",
+        "BSM_DATABASE_URL": store.url_text(),
+        "BSM_SESSION_SECRET": SECRET,
+        "BSM_DASHBOARD_TOKEN": KIOSK,
+        **extra,
+    }
