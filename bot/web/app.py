@@ -13,6 +13,7 @@ and their states only.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ from handlers.incident_answers import entry_text
 from impact.durations import format_duration
 from impact.errors import UnknownComponent
 from impact.model import State
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/dashboard"
 PUBLIC_PATH = "/status"
@@ -115,9 +118,14 @@ class Dashboard:
                 return RedirectResponse(
                     f"{PREFIX}/signin?{urlencode({'next': target})}", status_code=303
                 )
-            if view == self._overview:
-                await self.live.refresh()  # the page and the stream share one version
-            return await run_in_threadpool(view, request, viewer)
+            try:
+                if view == self._overview:
+                    await self.live.refresh()  # the page and the stream share one version
+                return await run_in_threadpool(view, request, viewer)
+            except Exception as error:  # the database is away: a 503 page, never a 500
+                log.warning("dashboard page %s failed: %s", request.url.path, type(error).__name__)
+                context = {"viewer": viewer, "error": "The figures cannot be read right now."}
+                return self._html(request, "unavailable.html", context, status=503)
 
         return endpoint
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import html5lib
 import pytest
 from webkit import OUTAGE, Served
@@ -157,3 +159,13 @@ def test_component_page_says_what_it_takes_down_alone(served: Served) -> None:
     assert (
         "/dashboard/services/online-checkout" in alone and "/dashboard/services/payments" in alone
     )
+
+
+def test_a_database_that_is_away_is_a_503_page(served: Served) -> None:
+    served.kiosk()
+    served.store.engine.dispose()
+    Path(served.store.url_text().removeprefix("sqlite:///")).unlink()
+    served.models.invalidate()
+    page = served.client.get("/dashboard/incidents")
+    assert page.status_code == 503
+    parse(page.text)
