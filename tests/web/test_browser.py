@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,22 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return demo_store(tmp_path_factory.mktemp("browser"))
+    """The demo map with the demo's four weeks of generated history (as `bsm demo` writes
+    it), then every component reported ok: SLA figures and daily bars have data, and the
+    outage below starts from a healthy map."""
+    from store import generate_history
+
+    store = demo_store(tmp_path_factory.mktemp("browser"))
+    now = datetime.now(UTC)
+    history = generate_history(store.load_map(), end=now - timedelta(hours=2), days=28)
+    store.record_events(history.events)
+    for window in history.maintenance:
+        if window.end < now - timedelta(hours=1):
+            store.add_maintenance(window)
+    sweep = now - timedelta(hours=1)
+    names = [c.name for c in store.load_map().components.values() if not c.is_business]
+    store.record_events([StatusEvent(n, State.OK, sweep, source="demo") for n in names])
+    return store
 
 
 @pytest.fixture(scope="module")
