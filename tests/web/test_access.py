@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fake_slack import OIDC_CLIENT, FakeSlack, oidc_authorize_url
-from webkit import KIOSK, OUTAGE, SECRET, Served, demo_store, serve
+from webkit import KIOSK, OUTAGE, SECRET, Served, demo_store, parse, serve
 
 from bot.settings import DashboardSettings, Settings, SettingsError
 from impact.model import State
@@ -60,6 +60,7 @@ def test_kiosk_token_signs_in_and_leaves_the_url(served: Served) -> None:
 def test_a_wrong_kiosk_token_is_refused(served: Served) -> None:
     answer = served.client.get("/dashboard?token=wrong", follow_redirects=False)
     assert answer.status_code == 401
+    parse(answer.text)
     assert served.client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
@@ -90,6 +91,7 @@ def test_sign_in_with_slack(oidc: Served, slack: FakeSlack) -> None:
     assert slack.calls("openid.connect.userInfo")
     page = oidc.client.get("/dashboard")
     assert page.status_code == 200 and "Ada Lovelace" in page.text
+    parse(oidc.client.get("/dashboard/signin").text)
 
 
 def test_sign_in_refuses_a_state_that_does_not_match(oidc: Served, slack: FakeSlack) -> None:
@@ -115,6 +117,7 @@ def test_sign_in_only_redirects_inside_the_dashboard(oidc: Served) -> None:
 def test_without_sign_in_configured_the_page_says_so(served: Served) -> None:
     answer = served.client.get("/dashboard/signin")
     assert answer.status_code == 503 and "SLACK_CLIENT_ID" in answer.text
+    parse(answer.text)
 
 
 def test_public_page_lists_services_and_states_only(tmp_path: Path) -> None:
@@ -124,6 +127,7 @@ def test_public_page_lists_services_and_states_only(tmp_path: Path) -> None:
         found.record(OUTAGE, State.DOWN)
         page = found.client.get("/status")
         assert page.status_code == 200
+        parse(page.text)
         text = page.text
         assert "Online Checkout" in text and "DOWN" in text
         service_map = found.models.current().service_map

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import html5lib
 import pytest
-from webkit import OUTAGE, Served
+from webkit import OUTAGE, Served, parse
 
 from impact.model import State
-
-
-def parse(text: str) -> None:
-    """Strict HTML5 parsing: any parse error fails."""
-    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
 
 
 def tile_state(page: str, name: str) -> str:

@@ -89,3 +89,10 @@ def serve_env(api_url: str, store: Store, **extra: str) -> dict[str, str]:
         "BSM_DASHBOARD_TOKEN": KIOSK,
         **extra,
     }
+
+
+def parse(text: str) -> None:
+    """Strict HTML5 parsing: any parse error fails."""
+    import html5lib
+
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
