@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from bot.home import HomeDashboard
+    from bot.web import Dashboard
     from bot.webhooks import IncidentRuntime
     from handlers.conversation import Conversation
 
@@ -78,6 +79,7 @@ class Runtime:
     routes: list[BaseRoute]
     socket: SocketModeHandler | None
     work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
+    dashboard: Dashboard | None = None  # the web dashboard (bot/web), on the same server
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -117,6 +119,7 @@ class Runtime:
             routes=_routes(incidents, metrics),
             socket=socket,
             work=work,
+            dashboard=_dashboard(settings, models, desk, digests),
         )
 
     def start(self) -> None:
@@ -135,7 +138,9 @@ class Runtime:
         from bot.server import create_server
 
         app = self.app if slack else None
-        return create_server(app, self.routes, health=self.health, metrics=self.metrics)
+        return create_server(
+            app, self.routes, health=self.health, metrics=self.metrics, dashboard=self.dashboard
+        )
 
     def run(self, host: str, port: int, log_level: str) -> None:
         """Serve until stopped: HTTP mode, or Socket Mode (with an HTTP server for webhooks,
@@ -321,6 +326,14 @@ def _outbox_depth(desk: Incidents) -> Callable[[], float | None]:
     return read
 
 
+def _dashboard(
+    settings: Settings, models: ModelService, desk: Incidents, digests: DigestService
+) -> Dashboard:
+    from bot.web import build_dashboard
+
+    return build_dashboard(settings, models, desk, digests)
+
+
 def _wait_for_signal() -> None:
     import signal
     import threading
@@ -342,4 +355,5 @@ def _uvicorn(server: Any, host: str, port: int, log_level: str) -> None:
         log_level=log_level,
         log_config=None,
         access_log=log_level == "debug",
+        timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
     )

@@ -23,11 +23,12 @@ fail: the database is what a load balancer must route around. No value in it is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from starlette.applications import Starlette
@@ -40,6 +41,9 @@ from starlette.routing import BaseRoute, Route
 from bot.limits import BodyTooLarge, read_body
 from bot.metrics import Metrics, RequestMetrics, metrics_route
 from store import Store, driver_error
+
+if TYPE_CHECKING:
+    from bot.web import Dashboard
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +147,10 @@ def create_server(
     *,
     health: Health | None = None,
     metrics: Metrics | None = None,
+    dashboard: Dashboard | None = None,
 ) -> Starlette:
     """The ASGI application: POST /slack/events (when `app`), GET /healthz, GET /metrics
-    (when `metrics`), and `routes`."""
+    (when `metrics`), `routes`, and the web dashboard's pages (when `dashboard`)."""
     checker = health or Health()
 
     async def healthz(request: Request) -> Response:
@@ -158,7 +163,24 @@ def create_server(
     if metrics is not None:
         served.append(metrics_route(metrics))
     middleware = [Middleware(RequestMetrics, metrics=metrics)] if metrics is not None else []
-    return Starlette(routes=[*served, *routes], middleware=middleware)
+    web = dashboard.routes() if dashboard is not None else []
+    return Starlette(
+        routes=[*served, *routes, *web], middleware=middleware, lifespan=_lifespan(dashboard)
+    )
+
+
+def _lifespan(dashboard: Dashboard | None) -> Callable[[Starlette], Any]:
+    """On shutdown, end the dashboard's live streams (they would hold the server open)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if dashboard is not None:
+                await dashboard.close()
+
+    return lifespan
 
 
 def _slack_endpoint(app: App) -> Callable[[Request], Any]:

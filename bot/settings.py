@@ -20,12 +20,69 @@ from services.outbound import Allowed, OutboundPolicy
 from store import url_password
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_AUTHORIZE_URL = "https://slack.com/openid/connect/authorize"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{16,128}$")
 _KNOWN_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxe-", "xoxa-")
 
 
 class SettingsError(Exception):
     """A missing or malformed setting; `str(error)` is one line meant for the operator."""
+
+
+# -- the web dashboard (bot/web) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """The web dashboard's access: Slack sign-in (OpenID Connect), kiosk token, public page.
+
+    `session_secret` signs the session cookies (BSM_SESSION_SECRET; unset: a random one per
+    process, so sessions end at restart and are not shared between replicas). Sign-in needs
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; `authorize_url` is where browsers are sent
+    (BSM_OIDC_AUTHORIZE_URL, Slack's by default).
+    """
+
+    session_secret: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)  # BSM_DASHBOARD_TOKEN (kiosks)
+    public: bool = False  # BSM_DASHBOARD_PUBLIC=1: a public status page at /status
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    authorize_url: str = DEFAULT_AUTHORIZE_URL
+
+    @property
+    def sign_in(self) -> bool:
+        """Whether people can sign in with Slack here."""
+        return bool(self.client_id and self.client_secret)
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.session_secret, self.token, self.client_secret) if s)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DashboardSettings:
+        public = (_value(env, "BSM_DASHBOARD_PUBLIC") or "0").lower()
+        if public not in ("0", "1", "true", "false", "yes", "no"):
+            raise SettingsError(f"BSM_DASHBOARD_PUBLIC is {public!r}: use 1 or 0")
+        secret = _value(env, "BSM_SESSION_SECRET")
+        if secret is not None and len(secret) < 16:
+            raise SettingsError(
+                f"BSM_SESSION_SECRET is too short ({_shape(secret)}): use 32 random characters"
+            )
+        return cls(
+            session_secret=secret,
+            token=_value(env, "BSM_DASHBOARD_TOKEN"),
+            public=public in ("1", "true", "yes"),
+            client_id=_value(env, "SLACK_CLIENT_ID"),
+            client_secret=_value(env, "SLACK_CLIENT_SECRET"),
+            authorize_url=_http_url(env, "BSM_OIDC_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL),
+        )
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _value(env, name) or default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} is malformed: {value!r} is not an http(s) URL")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +103,7 @@ class Settings:
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
     outbound_allow: Allowed = field(default_factory=Allowed)  # BSM_OUTBOUND_ALLOW
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)  # bot/web
     # Map-sync sources name the variable holding their token (`token_env`): the environment
     # the settings were read from, kept out of repr and comparisons.
     source_tokens: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -64,6 +122,7 @@ class Settings:
         """Every secret value in this configuration (for `SecretFilter`)."""
         found = [self.bot_token, self.signing_secret, self.app_token, self.webhook_token]
         found.append(database_password(self.database_url))
+        found.extend(self.dashboard.secrets())
         return tuple(s for s in found if s)
 
     @classmethod
@@ -87,6 +146,7 @@ class Settings:
             digest_tick_s=_seconds(env, "BSM_DIGEST_TICK_S", 60.0),
             outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
             outbound_allow=outbound_allow(env),
+            dashboard=DashboardSettings.from_env(env),
             source_tokens=env,
         )
 

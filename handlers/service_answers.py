@@ -13,7 +13,8 @@ def status(req: Request) -> Answer:
     """Every business service worst first, or the state of the components asked about."""
     if req.subjects:
         return _subject_status(req)
-    services = req.model.status().services
+    result = req.model.status()
+    services = result.services
     failing = [s for s in services if s.state.is_failing]
     data = {"services": [_status_row(s) for s in services]}
     items = [_status_item(s) for s in services]
@@ -28,7 +29,7 @@ def status(req: Request) -> Answer:
         )
     worst = joined([f"{_title(s)} {s.state}" for s in failing])
     summary = f"{len(failing)} of {plural(len(services), 'business service')} failing: {worst}"
-    at_risk = sum(s.revenue_per_hour for s in failing if s.state == "down")
+    at_risk = result.revenue_at_risk
     if at_risk:
         summary += f", {money(at_risk)} lost"
     actions = (

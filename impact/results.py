@@ -129,7 +129,17 @@ class ServiceStatus:
     revenue_per_hour: float
     causes: tuple[str, ...] = ()
 
+    @property
+    def revenue_at_risk(self) -> float:
+        """Revenue per hour lost now: all of it while the service is down, else none."""
+        return self.revenue_per_hour if self.state == State.DOWN else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class StatusResult:
     services: tuple[ServiceStatus, ...] = field(default_factory=tuple)  # worst first
+
+    @property
+    def revenue_at_risk(self) -> float:
+        """Revenue per hour lost now across the business services down."""
+        return sum(s.revenue_at_risk for s in self.services)

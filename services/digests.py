@@ -72,14 +72,25 @@ class Measured:
 
 
 def measure(
-    store: Any, compiled: Compiled, services: Sequence[Component], start: datetime, end: datetime
+    store: Any,
+    compiled: Compiled,
+    services: Sequence[Component],
+    start: datetime,
+    end: datetime,
+    *,
+    within: Collection[str] | None = None,
 ) -> Measured:
     """Replay the store's events once for `services` over [start, end), on a fork of
-    `compiled`'s model (the replay sets states of its own)."""
+    `compiled`'s model (the replay sets states of its own).
+
+    `within`: the components whose state can reach `services` (their dependency closure);
+    only their earlier history is read for the states at `start` (all of the map's when None).
+    """
     windows = getattr(store, "maintenance_windows", None)
+    components = compiled.service_map.components if within is None else within
     timelines = service_timelines(
         compiled.model.fork(),
-        replay_events(store, compiled.service_map.components, start, end),
+        replay_events(store, components, start, end),
         start,
         end,
         [s.name for s in services],
@@ -196,9 +207,16 @@ class DigestService:
         components = self.models.current().service_map.components.values()
         return [c for c in components if c.is_business]
 
-    def measure(self, services: Sequence[Component], start: datetime, end: datetime) -> Measured:
+    def measure(
+        self,
+        services: Sequence[Component],
+        start: datetime,
+        end: datetime,
+        *,
+        within: Collection[str] | None = None,
+    ) -> Measured:
         """`measure` over the process's model: histories for SLA questions."""
-        return measure(self.store, self.models.current(), services, start, end)
+        return measure(self.store, self.models.current(), services, start, end, within=within)
 
     def next_fire(self, schedule: DigestSchedule, now: datetime) -> datetime:
         return cadence_of(schedule).next_fire(now)

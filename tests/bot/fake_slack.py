@@ -14,6 +14,7 @@ or `{"ok": false, "error": ...}`.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import secrets
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
@@ -220,6 +221,49 @@ def _usergroup_users(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "users": users}
 
 
+# -- Sign in with Slack (OpenID Connect): the dashboard's sign-in ---------------------------
+OIDC_USER = {"sub": "U0OIDC001", "name": "Ada Lovelace", "https://slack.com/team_id": TEAM_ID}
+OIDC_CLIENT = ("1234.5678", "client-secret-for-tests")  # (client_id, client_secret) accepted
+
+
+def oidc_authorize_url(slack: FakeSlack) -> str:
+    """Slack's authorize page: answers at once with a redirect carrying a code and the state."""
+    return f"{slack.url}/oidc/authorize"
+
+
+def oidc_credentials(headers: dict[str, str]) -> dict[str, str]:
+    """The client id and secret a token exchange sends as HTTP Basic credentials."""
+    kind, _, value = headers.get("authorization", "").partition(" ")
+    if kind.lower() != "basic":
+        return {}
+    client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    return {"client_id": client_id, "client_secret": secret}
+
+
+def _oidc_token(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    if (body.get("client_id"), body.get("client_secret")) != OIDC_CLIENT:
+        return {"ok": False, "error": "invalid_client_id"}
+    if not str(body.get("code", "")).startswith("oidc-code-"):
+        return {"ok": False, "error": "invalid_code"}
+    return {"ok": True, "access_token": f"xoxp-oidc-{body['code']}", "token_type": "Bearer"}
+
+
+def _oidc_user_info(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, **OIDC_USER, "https://slack.com/user_id": OIDC_USER["sub"]}
+
+
+def _oidc_redirect(slack: FakeSlack, query: dict[str, str]) -> str:
+    code = f"oidc-code-{next(slack._ts)}"
+    return f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+
+_OIDC_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
+    "openid.connect.token": _oidc_token,
+    "openid.connect.userInfo": _oidc_user_info,
+}
+# -- end of Sign in with Slack ---------------------------------------------------------------
+
+
 _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -230,6 +274,7 @@ _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "files.completeUploadExternal": _complete_upload,
     "apps.connections.open": _connections_open,
     "usergroups.users.list": _usergroup_users,
+    **_OIDC_ANSWERS,
 }
 
 
@@ -263,12 +308,25 @@ def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
             body = _decode(raw, headers.get("content-type", ""))
             kind, _, rest = path.partition("/")
             method = {"api": rest.split("?")[0], "response": "response_url"}.get(kind, kind)
+            if method == "openid.connect.token":
+                body |= oidc_credentials(headers)
             failure = slack._take_failure(method)
             status, payload, extra = self._outcome(method, body, failure)
             ok = status == 200 and (payload.get("ok", True) if isinstance(payload, dict) else True)
             self._send(status, payload, extra)
             # Recorded after answering, so a waiter sees the call only once it was delivered.
             slack._record(Call(method, self.path, body, headers, status, ok))
+
+        def do_GET(self) -> None:  # only Sign in with Slack's authorize page
+            parts = urlsplit(self.path)
+            instance, _, path = parts.path.lstrip("/").partition("/")
+            query = dict(parse_qsl(parts.query))
+            wrong = instance != slack.instance or path != "oidc/authorize"
+            if wrong or "redirect_uri" not in query:
+                self._send(404, {"ok": False, "error": "not_found"}, {})
+                return
+            self._send(302, "", {"Location": _oidc_redirect(slack, query)})
+            slack._record(Call("oidc.authorize", self.path, query, {}, 302, True))
 
         def _outcome(
             self, method: str, body: dict[str, Any], failure: Failure | None
