@@ -7,6 +7,8 @@ to nothing is returned as an `UnmappedAlert`, to be kept and listed, never dropp
 
 Redelivery is harmless by construction: every event carries a deterministic `event_id`
 (fingerprint + startsAt + status for Alertmanager/Grafana, the sender's id for generic).
+Alertmanager's times are kept to the millisecond: its webhook writes nanoseconds, its API
+milliseconds, and one alert must give one event id whichever path brought it.
 
 A NUL character in any text of an alert becomes U+FFFD: PostgreSQL cannot store NUL, and
 refusing the payload would lose the alert; SQLite gets the same text, so both backends
@@ -247,7 +249,7 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
     status = _text(alert, "status", where)
     if status not in ("firing", "resolved"):
         raise AlertPayloadError(f"{where}.status", f"{status!r} is neither 'firing' nor 'resolved'")
-    starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
+    starts = _millis(_time(_text(alert, "startsAt", where), f"{where}.startsAt"))
     firing = status == "firing"
     fingerprint = _stored(str(alert.get("fingerprint") or _hash(labels)))
     key = _fit_key(f"{source}:{fingerprint}", ALERT_KEY_LENGTH)
@@ -278,7 +280,12 @@ def _ends(alert: Mapping[str, Any], where: str) -> datetime | None:
     raw = alert.get("endsAt")
     if not raw or str(raw).startswith("0001-01-01"):  # Go's zero time: "not ended"
         return None
-    return _time(str(raw), f"{where}.endsAt")
+    return _millis(_time(str(raw), f"{where}.endsAt"))
+
+
+def _millis(at: datetime) -> datetime:
+    """`at` cut to the millisecond, the precision of Alertmanager's API."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def parse_generic(payload: Any, index: ComponentIndex, *, now: datetime) -> Ingest:
@@ -354,6 +361,11 @@ def _time(text: str, where: str) -> datetime:
     except ValueError:
         raise AlertPayloadError(where, f"{text!r} is not an ISO-8601 time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def alert_time(text: str) -> datetime:
+    """An Alertmanager/Grafana time (RFC 3339, up to nanoseconds) in UTC, to the millisecond."""
+    return _millis(_time(text, "time"))
 
 
 def _trim_fraction(text: str) -> str:
