@@ -1,7 +1,7 @@
 """Pull mode: poll Alertmanager's API and run the map's HTTP health checks.
 
     pollers = Pollers(desk, http=httpx.Client(timeout=5))
-    pollers.poll_alertmanager("http://alertmanager:9093")   # GET /api/v2/alerts
+    pollers.poll_alertmanager("http://alertmanager:9093")   # services.alert_api
     pollers.run_checks()                                      # every component with `check`
 
 Every fetch follows the outbound policy (`services.outbound`): http(s) only, same-host
@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from impact.model import HealthCheck, State, StatusEvent
+from services.alert_api import as_webhook_alert, fetch_alerts, suppressed
 from services.incidents import Incidents
 from services.intake import (
     AlertMapping,
@@ -45,8 +46,6 @@ from store import IngestReport, Observation
 
 log = logging.getLogger(__name__)
 
-# Silenced, inhibited and unprocessed alerts too (they still fire): only resolved ones are out.
-ALL_ALERTS = {"active": "true", "silenced": "true", "inhibited": "true", "unprocessed": "true"}
 MAX_REMEMBERED = 10_000  # alerts the poller resolved, remembered to reopen if they return
 
 
@@ -78,12 +77,7 @@ class Pollers:
         base = base_url.rstrip("/")
         url = base + "/api/v2/alerts"
         try:
-            fetched = self.policy.fetch(self.http, url, ALL_ALERTS)
-            if fetched.status_code != 200:
-                raise ValueError(f"HTTP {fetched.status_code} from {url}")
-            listed = fetched.json()
-            if not isinstance(listed, list):
-                raise ValueError(f"{url} did not answer a list of alerts")
+            listed = fetch_alerts(self.policy, self.http, base)
             restarted = self._restarted(base)
             alerts = self._round(listed, restarted)
             parsed = parse_alertmanager(
@@ -114,11 +108,9 @@ class Pollers:
         current: dict[str, dict[str, Any]] = {}
         out: list[dict[str, Any]] = []
         for raw in listed:
-            if not isinstance(raw, Mapping):
-                raise ValueError("an alert of the API answer is not an object")
-            alert = _as_webhook_alert(raw)
+            alert = as_webhook_alert(raw)
             key = _alert_id(alert)
-            if _suppressed(raw):  # silenced or inhibited: still firing, state unchanged
+            if suppressed(raw):  # silenced or inhibited: still firing, state unchanged
                 if key in self.polled:
                     current[key] = self.polled[key]
                 continue
@@ -186,26 +178,6 @@ class Pollers:
         problem = f"{type(error).__name__}: {error}"
         self.source_problems[source] = problem
         log.warning("alert source %s unreachable (%s); component states unchanged", source, problem)
-
-
-def _as_webhook_alert(alert: Mapping[str, Any]) -> dict[str, Any]:
-    """API v2 `gettableAlert` -> the webhook's alert shape (status is an object there).
-
-    The API lists unresolved alerts only (active, unprocessed, suppressed): all fire.
-    """
-    return {
-        "status": "firing",
-        "labels": alert.get("labels") or {},
-        "annotations": alert.get("annotations") or {},
-        "startsAt": alert.get("startsAt"),
-        "endsAt": alert.get("endsAt"),
-        "fingerprint": alert.get("fingerprint"),
-    }
-
-
-def _suppressed(alert: Mapping[str, Any]) -> bool:
-    status = alert.get("status")
-    return isinstance(status, Mapping) and status.get("state") == "suppressed"
 
 
 def _alert_id(alert: Mapping[str, Any]) -> str:

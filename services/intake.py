@@ -196,6 +196,7 @@ class Payload:
     by_name: bool = False  # generic payloads name their component; the others use labels
     tests: int = 0  # Grafana "Test" notifications left out: they never open incidents
     truncated: int = 0  # alerts the sender left out (`truncatedAlerts`, its `max_alerts`)
+    group: tuple[tuple[str, str], ...] = ()  # the sender's `groupLabels` (Alertmanager)
 
     def resolve(self, mapping: AlertMapping, index: ComponentIndex) -> Ingest:
         """Tie each alert to a component of `index`, or keep it as unmapped."""
@@ -223,7 +224,9 @@ def read_alertmanager(payload: Any, *, source: str = "alertmanager") -> Payload:
     parsed = [_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)]
     kept = [a for a in parsed if not (source == "grafana" and is_test_notification(a.labels))]
     truncated = _truncated(body.get("truncatedAlerts"))
-    return Payload(tuple(kept), tests=len(parsed) - len(kept), truncated=truncated)
+    group = body.get("groupLabels")
+    labels = tuple(sorted(_labels(group, "groupLabels").items())) if isinstance(group, dict) else ()
+    return Payload(tuple(kept), tests=len(parsed) - len(kept), truncated=truncated, group=labels)
 
 
 def is_test_notification(labels: Mapping[str, str]) -> bool:
