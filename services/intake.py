@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -202,7 +202,8 @@ class Payload:
         """Tie each alert to a component of `index`, or keep it as unmapped."""
         if self.by_name:
             return _split(self.alerts, [index.find(a.name) for a in self.alerts])
-        return _split(self.alerts, [component_for(a.labels, mapping, index) for a in self.alerts])
+        found = [component_for(a.labels, mapping, index) for a in self.alerts]
+        return _split(self.alerts, found, self.truncated)
 
 
 def parse_alertmanager(
@@ -239,8 +240,14 @@ def _truncated(raw: Any) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
 
 
-def _split(parsed: Sequence[ParsedAlert], components: Sequence[str | None]) -> Ingest:
-    observations = [a.observation(c) for a, c in zip(parsed, components, strict=True) if c]
+def _split(
+    parsed: Sequence[ParsedAlert], components: Sequence[str | None], left_out: int = 0
+) -> Ingest:
+    observations = [
+        replace(a.observation(c), left_out=left_out)
+        for a, c in zip(parsed, components, strict=True)
+        if c
+    ]
     unmapped = [a.unmapped() for a, c in zip(parsed, components, strict=True) if c is None]
     return Ingest(tuple(observations), tuple(unmapped))
 

@@ -71,3 +71,24 @@ def test_an_unreachable_api_leaves_the_alerts_missing(desk: Incidents) -> None:
     assert (answer.json()["events"], answer.json()["missing"]) == (1, 1)
     [incident] = desk.incidents()
     assert dict(incident.services) == {"checkout": "down"}
+
+
+def test_the_notice_says_some_alerts_were_not_included(
+    http: TestClient, desk: Incidents, worker: Any, slack: Any
+) -> None:
+    # No Alertmanager API configured (the `http` fixture): the left-out alert stays missing.
+    assert http.post("/webhooks/alertmanager", json=truncated_body()).status_code == 200
+    worker.drain()
+    [post] = slack.delivered("chat.postMessage")
+    assert "Some alerts were not included: 1 alert was left out" in str(post.body["blocks"])
+
+
+def test_a_whole_group_says_nothing_of_left_out_alerts(
+    http: TestClient, desk: Incidents, worker: Any, slack: Any
+) -> None:
+    body = truncated_body()
+    body["truncatedAlerts"] = 0
+    assert http.post("/webhooks/alertmanager", json=body).status_code == 200
+    worker.drain()
+    [post] = slack.delivered("chat.postMessage")
+    assert "not included" not in str(post.body["blocks"])
