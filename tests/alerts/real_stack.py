@@ -94,10 +94,12 @@ class Stack:
         *,
         webhook: bool = True,
         poller: bool = False,
+        api: bool = False,
         max_alerts: int = 0,
     ) -> None:
         self.root, self.slack, self.database_url = root, slack, database_url
         self.webhook, self.poller, self.max_alerts = webhook, poller, max_alerts
+        self.api = api or poller  # bsm knows Alertmanager's API URL
         self.bsm_port, self.am_port, self.prom_port = free_port(), free_port(), free_port()
         self.rules: dict[str, bool] = {}  # job -> firing
         self.processes: dict[str, Process] = {}
@@ -143,8 +145,10 @@ class Stack:
             "SLACK_API_URL": self.slack.api_url,
             "BSM_WEBHOOK_TOKEN": TOKEN,
         }
-        if self.poller:
-            env |= {"BSM_ALERTMANAGER_URL": self.am, "BSM_POLL_INTERVAL_S": "1"}
+        if self.api:
+            # without the poller, its interval is days: the URL serves only group fetches
+            every = "1" if self.poller else "600000"
+            env |= {"BSM_ALERTMANAGER_URL": self.am, "BSM_POLL_INTERVAL_S": every}
         command = [bsm_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.bsm_port)]
         self.processes["bsm"] = Process("bsm", command, self.root / "bsm.log", env)
         wait_until("bsm serve", lambda: self._ok(f"{self.bsm}/healthz"), 60)
@@ -165,7 +169,8 @@ class Stack:
             "route": {
                 "receiver": "bsm" if self.webhook else "nobody",
                 "group_by": ["alertname"],
-                "group_wait": "1s",
+                # with max_alerts, long enough for both alerts to be in the first notification
+                "group_wait": "3s" if self.max_alerts else "1s",
                 "group_interval": "1s",
                 "repeat_interval": "2s",
             },
