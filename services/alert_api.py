@@ -81,7 +81,9 @@ def complete_group(
 ) -> Payload:
     """A truncated webhook payload with the alerts its sender left out, fetched by group.
 
-    The group is the webhook's `groupLabels`; alerts it already carries are kept as sent.
+    The group is the webhook's `groupLabels`, among the alerts routed to its receiver;
+    silenced and inhibited ones are left out as Alertmanager left them out of the webhook;
+    alerts the payload already carries are kept as sent.
     When the fetch fails, or finds fewer alerts than were left out, the payload keeps its
     `truncated` count (how many are still missing) and the failure is logged.
     """
@@ -92,12 +94,10 @@ def complete_group(
         listed = fetch_alerts(
             policy, http, base_url, dict(payload.group), deadline=Deadline.after(GROUP_DEADLINE_S)
         )
-        body = {
-            "alerts": [as_webhook_alert(a) for a in listed[:MAX_GROUP_ALERTS] if not suppressed(a)]
-        }
-        fetched = read_alertmanager(
-            body, source=payload.alerts[0].source if payload.alerts else "alertmanager"
-        )
+        taken = [a for a in listed if not suppressed(a) and _routed(a, payload.receiver)]
+        body = {"alerts": [as_webhook_alert(a) for a in taken[:MAX_GROUP_ALERTS]]}
+        source = payload.alerts[0].source if payload.alerts else "alertmanager"
+        fetched = read_alertmanager(body, source=source)
     except (OutboundError, ValueError, AlertPayloadError) as error:
         log.warning(
             "could not fetch the %d truncated alerts of group %s from %s: %s",
@@ -116,6 +116,14 @@ def _merged(payload: Payload, fetched: Sequence[Any]) -> Payload:
     return replace(
         payload, alerts=(*payload.alerts, *added), truncated=max(0, payload.truncated - len(added))
     )
+
+
+def _routed(alert: Mapping[str, Any], receiver: str | None) -> bool:
+    """Does the alert go to `receiver` (the webhook's)? Unknown receivers do not exclude."""
+    receivers = alert.get("receivers")
+    if receiver is None or not isinstance(receivers, list):
+        return True
+    return any(isinstance(r, Mapping) and r.get("name") == receiver for r in receivers)
 
 
 def _quoted(value: str) -> str:

@@ -197,6 +197,7 @@ class Payload:
     tests: int = 0  # Grafana "Test" notifications left out: they never open incidents
     truncated: int = 0  # alerts the sender left out (`truncatedAlerts`, its `max_alerts`)
     group: tuple[tuple[str, str], ...] = ()  # the sender's `groupLabels` (Alertmanager)
+    receiver: str | None = None  # the Alertmanager receiver that sent it
 
     def resolve(self, mapping: AlertMapping, index: ComponentIndex) -> Ingest:
         """Tie each alert to a component of `index`, or keep it as unmapped."""
@@ -227,7 +228,14 @@ def read_alertmanager(payload: Any, *, source: str = "alertmanager") -> Payload:
     truncated = _truncated(body.get("truncatedAlerts"))
     group = body.get("groupLabels")
     labels = tuple(sorted(_labels(group, "groupLabels").items())) if isinstance(group, dict) else ()
-    return Payload(tuple(kept), tests=len(parsed) - len(kept), truncated=truncated, group=labels)
+    receiver = body.get("receiver")
+    return Payload(
+        tuple(kept),
+        tests=len(parsed) - len(kept),
+        truncated=truncated,
+        group=labels,
+        receiver=_stored(receiver) if isinstance(receiver, str) and receiver else None,
+    )
 
 
 def is_test_notification(labels: Mapping[str, str]) -> bool:

@@ -18,8 +18,9 @@ from services.outbound import OutboundPolicy
 AM = "http://alertmanager:9093"
 
 
-def api_alert(job: str, fingerprint: str) -> dict[str, Any]:
+def api_alert(job: str, fingerprint: str, receiver: str = "bsm-bot") -> dict[str, Any]:
     return {
+        "receivers": [{"name": receiver}],
         "labels": {"alertname": "InstanceDown", "job": job},
         "annotations": {"summary": f"{job} is down"},
         "startsAt": "2026-11-28T09:00:00.123Z",
@@ -47,7 +48,11 @@ def truncated_body() -> dict[str, Any]:
 
 
 def test_a_truncated_webhook_fetches_its_group(desk: Incidents) -> None:
-    group = [api_alert("checkout-api", "fp-1"), api_alert("search-api", "fp-2")]
+    group = [
+        api_alert("checkout-api", "fp-1"),
+        api_alert("search-api", "fp-2"),
+        api_alert("payments-api", "fp-3", receiver="pager"),  # another route: not ours
+    ]
     asked: list[httpx.Request] = []
     with served(desk, lambda r: httpx.Response(200, json=group), asked) as client:
         answer = client.post("/webhooks/alertmanager", json=truncated_body())
