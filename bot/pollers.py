@@ -62,6 +62,7 @@ class Pollers:
     polled: dict[str, dict[str, Any]] = field(default_factory=dict)
     awaiting: set[str] = field(default_factory=set)
     resolved: dict[str, datetime] = field(default_factory=dict)
+    reopened: dict[str, tuple[str, str]] = field(default_factory=dict)  # startsAt: sent, used
     started: dict[str, str] = field(default_factory=dict)
 
     def poll_alertmanager(self, base_url: str) -> IngestReport | None:
@@ -114,9 +115,10 @@ class Pollers:
                 if key in self.polled:
                     current[key] = self.polled[key]
                 continue
+            alert = self._returning(key, alert, now)
             current[key] = alert
             self.awaiting.discard(key)
-            out.append(self._returning(key, alert, now))
+            out.append(alert)
         if restarted:
             self.awaiting |= self.polled.keys() - current.keys()
         for key, alert in self.polled.items():
@@ -134,17 +136,26 @@ class Pollers:
         return out
 
     def _returning(self, key: str, alert: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """An alert back after the poller resolved it fires again from now (a new event)."""
+        """An alert back after the poller resolved it fires again from now (a new event).
+
+        It keeps that new start while Alertmanager reports the old one, so its later
+        resolve is a new event too.
+        """
+        starts = alert.get("startsAt")
+        if key in self.reopened and self.reopened[key][0] == starts:
+            return {**alert, "startsAt": self.reopened[key][1]}
         resolved = self.resolved.pop(key, None)
-        starts = _time_of(alert.get("startsAt"))
-        if resolved is None or (starts is not None and starts > resolved):
+        begun = _time_of(starts)
+        if resolved is None or (begun is not None and begun > resolved):
+            self.reopened.pop(key, None)
             return alert
+        self.reopened[key] = (str(starts), now.isoformat())
+        _forget_oldest(self.reopened)
         return {**alert, "startsAt": now.isoformat()}
 
     def _resolved_at(self, key: str, at: datetime) -> None:
         self.resolved[key] = at
-        while len(self.resolved) > MAX_REMEMBERED:  # the oldest resolves are forgotten first
-            del self.resolved[next(iter(self.resolved))]
+        _forget_oldest(self.resolved)
 
     def run_checks(self) -> IngestReport:
         """One round of every health check declared in the map."""
@@ -178,6 +189,12 @@ class Pollers:
         problem = f"{type(error).__name__}: {error}"
         self.source_problems[source] = problem
         log.warning("alert source %s unreachable (%s); component states unchanged", source, problem)
+
+
+def _forget_oldest(remembered: dict[str, Any]) -> None:
+    """Keep at most MAX_REMEMBERED entries: the oldest go first."""
+    while len(remembered) > MAX_REMEMBERED:
+        del remembered[next(iter(remembered))]
 
 
 def _alert_id(alert: Mapping[str, Any]) -> str:

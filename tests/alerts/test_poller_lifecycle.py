@@ -137,6 +137,15 @@ def test_an_alert_back_after_the_poller_resolved_it_reopens(desk: Incidents, clo
     pollers.poll_alertmanager(AM)
     [again] = open_incidents(desk)
     assert again != first
+    clock.advance(30)
+    pollers.poll_alertmanager(AM)  # still firing, still the old startsAt: nothing new
+    assert open_incidents(desk) == [again]
+    am.alerts.clear()  # and it resolves again: a second resolve in the history
+    clock.advance(30)
+    pollers.poll_alertmanager(AM)
+    assert open_incidents(desk) == []
+    states = [e.state for e in desk.store.events(components=["checkout-api"])]
+    assert states == ["down", "ok", "down", "ok"]
 
 
 def test_webhook_and_api_times_give_one_event_id() -> None:
