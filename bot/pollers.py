@@ -112,8 +112,8 @@ class Pollers:
             alert = as_webhook_alert(raw)
             key = _alert_id(alert)
             if suppressed(raw):  # silenced or inhibited: still firing, state unchanged
-                if key in self.polled:
-                    current[key] = self.polled[key]
+                if key in self.polled:  # its fresh endsAt: a later resolve is timed right
+                    current[key] = {**self.polled[key], "endsAt": alert.get("endsAt")}
                 continue
             alert = self._returning(key, alert, now)
             current[key] = alert

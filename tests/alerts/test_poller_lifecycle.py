@@ -184,3 +184,21 @@ def test_a_poller_resolve_is_the_webhook_resolve_of_the_same_alert(
         alertmanager(resolve), AlertMapping(), ComponentIndex(["checkout-api"])
     ).observations
     assert desk.ingest([observation]).events == 0  # the same event: a redelivery
+
+
+def test_an_alert_resolved_while_silenced_resolves_at_its_last_ends_at(
+    desk: Incidents, clock: Clock
+) -> None:
+    am = FakeAlertmanager()
+    pollers = poller(desk, am)
+    am.fire()
+    pollers.poll_alertmanager(AM)
+    am.fire(state="suppressed", ends="2026-11-28T09:20:00.000Z")  # silenced; Prometheus resends
+    clock.advance(600)  # 09:10:30
+    pollers.poll_alertmanager(AM)
+    am.alerts.clear()  # gone at 09:20:00 (its endsAt passed without a resend)
+    clock.advance(600)  # 09:20:30
+    pollers.poll_alertmanager(AM)
+    assert open_incidents(desk) == []
+    last = desk.store.events(components=["checkout-api"])[-1]
+    assert (last.state, last.at) == ("ok", datetime(2026, 11, 28, 9, 20, tzinfo=UTC))
