@@ -43,6 +43,7 @@ from store.incident_facts import (
 from store.incidents import Decision, Incident, IncidentStore, IngestReport, Payload, Snapshot
 from store.jobs import FailureCounts, JobRecords, lock_key
 from store.mapfile import load_map_file, parse_map
+from store.mapsource import MapSource, map_files, read_map_source, validate_source
 from store.outbox import Outbox, OutboxItem, PostedNotice
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
 from store.schema import NAME_LENGTH
@@ -75,6 +76,7 @@ __all__ = [
     "JobRecords",
     "MapEdits",
     "MapError",
+    "MapSource",
     "MapSync",
     "MapValidationError",
     "NotFound",
@@ -110,11 +112,14 @@ __all__ = [
     "load_yaml_document",
     "load_yaml_documents",
     "lock_key",
+    "map_files",
     "parse_backstage",
     "parse_edge_list",
     "parse_map",
     "ping",
     "read_map_file",
+    "read_map_source",
     "shown",
     "url_password",
+    "validate_source",
 ]

@@ -35,9 +35,20 @@ class MapError:
     location: str
     message: str
     kind: str = ""
+    file: str | None = None  # set when the problem is in a file: where, 1-based
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def place(self) -> str:
+        """`file:line:column` (what editors and CI annotations read), or ""."""
+        if self.file is None:
+            return ""
+        return ":".join(str(part) for part in (self.file, self.line, self.column) if part)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{self.place}: {text}" if self.place else text
 
 
 class MapValidationError(StoreError):

@@ -185,13 +185,7 @@ class Store:
         _check_origin(origin)
         imported = ImportedMap(service_map, frozenset(implied), source)
         with self._write() as connection:
-            known = {} if replace else stored_names(connection)
-            if errors := (
-                outside_reference_errors(service_map, known)
-                if checked
-                else check_service_map(service_map, known)
-            ):
-                raise MapValidationError(errors)
+            _check_import(connection, service_map, replace=replace, checked=checked)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
             version = bump_map_version(connection) if changes.changed else before
@@ -208,6 +202,31 @@ class Store:
                     {**report.as_dict(), "map_version": version},
                 )
             return report
+
+    def preview_import(
+        self,
+        service_map: ServiceMap,
+        *,
+        replace: bool = False,
+        source: str = "map",
+        implied: Collection[str] = (),
+        checked: bool = False,
+    ) -> tuple[ServiceMap, ServiceMap]:
+        """The stored map before and after `import_map` with these arguments, writing nothing.
+
+        The import's own checks and writer run inside a transaction that is rolled back, so
+        the preview is the import, not a second account of its merge rules.
+        Raises `MapValidationError` as `import_map` would.
+        """
+        imported = ImportedMap(service_map, frozenset(implied), source)
+        try:
+            with self._write() as connection:
+                _check_import(connection, service_map, replace=replace, checked=checked)
+                before = read_map(connection)
+                write_map(connection, imported, replace=replace)
+                raise _Preview(before, read_map(connection))
+        except _Preview as preview:
+            return preview.before, preview.after
 
     # -- status events -------------------------------------------------------------------
 
@@ -381,3 +400,25 @@ def _window_json(window: MaintenanceWindow) -> Mapping[str, Any]:
         "end": window.end.isoformat(),
         "reason": window.reason,
     }
+
+
+def _check_import(
+    connection: Connection, service_map: ServiceMap, *, replace: bool, checked: bool
+) -> None:
+    """An import's checks in its transaction: a merge may reference stored names."""
+    known = {} if replace else stored_names(connection)
+    if errors := (
+        outside_reference_errors(service_map, known)
+        if checked
+        else check_service_map(service_map, known)
+    ):
+        raise MapValidationError(errors)
+
+
+class _Preview(Exception):
+    """Raised to roll a previewed import back, carrying the maps it read."""
+
+    def __init__(self, before: ServiceMap, after: ServiceMap) -> None:
+        super().__init__("preview")
+        self.before = before
+        self.after = after

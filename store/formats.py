@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from impact.model import ServiceMap
-from store.backstage import parse_backstage
-from store.edgelist import parse_edge_list
-from store.errors import StoreError
-from store.mapfile import parse_map, read_text
+from store.mapsource import read_map_source
 from store.records import ImportedMap, Progress
 
-FORMATS = ("auto", "yaml", "backstage", "csv")
 YAML_SOURCE = ImportedMap(ServiceMap()).source  # what `read_map_file` gives YAML maps
-BACKSTAGE = re.compile(r"^apiVersion:\s*backstage\.io/", re.MULTILINE)
+# `backstage.io/v1alpha1`, also `scaffolder.backstage.io/v1beta3` and other API groups.
+BACKSTAGE = re.compile(r"^apiVersion:\s*[\"']?(?:[\w-]+\.)*backstage\.io/", re.MULTILINE)
 
 
 def detect_format(path: str | Path, text: str) -> str:
@@ -31,22 +28,13 @@ def read_map_file(
     progress: Progress | None = None,
     known: Mapping[str, str] | None = None,
 ) -> ImportedMap:
-    """Read and validate `path`; raises `MapValidationError` listing every problem.
+    """Read and validate a map file or directory (see `store.mapsource`); raises
+    `MapValidationError` listing every problem, each with its file, line and column.
 
     `known` (name key -> name): stored names a YAML map's references may use (a merge).
-
     `progress(done, total)` follows the entries of a YAML map as they are checked.
     """
-    text = read_text(path)
-    if fmt == "auto":
-        fmt = detect_format(path, text)
-    if fmt == "backstage":
-        return parse_backstage(text)
-    if fmt == "csv":
-        return parse_edge_list(text)
-    if fmt != "yaml":
-        raise StoreError(f"unknown map format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return ImportedMap(parse_map(text, progress, known))
+    return read_map_source(path, fmt, progress, known).imported
 
 
 def fully_checked(imported: ImportedMap) -> bool:

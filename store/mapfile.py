@@ -7,7 +7,9 @@ Validation collects every problem at once, each with its location in the file, e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from store.errors import MapError, MapValidationError, StoreError
 from store.mapentry import EntryParser, default_group_name
 from store.records import Progress
 from store.validation import name_hints, name_problem, unknown_key_message
-from store.yamlsafe import load_yaml_document
+from store.yamlsafe import Marked, Marks, load_yaml_document
 
 VERSION = 1
 TOP_KEYS = ("version", "business_services", "components")
@@ -67,7 +69,7 @@ def parse_map(
         raise MapValidationError(
             [MapError("file", "a map file is a YAML mapping with `version: 1`")]
         )
-    errors += _top_level_errors(data)
+    errors += top_level_errors(data)
     entries = {section: _entries(data, section, errors) for section in SECTIONS}
     names = {**(known or {}), **_collect_names(entries, errors)}
     parser = EntryParser(names, name_hints(names.values()))
@@ -87,7 +89,7 @@ def parse_map(
     return ServiceMap.build(components, parser.dependencies, parser.groups)
 
 
-def _top_level_errors(data: dict[str, Any]) -> list[MapError]:
+def top_level_errors(data: dict[str, Any]) -> list[MapError]:
     errors = [
         MapError("top level", unknown_key_message(k, TOP_KEYS)) for k in data if k not in TOP_KEYS
     ]
@@ -96,6 +98,94 @@ def _top_level_errors(data: dict[str, Any]) -> list[MapError]:
     elif data["version"] != VERSION:
         errors.append(MapError("version", f"unsupported version {data['version']!r}: use 1"))
     return errors
+
+
+def parse_map_files(
+    files: list[tuple[str, Marked]],
+    progress: Progress | None = None,
+    known: Mapping[str, str] | None = None,
+) -> ServiceMap:
+    """Map files (one document each) parsed as one map: names may be used across files.
+
+    Every error carries its file, line and column, read off the node marks of `files`
+    (documents loaded without marks point at line 1), and a duplicate name names both places.
+    """
+    errors: list[MapError] = []
+    combined: dict[str, Any] = {"version": VERSION, **{section: [] for section in SECTIONS}}
+    origins: dict[str, list[tuple[str, Marks, int]]] = {section: [] for section in SECTIONS}
+    for file, marked in files:
+        data = marked.data
+        if not isinstance(data, dict):
+            message = "a map file is a YAML mapping with `version: 1`"
+            errors.append(_at(MapError("file", message), file, marked.marks, ()))
+            continue
+        for error in top_level_errors(data):
+            key = _unknown_key(error.message)
+            path: tuple[str | int, ...] = (key,) if key else (error.location,)
+            errors.append(_at(error, file, marked.marks, path, key=key is not None))
+        for section in SECTIONS:
+            value = data.get(section)
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                kind = type(value).__name__
+                error = MapError(section, f"must be a list of entries, got {kind}")
+                errors.append(_at(error, file, marked.marks, (section,)))
+                continue
+            combined[section] += value
+            origins[section] += [(file, marked.marks, index) for index in range(len(value))]
+    try:
+        service_map = parse_map(combined, progress, known)
+    except MapValidationError as error:
+        errors += [_relocated(e, origins) for e in error.errors]
+        service_map = ServiceMap()
+    if errors:
+        raise MapValidationError(errors)
+    return service_map
+
+
+ENTRY_PLACE = re.compile(r"(business_services|components)\[(\d+)\]")
+PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+UNKNOWN_KEY = re.compile(r"^unknown key '([^']*)'")
+
+
+def _unknown_key(message: str) -> str | None:
+    found = UNKNOWN_KEY.match(message)
+    return found.group(1) if found else None
+
+
+def _at(
+    error: MapError, file: str, marks: Marks, path: tuple[str | int, ...], *, key: bool = False
+) -> MapError:
+    line, column = marks.key(path) if key else marks.at(path)
+    return replace(error, file=file, line=line, column=column)
+
+
+def _relocated(error: MapError, origins: dict[str, list[tuple[str, Marks, int]]]) -> MapError:
+    """An error of the combined map placed in its own file, with the file's own indexes."""
+    found = ENTRY_PLACE.match(error.location)
+    if found is None:
+        return error
+    file, marks, index = origins[found.group(1)][int(found.group(2))]
+    rest = error.location[found.end() :]
+    parts = [key or int(number) for key, number in PATH_PART.findall(rest)]
+    path: tuple[str | int, ...] = (found.group(1), index, *parts)
+
+    def place(match: re.Match[str]) -> str:  # "first at components[3]" -> file:line
+        other_file, other_marks, other = origins[match.group(1)][int(match.group(2))]
+        line = other_marks.at((match.group(1), other))[0]
+        return f"{match.group(1)}[{other}], {other_file}:{line}"
+
+    key = _unknown_key(error.message)
+    line, column = marks.key((*path, key)) if key else marks.at(path)
+    return replace(
+        error,
+        location=f"{found.group(1)}[{index}]{rest}",
+        message=ENTRY_PLACE.sub(place, error.message),
+        file=file,
+        line=line,
+        column=column,
+    )
 
 
 def _entries(data: dict[str, Any], section: str, errors: list[MapError]) -> list[tuple[int, Any]]:

@@ -2,6 +2,8 @@
 
     load_yaml_documents(text) -> list[Any]     every document of a stream
     load_yaml_document(text) -> Any            a single document
+    load_yaml_marked(text) -> list[Marked]     every document with the line and column
+                                               of each of its nodes (for error messages)
 
 A YAML alias (`*name`) repeats its anchored node without repeating its text, so a few
 hundred bytes can stand for billions of nodes ("billion laughs"): harmless while the
@@ -54,6 +56,81 @@ def load_yaml_document(text: str) -> Any:
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as error:
         raise _syntax_error(error) from None
+
+
+Path = tuple[str | int, ...]  # keys and list indexes from a document's root to a node
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """1-based (line, column) of the nodes of one document, by path from its root.
+
+    `at(path)` is where the value at `path` starts, or the nearest enclosing node that has a
+    mark when `path` names nothing (a missing key is reported where its mapping starts);
+    `key(path)` is where the key naming that value is written.
+    """
+
+    values: dict[Path, tuple[int, int]]
+    keys: dict[Path, tuple[int, int]]
+
+    def at(self, path: Path) -> tuple[int, int]:
+        for end in range(len(path), -1, -1):
+            if (found := self.values.get(path[:end])) is not None:
+                return found
+        return (1, 1)
+
+    def key(self, path: Path) -> tuple[int, int]:
+        return self.keys.get(path) or self.at(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """One YAML document: its data and the marks of its nodes."""
+
+    data: Any
+    marks: Marks
+    line: int  # where the document starts, 1-based
+
+
+def load_yaml_marked(text: str) -> list[Marked]:
+    """Every document of `text` with the marks of its nodes (same refusals as the others).
+
+    The composed node tree is kept just long enough to read each node's start mark: the
+    data is constructed from the very nodes whose marks are recorded.
+    """
+    _check_expansion(text)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=Loader))
+        documents = []
+        for node in nodes:
+            if node is None:
+                continue
+            data = Loader("").construct_document(node)
+            documents.append(Marked(data, _marks(node), node.start_mark.line + 1))
+        return documents
+    except yaml.YAMLError as error:
+        raise _syntax_error(error) from None
+
+
+def _marks(root: yaml.Node) -> Marks:
+    values: dict[Path, tuple[int, int]] = {}
+    keys: dict[Path, tuple[int, int]] = {}
+    stack: list[tuple[Path, yaml.Node]] = [((), root)]
+    while stack:  # bounded: the expansion check capped what aliases add
+        path, node = stack.pop()
+        values.setdefault(path, _position(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(len(keys))
+                keys.setdefault((*path, key), _position(key_node))
+                stack.append(((*path, key), value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(((*path, index), item) for index, item in enumerate(node.value))
+    return Marks(values, keys)
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 @dataclass

@@ -69,14 +69,15 @@ def test_bad_map_prints_every_error_and_leaves_the_database_unchanged(
     before = digest(database)
     code, out, err = bsm(db_url, "import", "--replace", write(tmp_path, "bad.yaml", BAD))
     assert code == 1 and out == ""
+    bad = tmp_path / "bad.yaml"  # BAD's lines: 4 api, 5 db, 6 DB (the text opens with \n)
     assert err.splitlines() == [
-        f"Error: {tmp_path / 'bad.yaml'}: 4 problems, nothing was imported",
-        "  components[2].name: duplicate name 'DB' (names are case-insensitive; first at "
-        "components[1])",
-        "  components[0].tier: tier must be 1 (most critical) to 4, got 0",
-        "  components[0].depends_on[0]: unknown component 'dbb' (did you mean 'db'?)",
-        "  components[1].sla: sla is an availability in percent (0 < sla <= 100, e.g. 99.9), "
-        "got 101",
+        f"Error: {bad}: 4 problems, nothing was imported",
+        f"  {bad}:6:12: components[2].name: duplicate name 'DB' (names are case-insensitive; "
+        f"first at components[1], {bad}:5)",
+        f"  {bad}:4:23: components[0].tier: tier must be 1 (most critical) to 4, got 0",
+        f"  {bad}:4:39: components[0].depends_on[0]: unknown component 'dbb' (did you mean 'db'?)",
+        f"  {bad}:5:21: components[1].sla: sla is an availability in percent "
+        "(0 < sla <= 100, e.g. 99.9), got 101",
     ]
     assert "Traceback" not in err
     assert digest(database) == before

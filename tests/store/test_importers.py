@@ -50,7 +50,8 @@ def test_backstage_entities_become_components_and_systems_business_services() ->
     checkout = service_map.components["checkout"]
     assert (checkout.kind, checkout.title, checkout.owner) == (BUSINESS_KIND, "Checkout", "team-a")
     api = service_map.components["checkout-api"]
-    assert (api.kind, api.owner, api.labels) == ("service", "team-a", {"lang": "go"})
+    labels = {"lang": "go", "backstage-ref": "component:default/checkout-api"}
+    assert (api.kind, api.owner, api.labels) == ("service", "team-a", labels)
     assert api.runbook_url == "https://wiki/runbooks/checkout"
     assert service_map.components["orders-db"].owner == "dba"
     assert set(service_map.dependencies) == {
@@ -73,8 +74,8 @@ def test_backstage_problems_are_all_reported() -> None:
     with pytest.raises(MapValidationError) as caught:
         parse_backstage(text)
     assert [e.location for e in caught.value.errors] == [
-        "document 1 (Component a b).metadata.name",
-        "document 2 (Component x).spec.dependsOn[0]",
+        "component:default/a b metadata.name",  # the entity, not "document 1"
+        "component:default/x spec.dependsOn[0]",
     ]
 
 
