@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.jobs import ClusterJob, ClusterJobs, job_table
@@ -54,8 +55,10 @@ if TYPE_CHECKING:
     from bot.web import Dashboard
     from bot.webhooks import IncidentRuntime
     from handlers.conversation import Conversation
+    from services.intake import Payload
 
 log = logging.getLogger("bot.serve")
+GROUP_FETCH_TIMEOUT_S = 5.0  # a truncated webhook's group fetch from Alertmanager's API
 
 
 class StartupError(Exception):
@@ -282,7 +285,21 @@ def _incidents(
         metrics=metrics,
         lease_s=settings.outbox_lease_s,
         on_change=home.refresh,  # incidents changed: refresh open Home tabs
+        complete_group=_group_fetcher(settings),
     )
+
+
+def _group_fetcher(settings: Settings) -> Callable[[Payload], Payload] | None:
+    """With an Alertmanager API (BSM_ALERTMANAGER_URL), truncated webhooks fetch their group."""
+    url = settings.alertmanager_url
+    if not url:
+        return None
+    import httpx
+
+    from services.alert_api import complete_group
+
+    http = httpx.Client(timeout=GROUP_FETCH_TIMEOUT_S)
+    return partial(complete_group, policy=settings.outbound, http=http, base_url=url)
 
 
 def _scheduler(table: list[ClusterJob], jobs: ClusterJobs) -> BackgroundScheduler:

@@ -135,8 +135,10 @@ class Webhooks:
         *,
         max_body: int = MAX_BODY,
         reconcile_inline: bool = True,  # False: `on_commit` must trigger `desk.reconcile()` soon
+        complete_group: Callable[[Payload], Payload] | None = None,  # truncated -> whole group
     ) -> None:
         self.desk, self.token, self.on_commit = desk, token, on_commit
+        self.complete_group = complete_group
         self.mapping = mapping or AlertMapping()
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
         writers = 1 if desk.store.is_sqlite else 2
@@ -175,7 +177,10 @@ class Webhooks:
                 payload = self._read(kind, body)
             else:  # a big body must not stall the event loop
                 payload = await run_in_threadpool(self._read, kind, body)
-            _log_left_out(kind, payload)
+            truncated = payload.truncated
+            if truncated and self.complete_group is not None:  # ask Alertmanager's API
+                payload = await run_in_threadpool(self.complete_group, payload)
+            _log_left_out(kind, payload, truncated)
             report = await self.commits.submit(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return _error(400, f"body is not valid JSON: {error}", field="body")
@@ -190,7 +195,8 @@ class Webhooks:
                 "unmapped": report.unmapped,
                 "alerts": len(payload.alerts),
                 "tests": payload.tests,
-                "truncated": payload.truncated,
+                "truncated": truncated,  # as the sender said
+                "missing": payload.truncated,  # still missing after fetching the group
             }
         )
 
@@ -234,7 +240,7 @@ class Webhooks:
         return [(f.observations, f.unmapped) for f in found]
 
 
-def _log_left_out(kind: str, payload: Payload) -> None:
+def _log_left_out(kind: str, payload: Payload, truncated: int) -> None:
     """Say what a payload did not carry: truncated alerts, test notifications."""
     if payload.truncated:
         log.warning(
@@ -242,6 +248,8 @@ def _log_left_out(kind: str, payload: Payload) -> None:
             kind,
             payload.truncated,
         )
+    elif truncated:
+        log.info("webhook %s: %d truncated alerts fetched from the API", kind, truncated)
     if payload.tests:
         log.info("webhook %s: %d test notifications, no incident opened", kind, payload.tests)
 
@@ -253,11 +261,19 @@ def webhook_routes(
     mapping: AlertMapping | None = None,
     on_commit: Callable[[], None] = lambda: None,
     reconcile_inline: bool = True,
+    complete_group: Callable[[Payload], Payload] | None = None,
 ) -> list[Route]:
     """The webhook routes for `create_server(app, routes=...)`."""
     if not token:
         log.warning("%s is not set: every webhook request will be refused (401)", TOKEN_VARIABLE)
-    hooks = Webhooks(desk, token, mapping, on_commit, reconcile_inline=reconcile_inline)
+    hooks = Webhooks(
+        desk,
+        token,
+        mapping,
+        on_commit,
+        reconcile_inline=reconcile_inline,
+        complete_group=complete_group,
+    )
     return hooks.routes()
 
 
@@ -376,10 +392,17 @@ class IncidentRuntime:
         token: str | None,
         *,
         on_change: Callable[[], object] = lambda: None,
+        complete_group: Callable[[Payload], Payload] | None = None,
     ) -> None:
         self.desk, self.worker = desk, worker
         self.loop = ReconcileLoop(desk, then=worker.drain, on_change=on_change)
-        self.routes = webhook_routes(desk, token, on_commit=self.loop.wake, reconcile_inline=False)
+        self.routes = webhook_routes(
+            desk,
+            token,
+            on_commit=self.loop.wake,
+            reconcile_inline=False,
+            complete_group=complete_group,
+        )
 
     @classmethod
     def for_incidents(
@@ -391,11 +414,12 @@ class IncidentRuntime:
         metrics: Any = None,
         lease_s: float = 60.0,
         on_change: Callable[[], object] = lambda: None,
+        complete_group: Callable[[Payload], Payload] | None = None,
     ) -> IncidentRuntime:
         from bot.outbox_worker import OutboxWorker
 
         worker = OutboxWorker(incidents.store.outbox, client, lease_s=lease_s, metrics=metrics)
-        return cls(incidents, worker, token, on_change=on_change)
+        return cls(incidents, worker, token, on_change=on_change, complete_group=complete_group)
 
     def start(self) -> None:
         self.loop.start()

@@ -7,6 +7,8 @@ to nothing is returned as an `UnmappedAlert`, to be kept and listed, never dropp
 
 Redelivery is harmless by construction: every event carries a deterministic `event_id`
 (fingerprint + startsAt + status for Alertmanager/Grafana, the sender's id for generic).
+Alertmanager's times are kept to the millisecond: its webhook writes nanoseconds, its API
+milliseconds, and one alert must give one event id whichever path brought it.
 
 A NUL character in any text of an alert becomes U+FFFD: PostgreSQL cannot store NUL, and
 refusing the payload would lose the alert; SQLite gets the same text, so both backends
@@ -19,7 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,12 +196,15 @@ class Payload:
     by_name: bool = False  # generic payloads name their component; the others use labels
     tests: int = 0  # Grafana "Test" notifications left out: they never open incidents
     truncated: int = 0  # alerts the sender left out (`truncatedAlerts`, its `max_alerts`)
+    group: tuple[tuple[str, str], ...] = ()  # the sender's `groupLabels` (Alertmanager)
+    receiver: str | None = None  # the Alertmanager receiver that sent it
 
     def resolve(self, mapping: AlertMapping, index: ComponentIndex) -> Ingest:
         """Tie each alert to a component of `index`, or keep it as unmapped."""
         if self.by_name:
             return _split(self.alerts, [index.find(a.name) for a in self.alerts])
-        return _split(self.alerts, [component_for(a.labels, mapping, index) for a in self.alerts])
+        found = [component_for(a.labels, mapping, index) for a in self.alerts]
+        return _split(self.alerts, found, self.truncated)
 
 
 def parse_alertmanager(
@@ -221,7 +226,16 @@ def read_alertmanager(payload: Any, *, source: str = "alertmanager") -> Payload:
     parsed = [_alert(raw, f"alerts[{i}]", source) for i, raw in enumerate(alerts)]
     kept = [a for a in parsed if not (source == "grafana" and is_test_notification(a.labels))]
     truncated = _truncated(body.get("truncatedAlerts"))
-    return Payload(tuple(kept), tests=len(parsed) - len(kept), truncated=truncated)
+    group = body.get("groupLabels")
+    labels = tuple(sorted(_labels(group, "groupLabels").items())) if isinstance(group, dict) else ()
+    receiver = body.get("receiver")
+    return Payload(
+        tuple(kept),
+        tests=len(parsed) - len(kept),
+        truncated=truncated,
+        group=labels,
+        receiver=_stored(receiver) if isinstance(receiver, str) and receiver else None,
+    )
 
 
 def is_test_notification(labels: Mapping[str, str]) -> bool:
@@ -234,8 +248,14 @@ def _truncated(raw: Any) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
 
 
-def _split(parsed: Sequence[ParsedAlert], components: Sequence[str | None]) -> Ingest:
-    observations = [a.observation(c) for a, c in zip(parsed, components, strict=True) if c]
+def _split(
+    parsed: Sequence[ParsedAlert], components: Sequence[str | None], left_out: int = 0
+) -> Ingest:
+    observations = [
+        replace(a.observation(c), left_out=left_out)
+        for a, c in zip(parsed, components, strict=True)
+        if c
+    ]
     unmapped = [a.unmapped() for a, c in zip(parsed, components, strict=True) if c is None]
     return Ingest(tuple(observations), tuple(unmapped))
 
@@ -247,7 +267,7 @@ def _alert(raw: Any, where: str, source: str) -> ParsedAlert:
     status = _text(alert, "status", where)
     if status not in ("firing", "resolved"):
         raise AlertPayloadError(f"{where}.status", f"{status!r} is neither 'firing' nor 'resolved'")
-    starts = _time(_text(alert, "startsAt", where), f"{where}.startsAt")
+    starts = _millis(_time(_text(alert, "startsAt", where), f"{where}.startsAt"))
     firing = status == "firing"
     fingerprint = _stored(str(alert.get("fingerprint") or _hash(labels)))
     key = _fit_key(f"{source}:{fingerprint}", ALERT_KEY_LENGTH)
@@ -278,7 +298,12 @@ def _ends(alert: Mapping[str, Any], where: str) -> datetime | None:
     raw = alert.get("endsAt")
     if not raw or str(raw).startswith("0001-01-01"):  # Go's zero time: "not ended"
         return None
-    return _time(str(raw), f"{where}.endsAt")
+    return _millis(_time(str(raw), f"{where}.endsAt"))
+
+
+def _millis(at: datetime) -> datetime:
+    """`at` cut to the millisecond, the precision of Alertmanager's API."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def parse_generic(payload: Any, index: ComponentIndex, *, now: datetime) -> Ingest:
@@ -354,6 +379,11 @@ def _time(text: str, where: str) -> datetime:
     except ValueError:
         raise AlertPayloadError(where, f"{text!r} is not an ISO-8601 time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def alert_time(text: str) -> datetime:
+    """An Alertmanager/Grafana time (RFC 3339, up to nanoseconds) in UTC, to the millisecond."""
+    return _millis(_time(text, "time"))
 
 
 def _trim_fraction(text: str) -> str:

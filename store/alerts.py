@@ -40,6 +40,8 @@ class AlertStateRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
+    # alerts the sender left out of the payload that last reported this one (migration 0011)
+    left_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UnmappedAlertRow(Base):
@@ -62,10 +64,14 @@ class UnmappedAlertRow(Base):
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """An event for a known component, and the alert it belongs to (`alert_key`)."""
+    """An event for a known component, and the alert it belongs to (`alert_key`).
+
+    `left_out`: how many alerts of its group the sender did not send (`truncatedAlerts`).
+    """
 
     alert_key: str
     event: StatusEvent
+    left_out: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +251,7 @@ def _values(observation: Observation) -> dict[str, Any]:
         "at": event.at,
         "source": event.source,
         "summary": event.summary,
+        "left_out": observation.left_out,
     }
 
 
@@ -257,7 +264,7 @@ def _upsert_statement(connection: Connection) -> Any:
     if name not in _UPSERTS:
         table = AlertStateRow.__table__
         statement = _dialect(connection).insert(table)
-        columns = ("component", "component_key", "state", "at", "source", "summary")
+        columns = ("component", "component_key", "state", "at", "source", "summary", "left_out")
         _UPSERTS[name] = statement.on_conflict_do_update(
             index_elements=[table.c.alert_key],
             set_={c: statement.excluded[c] for c in columns},
@@ -287,6 +294,15 @@ def component_states(
         else:
             found[key] = (held[0], min(since, held[1]))
     return found
+
+
+def left_out(connection: Connection, keys: Iterable[str]) -> int:
+    """The most alerts left out of a group reporting a failing alert of these components."""
+    row = AlertStateRow
+    query = select(func.max(row.left_out)).where(
+        row.component_key.in_(list(keys)), row.state != State.OK.value
+    )
+    return int(connection.execute(query).scalar_one() or 0)
 
 
 def component_names(connection: Connection, keys: Iterable[str]) -> dict[str, str]:

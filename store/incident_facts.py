@@ -130,9 +130,11 @@ class Notice:
     resolved_at: datetime | None = None
     duration_s: float | None = None
     acknowledged: tuple[Acknowledgement, ...] = ()
+    alerts_left_out: int = 0  # alerts behind its causes that the sender did not send
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "alerts_left_out": self.alerts_left_out,
             "incident": self.incident,
             "status": self.status.value,
             "planned": self.planned,
@@ -161,6 +163,7 @@ class Notice:
             resolved_at=datetime.fromisoformat(resolved) if resolved else None,
             duration_s=float(duration) if duration is not None else None,
             acknowledged=_acks(data.get("acknowledged") or ()),
+            alerts_left_out=int(data.get("alerts_left_out") or 0),
         )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, select
 
 from impact.incidents import is_planned
 from impact.model import Component, ServiceMap, State, name_key
+from store.alerts import left_out
 from store.incident_facts import Acknowledgement, IncidentStatus, Notice, NoticeService
 from store.incident_rows import AcknowledgementRow, IncidentRow, IncidentServiceRow
 
@@ -31,6 +32,7 @@ def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) 
         resolved_at=end,
         duration_s=(end - row.started_at).total_seconds() if end else None,
         acknowledged=acknowledgements(connection, incident_id),
+        alerts_left_out=left_out(connection, [name_key(c) for c in row.causes]) if not end else 0,
     )
 
 

@@ -40,6 +40,8 @@ def render_notice(notice: Notice) -> Message:
     ]
     if acks := notice.acknowledged:
         blocks.append(_context("acks", "Acknowledged by " + ", ".join(_ack(a) for a in acks)))
+    if left_out := notice.alerts_left_out:
+        blocks.append(_context("left_out", _left_out(left_out)))
     blocks.append(_buttons(notice))
     return Message(_fallback(notice), blocks)
 
@@ -105,6 +107,14 @@ def _facts(notice: Notice) -> list[dict[str, str]]:
         {"type": "mrkdwn", "text": f"*Started*\n{_when(notice.started_at)}"},
         {"type": "mrkdwn", "text": f"*State*\n{state}"},
     ]
+
+
+def _left_out(count: int) -> str:
+    alerts = "alert was" if count == 1 else "alerts were"
+    return (
+        f":warning: Some alerts were not included: {count} {alerts} left out of the group "
+        "by the sender (Alertmanager `max_alerts`); the notice may miss causes."
+    )
 
 
 def _when(at: datetime) -> str:
