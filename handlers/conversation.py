@@ -25,6 +25,7 @@ from handlers.intents import COMMAND_INTENTS, Question, parse
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.names import NameIndex
+from handlers.priority_answers import priorities, risks
 from handlers.request import Request
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
@@ -60,6 +61,8 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "changes": (changes, 0),
     "link": (link, 0),
     "unlink": (unlink, 0),
+    "priorities": (priorities, 0),
+    "risks": (risks, 0),
 }
 
 

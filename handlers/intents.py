@@ -88,7 +88,21 @@ _RELY = (
     r"\b(?:depends?|depending|dependent|rel(?:y|ies|ying)|uses?|using|needs?|calls?|requires?)\b"
 )
 
+
+# What to fix first and the risk register: small entries of their own, tried first.
+PRIORITY_RULES: list[Rule] = [
+    _rule(
+        "priorities",
+        r"\bfix first\b",
+        r"\bwhat (?:should|do|must) (?:we|i) fix\b",
+        r"^(?:bsm )?priorities\b",
+        r"\bfix priorit",
+    ),
+    _rule("risks", r"\btop risks?\b", r"\brisk register\b", r"^(?:bsm )?risks\b"),
+]
+
 RULES: list[Rule] = [
+    *PRIORITY_RULES,
     _rule(
         "help",
         r"^(?:help|commands|usage|examples?|\?|hi|hello|hey)(?: ?[?!])*$",

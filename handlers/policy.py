@@ -119,6 +119,8 @@ POLICY: dict[str, Rule] = {
     "status": OPEN,
     "owner": OPEN,
     "sla": OPEN,
+    "priorities": OPEN,
+    "risks": OPEN,
     "incidents": OPEN,
     "incident": OPEN,
     "audit": OPEN,

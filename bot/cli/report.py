@@ -3,6 +3,8 @@
 bsm report sla --period 2026-11 --format pdf --output november.pdf
 bsm report sla --period 2026-Q4 --service payments --format csv --output q4.csv
 bsm report sla --from 2026-11-01 --to 2026-11-15 --tier 1 --format json --output half.json
+bsm report risks [--days 90] [--json]   # components by business exposure, tier-1 SPOFs first
+bsm priorities [--json]                 # the failing components, best fix first
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 def register(group: click.Group) -> None:
     """Add `report` to the `bsm` group."""
     group.add_command(report)
+    group.add_command(priorities)
 
 
 @click.group()
@@ -107,3 +110,83 @@ def period_window(
         return custom_window(moment(start, "--from"), moment(end, "--to"))
     except ImpactError as error:
         raise click.BadParameter(str(error), param_hint="--period") from None
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="The ranking as JSON.")
+@DB_OPTION
+def priorities(as_json: bool, db_url: str | None) -> None:
+    """The failing components ranked by the business value fixing each restores."""
+    import json
+
+    from handlers.priority_answers import fix_line
+    from services.model import ModelService
+    from services.priorities import fix_priorities
+
+    store = open_store(db_url)
+    fixes = fix_priorities(ModelService(store).current().model, store.current_states())
+    if as_json:
+        rows = [
+            {
+                "component": f.component,
+                "state": f.state.value,
+                "restores": list(f.restores),
+                "revenue_per_hour": f.revenue_per_hour,
+                "best_tier": f.best_tier,
+                "still_short": [s.group for s in f.still_short],
+                "blocked_by": list(f.blocked_by),
+            }
+            for f in fixes
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not fixes:
+        click.echo("Nothing is failing: nothing to fix.")
+    for rank, fix in enumerate(fixes, 1):
+        click.echo(fix_line(rank, fix))
+
+
+@report.command("risks")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=90,
+    show_default=True,
+    help="History the failure frequency is counted over.",
+)
+@click.option("--top", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The register as JSON.")
+@DB_OPTION
+def risks(days: int, top: int, as_json: bool, db_url: str | None) -> None:
+    """Components by business exposure (revenue/h they take down x failures), tier-1 SPOFs
+    first, each with the redundancy that would remove the risk."""
+    import json
+    from datetime import timedelta
+
+    from handlers.priority_answers import risk_line
+    from services.model import ModelService
+    from services.priorities import risk_register
+
+    store = open_store(db_url)
+    now = datetime.now(UTC)
+    events = store.events(since=now - timedelta(days=days), until=now)
+    found = risk_register(ModelService(store).current().model, events, top=top)
+    if as_json:
+        rows = [
+            {
+                "component": r.component,
+                "takes_down": list(r.takes_down),
+                "revenue_per_hour": r.revenue_per_hour,
+                "best_tier": r.best_tier,
+                "failures": r.failures,
+                "exposure": r.exposure,
+                "tier1_spof": r.tier1_spof,
+            }
+            for r in found
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not found:
+        click.echo("No single component takes a business service down.")
+    for rank, risk in enumerate(found, 1):
+        click.echo(risk_line(rank, risk))
