@@ -41,6 +41,7 @@ from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
+from services.reports import ReportService
 from store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -216,7 +217,17 @@ def _conversation(
 
     access = _access(settings, client)
     tokens = SourceAccess(settings.source_tokens, settings.outbound)  # sync fetches by policy
-    return Conversation(models, incidents=desk, access=access, digests=digests, tokens=tokens)
+    reports = _reports(models, client)
+    return Conversation(
+        models, incidents=desk, access=access, digests=digests, tokens=tokens, reports=reports
+    )
+
+
+def _reports(models: ModelService, client: WebClient) -> ReportService:
+    """SLA report files: built over the process's model, uploaded to the asker."""
+    from bot.report_delivery import uploader
+
+    return ReportService(models.store, models, deliver=uploader(client))
 
 
 def _home(

@@ -272,6 +272,8 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
     template, phrases = _template(tokens, names)
+    if (asked := report_question(template, phrases, period, depth)) is not None:
+        return asked
     for rule in RULES:
         if rule.pattern.search(template):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
@@ -279,6 +281,33 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
             return Question(rule.intent, phrases, template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
+
+
+_REPORT_WORD = re.compile(r"(?:^|\s)reports?(?:\s|$)")
+_CALENDAR = frozenset({"last-month", "this-month", "last-quarter", "this-quarter"})
+_CALENDAR |= frozenset({"last-year", "this-year"})
+_PERIOD_PHRASE = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d{4}(?:-\d{2}|-q\d)?$"
+)
+
+
+def report_question(
+    template: str, phrases: tuple[str, ...], period: str | None, depth: int | None
+) -> Question | None:
+    """ "report october", "sla report for payments last quarter": the SLA report file.
+
+    A report of a calendar period (a month name, YYYY-MM, YYYY-Qn, YYYY, last/this
+    month/quarter/year); a rolling window ("sla report checkout 30d") stays an `sla` answer.
+    """
+    if not _REPORT_WORD.search(template):
+        return None
+    named = [w for p in phrases for w in p.split() if _PERIOD_PHRASE.match(w)]
+    if not named and period not in _CALENDAR:
+        return None
+    rest = (" ".join(w for w in p.split() if w not in named) for p in phrases)
+    subjects = tuple(p for p in rest if p)
+    args = {"period": named[0]} if named else {}
+    return Question("report", subjects, template, period, depth, args=args)
 
 
 def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None) -> bool:

@@ -121,6 +121,7 @@ POLICY: dict[str, Rule] = {
     "sla": OPEN,
     "priorities": OPEN,
     "risks": OPEN,
+    "report": OPEN,
     "incidents": OPEN,
     "incident": OPEN,
     "audit": OPEN,

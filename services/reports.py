@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from impact.clock import utcnow
 from impact.digest import previous_window
 from impact.model import Component, MaintenanceWindow, StatusEvent, name_key
 from impact.service_hours import as_utc, parse_service_hours
 from impact.sla import IncidentSpan, SlaReport, incident_spans, sla_report
 from impact.windows import Window
 from services.digests import DEFAULT_TARGET, Measured, measure, replay_events
-from services.model import Compiled
+from services.model import Compiled, ModelService
 from store import AuditEntry
 
 MAX_AUDIT_ENTRIES = 5000  # appendix lines read from the audit log for one period
@@ -253,3 +254,36 @@ def _changes(store: Any, start: datetime, end: datetime) -> tuple[AuditLine, ...
     kept = [e for e in entries if e.action.startswith(AUDITED_ACTIONS)]
     kept.sort(key=lambda e: (e.at, e.id))
     return tuple(AuditLine(as_utc(e.at), e.actor, e.origin, e.action, e.target) for e in kept)
+
+
+# Hands a built report to its reader: `bot.report_delivery.uploader(client)` renders the PDF
+# and uploads it to the user (user id, channel asked in, report); returns the file id.
+Deliver = Callable[[str, str | None, ComplianceReport], str]
+
+
+class ReportService:
+    """Builds SLA compliance reports over the process's model and hands them on.
+
+    `deliver` is how a report reaches a person (Slack's file upload, from the root);
+    without it reports are built, never sent.
+    """
+
+    def __init__(self, store: Any, models: ModelService, *, deliver: Deliver | None = None) -> None:
+        self.store, self.models, self.deliver = store, models, deliver
+
+    def build(
+        self, window: Window, *, services: Sequence[str] = (), now: datetime | None = None
+    ) -> ComplianceReport:
+        return sla_compliance(
+            self.store, self.models.current(), window, now=now or utcnow(), services=services
+        )
+
+    def send(
+        self, user_id: str, channel_id: str | None, window: Window, services: Sequence[str] = ()
+    ) -> ComplianceReport:
+        """Build the report of `window` and deliver it to `user_id`."""
+        if self.deliver is None:
+            raise RuntimeError("this report service cannot deliver: build it with deliver=...")
+        built = self.build(window, services=services)
+        self.deliver(user_id, channel_id, built)
+        return built

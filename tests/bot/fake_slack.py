@@ -220,6 +220,12 @@ def _usergroup_users(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "users": users}
 
 
+# SLA report files go to the asker's direct messages: conversations.open gives the DM channel.
+def _conversations_open(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    user = str(body.get("users", "")).split(",")[0]
+    return {"ok": True, "channel": {"id": f"D{user}"}}
+
+
 _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -230,6 +236,7 @@ _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "files.completeUploadExternal": _complete_upload,
     "apps.connections.open": _connections_open,
     "usergroups.users.list": _usergroup_users,
+    "conversations.open": _conversations_open,
 }
 
 
