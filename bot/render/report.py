@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.render.digest import FAR_BELOW, GOOD, day_color
 from impact.durations import format_duration
-from services.reports import ComplianceReport, DayStatus, Maintenance, ServiceCompliance
+from services.reports import ComplianceReport, Maintenance, ServiceCompliance
 
 FORMATS = ("pdf", "html", "csv", "json")
 CSV_COLUMNS = (
@@ -268,16 +269,7 @@ def _when(value: datetime) -> str:
 
 # -- charts (inline SVG) -----------------------------------------------------------------
 
-GOOD, MISSED, DOWN_COLOR, NO_DATA = "#2e7d32", "#f9a825", "#c62828", "#bdbdbd"
-
-
-def day_color(day: DayStatus, target: float) -> str:
-    """Green at or above target, amber below it, red when down most of the day, grey no data."""
-    if day.availability is None:
-        return NO_DATA
-    if day.availability >= target:
-        return GOOD
-    return DOWN_COLOR if day.availability < 50 else MISSED
+DOWN_COLOR = FAR_BELOW
 
 
 def status_svg(row: ServiceCompliance, width: int = 640, height: int = 40) -> str:
@@ -291,7 +283,7 @@ def status_svg(row: ServiceCompliance, width: int = 640, height: int = 40) -> st
         value = "no data" if day.availability is None else f"{day.availability:.3f}%"
         bars.append(
             f'<rect x="{index * step:.2f}" y="0" width="{max(step - 1.5, 0.5):.2f}"'
-            f' height="{height - 12}" fill="{day_color(day, row.sla.target)}">'
+            f' height="{height - 12}" fill="{day_color(day.availability, row.sla.target)}">'
             f"<title>{day.day.isoformat()}: {value}</title></rect>"
         )
     first, last = days[0].day.isoformat(), days[-1].day.isoformat()
