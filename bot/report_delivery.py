@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.render.report import pdf_bytes
-from services.reports import ComplianceReport, Deliver
+from services.reports import ComplianceReport, Deliver, PostReport
 
 
 def report_filename(report: ComplianceReport) -> str:
@@ -42,3 +42,25 @@ def uploader(client: WebClient) -> Deliver:
         return upload_report(client, user_id, report)
 
     return deliver
+
+
+def post_report(client: WebClient, channel: str, report: ComplianceReport) -> str:
+    """Upload the report's PDF into `channel` (the monthly report); returns the file id."""
+    response: Any = client.files_upload_v2(
+        channel=channel,
+        file=pdf_bytes(report),
+        filename=report_filename(report),
+        title=f"SLA compliance report, {report.window.label}",
+        initial_comment=f"The monthly SLA compliance report for {report.window.label}.",
+    )
+    files = response.get("files") or [response.get("file") or {}]
+    return str(files[0].get("id", ""))
+
+
+def channel_poster(client: WebClient) -> PostReport:
+    """How `services.reports.MonthlyReports` posts: `post_report` on `client`."""
+
+    def post(channel: str, report: ComplianceReport) -> str:
+        return post_report(client, channel, report)
+
+    return post

@@ -41,7 +41,7 @@ from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
-from services.reports import ReportService
+from services.reports import MonthlyReports, ReportService
 from store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class Runtime:
         work = WorkPool()
         app = _app(settings, store, conversation, home, desk, metrics, client, work)
         incidents = _incidents(desk, settings, metrics, home)
-        table = job_table(settings, store, incidents, digests)
+        table = job_table(settings, store, incidents, digests, _monthly(settings, models, client))
         socket = _socket(app, settings) if settings.socket_mode else None
         return cls(
             settings=settings,
@@ -221,6 +221,16 @@ def _conversation(
     return Conversation(
         models, incidents=desk, access=access, digests=digests, tokens=tokens, reports=reports
     )
+
+
+def _monthly(settings: Settings, models: ModelService, client: WebClient) -> MonthlyReports | None:
+    """The monthly SLA report job, when channels are configured (BSM_REPORT_CHANNELS)."""
+    from bot.report_delivery import channel_poster
+
+    if not settings.report_channels:
+        return None
+    store = models.store
+    return MonthlyReports(store, models, settings.report_channels, post=channel_poster(client))
 
 
 def _reports(models: ModelService, client: WebClient) -> ReportService:

@@ -29,7 +29,7 @@ from impact.sla import IncidentSpan, SlaReport, incident_spans, sla_report
 from impact.windows import Window
 from services.digests import DEFAULT_TARGET, Measured, measure, replay_events
 from services.model import Compiled, ModelService
-from store import AuditEntry
+from store import AuditEntry, Store
 
 MAX_AUDIT_ENTRIES = 5000  # appendix lines read from the audit log for one period
 AUDITED_ACTIONS = ("map.", "maintenance.", "component.", "dependency.", "group.")
@@ -287,3 +287,50 @@ class ReportService:
         built = self.build(window, services=services)
         self.deliver(user_id, channel_id, built)
         return built
+
+
+# Posts a built report into a channel (`bot.report_delivery.channel_poster(client)`).
+PostReport = Callable[[str, ComplianceReport], str]
+
+
+class MonthlyReports:
+    """The monthly SLA report of the previous month, posted once into each channel.
+
+    `tick` is a cluster job: it may run on every replica, often. Each (channel, month) is
+    taken through `store.JobRecords` under the name `sla_report:<channel>` (a try-lock, then
+    the last completed month): exactly one replica posts a month's report into a channel,
+    and a replica that died before completing leaves it to the next tick.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        models: ModelService,
+        channels: Sequence[str],
+        *,
+        post: PostReport,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store, self.models, self.channels = store, models, tuple(channels)
+        self.post, self.clock = post, clock
+
+    def tick(self, now: datetime | None = None) -> list[str]:
+        """Post last month's report where it has not been posted yet; returns the channels."""
+        from impact.windows import parse_window
+
+        now = now or self.clock()
+        window = parse_window("last month", now)
+        first = window.start
+        period = first.year * 12 + first.month
+        records = self.store.job_records
+        posted = []
+        for channel in self.channels:
+            name = f"sla_report:{channel}"
+            with records.hold(name) as mine:
+                if not mine or records.completed(name) >= period:
+                    continue
+                built = sla_compliance(self.store, self.models.current(), window, now=now)
+                self.post(channel, built)
+                records.complete(name, period)
+                posted.append(channel)
+        return posted
