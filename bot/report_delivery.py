@@ -23,16 +23,8 @@ def report_filename(report: ComplianceReport) -> str:
 def upload_report(client: WebClient, user_id: str, report: ComplianceReport) -> str:
     """Upload the report's PDF to `user_id`'s direct messages; returns the file id."""
     opened: Any = client.conversations_open(users=user_id)
-    channel: str = opened["channel"]["id"]
-    response: Any = client.files_upload_v2(
-        channel=channel,
-        file=pdf_bytes(report),
-        filename=report_filename(report),
-        title=f"SLA compliance report, {report.window.label}",
-        initial_comment=f"The SLA compliance report for {report.window.label} you asked for.",
-    )
-    files = response.get("files") or [response.get("file") or {}]
-    return str(files[0].get("id", ""))
+    comment = f"The SLA compliance report for {report.window.label} you asked for."
+    return _upload(client, opened["channel"]["id"], report, comment)
 
 
 def uploader(client: WebClient) -> Deliver:
@@ -46,12 +38,17 @@ def uploader(client: WebClient) -> Deliver:
 
 def post_report(client: WebClient, channel: str, report: ComplianceReport) -> str:
     """Upload the report's PDF into `channel` (the monthly report); returns the file id."""
+    comment = f"The monthly SLA compliance report for {report.window.label}."
+    return _upload(client, channel, report, comment)
+
+
+def _upload(client: WebClient, channel: str, report: ComplianceReport, comment: str) -> str:
     response: Any = client.files_upload_v2(
         channel=channel,
         file=pdf_bytes(report),
         filename=report_filename(report),
         title=f"SLA compliance report, {report.window.label}",
-        initial_comment=f"The monthly SLA compliance report for {report.window.label}.",
+        initial_comment=comment,
     )
     files = response.get("files") or [response.get("file") or {}]
     return str(files[0].get("id", ""))
