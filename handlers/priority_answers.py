@@ -21,7 +21,7 @@ RISK_HISTORY = timedelta(days=90)  # the failure history a risk's frequency is c
 def fix_line(rank: int, fix: Fix) -> str:
     """One ranked fix as a sentence."""
     if fix.restores:
-        money_part = f", {money(fix.revenue_per_hour)}/h back" if fix.revenue_per_hour else ""
+        money_part = f", {money(fix.revenue_per_hour)} back" if fix.revenue_per_hour else ""
         tier = f", best tier {fix.best_tier}" if fix.best_tier is not None else ""
         return (
             f"{rank}. {fix.component} ({fix.state}): restores {joined(list(fix.restores))}"
@@ -48,8 +48,8 @@ def risk_line(rank: int, risk: Risk) -> str:
     failed = plural(risk.failures, "failure")
     return (
         f"{rank}. {risk.component}: {spof}takes down {joined(list(risk.takes_down))}"
-        f" ({money(risk.revenue_per_hour)}/h), {failed} in the history;"
-        f" a second {risk.remedy} would protect {money(risk.protects)}/h"
+        f" ({money(risk.revenue_per_hour)}), {failed} in the history;"
+        f" a second {risk.remedy} would protect {money(risk.protects)}"
     )
 
 
@@ -91,7 +91,7 @@ def risks(req: Request) -> Answer:
     items = [Item(risk_line(i, r)) for i, r in enumerate(compiled_risks, 1)]
     top = compiled_risks[0]
     summary = (
-        f"Top risk: {top.component} ({money(top.revenue_per_hour)}/h,"
+        f"Top risk: {top.component} ({money(top.revenue_per_hour)},"
         f" {plural(top.failures, 'failure')} in 90 days)"
     )
     data = {

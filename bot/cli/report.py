@@ -156,8 +156,14 @@ def priorities(as_json: bool, db_url: str | None) -> None:
 )
 @click.option("--top", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The register as JSON.")
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the register as a PDF to this file.",
+)
 @DB_OPTION
-def risks(days: int, top: int, as_json: bool, db_url: str | None) -> None:
+def risks(days: int, top: int, as_json: bool, pdf_path: Path | None, db_url: str | None) -> None:
     """Components by business exposure (revenue/h they take down x failures), tier-1 SPOFs
     first, each with the redundancy that would remove the risk."""
     import json
@@ -171,6 +177,10 @@ def risks(days: int, top: int, as_json: bool, db_url: str | None) -> None:
     now = datetime.now(UTC)
     events = store.events(since=now - timedelta(days=days), until=now)
     found = risk_register(ModelService(store).current().model, events, top=top)
+    if pdf_path is not None:
+        from bot.render.report import print_pdf, risks_html
+
+        pdf_path.write_bytes(print_pdf(risks_html(found, as_of=now, days=days)))
     if as_json:
         rows = [
             {

@@ -12,12 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.render.digest import FAR_BELOW, GOOD, day_color
+from handlers.wording import money
 from impact.durations import format_duration
+from services.priorities import Risk
 from services.reports import ComplianceReport, Maintenance, ServiceCompliance
 
 FORMATS = ("pdf", "html", "csv", "json")
@@ -226,17 +229,9 @@ def _used(budget: float, downtime: float) -> float | None:
 
 def html_text(report: ComplianceReport) -> str:
     """The report as one HTML page (CSS inlined, charts as inline SVG)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
     from markupsafe import Markup
 
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html",))
-    )
-    environment.filters["duration"] = _duration
-    environment.filters["pct"] = _pct
-    environment.filters["when"] = _when
-    environment.filters["secs"] = seconds
-    template = environment.get_template("sla_report.html")
+    template = _environment().get_template("sla_report.html")
     return template.render(
         report=report,
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
@@ -249,10 +244,41 @@ def html_text(report: ComplianceReport) -> str:
 
 def pdf_bytes(report: ComplianceReport) -> bytes:
     """The HTML page printed to PDF by WeasyPrint."""
+    return print_pdf(html_text(report))
+
+
+def print_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html_text(report), base_url=str(TEMPLATES)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     return pdf
+
+
+def risks_html(risks: Sequence[Risk], *, as_of: datetime, days: int) -> str:
+    """The risk register as one HTML page (the same CSS as the SLA report)."""
+    from markupsafe import Markup
+
+    environment = _environment()
+    environment.filters["money"] = money
+    return environment.get_template("risks.html").render(
+        risks=risks,
+        as_of=as_of,
+        days=days,
+        css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+    )
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html",))
+    )
+    environment.filters["duration"] = _duration
+    environment.filters["pct"] = _pct
+    environment.filters["when"] = _when
+    environment.filters["secs"] = seconds
+    return environment
 
 
 def _duration(value: float | None) -> str:

@@ -9,7 +9,10 @@ product-search 4,200, order-fulfilment 2,800, customer-accounts 1,500, marketing
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from click.testing import CliRunner, Result
 
@@ -67,10 +70,13 @@ def test_chat_answers_what_to_fix_first(demo_store: Store) -> None:
     answer = Conversation(ModelService(demo_store)).ask("what should we fix first?")
     assert answer.intent == "priorities"
     assert answer.summary.startswith("Fix payment-gateway first")
-    assert "$23,500/h" in answer.summary
+    assert answer.summary == (
+        "Fix payment-gateway first: restores online-checkout and payments, $23,500/h back,"
+        " best tier 1"
+    )
 
 
-def test_risk_register_ranks_tier1_spofs_by_exposure(demo_store: Store) -> None:
+def test_risk_register_ranks_tier1_spofs_by_exposure(demo_store: Store, tmp_path: Path) -> None:
     # History (within 90 days): payment-gateway failed 3 times, dns once, db-01 5 times,
     # newsletter-service 4 times.
     # payment-gateway: 23,500 $/h x 3 = 70,500 -> first.
@@ -107,6 +113,22 @@ def test_risk_register_ranks_tier1_spofs_by_exposure(demo_store: Store) -> None:
     assert flags == sorted(flags, reverse=True)  # every tier-1 SPOF before any other risk
     assert not rows[newsletter]["tier1_spof"]
     text = bsm(demo_store, "report", "risks").output
-    assert "a second payment-gateway would protect $23,500/h" in text.splitlines()[0]
+    assert text.splitlines()[0] == (
+        "1. payment-gateway: tier-1 single point of failure; takes down online-checkout"
+        " and payments ($23,500/h), 3 failures in the history; a second payment-gateway would"
+        " protect $23,500/h"
+    )
+    pdf = tmp_path / "risks.pdf"
+    assert bsm(demo_store, "report", "risks", "--pdf", str(pdf)).exit_code == 0
+    tool = shutil.which("pdftotext")
+    if tool is not None:  # the PDF's text is checked in test_sla_report where it must be
+        flat = " ".join(
+            subprocess.run(
+                [tool, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+            ).stdout.split()
+        )
+        assert "a second payment-gateway would protect $23,500/h" in flat
+        assert "/h/h" not in flat
+        assert flat.index("payment-gateway") < flat.index("eu-central-1")
     answer = Conversation(ModelService(demo_store)).ask("top risks")
     assert answer.intent == "risks" and answer.summary.startswith("Top risk: payment-gateway")
