@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.webhooks import IncidentRuntime
     from services.digests import DigestService
+    from services.reports import MonthlyReports
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,11 @@ class ClusterJobs:
 
 
 def job_table(
-    settings: Settings, store: Store, incidents: IncidentRuntime, digests: DigestService
+    settings: Settings,
+    store: Store,
+    incidents: IncidentRuntime,
+    digests: DigestService,
+    reports: MonthlyReports | None = None,
 ) -> list[ClusterJob]:
     """The named cluster jobs of `bsm serve`, each run once per period across replicas."""
     import httpx
@@ -119,6 +124,8 @@ def job_table(
     if url := settings.alertmanager_url:
         poll = partial(pollers.poll_alertmanager, url)
         table.insert(0, ClusterJob("poll_alertmanager", settings.poll_every_s, poll))
+    if reports is not None:  # last month's SLA report, once per channel and month
+        table.append(ClusterJob("sla_report_monthly", settings.digest_tick_s, reports.tick))
     return table
 
 

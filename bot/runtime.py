@@ -42,6 +42,7 @@ from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
+from services.reports import MonthlyReports, ReportService
 from store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class Runtime:
         work = WorkPool()
         app = _app(settings, store, conversation, home, desk, metrics, client, work)
         incidents = _incidents(desk, settings, metrics, home)
-        table = job_table(settings, store, incidents, digests)
+        table = job_table(settings, store, incidents, digests, _monthly(settings, models, client))
         socket = _socket(app, settings) if settings.socket_mode else None
         return cls(
             settings=settings,
@@ -224,7 +225,27 @@ def _conversation(
 
     access = _access(settings, client)
     tokens = SourceAccess(settings.source_tokens, settings.outbound)  # sync fetches by policy
-    return Conversation(models, incidents=desk, access=access, digests=digests, tokens=tokens)
+    reports = _reports(models, client)
+    return Conversation(
+        models, incidents=desk, access=access, digests=digests, tokens=tokens, reports=reports
+    )
+
+
+def _monthly(settings: Settings, models: ModelService, client: WebClient) -> MonthlyReports | None:
+    """The monthly SLA report job, when channels are configured (BSM_REPORT_CHANNELS)."""
+    from bot.report_delivery import channel_poster
+
+    if not settings.report_channels:
+        return None
+    store = models.store
+    return MonthlyReports(store, models, settings.report_channels, post=channel_poster(client))
+
+
+def _reports(models: ModelService, client: WebClient) -> ReportService:
+    """SLA report files: built over the process's model, uploaded to the asker."""
+    from bot.report_delivery import uploader
+
+    return ReportService(models.store, models, deliver=uploader(client))
 
 
 def _home(

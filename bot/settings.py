@@ -102,6 +102,7 @@ class Settings:
     sync_every_s: float = 60.0
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
+    report_channels: tuple[str, ...] = ()  # BSM_REPORT_CHANNELS: monthly SLA report PDFs
     outbound_allow: Allowed = field(default_factory=Allowed)  # BSM_OUTBOUND_ALLOW
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)  # bot/web
     # Map-sync sources name the variable holding their token (`token_env`): the environment
@@ -147,8 +148,21 @@ class Settings:
             outbox_lease_s=_seconds(env, "BSM_OUTBOX_LEASE_S", 60.0),
             outbound_allow=outbound_allow(env),
             dashboard=DashboardSettings.from_env(env),
+            report_channels=_report_channels(env),
             source_tokens=env,
         )
+
+
+def _report_channels(env: Mapping[str, str]) -> tuple[str, ...]:
+    """BSM_REPORT_CHANNELS: channel ids, comma-separated, that get the monthly SLA report."""
+    text = _value(env, "BSM_REPORT_CHANNELS") or ""
+    channels = tuple(c.strip() for c in text.split(",") if c.strip())
+    for channel in channels:
+        if channel[:1] not in ("C", "G") or not channel.isalnum():
+            raise SettingsError(
+                f"BSM_REPORT_CHANNELS: {channel!r} is not a channel id; use ids like C024BE91L"
+            )
+    return channels
 
 
 def database_url(env: Mapping[str, str] | None = None) -> str:

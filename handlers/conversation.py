@@ -33,6 +33,8 @@ from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
 from handlers.names import NameIndex, Resolution
+from handlers.priority_answers import priorities, risks
+from handlers.report_answers import report
 from handlers.request import Request
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
@@ -42,6 +44,7 @@ from impact.engine import ImpactModel
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
+from services.reports import ReportService
 
 Handler = Callable[[Request], Answer]
 
@@ -68,6 +71,9 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "changes": (changes, 0),
     "link": (link, 0),
     "unlink": (unlink, 0),
+    "priorities": (priorities, 0),
+    "risks": (risks, 0),
+    "report": (report, 0),
 }
 
 
@@ -91,12 +97,14 @@ class Conversation:
         access: AccessPolicy | None = None,
         digests: DigestService | None = None,
         tokens: Mapping[str, str] | None = None,
+        reports: ReportService | None = None,
     ) -> None:
         self.models = models
         self.store = models.store
         self.incidents = incidents
         self.access = access or AccessPolicy(Admins())
         self.digests = digests or DigestService(models.store, models)
+        self.reports = reports  # SLA report files; None: reports only from the CLI
         self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
         self._names_version: int | None = None
@@ -180,6 +188,7 @@ class Conversation:
             incidents=self.incidents,
             digests=self.digests,
             tokens=self.tokens,
+            reports=self.reports,
         )
         return handler(request)
 

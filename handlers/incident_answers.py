@@ -1,6 +1,6 @@
 """Incidents in chat: the open ones, and one with its timeline.
 
-incidents          open incidents, newest first
+incidents          open incidents, by priority (P1-P4, impact.priority), newest first
 incident <id>      services hit, root causes, acknowledgements, timeline
 """
 
@@ -14,6 +14,7 @@ from handlers.commands import CommandError, arguments, failed, number, trailing_
 from handlers.request import Request
 from handlers.wording import joined
 from impact.durations import format_duration
+from impact.errors import ImpactError
 from impact.model import State
 from store import EntryKind, Incident, StateChange, TimelineEntry
 
@@ -24,7 +25,7 @@ _ORDER = (State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN, State.OK
 
 
 def incidents(req: Request) -> Answer:
-    """Open incidents, newest first."""
+    """Open incidents, by priority then newest first."""
     if req.incidents is None:
         return _no_incidents("incidents")
     words = arguments(req.text, ("incidents", "incident"))
@@ -38,15 +39,34 @@ def incidents(req: Request) -> Answer:
         found = req.incidents.incidents(open_only=True, limit=SHOWN + 1)
     if not found:
         return Answer("incidents", "No open incidents", data={"incidents": []})
-    shown = found[:SHOWN]
-    items = tuple(incident_line(i) for i in shown)
+    ranks = {i.id: _priority(req, i) for i in found}
+    shown = sorted(found[:SHOWN], key=lambda i: ranks[i.id])  # P1 first, newest first within
+    items = tuple(_with_priority(incident_line(i), ranks[i.id]) for i in shown)
     return Answer(
         "incidents",
         f"{len(shown)}{'+' * (len(found) > SHOWN)} open incident{'s' * (len(found) != 1)}",
         sections=(Section("Open incidents", items),),
         actions=tuple(Action("ask", f"Incident #{i.id}", f"incident {i.id}") for i in shown[:4]),
-        data={"incidents": [_json(i) for i in shown]},
+        data={"incidents": [{**_json(i), "priority": ranks[i.id]} for i in shown]},
     )
+
+
+def _priority(req: Request, found: Incident) -> str:
+    """P1-P4 of an incident from its business services (impact.priority's default rules)."""
+    from impact.priority import Impacted, incident_priority
+
+    touched = []
+    for name, state in found.services:
+        try:
+            component = req.model.component(name)
+        except ImpactError:
+            continue  # a service since removed from the map
+        touched.append(Impacted(state, component.tier, component.revenue_per_hour or 0.0))
+    return incident_priority(touched)
+
+
+def _with_priority(item: Item, priority: str) -> Item:
+    return Item(f"{priority} {item.text}", item.state, item.detail)
 
 
 def incident(req: Request) -> Answer:

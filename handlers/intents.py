@@ -109,7 +109,21 @@ _RELY = (
     r"\b(?:depends?|depending|dependent|rel(?:y|ies|ying)|uses?|using|needs?|calls?|requires?)\b"
 )
 
+
+# What to fix first and the risk register: small entries of their own, tried first.
+PRIORITY_RULES: list[Rule] = [
+    _rule(
+        "priorities",
+        r"\bfix first\b",
+        r"\bwhat (?:should|do|must) (?:we|i) fix\b",
+        r"^(?:bsm )?priorities\b",
+        r"\bfix priorit",
+    ),
+    _rule("risks", r"\btop risks?\b", r"\brisk register\b", r"^(?:bsm )?risks\b"),
+]
+
 RULES: list[Rule] = [
+    *PRIORITY_RULES,
     _rule(
         "help",
         r"^(?:help|commands|usage|examples?|\?|hi|hello|hey)(?: ?[?!])*$",
@@ -321,6 +335,8 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
     template, phrases = _template(tokens, names)
+    if (asked := report_question(template, phrases, period, depth)) is not None:
+        return asked
     if _FOCUS.search(template) and len(phrases) >= 2:
         # "what happens to checkout if redis-02 dies": redis-02 fails, checkout is watched
         args = {"focus": phrases[0]}
@@ -354,6 +370,33 @@ def command_text(text: str) -> str:
         return text
     length = _SPOKEN.get(match[2].casefold(), match[2])
     return f"maintenance {match[1]} for {length} {match[3]}".strip()
+
+
+_REPORT_WORD = re.compile(r"(?:^|\s)reports?(?:\s|$)")
+_CALENDAR = frozenset({"last-month", "this-month", "last-quarter", "this-quarter"})
+_CALENDAR |= frozenset({"last-year", "this-year"})
+_PERIOD_PHRASE = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d{4}(?:-\d{2}|-q\d)?$"
+)
+
+
+def report_question(
+    template: str, phrases: tuple[str, ...], period: str | None, depth: int | None
+) -> Question | None:
+    """ "report october", "sla report for payments last quarter": the SLA report file.
+
+    A report of a calendar period (a month name, YYYY-MM, YYYY-Qn, YYYY, last/this
+    month/quarter/year); a rolling window ("sla report checkout 30d") stays an `sla` answer.
+    """
+    if not _REPORT_WORD.search(template):
+        return None
+    named = [w for p in phrases for w in p.split() if _PERIOD_PHRASE.match(w)]
+    if not named and period not in _CALENDAR:
+        return None
+    rest = (" ".join(w for w in p.split() if w not in named) for p in phrases)
+    subjects = tuple(p for p in rest if p)
+    args = {"period": named[0]} if named else {}
+    return Question("report", subjects, template, period, depth, args=args)
 
 
 def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None) -> bool:

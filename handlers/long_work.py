@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers.intents import parse
 
-LONG_INTENTS = frozenset({"sync"})  # every verb of these intents is long
+LONG_INTENTS = frozenset({"sync", "report"})  # every verb of these intents is long
 LONG_VERBS = {"digest": frozenset({"now"})}  # intent -> verbs that are long
 
 

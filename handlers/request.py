@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from impact.engine import ImpactModel
     from services.digests import DigestService
     from services.incidents import Incidents
+    from services.reports import ReportService
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Request:
     incidents: Incidents | None = None  # the incidents use case; None: a map without database
     digests: DigestService | None = None  # SLA and digests over the process's model
     tokens: Mapping[str, str] = field(default_factory=dict)  # map-sync source tokens by name
+    reports: ReportService | None = None  # SLA report files (built and uploaded)
 
     def display(self, name: str) -> str:
         """The name people read: the title of a business service, the name of a component."""

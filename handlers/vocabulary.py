@@ -39,6 +39,7 @@ KEYWORDS = _words(
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
+    fix first priorities priority risk risks register top
     """
 )
 

@@ -195,6 +195,52 @@ def sla_report(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentSpan:
+    """One incident as an SLA counts it: a down run (see History) with counted downtime."""
+
+    start: datetime  # the run's first down instant inside the measured span
+    end: datetime  # its last, exclusive
+    downtime_s: float  # counted downtime inside the run (service hours, not excluded)
+    causes: tuple[str, ...]  # root causes over the run, in order of appearance
+
+
+def incident_spans(
+    intervals: Iterable[StateInterval] | History,
+    *,
+    window: Window,
+    now: datetime,
+    hours: ServiceHours | None = None,
+    excluded: Iterable[Span] = (),
+) -> list[IncidentSpan]:
+    """The incidents `sla_report` counts over `window` (as of `now`), each with its times."""
+    history = intervals if isinstance(intervals, History) else History(intervals)
+    hours = hours or parse_service_hours(None)
+    skip = union(_seconds(a, b) for a, b in excluded)
+    parts = _measure(history, hours, skip, window.start, window.until(now).end)
+    if not parts.down:
+        return []
+    spans: list[IncidentSpan] = []
+    lo, hi = parts.down[0][0], parts.down[-1][1]
+    for a, b in clip(history.incident_runs, lo, hi):
+        counted = clip(parts.down, a, b)
+        if not counted:
+            continue
+        causes: dict[str, None] = {}
+        for c_lo, c_hi, names in history.caused:
+            if c_hi > a and c_lo < b:
+                causes.update(dict.fromkeys(names))
+        spans.append(
+            IncidentSpan(
+                datetime.fromtimestamp(a, UTC),
+                datetime.fromtimestamp(b, UTC),
+                length(counted),
+                tuple(causes),
+            )
+        )
+    return spans
+
+
 def burn_rate(
     history: History,
     hours: ServiceHours,

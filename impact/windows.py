@@ -1,7 +1,8 @@
 """SLA windows: the span of time an SLA report covers, parsed from what people type.
 
 Accepted (case-insensitive): "" or "this month" (the default), "last month", "2026-11"
-(a calendar month), "this week", "last week" (weeks start Monday), "today", "yesterday",
+(a calendar month), "2026-Q4" (a calendar quarter), "2026" (a calendar year), "this week",
+"last week" (weeks start Monday), "today", "yesterday",
 "last 7 days" / "rolling 28 days" / "30d" (ending now), and "FROM..TO" where each end is a
 date or an ISO datetime ("2026-11-01..2026-11-15"; a date as TO means through the end of
 that day). Calendar boundaries are local midnight in the given timezone.
@@ -29,6 +30,8 @@ EXAMPLES = (
     "rolling 28 days",
     "last 30 days",
     "2026-11",
+    "2026-Q4",
+    "2026",
     "2026-11-01..2026-11-15",
     "september",
     "past 24h",
@@ -80,6 +83,8 @@ _ABBREVIATIONS = {
     "ist": "Asia/Kolkata",
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-q(\d)$")
+_YEAR = re.compile(r"^(\d{4})$")
 
 
 class WindowError(ImpactError, ValueError):
@@ -136,7 +141,17 @@ def parse_window(
         return _between(" ".join(phrase.split()), zone)
     if (ranged := _RANGE.match(phrase)) is not None:
         return _between(f"{ranged[1]}..{ranged[2]}", zone)
-    for reader in (_calendar, _rolling, _hours, _named_month, _month_name, _quarter, _since):
+    for reader in (
+        _calendar,
+        _rolling,
+        _hours,
+        _named_month,
+        _named_quarter,
+        _named_year,
+        _month_name,
+        _quarter,
+        _since,
+    ):
         window = reader(phrase, local_now)
         if window is not None:
             return window
@@ -271,6 +286,29 @@ def _named_month(phrase: str, now: datetime) -> Window | None:
         raise WindowError(f"month {phrase!r} does not exist; write YYYY-MM like 2026-11")
     assert now.tzinfo is not None
     return month_window(year, month, now.tzinfo)
+
+
+def _named_quarter(phrase: str, now: datetime) -> Window | None:
+    match = _QUARTER.match(phrase)
+    if match is None:
+        return None
+    year, quarter = int(match[1]), int(match[2])
+    if not 1 <= quarter <= 4:
+        raise WindowError(f"quarter {phrase!r} does not exist; write YYYY-Qn like 2026-Q4")
+    assert now.tzinfo is not None
+    first = date(year, 3 * quarter - 2, 1)
+    following = date(year + quarter // 4, 3 * quarter % 12 + 1, 1)
+    tz = now.tzinfo
+    return Window(_midnight(first, tz), _midnight(following, tz), f"Q{quarter} {year}")
+
+
+def _named_year(phrase: str, now: datetime) -> Window | None:
+    match = _YEAR.match(phrase)
+    if match is None:
+        return None
+    year, tz = int(match[1]), now.tzinfo
+    assert tz is not None
+    return Window(_midnight(date(year, 1, 1), tz), _midnight(date(year + 1, 1, 1), tz), str(year))
 
 
 def month_window(year: int, month: int, tz: tzinfo) -> Window:

@@ -363,10 +363,18 @@ class Store:
             entry_id = record_audit(connection, actor, action, origin, target, before, after)
             return _audit_entries(connection, 1, entry_id=entry_id)[0]
 
-    def audit_log(self, limit: int = 50, target: str | None = None) -> list[AuditEntry]:
-        """The newest `limit` entries, newest first, optionally for one target."""
+    def audit_log(
+        self,
+        limit: int = 50,
+        target: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """The newest `limit` entries, newest first, optionally for one target or with
+        since <= at < until."""
         with self._read() as connection:
-            return _audit_entries(connection, limit, target=target)
+            return _audit_entries(connection, limit, target=target, since=since, until=until)
 
 
 def _check_origin(origin: str) -> None:
@@ -375,9 +383,19 @@ def _check_origin(origin: str) -> None:
 
 
 def _audit_entries(
-    connection: Connection, limit: int, *, target: str | None = None, entry_id: int | None = None
+    connection: Connection,
+    limit: int,
+    *,
+    target: str | None = None,
+    entry_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditEntry]:
     query = select(AuditRow)
+    if since is not None:
+        query = query.where(AuditRow.at >= since)
+    if until is not None:
+        query = query.where(AuditRow.at < until)
     if target is not None:
         query = query.where(AuditRow.target == target)
     if entry_id is not None:

@@ -8,6 +8,7 @@ is drawn with matplotlib's Agg backend. `bot.digest` posts both.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from bot.render.blocks import (
     MAX_BLOCKS,
@@ -76,7 +77,8 @@ def _key() -> Block:
 
 
 def chart_png(digest: Digest) -> bytes | None:
-    """Availability per day against target, per service, as PNG; None without daily data."""
+    """Daily status bars per service against its target, and the error budget burning down,
+    as PNG; None without daily data."""
     drawn = [line for line in digest.lines if any(v is not None for _, v in line.days)]
     if not drawn:
         return None
@@ -84,23 +86,119 @@ def chart_png(digest: Digest) -> bytes | None:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
-    figure = Figure(figsize=(9, 4.5), dpi=100)
-    axes = figure.add_subplot()
-    for line in drawn[:MAX_CHART_SERVICES]:
-        plotted = axes.plot(
-            [day for day, _ in line.days],
-            [value for _, value in line.days],
-            marker="o",
-            markersize=3,
-            label=f"{line.title} (target {line.report.target:g}%)",
-        )
-        axes.axhline(line.report.target, color=plotted[0].get_color(), linestyle=":", linewidth=1)
-    axes.set_title(f"Availability per day, {digest.window.label}")
-    axes.set_ylabel("availability %")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize="small", loc="lower left")
-    figure.autofmt_xdate()
+    drawn = drawn[:MAX_CHART_SERVICES]
+    days = max(len(line.days) for line in drawn)
+    figure = Figure(figsize=(9, 1.6 + 0.42 * len(drawn) + 3.4), dpi=100)
+    grid = figure.add_gridspec(2, 1, height_ratios=[0.42 * len(drawn) + 0.6, 3.4], hspace=0.55)
+    bars, burn = figure.add_subplot(grid[0]), figure.add_subplot(grid[1])
+    for row, line in enumerate(drawn):
+        y = len(drawn) - 1 - row
+        for column, (_, value) in enumerate(line.days):
+            color = day_color(value, line.report.target)
+            bars.add_patch(_cell(column, y, color))
+    bars.set_xlim(0, days)
+    bars.set_ylim(0, len(drawn))
+    bars.set_yticks([len(drawn) - 0.5 - i for i in range(len(drawn))])
+    bars.set_yticklabels([f"{line.title} ({line.report.target:g}%)" for line in drawn])
+    labels = [day.strftime("%d %b") for day, _ in drawn[0].days]
+    step = max(1, len(labels) // 10)
+    bars.set_xticks([i + 0.5 for i in range(0, len(labels), step)])
+    bars.set_xticklabels(labels[::step], fontsize="small")
+    bars.tick_params(length=0)
+    for side in ("top", "right", "left", "bottom"):
+        bars.spines[side].set_visible(False)
+    bars.set_title(f"Daily availability against target, {digest.window.label}", loc="left")
+    key = [Patch(color=c, label=t) for c, t in STATUS_KEY]
+    bars.legend(
+        handles=key,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.12),
+        ncol=4,
+        fontsize="small",
+        frameon=False,
+    )
+    _burn_down(burn, drawn, days)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()
+
+
+GOOD, BELOW, FAR_BELOW, NO_DATA = "#2e7d32", "#f9a825", "#c62828", "#bdbdbd"
+STATUS_KEY = (
+    (GOOD, "at or above target"),
+    (BELOW, "below target"),
+    (FAR_BELOW, "10x the allowed downtime or worse"),
+    (NO_DATA, "no data"),
+)
+
+
+def day_color(availability: float | None, target: float) -> str:
+    """A day's colour: green at or above target, amber below, red when its downtime share is
+    ten times what the target allows (or more), grey without data."""
+    if availability is None:
+        return NO_DATA
+    if availability >= target:
+        return GOOD
+    allowed = 100 - target
+    return FAR_BELOW if 100 - availability >= 10 * allowed else BELOW
+
+
+def _cell(column: int, row: int, color: str) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((column + 0.06, row + 0.12), 0.88, 0.76, color=color, linewidth=0)
+
+
+def budget_curve(line: Any) -> list[float]:
+    """The period's error budget left (percent of it) at the end of each day: the period's
+    downtime is spread over the days by their unavailability, so the curve ends exactly at
+    the report's budget left."""
+    report = line.report
+    if report.error_budget_s <= 0:
+        return []
+    weights = [0.0 if v is None else 100 - v for _, v in line.days]
+    total = sum(weights) or 1.0
+    spent, curve = 0.0, []
+    for weight in weights:
+        spent += report.downtime_s * weight / total
+        curve.append((report.error_budget_s - spent) / report.error_budget_s * 100)
+    return curve
+
+
+FLOOR = -100.0  # the burn-down is drawn down to 100 % overspent; the label tells the rest
+
+
+def _burn_down(axes: Any, drawn: list[Any], days: int) -> None:
+    axes.axhline(0, color="#616161", linewidth=0.8)
+    axes.plot([0, days], [100, 0], color="#9e9e9e", linestyle="--", linewidth=1)
+    untouched, ends = [], []
+    for line in drawn:
+        curve = budget_curve(line)
+        if not curve or min(curve) >= 100:
+            untouched.append(line.title)
+            continue
+        xs = list(range(len(curve) + 1))
+        ys = [max(FLOOR, v) for v in (100.0, *curve)]
+        plotted = axes.plot(xs, ys, linewidth=2)
+        ends.append((ys[-1], f"{line.title}: {curve[-1]:.0f}% left", plotted[0].get_color()))
+    placed: list[float] = []
+    for y, text, color in sorted(ends, reverse=True):  # labels top-down, never overlapping
+        y = min(y, placed[-1] - 20) if placed else y
+        placed.append(y)
+        axes.text(days + 0.4, y, text, fontsize="small", color=color, va="center")
+    low = min([FLOOR, *placed]) - 10 if placed else FLOOR - 10
+    axes.set_xlim(0, days * 1.45)
+    axes.set_ylim(low, 110)
+    axes.set_yticks([100, 50, 0, -50, -100])
+    axes.set_yticklabels(["100%", "50%", "0", "-50%", "<= -100%"])
+    axes.set_ylabel("error budget left")
+    axes.set_xlabel("days into the period (dashed: an even burn to zero)")
+    axes.grid(True, axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    title = "Error budget burn-down"
+    if untouched:
+        title += f" (untouched: {', '.join(untouched[:4])}{' ...' if len(untouched) > 4 else ''})"
+    axes.set_title(title, loc="left", fontsize="medium")

@@ -262,6 +262,10 @@ _OIDC_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] 
     "openid.connect.userInfo": _oidc_user_info,
 }
 # -- end of Sign in with Slack ---------------------------------------------------------------
+# SLA report files go to the asker's direct messages: conversations.open gives the DM channel.
+def _conversations_open(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
+    user = str(body.get("users", "")).split(",")[0]
+    return {"ok": True, "channel": {"id": f"D{user}"}}
 
 
 _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
@@ -275,6 +279,7 @@ _ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "apps.connections.open": _connections_open,
     "usergroups.users.list": _usergroup_users,
     **_OIDC_ANSWERS,
+    "conversations.open": _conversations_open,
 }
 
 

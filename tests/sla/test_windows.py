@@ -91,3 +91,30 @@ def test_errors_name_the_text(text: str, named: str) -> None:
 def test_unknown_timezone_is_a_window_error() -> None:
     with pytest.raises(WindowError, match="Europe/Berlin"):
         parse_window("this month", NOW, "Europe/Berln")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        # Q4 is October, November, December; it ends at the next year's first midnight.
+        ("2026-Q4", utc(10, 1), datetime(2027, 1, 1, tzinfo=UTC), "Q4 2026"),
+        ("2026-q1", utc(1, 1), utc(4, 1), "Q1 2026"),
+        ("2026-Q2", utc(4, 1), utc(7, 1), "Q2 2026"),
+        ("2026", utc(1, 1), datetime(2027, 1, 1, tzinfo=UTC), "2026"),
+    ],
+)
+def test_quarters_and_years(text: str, start: datetime, end: datetime, label: str) -> None:
+    window = parse_window(text, NOW)
+    assert (window.start, window.end, window.label) == (start, end, label)
+
+
+def test_quarter_and_year_follow_the_timezone() -> None:
+    # Berlin is UTC+1 in winter: local midnight of 2026-01-01 is 2025-12-31T23:00Z.
+    window = parse_window("2026", NOW, "Europe/Berlin")
+    assert window.start == datetime(2025, 12, 31, 23, tzinfo=UTC)
+    assert window.end == datetime(2026, 12, 31, 23, tzinfo=UTC)
+
+
+def test_a_fifth_quarter_is_refused_by_name() -> None:
+    with pytest.raises(WindowError, match="2026-q5"):
+        parse_window("2026-Q5", NOW)
