@@ -373,8 +373,11 @@ def command_text(text: str) -> str:
 
 
 _REPORT_WORD = re.compile(r"(?:^|\s)reports?(?:\s|$)")
-_CALENDAR = frozenset({"last-month", "this-month", "last-quarter", "this-quarter"})
-_CALENDAR |= frozenset({"last-year", "this-year"})
+_CALENDAR = re.compile(  # a calendar period, as the window phrase or in the old hyphen form
+    r"^(?:(?:last|this|previous)[ -](?:month|quarter|year)"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?: \d{4})?"
+    r"|\d{4}(?:-\d{2}|-q\d)?)$"
+)
 _PERIOD_PHRASE = re.compile(
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$|^\d{4}(?:-\d{2}|-q\d)?$"
 )
@@ -391,7 +394,7 @@ def report_question(
     if not _REPORT_WORD.search(template):
         return None
     named = [w for p in phrases for w in p.split() if _PERIOD_PHRASE.match(w)]
-    if not named and period not in _CALENDAR:
+    if not named and not (period and _CALENDAR.match(" ".join(period.casefold().split()))):
         return None
     rest = (" ".join(w for w in p.split() if w not in named) for p in phrases)
     subjects = tuple(p for p in rest if p)

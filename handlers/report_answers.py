@@ -36,12 +36,15 @@ MONTHS = (
 
 def report_window(period: str | None, now: datetime) -> Window:
     """The window a report question names (default: last month)."""
-    text = (period or "last-month").strip().casefold()
+    text = "-".join((period or "last-month").casefold().split())
     year, month = now.year, now.month
     quarter = (month - 1) // 3 + 1
-    if text[:3] in {m[:3] for m in MONTHS} and text.isalpha():
-        wanted = next(i for i, m in enumerate(MONTHS, 1) if m.startswith(text[:3]))
-        return parse_window(f"{year if wanted <= month else year - 1}-{wanted:02d}", now)
+    name, _, given = text.partition("-")
+    if name[:3] in {m[:3] for m in MONTHS} and name.isalpha() and (not given or given.isdigit()):
+        wanted = next(i for i, m in enumerate(MONTHS, 1) if m.startswith(name[:3]))
+        latest = year if wanted <= month else year - 1  # its latest occurrence not after now
+        return parse_window(f"{int(given) if given else latest}-{wanted:02d}", now)
+    text = text.replace("previous-", "last-")
     named = {
         "last-quarter": f"{year - (quarter == 1)}-Q{(quarter - 2) % 4 + 1}",
         "this-quarter": f"{year}-Q{quarter}",
