@@ -78,6 +78,7 @@ COMMAND_INTENTS = frozenset(
         "changes",
         "link",
         "unlink",
+        "risk",  # change-risk preview: components, a start and a length
     }
 )
 # What may come before a command verb: "/bsm please show me the open incidents".
@@ -103,6 +104,12 @@ RULES: list[Rule] = [
     _rule("subscriptions", _LEAD + r"subscriptions\b", _LEAD + r"subscription list\b"),
     _rule("subscribe", _LEAD + r"subscribe\b"),
     _rule("maintenance", _LEAD + r"maintenance\b"),
+    # change-risk preview: "risk db-03 at saturday 02:00 for 2h", or a what-if with a when
+    _rule(
+        "risk",
+        _LEAD + r"risk\b",
+        r"\bwhat ?if\b.*\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight)\b",
+    ),
     _rule("incident", _LEAD + r"incident @"),
     _rule("incidents", _LEAD + r"incidents?\b"),
     _rule("audit", _LEAD + r"audit\b"),

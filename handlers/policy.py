@@ -124,6 +124,7 @@ POLICY: dict[str, Rule] = {
     "audit": OPEN,
     "changes": OPEN,
     "subscriptions": OPEN,
+    "risk": OPEN,  # a preview reads only
     "digest": Rule(
         "change digest schedules",
         reader=DIGEST_READ,

@@ -1,0 +1,1 @@
+"""Fixtures of the proactive tests: the shared store fixtures live in tests/conftest.py."""
