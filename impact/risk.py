@@ -47,6 +47,7 @@ class Margin:
     required: int
     members: tuple[str, ...]
     services: tuple[str, ...]  # business services one more loss takes down or degraded
+    lost: tuple[str, ...] = ()  # members down now
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,7 @@ def _margins(
                     group.required,
                     group.members,
                     tuple(sorted(services)),
+                    group.failed_members,
                 )
             )
     return tuple(sorted(found, key=lambda m: m.group))
@@ -262,3 +264,14 @@ def _failures(
         if {s.name for s in (*hit.down, *hit.degraded)} & services:
             found.append(name)
     return tuple(found)
+
+
+def current_margins(model: ImpactModel) -> tuple[Margin, ...]:
+    """Redundancy groups at exactly their minimum now, and whom one more loss would hit.
+
+    Over the model's current states (a fork is not needed: the what-ifs leave them alone).
+    """
+    now = model.whatif([]).affects
+    down = {s.name for s in now.down}
+    hit = down | {s.name for s in now.degraded}
+    return _margins(model, (), now.groups, down, hit)

@@ -45,6 +45,7 @@ from store.jobs import FailureCounts, JobRecords, lock_key
 from store.mapfile import load_map_file, parse_map
 from store.outbox import Outbox, OutboxItem, PostedNotice
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
+from store.risk_notices import RiskFact, RiskNotices, RiskSync
 from store.schema import NAME_LENGTH
 from store.sync import MapSync
 from store.sync_records import SyncOutcome, SyncRun, SyncSource
@@ -86,6 +87,9 @@ __all__ = [
     "Payload",
     "PostedNotice",
     "Progress",
+    "RiskFact",
+    "RiskNotices",
+    "RiskSync",
     "SchemaOutOfDate",
     "Selector",
     "Snapshot",
