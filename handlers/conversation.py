@@ -26,7 +26,7 @@ from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.names import NameIndex
 from handlers.request import Request
-from handlers.risk_answers import risk
+from handlers.risk_answers import margins, risk
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
@@ -62,6 +62,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "link": (link, 0),
     "unlink": (unlink, 0),
     "risk": (risk, 0),
+    "margins": (margins, 0),
 }
 
 

@@ -79,6 +79,7 @@ COMMAND_INTENTS = frozenset(
         "link",
         "unlink",
         "risk",  # change-risk preview: components, a start and a length
+        "margins",  # redundancy at risk: reads its own "for NAME"
     }
 )
 # What may come before a command verb: "/bsm please show me the open incidents".
@@ -104,6 +105,8 @@ RULES: list[Rule] = [
     _rule("subscriptions", _LEAD + r"subscriptions\b", _LEAD + r"subscription list\b"),
     _rule("subscribe", _LEAD + r"subscribe\b"),
     _rule("maintenance", _LEAD + r"maintenance\b"),
+    # redundancy at risk: "what is at risk?", "margins for checkout"
+    _rule("margins", r"\bat risk\b", r"\bmargins?\b"),
     # change-risk preview: "risk db-03 at saturday 02:00 for 2h", or a what-if with a when
     _rule(
         "risk",

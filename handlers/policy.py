@@ -125,6 +125,7 @@ POLICY: dict[str, Rule] = {
     "changes": OPEN,
     "subscriptions": OPEN,
     "risk": OPEN,  # a preview reads only
+    "margins": OPEN,
     "digest": Rule(
         "change digest schedules",
         reader=DIGEST_READ,

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 
 from handlers.answer import Answer, Item, Section
 from handlers.commands import CommandError, duration, failed, when
+from handlers.commands import resolve as resolve_name
 from handlers.names import NameIndex
 from handlers.request import Request
 from impact.clock import utcnow
+from impact.engine import ImpactModel
 from impact.errors import ImpactError
 from impact.model import State
-from impact.risk import RiskPreview
+from impact.risk import Margin, RiskPreview, current_margins
 from services.risk import preview_risk
 
 USAGE = (
@@ -159,3 +161,70 @@ def _budget(preview: RiskPreview, name: str) -> str:
     share = preview.budget_share.get(name)
     part = f" ({share:.0%} of the month's budget)" if share is not None else ""
     return f"an overrun as long costs {seconds / 60:g} min of error budget{part}"
+
+
+def margin_items(model: ImpactModel, names: NameIndex) -> tuple[Item, ...]:
+    """One line per redundancy group at its minimum now (status, the Home, `margins`)."""
+    return tuple(_margin_item(m, names) for m in current_margins(model.fork()))
+
+
+def _margin_item(margin: Margin, names: NameIndex) -> Item:
+    hit = ", ".join(names.component(s).display for s in margin.services)
+    lost = f"; {', '.join(margin.lost)} lost" if margin.lost else ""
+    return Item(
+        f"At risk: {margin.group} is down to {margin.up} of {len(margin.members)} "
+        f"(needs {margin.required})",
+        State.DEGRADED,
+        f"one more loss takes {hit} down{lost}",
+    )
+
+
+def margins(req: Request) -> Answer:
+    """The `margins` intent: "what is at risk?", "margins for checkout"."""
+    found = current_margins(req.model.fork())
+    try:
+        wanted = _subjects(req)
+    except CommandError as error:
+        return failed("margins", error, ("what is at risk?", "margins for online-checkout"))
+    if wanted:
+        found = tuple(m for m in found if wanted & {m.group, m.dependant, *m.members, *m.services})
+    scope = f" for {', '.join(sorted(wanted))}" if wanted else ""
+    data = {
+        "at_risk": sorted({s for m in found for s in m.services}),
+        "margins": [
+            {
+                "group": m.group,
+                "up": m.up,
+                "required": m.required,
+                "members": list(m.members),
+                "lost": list(m.lost),
+                "services": list(m.services),
+            }
+            for m in found
+        ],
+    }
+    if not found:
+        return Answer(
+            "margins", f"Nothing at risk{scope}: every redundancy group has margin", data=data
+        )
+    items = tuple(_margin_item(m, req.names) for m in found)
+    services = {s for m in found for s in m.services}
+    return Answer(
+        "margins",
+        f"{len(services)} business service{'s' * (len(services) != 1)} at risk{scope}: "
+        f"{len(found)} redundancy group{'s' * (len(found) != 1)} at the minimum",
+        tuple(sorted(services)),
+        (Section("At their redundancy minimum", items),),
+        data=data,
+    )
+
+
+def _subjects(req: Request) -> set[str]:
+    """The names after "for"/"of" in "margins for checkout" (resolved, business first)."""
+    words = [w.strip("?!.,;") for w in req.text.split()]
+    lead = next((i for i, w in enumerate(words) if w.casefold() in ("for", "of", "on")), None)
+    if lead is None or lead + 1 >= len(words):
+        return set()
+    phrase = " ".join(words[lead + 1 :])
+    found = req.names.resolve(phrase)
+    return {found[0]} if found else {resolve_name(req.names, phrase)}  # raises: suggestions

@@ -37,7 +37,7 @@ KEYWORDS = _words(
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
-    risk monday tuesday wednesday thursday friday saturday sunday tomorrow
+    risk margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
     """
 )
 
