@@ -34,3 +34,25 @@ def preview_risk(
     failing = {n: s for n, s in store.current_states().items() if s != State.OK}
     windows = [w for w in store.maintenance_windows() if w.end > start]
     return risk_preview(model.fork(), components, start, end, windows=windows, failing=failing)
+
+
+def maintenance_warnings(preview: RiskPreview) -> tuple[str, ...]:
+    """What to say before a maintenance window is created (chat and CLI say the same).
+
+    A group left at or below its minimum, business services it takes down, and other
+    windows on the same components or groups at the same time.
+    """
+    found = []
+    for margin in preview.margins:
+        found.append(
+            f"{margin.group} is left at its minimum ({margin.up} of {len(margin.members)}, "
+            f"needs {margin.required}): one more loss takes {', '.join(margin.services)} down"
+        )
+    if preview.down:
+        found.append(f"it takes {', '.join(preview.down)} down")
+    for window in preview.overlapping_windows:
+        found.append(
+            f"it overlaps maintenance #{window.id} on {window.component} "
+            f"({window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M} UTC)"
+        )
+    return tuple(found)
