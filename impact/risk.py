@@ -233,7 +233,7 @@ def _budgets(
     for name in services:
         component = model.component(name)
         hours = parse_service_hours(component.service_hours)
-        budget[name] = hours.scheduled_seconds(end, overrun_end)
+        budget[name] = float(hours.scheduled_seconds(end, overrun_end))
         if component.sla is not None and component.sla < 100:
             allowed = (1 - component.sla / 100) * hours.scheduled_seconds(month.start, month.end)
             if allowed > 0:
