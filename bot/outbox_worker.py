@@ -24,9 +24,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.metrics import Metrics
+from bot.render.margins import render_risk_notice
 from bot.render.notices import render_notice, render_thread_line
 from impact.clock import Clock, utcnow
-from store import Outbox, OutboxItem, PostedNotice
+from store import Outbox, OutboxItem, PostedNotice, RiskFact
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class OutboxWorker:
         return True
 
     def _send(self, item: OutboxItem) -> Mapping[str, Any]:
+        if item.risk_id is not None:
+            return self._send_risk(item)
         if item.kind == "post":
             message = render_notice(item.notice())
             return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
@@ -110,6 +113,16 @@ class OutboxWorker:
         line = render_thread_line(reply.entry, resolved=reply.resolved)
         return self.client.chat_postMessage(  # type: ignore[return-value]
             channel=posted.channel, thread_ts=posted.ts, **line.payload()
+        ).data
+
+    def _send_risk(self, item: OutboxItem) -> Mapping[str, Any]:
+        """An at-risk notice: muted, posted once, then updated in place."""
+        message = render_risk_notice(RiskFact.from_json(item.payload["risk"]))
+        if item.kind == "post":
+            return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
+        posted = self._notice_of(item)
+        return self.client.chat_update(  # type: ignore[return-value]
+            channel=posted.channel, ts=posted.ts, **message.payload()
         ).data
 
     def _notice_of(self, item: OutboxItem) -> PostedNotice:

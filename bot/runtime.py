@@ -41,6 +41,7 @@ from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
 from services.digests import DigestService
 from services.incidents import Incidents
+from services.margins import MarginWatch
 from services.model import ModelService
 from services.reports import MonthlyReports, ReportService
 from store import Store, StoreError
@@ -99,7 +100,8 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         store = _store(settings)
         models, metrics = ModelService(store), Metrics()
-        desk = Incidents(store, models)  # the incident use case, over the same model
+        # the incident use case, over the same model; at-risk notices follow its reconciles
+        desk = Incidents(store, models, margins=MarginWatch(store, models).refresh)
         client = _client(settings)
         digests = _digests(store, models, client)
         conversation = _conversation(settings, models, desk, digests, client)

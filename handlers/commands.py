@@ -23,7 +23,7 @@ from handlers.names import NameIndex
 from handlers.request import Request
 from handlers.spelling import correct
 from impact.durations import read_duration
-from impact.windows import Window, parse_window
+from impact.windows import Window, parse_when, parse_window
 
 _LEAD_WORDS = 5  # "@bsm please show me the incidents": the verb comes early
 # Slack writes a channel as `<#C123|name>` or `<#C123>`; people type `#name` or paste an id
@@ -205,3 +205,11 @@ def refusal(policy: AccessPolicy | None, who: Actor, intent: str, what: str) -> 
 def failed(intent: str, error: Exception, usage: Sequence[str]) -> Answer:
     """A command that could not be done: the reason, then how to write it."""
     return Answer(intent, f"Cannot do that: {error}", ok=False, notes=tuple(usage))
+
+
+def when(text: str, now: datetime) -> datetime:
+    """When planned work starts: "saturday 02:00", "tomorrow 02:00", "now", ISO (UTC).
+
+    An unreadable phrase raises the engine's `ImpactError`, naming it and the accepted forms.
+    """
+    return parse_when(text, now)

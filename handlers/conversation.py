@@ -36,6 +36,7 @@ from handlers.names import NameIndex, Resolution
 from handlers.priority_answers import priorities, risks
 from handlers.report_answers import report
 from handlers.request import Request
+from handlers.risk_answers import margins, risk
 from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
@@ -74,6 +75,8 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "priorities": (priorities, 0),
     "risks": (risks, 0),
     "report": (report, 0),
+    "risk": (risk, 0),
+    "margins": (margins, 0),
 }
 
 

@@ -99,6 +99,8 @@ COMMAND_INTENTS = frozenset(
         "changes",
         "link",
         "unlink",
+        "risk",  # change-risk preview: components, a start and a length
+        "margins",  # redundancy at risk: reads its own "for NAME"
     }
 )
 # What may come before a command verb: "/bsm please show me the open incidents".
@@ -145,6 +147,14 @@ RULES: list[Rule] = [
         _LEAD + r"incident @",
         r"\b(?:details?|info|more|news|update|timeline) "
         r"(?:on |about |of |for )?(?:the )?incident\b",
+    ),
+    # redundancy at risk: "what is at risk?", "margins for checkout"
+    _rule("margins", r"\bat risk\b", r"\bmargins?\b"),
+    # change-risk preview: "risk db-03 at saturday 02:00 for 2h", or a what-if with a when
+    _rule(
+        "risk",
+        _LEAD + r"risk\b",
+        r"\bwhat ?if\b.*\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight)\b",
     ),
     _rule("incidents", _LEAD + r"incidents?\b"),
     _rule("audit", _LEAD + r"audit\b"),

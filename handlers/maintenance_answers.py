@@ -18,6 +18,7 @@ from handlers.commands import resolve as resolve_name
 from handlers.policy import MAINTENANCE_ADD, MAINTENANCE_END, MAINTENANCE_LIST, command_words
 from handlers.request import Request
 from impact.model import MaintenanceWindow, State
+from services.risk import maintenance_warnings, preview_risk
 from store import StoreError
 
 USAGE = (
@@ -61,6 +62,7 @@ def _add(req: Request, words: list[str]) -> Answer:
     reason = " ".join(reason_words) or None
     start = datetime.now(UTC)
     window = MaintenanceWindow(name, start, start + length, reason, actor(req).name)
+    warnings = maintenance_warnings(preview_risk(req.store, req.model, [name], start, window.end))
     stored = req.store.add_maintenance(window, origin=req.origin)
     _reconcile(req)
     return Answer(
@@ -68,8 +70,8 @@ def _add(req: Request, words: list[str]) -> Answer:
         f"Maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC: "
         "its failures are planned work, not outages",
         (name,),
-        notes=(f"Reason: {reason}",) if reason else (),
-        data={"window": _json(stored)},
+        notes=(*(f"Warning: {w}" for w in warnings), *((f"Reason: {reason}",) if reason else ())),
+        data={"window": _json(stored), "warnings": list(warnings)},
     )
 
 

@@ -127,6 +127,8 @@ POLICY: dict[str, Rule] = {
     "audit": OPEN,
     "changes": OPEN,
     "subscriptions": OPEN,
+    "risk": OPEN,  # a preview reads only
+    "margins": OPEN,
     "digest": Rule(
         "change digest schedules",
         reader=DIGEST_READ,

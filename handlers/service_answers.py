@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.answer import Action, Answer, Item, Section
 from handlers.outage_facts import at_minimum_warning, groups_at_minimum
 from handlers.request import Request
+from handlers.risk_answers import margin_items
 from handlers.wording import capped, details, joined, money, plural
 from impact.results import ServiceStatus
 
@@ -16,7 +17,11 @@ def status(req: Request) -> Answer:
     result = req.model.status()
     services = result.services
     failing = [s for s in services if s.state.is_failing]
-    data = {"services": [_status_row(s) for s in services]}
+    data: dict[str, object] = {"services": [_status_row(s) for s in services]}
+    risky = margin_items(req.model, req.names)  # groups at their minimum: one loss from down
+    risk_sections = (Section("At risk", risky),) if risky else ()
+    if risky:
+        data["at_risk"] = [i.text for i in risky]
     items = [_status_item(s) for s in services]
     share = (Action("share", "Share in channel", req.text),)
     if not failing:
@@ -25,7 +30,12 @@ def status(req: Request) -> Answer:
         if others:
             summary += f" ({joined([f'{_title(s)} {s.state}' for s in others])})"
         return Answer(
-            "status", summary, (), (capped("Business services", items),), actions=share, data=data
+            "status",
+            summary,
+            (),
+            (capped("Business services", items), *risk_sections),
+            actions=share,
+            data=data,
         )
     worst = joined([f"{_title(s)} {s.state}" for s in failing])
     summary = f"{len(failing)} of {plural(len(services), 'business service')} failing: {worst}"
@@ -41,7 +51,12 @@ def status(req: Request) -> Answer:
         *share,
     )
     return Answer(
-        "status", summary, (), (capped("Business services", items),), actions=actions, data=data
+        "status",
+        summary,
+        (),
+        (capped("Business services", items), *risk_sections),
+        actions=actions,
+        data=data,
     )
 
 

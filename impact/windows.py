@@ -57,7 +57,7 @@ _MONTHS = [
     "december",
 ]
 _MONTH_NAME = re.compile(r"^([a-z]{3,9})\.?(?:\s+(\d{4}))?$")
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RANGE = re.compile(r"^(?:from|between)\s+(.+?)\s+(?:to|until|till|and)\s+(.+)$")
 _ZONE = re.compile(
     r"^(.*?)\s*(?:\b(?:in|tz)\s+)?\b(utc|gmt|z|[a-z]+/[a-z_]+(?:/[a-z_]+)?|"
@@ -351,3 +351,52 @@ def _unknown(text: str, what: str = "SLA window") -> str:
     hint = Suggester(EXAMPLES).closest(text.strip())
     suggestion = f"did you mean {hint!r}? " if hint else ""
     return f"unknown {what} {text!r}; {suggestion}try one of: {', '.join(EXAMPLES)}"
+
+
+# -- moments: when planned work starts ("saturday 02:00", "tomorrow 02:00", ISO) ----------
+
+WHEN_EXAMPLES = ("now", "today 22:00", "tomorrow 02:00", "saturday 02:00", "2026-12-05T02:00Z")
+_WHEN_DAY = re.compile(r"^(?P<day>[a-z]+)(?:\s+(?:at\s+)?(?P<clock>\d{1,2}:\d{2}))?$")
+
+
+def parse_when(text: str, now: datetime, tz: tzinfo | str = UTC) -> datetime:
+    """The moment `text` names, as seen at `now` in `tz`, in UTC.
+
+    "now"; "today HH:MM"; "tomorrow HH:MM"; a weekday and a time ("saturday 02:00", "sat
+    02:00": the next such moment after `now`); an ISO date or datetime (local to `tz` when
+    it has no offset). A day without a time means its midnight.
+    """
+    zone = _zone(tz)
+    phrase = " ".join(text.lower().split())
+    local_now = as_utc(now).astimezone(zone)
+    if phrase == "now":
+        return as_utc(now)
+    match = _WHEN_DAY.match(phrase)
+    if match is None or match["day"].isdigit():
+        return _moment(text.strip(), zone, text, end=False)
+    day = match["day"]
+    hour, minute = 0, 0
+    if match["clock"]:
+        hour, minute = (int(p) for p in match["clock"].split(":"))
+        if hour > 23 or minute > 59:
+            raise WindowError(f"time {match['clock']!r} in {text!r}: write HH:MM, e.g. 02:00")
+    wall = time(hour, minute)
+    today = local_now.date()
+    if day == "today":
+        return datetime.combine(today, wall, tzinfo=zone).astimezone(UTC)
+    if day == "tomorrow":
+        return datetime.combine(today + timedelta(days=1), wall, tzinfo=zone).astimezone(UTC)
+    weekday = next(
+        (i for i, w in enumerate(_WEEKDAYS) if len(day) >= 3 and w.startswith(day)), None
+    )
+    if weekday is None:
+        hint = Suggester((*_WEEKDAYS, "today", "tomorrow", "now")).closest(day)
+        suggestion = f"did you mean {hint!r}? " if hint else ""
+        raise WindowError(
+            f"cannot read the time {text!r}; {suggestion}try one of: {', '.join(WHEN_EXAMPLES)}"
+        )
+    ahead = (weekday - today.weekday()) % 7
+    found = datetime.combine(today + timedelta(days=ahead), wall, tzinfo=zone)
+    if found <= local_now:
+        found += timedelta(days=7)
+    return found.astimezone(UTC)

@@ -55,6 +55,7 @@ class Incidents:
         *,
         dampening: Dampening | None = None,
         clock: Clock = utcnow,
+        margins: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
         self.records = store.incident_records
@@ -63,6 +64,8 @@ class Incidents:
         self.clock: Callable[[], datetime] = clock
         self._index: tuple[ServiceMap, ComponentIndex] | None = None
         self._index_lock = threading.Lock()
+        # called after each reconcile: at-risk notices follow the states (services.margins)
+        self.margins = margins
 
     def ingest(
         self,
@@ -87,7 +90,10 @@ class Incidents:
         report exists only once all of it is committed. `changed` and `plan` are the group's.
         """
         decide = self._decide if reconcile else None
-        return self.records.ingest_many(payloads, self.clock(), decide)
+        reports = self.records.ingest_many(payloads, self.clock(), decide)
+        if decide is not None and any(r.changed for r in reports):
+            self._margins()
+        return reports
 
     def reconcile(self) -> Plan:
         """Bring incidents in line with current states (timers: dampening, maintenance).
@@ -97,7 +103,13 @@ class Incidents:
         those it was decided on; else it is decided again under the lock. States newer
         than the snapshot are no loss: their commit wakes another reconcile.
         """
-        return self.records.reconcile(self.clock(), self._decide)
+        decided = self.records.reconcile(self.clock(), self._decide)
+        self._margins()
+        return decided
+
+    def _margins(self) -> None:
+        if self.margins is not None:
+            self.margins()
 
     def acknowledge(self, incident_id: int, user: str) -> bool:
         """Record `user`'s acknowledgement (shown on the notice); False when already theirs.

@@ -47,6 +47,7 @@ from store.mapfile import load_map_file, parse_map
 from store.mapsource import MapSource, map_files, read_map_source, validate_source
 from store.outbox import Outbox, OutboxItem, PostedNotice
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
+from store.risk_notices import RiskFact, RiskNotices, RiskSync
 from store.schema import NAME_LENGTH
 from store.sync import MapSync
 from store.sync_records import SyncOutcome, SyncRun, SyncSource
@@ -92,6 +93,9 @@ __all__ = [
     "Payload",
     "PostedNotice",
     "Progress",
+    "RiskFact",
+    "RiskNotices",
+    "RiskSync",
     "SchemaOutOfDate",
     "Selector",
     "Snapshot",

@@ -30,6 +30,7 @@ from store.map_reader import read_map
 from store.map_writer import stored_names, write_map
 from store.outbox import Outbox
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
+from store.risk_notices import RiskNotices
 from store.schema import (
     AUDIT_ORIGINS,
     AuditRow,
@@ -110,6 +111,11 @@ class Store:
     def incident_records(self) -> IncidentStore:
         """Incidents, their timelines and notices, and the unmapped alerts."""
         return IncidentStore(self.engine)
+
+    @cached_property
+    def risk_notices(self) -> RiskNotices:
+        """Redundancy-at-risk notices: one living message per group and channel."""
+        return RiskNotices(self.engine)
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import alerts, ask, mapcmds, report, serve, sla, sync
+from bot.cli import alerts, ask, mapcmds, report, risk, serve, sla, sync
 from bot.cli.redaction import RedactingGroup
 
 
@@ -14,5 +14,5 @@ def main() -> None:
     """bsm: see IT through the business services it carries."""
 
 
-for module in (mapcmds, ask, sla, alerts, sync, serve, report):
+for module in (mapcmds, ask, sla, alerts, sync, serve, report, risk):
     module.register(main)

@@ -99,6 +99,8 @@ def maintenance_add(component: str, length: timedelta, reason: str | None, actor
         raise click.ClickException(f"unknown component {component!r}: `bsm map show` lists them")
     start = datetime.now(UTC)
     window = MaintenanceWindow(name, start, start + length, reason, actor)
+    for warning in _warnings(store, name, start, window.end):
+        click.echo(f"warning: {warning}", err=True)
     stored = store.add_maintenance(window)
     click.echo(f"maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC")
     _desk_of(store).reconcile()
@@ -129,6 +131,15 @@ def maintenance_end(window_id: int) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"maintenance #{ended.id} on {ended.component} ended")
     _desk_of(store).reconcile()
+
+
+def _warnings(store, name: str, start: datetime, end: datetime) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """What the window would leave at risk or overlap (`services.risk.maintenance_warnings`)."""
+    from services.model import ModelService
+    from services.risk import maintenance_warnings, preview_risk
+
+    model = ModelService(store).current().model
+    return maintenance_warnings(preview_risk(store, model, [name], start, end))
 
 
 def _desk_of(store):  # type: ignore[no-untyped-def]

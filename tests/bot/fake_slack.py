@@ -261,6 +261,8 @@ _OIDC_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] 
     "openid.connect.token": _oidc_token,
     "openid.connect.userInfo": _oidc_user_info,
 }
+
+
 # -- end of Sign in with Slack ---------------------------------------------------------------
 # SLA report files go to the asker's direct messages: conversations.open gives the DM channel.
 def _conversations_open(slack: FakeSlack, body: dict[str, Any]) -> dict[str, Any]:
