@@ -121,6 +121,7 @@ class Runtime:
 
     def start(self) -> None:
         """Start the incident loop and the scheduler (the jobs are already in its table)."""
+        self.models.current()  # warm: the model (a snapshot when stored) before the port opens
         self.incidents.start()
         self.scheduler.start()
 

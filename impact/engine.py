@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import networkx as nx
 
@@ -28,10 +28,11 @@ from impact.results import (
     WhyResult,
 )
 from impact.rootcause import status, why
+from impact.snapshot import SnapshotError, pack, unpack
 from impact.spof import spof_nodes
 from impact.structure import depends, paths
 
-__all__ = ["ImpactError", "ImpactModel", "MapError", "UnknownComponent"]
+__all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,6 +69,35 @@ class ImpactModel:
         model = cls(service_map)
         if states:
             model.set_states(states)
+        return model
+
+    def to_snapshot(self) -> bytes:
+        """The compiled model as bytes (`impact.snapshot`: numpy arrays and JSON, no pickle).
+
+        Meant right after compiling: the states are not part of it.
+        """
+        with self._lock:
+            self._apply_removals()
+            arrays, meta = self._graph.to_arrays(self._map.groups)
+            return pack(arrays, meta)
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> ImpactModel:
+        """The model `to_snapshot` wrote, without compiling; raises SnapshotError on bad bytes.
+
+        The map's dependencies are rebuilt from the arrays only when first read.
+        """
+        arrays, meta = unpack(data)
+        try:
+            graph, groups = CompiledGraph.from_arrays(arrays, meta)
+        except (KeyError, TypeError, IndexError, ValueError) as error:
+            raise SnapshotError(f"snapshot does not fit its format: {error!r}") from None
+        model = object.__new__(cls)
+        components = {c.name: c for c in graph.components}
+        model._map = DeferredMap(components, groups, graph.plain_dependencies)
+        model._graph = graph
+        model._observed, model._current = {}, None
+        model._removed, model._lock = set(), threading.RLock()
         return model
 
     def fork(self) -> ImpactModel:
@@ -238,6 +268,43 @@ class ImpactModel:
                 )
         return digraph
 
+
+class DeferredMap(ServiceMap):
+    """A ServiceMap whose dependencies are built on first read (a snapshot holds them as arrays).
+
+    Components and groups are there at once: most readers want only those.
+    """
+
+    __slots__ = ("_pending", "_pending_lock")
+
+    def __init__(
+        self,
+        components: dict[str, Component],
+        groups: list[RedundancyGroup],
+        build: Callable[[], list[Dependency]],
+    ) -> None:
+        self._pending_lock = threading.Lock()
+        super().__init__(components, [], groups)
+        self._pending: Callable[[], list[Dependency]] | None = build
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        if self._pending is not None:
+            with self._pending_lock:
+                if self._pending is not None:
+                    _DEPENDENCIES.__set__(self, self._pending())
+                    self._pending = None
+        found: list[Dependency] = _DEPENDENCIES.__get__(self, ServiceMap)
+        return found
+
+    @dependencies.setter
+    def dependencies(self, value: list[Dependency]) -> None:
+        with self._pending_lock:
+            self._pending = None
+            _DEPENDENCIES.__set__(self, value)
+
+
+_DEPENDENCIES: Any = ServiceMap.__dict__["dependencies"]  # the slot behind DeferredMap's property
 
 _EDGE_NAMES: dict[int, str] = {
     0: DependencyKind.HARD.value,

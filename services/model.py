@@ -5,7 +5,8 @@
     compiled = models.compiled(version, load)   # incidents: the map as a transaction reads it
 
 Compiling a map costs seconds at 100k components, so it happens once per map version, here
-and nowhere else; everything else asks this object. `current()` costs one change-token query
+and nowhere else (and is saved as a snapshot the next process loads); everything else asks
+this object. `current()` costs one change-token query
 when nothing changed (a store with a database); the map is recompiled only when its version
 moved, and the states are pushed into the model only when they differ from the last ones.
 Replays and what-ifs that set states of their own take `model.fork()`, which shares the
@@ -14,6 +15,7 @@ compiled graph.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,16 +23,30 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
-from impact.engine import ImpactModel
+from impact.engine import ImpactModel, SnapshotError
 from impact.model import MaintenanceWindow, ServiceMap, State
+
+log = logging.getLogger(__name__)
 
 
 class MapSource(Protocol):
-    """What the model service reads: the store, or a map held in memory."""
+    """What the model service reads: the store, or a map held in memory.
+
+    A store may also offer (the model service looks for them): `change_token()` (one cheap
+    query that moves whenever the map, states or maintenance change), `versioned_map()` (the
+    version and the map in one read), `states_since(event_id)` (the states of the components
+    with newer events), `snapshots` (stored compiled models by version) and
+    `maintenance_windows()`.
+    """
 
     def load_map(self) -> ServiceMap: ...
     def map_version(self) -> int: ...
     def current_states(self, at: Any = None) -> dict[str, State]: ...
+
+
+class SnapshotStore(Protocol):
+    def load(self, version: int) -> bytes | None: ...
+    def save(self, version: int, data: bytes) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +63,11 @@ class ModelService:
 
     `store` is the store (or any `MapSource`); `clock` tells when a maintenance window
     starts or ends, which changes states with no write to watch for.
+
+    A map version is compiled once across restarts and replicas: the compiled model is
+    saved as a snapshot (`store.snapshots`, in a thread of its own, off the request path)
+    and the next process loads it instead of reading and compiling the map. States are
+    caught up from the events newer than the last one seen (`states_since`), not re-read.
     """
 
     def __init__(self, store: MapSource, *, clock: Clock = utcnow) -> None:
@@ -55,15 +76,18 @@ class ModelService:
         self._compiled: Compiled | None = None
         self._states: dict[str, State] | None = None
         self._token: Any = None
+        self._event: int | None = None  # the last event whose state is in _states
         self._stale_at: datetime | None = None  # the next maintenance start or end
         self._lock = threading.Lock()
+        self._savers: list[threading.Thread] = []
+        self.loaded_from_snapshot: list[int] = []  # versions loaded, not compiled (telemetry)
 
     def current(self) -> Compiled:
         """The model of the current map, holding the current states."""
         with self._lock:
             token = self._change_token()
             if token is None or token != self._token or self._boundary_passed():
-                self._refresh()
+                self._refresh(token)
                 self._token = token
             assert self._compiled is not None
             return self._compiled
@@ -76,12 +100,18 @@ class ModelService:
         states of the returned model are whatever was current; fork it to set others.
         """
         with self._lock:
-            return self._compile(version, load)
+            return self._compile(version, lambda: (version, load()))
 
     def invalidate(self) -> None:
         """Forget the change token: the next `current()` re-reads the version and states."""
         with self._lock:
             self._token = None
+            self._event = None
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for the snapshots being saved (tests, and a one-shot CLI before it exits)."""
+        for saver in list(self._savers):
+            saver.join(timeout)
 
     def _change_token(self) -> Any:
         read = getattr(self.store, "change_token", None)
@@ -90,22 +120,87 @@ class ModelService:
     def _boundary_passed(self) -> bool:
         return self._stale_at is not None and self.clock() >= self._stale_at
 
-    def _refresh(self) -> None:
-        compiled = self._compile(self.store.map_version(), self.store.load_map)
-        states = self.store.current_states()
-        if states != self._states:
-            compiled.model.set_states(dict(states))
-            self._states = dict(states)
+    def _refresh(self, token: Any) -> None:
+        held = self._compiled
+        compiled = self._compile(self.store.map_version(), self._read_versioned)
+        since = getattr(self.store, "states_since", None)
+        if (
+            since is None
+            or compiled is not held
+            or self._states is None
+            or self._event is None
+            or not _only_events_moved(self._token, token)
+            or self._boundary_passed()
+        ):
+            self._event, states = since(None) if since is not None else (None, None)
+            if states is None:
+                states = self.store.current_states()
+            self._push(compiled, dict(states), held is not compiled)
+        else:
+            self._event, moved = since(self._event)
+            if moved:
+                self._push(compiled, {**self._states, **moved}, False)
         windows = getattr(self.store, "maintenance_windows", None)
         if windows is not None:
             self._stale_at = next_boundary(windows(), self.clock())
 
-    def _compile(self, version: int, load: Callable[[], ServiceMap]) -> Compiled:
-        if self._compiled is None or self._compiled.version != version:
-            service_map = load()
-            self._compiled = Compiled(version, service_map, ImpactModel.from_map(service_map))
-            self._states = None
+    def _push(self, compiled: Compiled, states: dict[str, State], fresh: bool) -> None:
+        if fresh or states != self._states:
+            known = compiled.model.service_map.components
+            compiled.model.set_states({n: s for n, s in states.items() if n in known})
+            self._states = states
+
+    def _read_versioned(self) -> tuple[int, ServiceMap]:
+        read = getattr(self.store, "versioned_map", None)
+        if read is not None:
+            version, service_map = read()
+            return int(version), service_map
+        return self.store.map_version(), self.store.load_map()
+
+    def _compile(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
+        if self._compiled is not None and self._compiled.version == version:
+            return self._compiled
+        snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
+        model = self._from_snapshot(snapshots, version)
+        if model is None:
+            version, service_map = load()
+            model = ImpactModel.from_map(service_map)
+            if snapshots is not None:
+                self._save_later(snapshots, version, model)
+        self._compiled = Compiled(version, model.service_map, model)
+        self._states = None
         return self._compiled
+
+    def _from_snapshot(self, snapshots: SnapshotStore | None, version: int) -> ImpactModel | None:
+        data = snapshots.load(version) if snapshots is not None else None
+        if data is None:
+            return None
+        try:
+            model = ImpactModel.from_snapshot(data)
+        except SnapshotError as error:  # another format or a damaged row: compile instead
+            log.warning("snapshot of map version %s not used: %s", version, error)
+            return None
+        self.loaded_from_snapshot.append(version)
+        return model
+
+    def _save_later(self, snapshots: SnapshotStore, version: int, model: ImpactModel) -> None:
+        def save() -> None:
+            try:
+                snapshots.save(version, model.to_snapshot())
+            except Exception:  # a snapshot is an optimisation: never fail a question for it
+                log.exception("could not save the snapshot of map version %s", version)
+
+        self._savers = [t for t in self._savers if t.is_alive()]
+        saver = threading.Thread(target=save, name=f"snapshot-{version}")
+        saver.start()
+        self._savers.append(saver)
+
+
+def _only_events_moved(before: Any, after: Any) -> bool:
+    """Whether two change tokens differ at most in their last event (states only)."""
+    if before is None or after is None or len(before) != len(after):
+        return False
+    return bool(before[0] == after[0] and tuple(before[2:]) == tuple(after[2:]))
 
 
 def next_boundary(windows: Iterable[MaintenanceWindow], now: datetime) -> datetime | None:

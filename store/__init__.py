@@ -46,6 +46,7 @@ from store.mapfile import load_map_file, parse_map
 from store.outbox import Outbox, OutboxItem, PostedNotice
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
 from store.schema import NAME_LENGTH
+from store.snapshots import Snapshots
 from store.sync import MapSync
 from store.sync_records import SyncOutcome, SyncRun, SyncSource
 from store.yamlsafe import load_yaml_document, load_yaml_documents, shown
@@ -89,6 +90,7 @@ __all__ = [
     "SchemaOutOfDate",
     "Selector",
     "Snapshot",
+    "Snapshots",
     "StateChange",
     "Store",
     "StoreError",

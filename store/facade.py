@@ -35,6 +35,7 @@ from store.schema import (
     MaintenanceRow,
     SubscriptionRow,
 )
+from store.snapshots import Snapshots
 from store.validation import check_service_map, outside_reference_errors
 
 
@@ -126,6 +127,11 @@ class Store:
         return FailureCounts(self.engine)
 
     @cached_property
+    def snapshots(self) -> Snapshots:
+        """Compiled model snapshots, one per map version."""
+        return Snapshots(self.engine, clock=self.clock)
+
+    @cached_property
     def deliveries(self) -> DeliveryLog:
         """Slack deliveries seen (a redelivered event is answered once)."""
         return DeliveryLog(self.engine, clock=self.clock)
@@ -144,6 +150,11 @@ class Store:
         """The whole map: components, dependencies, redundancy groups."""
         with self._read() as connection:
             return read_map(connection)
+
+    def versioned_map(self) -> tuple[int, ServiceMap]:
+        """The map version and the whole map, read in one transaction (they match)."""
+        with self._read() as connection:
+            return map_version(connection), read_map(connection)
 
     def map_version(self) -> int:
         """A counter that increases with every change to the map (0 for a fresh store)."""
@@ -232,11 +243,25 @@ class Store:
         A failing component inside an active maintenance window reads MAINTENANCE.
         Components without events are absent (callers treat them as OK).
         """
+        return self.states_since(None, at)[1]
+
+    def states_since(
+        self, event_id: int | None, at: datetime | None = None
+    ) -> tuple[int | None, dict[str, State]]:
+        """The last event id, and the states as `current_states` reads them of the
+        components with an event after `event_id` (of every component when None).
+
+        What a holder of the states of event `event_id` needs to catch up: the events since,
+        not the whole history.
+        """
         when = at or self.clock()
         with self._read() as connection:
-            states = history.latest_states(connection, at)
+            last = history.last_event_id(connection)
+            if event_id is not None and last == event_id:
+                return last, {}
+            states = history.latest_states(connection, at, event_id)
             planned = {w.component.casefold() for w in history.read_windows(connection, when)}
-        return {
+        return last, {
             name: State.MAINTENANCE if state.is_failing and name.casefold() in planned else state
             for name, state in states.items()
         }

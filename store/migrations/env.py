@@ -14,6 +14,7 @@ from store import (  # noqa: F401
     digests,
     incident_rows,
     outbox,
+    snapshots,
     sync_schema,
 )
 from store.schema import Base

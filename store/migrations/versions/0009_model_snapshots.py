@@ -1,0 +1,31 @@
+"""Compiled model snapshots per map version (`store.snapshots`).
+
+Revision ID: 0009
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "model_snapshots",
+        sa.Column("map_version", sa.Integer(), nullable=False),
+        sa.Column("checksum", sa.String(64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("map_version", name="pk_model_snapshots"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("model_snapshots")
