@@ -8,8 +8,9 @@ Generates the layered map of `bench/impact.py` (with 1,000 business services, so
 `bench/serve_rss.py`), and sends signed slash commands and Alertmanager webhooks over HTTP.
 Each latency is from the request sent to the reply posted to its response_url.
 
-Measured: start -> first answer (the process started to its first `affects` reply), the
-first answer after a one-component merge import, then p50/p99 of `help` (the baseline, in
+Measured: start -> first answer (the process started to its first `affects` reply) on a
+restart, and on the very first start (nothing stored beside the map yet), the first answer
+after a one-component merge import, then p50/p99 of `help` (the baseline, in
 the same run), `affects` of a random component, `status` and the 1,000-service `affects`,
 quiet and while webhooks bring `--storm-rate` alerts per second; plus the server's RSS.
 Prints ONE JSON line; ratios are against `help` and against quiet.
@@ -190,6 +191,20 @@ def merge_one(url: str, target: str, index: int) -> None:
         store.close()
 
 
+def first_answer(
+    env: dict[str, str], api: Any, slack_url: str, timeout: float, pick: Callable[[], str]
+) -> float:
+    """Seconds from `bsm serve` started to its first answer, then the server is stopped."""
+    launched = time.perf_counter()
+    with (
+        served.serving(env, timeout) as (_, base),
+        httpx.Client(base_url=base, timeout=timeout) as http,
+    ):
+        wait_healthy(http, timeout)
+        Client(http, api, slack_url, timeout).ask(pick())
+        return time.perf_counter() - launched
+
+
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from store import Store
 
@@ -222,6 +237,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "BSM_DATABASE_URL": url,
             "BSM_WEBHOOK_TOKEN": served.TOKEN,
         }
+        cold_s = first_answer(env, api, slack_url, args.timeout, pick)  # nothing stored yet
         launched = time.perf_counter()
         with (
             served.serving(env, args.timeout) as (process, base),
@@ -249,6 +265,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "generate_s": round(generated_s, 1),
         "import_s": round(imported_s, 1),
         "start_to_first_answer_s": round(first_s, 2),
+        "first_start_to_first_answer_s": round(cold_s, 2),
         "after_change_first_answer_ms": round(after_change_ms, 1),
         "after_change_next_p50_ms": round(sorted(after_second)[len(after_second) // 2], 1),
         "quiet": quiet,
