@@ -58,6 +58,7 @@ class ImpactModel:
         self._graph = CompiledGraph(self._map)
         self._observed: dict[int, State] = {}
         self._current: Outcome | None = None
+        self._status: tuple[Outcome, StatusResult] | None = None  # of the outcome it was of
         self._removed: set[tuple[int, int]] = set()  # dependencies removed since the last read
         self._lock = threading.RLock()
 
@@ -96,7 +97,7 @@ class ImpactModel:
         components = {c.name: c for c in graph.components}
         model._map = DeferredMap(components, groups, graph.plain_dependencies)
         model._graph = graph
-        model._observed, model._current = {}, None
+        model._observed, model._current, model._status = {}, None, None
         model._removed, model._lock = set(), threading.RLock()
         return model
 
@@ -112,7 +113,7 @@ class ImpactModel:
             fork = object.__new__(ImpactModel)
             fork._map, fork._graph = self._map, self._graph
             fork._observed, fork._current = dict(self._observed), self._current
-            fork._removed, fork._lock = set(), threading.RLock()
+            fork._removed, fork._lock, fork._status = set(), threading.RLock(), self._status
             return fork
 
     # ---- states ------------------------------------------------------------------------
@@ -152,8 +153,13 @@ class ImpactModel:
 
     @_locked
     def status(self) -> StatusResult:
-        """Every business service with its effective state, worst first."""
-        return status(self._graph, self._outcome())
+        """Every business service with its effective state, worst first (kept until the
+        states or the map change: a storm of questions pays it once per change)."""
+        outcome = self._outcome()
+        held = self._status
+        if held is None or held[0] is not outcome:
+            held = self._status = (outcome, status(self._graph, outcome))
+        return held[1]
 
     @_locked
     def why(self, name: str) -> WhyResult:
