@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import networkx as nx
+import numpy as np
 
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
+from impact.mapdiff import MapDelta
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
 from impact.propagation import Outcome, evaluate
 from impact.queries import affects_result, indices, state_changes
@@ -205,6 +207,9 @@ class ImpactModel:
     def _apply_removals(self) -> None:
         if not self._removed:
             return
+        if isinstance(self._map, DeferredMap) and self._map.pending:
+            self._removed = set()  # the list, when built, is read from the graph's edges
+            return
         lookup, removed = self._graph.lookup, self._removed
         self._map.dependencies = [
             d for d in self._map.dependencies if (lookup(d.source), lookup(d.target)) not in removed
@@ -222,7 +227,8 @@ class ImpactModel:
         self._graph.add_edge(dep)
         if (self._graph.lookup(dep.source), self._graph.lookup(dep.target)) in self._removed:
             self._apply_removals()  # the pending filter must not drop this new edge
-        self._map.dependencies.append(dep)
+        if not (isinstance(self._map, DeferredMap) and self._map.pending):
+            self._map.dependencies.append(dep)  # else: built from the graph's edges when read
         self._current = None
 
     @_locked
@@ -241,6 +247,55 @@ class ImpactModel:
         # the map's own list is filtered when next read: keeps an update O(edges) in numpy
         self._removed.add((self._graph.lookup(source), self._graph.lookup(target)))
         self._current = None
+
+    @_locked
+    def apply_delta(self, delta: MapDelta) -> bool:
+        """Apply the change log's `delta` in place when it only changes dependencies or
+        fields that leave the compiled order alone; False (nothing changed) when it adds,
+        removes, renames or re-kinds a component, or changes a group: compile then.
+        """
+        graph = self._graph
+        touched: list[tuple[int, Component]] = []
+        for key in sorted(delta.touched):
+            node = graph.find(key)
+            new = delta.components.get(key)
+            if node is None or new is None:
+                return False
+            old = graph.components[node]
+            if (new.name, new.kind, new.tier, new.revenue_per_hour) != (
+                old.name,
+                old.kind,
+                old.tier,
+                old.revenue_per_hour,
+            ):
+                return False
+            touched.append((node, new))
+        sources = {node for node, _ in touched}
+        names = {graph.names[node] for node in sources}
+        held_groups = sorted(
+            (g for g in self._map.groups if g.dependant in names), key=lambda g: g.name
+        )
+        if held_groups != sorted(delta.groups, key=lambda g: g.name):
+            return False
+        try:
+            wanted = {
+                (graph.lookup(d.source), graph.lookup(d.target)): d for d in delta.dependencies
+            }
+        except UnknownComponent:
+            return False
+        edges = graph.edges
+        mine = edges[np.isin(edges[:, 0], list(sources)) & (edges[:, 2] <= SOFT)].tolist()
+        held = {(s, t): k for s, t, k in mine}
+        for pair, kind in held.items():
+            if pair not in wanted or _code(wanted[pair]) != kind:
+                self.remove_dependency(graph.names[pair[0]], graph.names[pair[1]])
+        for pair, dependency in wanted.items():
+            if held.get(pair) != _code(dependency):
+                self.add_dependency(dependency)
+        for node, new in touched:
+            graph.components[node] = new
+            self._map.components[new.name] = new
+        return True
 
     def _recompile(self) -> None:
         self._apply_removals()
@@ -294,6 +349,11 @@ class DeferredMap(ServiceMap):
         self._pending: Callable[[], list[Dependency]] | None = build
 
     @property
+    def pending(self) -> bool:
+        """Whether the dependencies are still to be built (from the graph's edges)."""
+        return self._pending is not None
+
+    @property
     def dependencies(self) -> list[Dependency]:
         if self._pending is not None:
             with self._pending_lock:
@@ -318,6 +378,10 @@ _EDGE_NAMES: dict[int, str] = {
     GATE: "group",
     MEMBER: "member",
 }
+
+
+def _code(dependency: Dependency) -> int:
+    return SOFT if dependency.kind == DependencyKind.SOFT else 0
 
 
 def _is_group_of(group: RedundancyGroup, source: str, target: str) -> bool:

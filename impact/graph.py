@@ -144,6 +144,11 @@ class CompiledGraph:
         return [Dependency(names[source], names[target], kinds[k]) for source, target, k in plain]
 
     # ---- names -------------------------------------------------------------------------
+    def find(self, name: str) -> int | None:
+        """Index of a component name (exact, then case-insensitive), None when unknown."""
+        found = self.index.get(name)
+        return found if found is not None else self._folded.get(name.casefold())
+
     def lookup(self, name: str) -> int:
         """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
         found = self.index.get(name)

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from impact.model import Component, Dependency, DependencyKind, ServiceMap, name_key
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    name_key,
+)
 
 EdgeKey = tuple[str, str]
 # Fields a diff compares; `name` is the identity (a respelling is not a change).
@@ -168,3 +175,19 @@ def _plain(value: Any) -> Any:
 
 def _edge_json(edge: Dependency) -> dict[str, str]:
     return {"source": edge.source, "target": edge.target, "kind": DependencyKind(edge.kind).value}
+
+
+@dataclass(frozen=True, slots=True)
+class MapDelta:
+    """The map at `version`, told as the components touched since an earlier version.
+
+    `touched` are name keys; each touched component is described whole as it is now: its
+    fields (`components`, by name key; a touched key absent there was removed), its own
+    dependencies and the groups it is the dependant of. Everything else is unchanged.
+    """
+
+    version: int
+    touched: set[str]
+    components: dict[str, Component]
+    dependencies: list[Dependency]
+    groups: list[RedundancyGroup]

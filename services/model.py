@@ -27,6 +27,7 @@ from impact.engine import ImpactModel, SnapshotError
 from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
+BACKGROUND_AFTER = 20_000  # components: a map this big is rebuilt off the request path
 
 
 class MapSource(Protocol):
@@ -70,9 +71,14 @@ class ModelService:
     caught up from the events newer than the last one seen (`states_since`), not re-read.
     """
 
-    def __init__(self, store: MapSource, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: MapSource, *, clock: Clock = utcnow, background_after: int = BACKGROUND_AFTER
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.background_after = background_after
+        self._rebuild: threading.Thread | None = None
+        self._rebuilding: int | None = None  # the version the rebuild thread builds
         self._compiled: Compiled | None = None
         self._states: dict[str, State] | None = None
         self._token: Any = None
@@ -81,6 +87,7 @@ class ModelService:
         self._lock = threading.Lock()
         self._savers: list[threading.Thread] = []
         self.loaded_from_snapshot: list[int] = []  # versions loaded, not compiled (telemetry)
+        self.applied_deltas: list[int] = []  # versions reached from the change log in place
 
     def current(self) -> Compiled:
         """The model of the current map, holding the current states."""
@@ -100,7 +107,12 @@ class ModelService:
         states of the returned model are whatever was current; fork it to set others.
         """
         with self._lock:
-            return self._compile(version, lambda: (version, load()))
+            found = self._held_or_delta(version)
+            if found is not None:
+                return found
+        built = self._build(version, lambda: (version, load()))  # outside the lock
+        with self._lock:
+            return self._install(built)
 
     def invalidate(self) -> None:
         """Forget the change token: the next `current()` re-reads the version and states."""
@@ -109,7 +121,10 @@ class ModelService:
             self._event = None
 
     def flush(self, timeout: float | None = None) -> None:
-        """Wait for the snapshots being saved (tests, and a one-shot CLI before it exits)."""
+        """Wait for the rebuild and the snapshots being saved (tests; a one-shot CLI)."""
+        rebuild = self._rebuild
+        if rebuild is not None:
+            rebuild.join(timeout)
         for saver in list(self._savers):
             saver.join(timeout)
 
@@ -158,8 +173,59 @@ class ModelService:
         return self.store.map_version(), self.store.load_map()
 
     def _compile(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
-        if self._compiled is not None and self._compiled.version == version:
-            return self._compiled
+        """The model of `version` for `current()` (the lock held): the one held, caught up
+        from the change log, or built; a big map is rebuilt in a thread while the held
+        version keeps answering, swapped in when ready."""
+        found = self._held_or_delta(version)
+        if found is not None:
+            return found
+        held = self._compiled
+        if held is None or len(held.service_map.components) < self.background_after:
+            return self._install(self._build(version, load))
+        if self._rebuilding is None or self._rebuilding < version:
+            self._rebuilding = version
+            self._rebuild = threading.Thread(
+                target=self._rebuild_in_background, args=(version, load), name="model-rebuild"
+            )
+            self._rebuild.start()
+        return held
+
+    def _rebuild_in_background(
+        self, version: int, load: Callable[[], tuple[int, ServiceMap]]
+    ) -> None:
+        try:
+            built = self._build(version, load)
+        except Exception:  # the held version keeps answering; the next change retries
+            log.exception("could not rebuild the model of map version %s", version)
+            built = None
+        with self._lock:
+            if built is not None:
+                self._install(built)
+            if self._rebuilding == version:
+                self._rebuilding = None
+            self._token = None  # the next question pushes the states into the new model
+
+    def _held_or_delta(self, version: int) -> Compiled | None:
+        """The held model when it is of `version`, or caught up to it from the change log
+        in place (an edit, a small merge: no compile); None when it must be built."""
+        held = self._compiled
+        if held is None or held.version > version:
+            return None
+        if held.version == version:
+            return held
+        delta_since = getattr(self.store, "map_delta", None)
+        delta = delta_since(held.version) if delta_since is not None else None
+        if delta is None or delta.version != version or not held.model.apply_delta(delta):
+            return None
+        self._compiled = Compiled(version, held.model.service_map, held.model)
+        self.applied_deltas.append(version)
+        snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
+        if snapshots is not None:
+            self._save_later(snapshots, version, held.model)
+        return self._compiled
+
+    def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
+        """The model of `version`: its snapshot when stored, else the map read and compiled."""
         snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
         model = self._from_snapshot(snapshots, version)
         if model is None:
@@ -167,9 +233,14 @@ class ModelService:
             model = ImpactModel.from_map(service_map)
             if snapshots is not None:
                 self._save_later(snapshots, version, model)
-        self._compiled = Compiled(version, model.service_map, model)
-        self._states = None
-        return self._compiled
+        return Compiled(version, model.service_map, model)
+
+    def _install(self, built: Compiled) -> Compiled:
+        """Hold `built` when it is newer than the held model; returns it either way."""
+        if self._compiled is None or built.version > self._compiled.version:
+            self._compiled = built
+            self._states = None
+        return built
 
     def _from_snapshot(self, snapshots: SnapshotStore | None, version: int) -> ImpactModel | None:
         data = snapshots.load(version) if snapshots is not None else None

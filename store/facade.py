@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from impact.clock import Clock, utcnow
+from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.changelog import read_delta
 from store.deliveries import DeliveryLog
 from store.digests import DigestStore
 from store.edits import MapEdits
@@ -156,6 +158,12 @@ class Store:
         with self._read() as connection:
             return map_version(connection), read_map(connection)
 
+    def map_delta(self, since: int) -> MapDelta | None:
+        """What changed in the map after version `since`, for a holder of that version to
+        catch up (`store.changelog`); None when only reading the whole map will do."""
+        with self._read() as connection:
+            return read_delta(connection, since, map_version(connection))
+
     def map_version(self) -> int:
         """A counter that increases with every change to the map (0 for a fresh store)."""
         with self._read() as connection:
@@ -205,7 +213,8 @@ class Store:
                 raise MapValidationError(errors)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
-            version = bump_map_version(connection) if changes.changed else before
+            touched = None if replace else service_map.components.keys()
+            version = bump_map_version(connection, touched) if changes.changed else before
             report = ImportReport(changes.components, changes.dependencies, changes.groups, version)
             if report.changed:
                 action = "map.replace" if replace else "map.merge"

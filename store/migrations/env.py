@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 # and compare_type would otherwise see tables of unimported modules as dropped).
 from store import (  # noqa: F401
     alerts,
+    changelog,
     database,
     deliveries,
     digests,

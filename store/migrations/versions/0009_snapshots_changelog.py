@@ -1,4 +1,5 @@
-"""Compiled model snapshots per map version (`store.snapshots`).
+"""Compiled model snapshots per map version (`store.snapshots`) and the map change log
+(`store.changelog`).
 
 Revision ID: 0009
 Revises: 0007
@@ -25,7 +26,17 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("map_version", name="pk_model_snapshots"),
     )
+    op.create_table(
+        "map_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("map_version", sa.Integer(), nullable=False),
+        sa.Column("component_key", sa.String(200), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_map_changes"),
+    )
+    op.create_index("ix_map_changes_map_version", "map_changes", ["map_version"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_map_changes_map_version", table_name="map_changes")
+    op.drop_table("map_changes")
     op.drop_table("model_snapshots")
