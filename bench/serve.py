@@ -165,6 +165,19 @@ def latencies(client: Client, questions: dict[str, Callable[[], str]], rounds: i
     return {kind: percentiles(values) for kind, values in samples.items()}
 
 
+def seen_within(client: Client, question: str, name: str, timeout: float) -> float:
+    """When a question about `name` was first answered as about a known component."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        step = next(client.steps)
+        served.command(client.http, client.slack_url, question, f"q{step}")
+        client.api.wait(f"response/q{step}", 0, timeout)
+        if client.api.texts.get(f"response/q{step}", "").startswith(name):
+            return time.perf_counter()
+        time.sleep(0.05)
+    raise SystemExit(f"{name} never became known")
+
+
 def wait_healthy(http: httpx.Client, timeout: float) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -177,16 +190,25 @@ def wait_healthy(http: httpx.Client, timeout: float) -> None:
     raise SystemExit("bsm serve never reported healthy")
 
 
-def merge_one(url: str, target: str, index: int) -> None:
-    """A one-component merge import through the store (what `bsm import` of it does)."""
-    from impact.model import Component, Dependency, ServiceMap
+def merge_one(url: str, service_map: Any, host: str, new: str | None = None) -> None:
+    """A one-component merge import through the store (what `bsm import` of it does):
+    `host` re-described with one more dependency (soft, on ntp), or a `new` component
+    depending on `host`."""
+    from dataclasses import replace
+
+    from impact.model import Component, Dependency, DependencyKind, ServiceMap
     from store import Store
 
+    if new is not None:
+        merged = ServiceMap.build([Component(new)], [Dependency(new, host)], [])
+    else:
+        own = [d for d in service_map.dependencies if d.source == host]
+        extra = Dependency(host, "ntp", DependencyKind.SOFT)
+        owner = replace(service_map.components[host], owner="bench-merge")
+        merged = ServiceMap.build([owner], [*(d for d in own if d.target != "ntp"), extra], [])
     store = Store(url)
     try:
-        name = f"bench-added-{index}"
-        added = ServiceMap.build([Component(name)], [Dependency(name, target)], [])
-        store.import_map(added, source="bench")
+        store.import_map(merged, source="bench")
     finally:
         store.close()
 
@@ -249,9 +271,15 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             first_s = time.perf_counter() - launched
             client.ask("help")  # the first help pays nothing of the map: warm Bolt alike
             quiet = latencies(client, questions, args.rounds)
-            merge_one(url, rng.choice(hosts), 1)
+            merge_one(url, service_map, rng.choice(hosts))
             after_change_ms = client.ask(pick())
             after_second = [client.ask(pick()) for _ in range(5)]
+            added = "bench-added-1"
+            merge_one(url, service_map, rng.choice(hosts), added)
+            merged_at = time.perf_counter()
+            after_add_ms = client.ask(pick())
+            new_seen_s = seen_within(client, f"what does {added} affect?", added, args.timeout)
+            new_seen_s -= merged_at
             with Storm(base, hosts, args.storm_rate) as storm:
                 time.sleep(2.0)  # let the storm reach its rate before asking
                 stormy = latencies(client, questions, args.rounds)
@@ -268,6 +296,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "first_start_to_first_answer_s": round(cold_s, 2),
         "after_change_first_answer_ms": round(after_change_ms, 1),
         "after_change_next_p50_ms": round(sorted(after_second)[len(after_second) // 2], 1),
+        "after_new_component_first_answer_ms": round(after_add_ms, 1),
+        "new_component_answered_after_s": round(new_seen_s, 2),
         "quiet": quiet,
         "storm": stormy,
         "storm_alerts_per_s": storm.achieved(),

@@ -191,3 +191,16 @@ class MapDelta:
     components: dict[str, Component]
     dependencies: list[Dependency]
     groups: list[RedundancyGroup]
+
+
+def patched(service_map: ServiceMap, delta: MapDelta) -> ServiceMap | None:
+    """`service_map` with `delta` applied (a new map; the old one is left alone), or None
+    when the delta removes a component (edges into it live outside the delta)."""
+    if any(key not in delta.components for key in delta.touched):
+        return None
+    touched = delta.touched
+    components = {n: c for n, c in service_map.components.items() if name_key(n) not in touched}
+    components.update((c.name, c) for c in delta.components.values())
+    dependencies = [d for d in service_map.dependencies if name_key(d.source) not in touched]
+    groups = [g for g in service_map.groups if name_key(g.dependant) not in touched]
+    return ServiceMap(components, dependencies + delta.dependencies, groups + delta.groups)

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel, SnapshotError
+from impact.mapdiff import patched
 from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,12 @@ class ModelService:
             found = self._held_or_delta(version)
             if found is not None:
                 return found
+            rebuild = self._rebuild if self._rebuilding == version else None
+        if rebuild is not None:  # the thread already builds this version: wait, build once
+            rebuild.join()
+            with self._lock:
+                if self._compiled is not None and self._compiled.version == version:
+                    return self._compiled
         built = self._build(version, lambda: (version, load()))  # outside the lock
         with self._lock:
             return self._install(built)
@@ -225,15 +232,26 @@ class ModelService:
         return self._compiled
 
     def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
-        """The model of `version`: its snapshot when stored, else the map read and compiled."""
+        """The model of `version`: its snapshot when stored, else the held map patched with
+        the change log's delta (a new component: no full read), else the map read; compiled."""
         snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
         model = self._from_snapshot(snapshots, version)
         if model is None:
-            version, service_map = load()
+            version, service_map = self._patched(version) or load()
             model = ImpactModel.from_map(service_map)
             if snapshots is not None:
                 self._save_later(snapshots, version, model)
         return Compiled(version, model.service_map, model)
+
+    def _patched(self, version: int) -> tuple[int, ServiceMap] | None:
+        held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
+        if held is None or delta_since is None or held.version >= version:
+            return None
+        delta = delta_since(held.version)
+        if delta is None or delta.version != version:
+            return None
+        service_map = patched(held.model.service_map, delta)
+        return (version, service_map) if service_map is not None else None
 
     def _install(self, built: Compiled) -> Compiled:
         """Hold `built` when it is newer than the held model; returns it either way."""
