@@ -127,6 +127,23 @@ class ModelService:
             self._token = None
             self._event = None
 
+    def follow(self, stop: threading.Event, wait_s: float = 5.0) -> None:
+        """Keep the model current until `stop` is set: woken by each map change (the
+        store's `wait_for_map_change`: NOTIFY on PostgreSQL, polling on SQLite), it catches
+        up from the change log before any question asks. Runs in a thread of its own."""
+        wait = getattr(self.store, "wait_for_map_change", None)
+        if wait is None:
+            return
+        while not stop.is_set():
+            held = self._compiled
+            try:
+                version = wait(held.version if held is not None else -1, wait_s)
+                if held is None or version > held.version:
+                    self.current()
+            except Exception:  # the database is away: questions report it; retry later
+                log.exception("following the map change log")
+                stop.wait(wait_s)
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait for the rebuild and the snapshots being saved (tests; a one-shot CLI)."""
         rebuild = self._rebuild

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 
-from sqlalchemy import Connection, Integer, String, insert, select
+from sqlalchemy import Connection, Integer, String, func, insert, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from impact.mapdiff import MapDelta
@@ -29,6 +29,7 @@ from store.schema import (
 )
 
 TOUCHED_LIMIT = 1000  # more touched components than this log as "anything changed"
+CHANNEL = "bsm_map_changes"  # PostgreSQL NOTIFY channel: the payload is the new map version
 
 
 class MapChangeRow(Base):
@@ -48,6 +49,16 @@ def record_changes(connection: Connection, version: int, touched: Collection[str
         keys = [*sorted({name_key(n) for n in touched})] or [""]  # "": the version, nothing
     rows = [{"map_version": version, "component_key": key} for key in keys]
     connection.execute(insert(MapChangeRow), rows)
+    if connection.dialect.name == "postgresql":  # delivered to listeners at commit
+        connection.execute(select(func.pg_notify(CHANNEL, str(version))))
+
+
+def wait_for_notify(connection: Connection, timeout: float) -> None:
+    """Block until a map change is notified on `connection` (LISTENing), or `timeout`."""
+    raw = connection.connection.driver_connection
+    assert raw is not None, "a LISTENing connection is open"
+    for _ in raw.notifies(timeout=timeout, stop_after=1):  # psycopg 3
+        break
 
 
 def read_delta(connection: Connection, since: int, version: int) -> MapDelta | None:

@@ -6,6 +6,7 @@ return `impact.model` values (or `store.records` values), never ORM rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -19,7 +20,7 @@ from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
-from store.changelog import read_delta
+from store.changelog import CHANNEL, read_delta, wait_for_notify
 from store.deliveries import DeliveryLog
 from store.digests import DigestStore
 from store.edits import MapEdits
@@ -163,6 +164,29 @@ class Store:
         catch up (`store.changelog`); None when only reading the whole map will do."""
         with self._read() as connection:
             return read_delta(connection, since, map_version(connection))
+
+    def wait_for_map_change(self, since: int, timeout: float, poll: float = 1.0) -> int:
+        """The map version once it is past `since`, or as it is after `timeout` seconds.
+
+        PostgreSQL wakes up on the NOTIFY of the committing writer (`store.changelog`);
+        SQLite reads the version every `poll` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        if self.is_sqlite:
+            while (version := self.map_version()) <= since and time.monotonic() < deadline:
+                time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+            return version
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql(f"LISTEN {CHANNEL}")
+            connection.commit()
+            version = map_version(connection)
+            connection.commit()
+            if version <= since:
+                wait_for_notify(connection, timeout)
+                version = map_version(connection)
+            connection.exec_driver_sql(f"UNLISTEN {CHANNEL}")
+            connection.commit()
+            return version
 
     def map_version(self) -> int:
         """A counter that increases with every change to the map (0 for a fresh store)."""

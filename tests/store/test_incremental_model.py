@@ -7,6 +7,7 @@ of `store.load_map()`); the changes are random edits and merges, seeded.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import replace
 
 import pytest
@@ -123,4 +124,34 @@ def test_a_second_replica_sees_a_change_made_through_the_first(demo_store: Store
         assert second.applied_deltas == [seen.version]
         assert_same(seen.model, demo_store.load_map())
     finally:
+        other.close()
+
+
+def test_a_following_replica_catches_up_before_anyone_asks(demo_store: Store) -> None:
+    other = Store(demo_store.url, upgrade=False)
+    stop, caught_up = threading.Event(), threading.Event()
+    replica = ModelService(other)
+    held = replica.current()
+
+    def follow() -> None:
+        replica.follow(stop, wait_s=0.5)
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    try:
+        demo_store.edits.link(
+            "reporting-dashboard", "dns", kind=DependencyKind.SOFT, actor="tests", origin="cli"
+        )
+        wanted = demo_store.map_version()
+        for _ in range(200):  # bounded: up to 20 s on a slow machine
+            if replica.applied_deltas == [wanted]:
+                caught_up.set()
+                break
+            stop.wait(0.1)
+        assert caught_up.is_set(), "the replica followed the change log"
+        assert held.model.service_map is replica.current().model.service_map
+        assert_same(replica.current().model, demo_store.load_map())
+    finally:
+        stop.set()
+        follower.join(timeout=10)
         other.close()
