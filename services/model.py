@@ -47,7 +47,7 @@ class MapSource(Protocol):
 
 
 class SnapshotStore(Protocol):
-    def load(self, version: int) -> bytes | None: ...
+    def newest(self, version: int) -> tuple[int, bytes] | None: ...
     def save(self, version: int, data: bytes) -> None: ...
 
 
@@ -242,10 +242,7 @@ class ModelService:
         if delta is None or delta.version != version or not held.model.apply_delta(delta):
             return None
         self._compiled = Compiled(version, held.model.service_map, held.model)
-        self.applied_deltas.append(version)
-        snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
-        if snapshots is not None:
-            self._save_later(snapshots, version, held.model)
+        self.applied_deltas.append(version)  # no snapshot: a start catches up from the log
         return self._compiled
 
     def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
@@ -278,15 +275,23 @@ class ModelService:
         return built
 
     def _from_snapshot(self, snapshots: SnapshotStore | None, version: int) -> ImpactModel | None:
-        data = snapshots.load(version) if snapshots is not None else None
-        if data is None:
+        """The model of `version` from the newest snapshot up to it, caught up from the
+        change log when it is older (versions reached by deltas save no snapshot)."""
+        found = snapshots.newest(version) if snapshots is not None else None
+        if found is None:
             return None
+        stored, data = found
         try:
             model = ImpactModel.from_snapshot(data)
         except SnapshotError as error:  # another format or a damaged row: compile instead
-            log.warning("snapshot of map version %s not used: %s", version, error)
+            log.warning("snapshot of map version %s not used: %s", stored, error)
             return None
-        self.loaded_from_snapshot.append(version)
+        if stored < version:
+            delta_since = getattr(self.store, "map_delta", None)
+            delta = delta_since(stored) if delta_since is not None else None
+            if delta is None or delta.version != version or not model.apply_delta(delta):
+                return None
+        self.loaded_from_snapshot.append(stored)
         return model
 
     def _save_later(self, snapshots: SnapshotStore, version: int, model: ImpactModel) -> None:

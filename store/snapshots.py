@@ -2,6 +2,7 @@
 
     snapshots = store.snapshots
     data = snapshots.load(version)          # bytes, or None (absent or corrupt)
+    found = snapshots.newest(version)       # (its version, bytes) of the newest up to it
     snapshots.save(version, data)           # keeps the newest few versions only
 
 A snapshot is opaque bytes to the store (the engine's `impact.snapshot` format); it is kept
@@ -49,14 +50,22 @@ class Snapshots:
 
     def load(self, version: int) -> bytes | None:
         """The snapshot of map `version` when stored and intact, else None."""
-        query = select(SnapshotRow.checksum, SnapshotRow.data).where(
-            SnapshotRow.map_version == version
+        found = self.newest(version)
+        return found[1] if found is not None and found[0] == version else None
+
+    def newest(self, version: int) -> tuple[int, bytes] | None:
+        """The newest intact snapshot of a version up to `version`: (its version, bytes)."""
+        query = (
+            select(SnapshotRow.map_version, SnapshotRow.checksum, SnapshotRow.data)
+            .where(SnapshotRow.map_version <= version)
+            .order_by(SnapshotRow.map_version.desc())
+            .limit(1)
         )
         with self.engine.connect() as connection:
             row = connection.execute(query).one_or_none()
         if row is None or checksum(bytes(row.data)) != row.checksum:
             return None
-        return bytes(row.data)
+        return int(row.map_version), bytes(row.data)
 
     def versions(self) -> list[int]:
         with self.engine.connect() as connection:

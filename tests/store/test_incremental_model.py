@@ -155,3 +155,22 @@ def test_a_following_replica_catches_up_before_anyone_asks(demo_store: Store) ->
         stop.set()
         follower.join(timeout=10)
         other.close()
+
+
+def test_a_restart_loads_the_last_snapshot_and_catches_up_from_the_log(demo_store: Store) -> None:
+    first = ModelService(demo_store)
+    compiled = first.current().version
+    first.flush()
+    demo_store.edits.link("reporting-dashboard", "dns", actor="tests", origin="cli")
+    demo_store.edits.unlink("reporting-dashboard", "dns", actor="tests", origin="cli")
+    demo_store.edits.link("etl-jobs", "dns", kind=DependencyKind.SOFT, actor="tests", origin="cli")
+    now = demo_store.map_version()
+    assert now > compiled + 1
+    assert first.current().version == now
+    first.flush()
+    assert demo_store.snapshots.versions() == [compiled], "edits save no snapshot"
+    restarted = ModelService(demo_store)
+    model = restarted.current()
+    assert restarted.loaded_from_snapshot == [compiled]
+    assert model.version == now
+    assert_same(model.model, demo_store.load_map())
