@@ -287,6 +287,8 @@ class ModelService:
             log.warning("snapshot of map version %s not used: %s", stored, error)
             return None
         if stored < version:
+            if self._compiled is not None:  # a held model is a better start: patched below
+                return None
             delta_since = getattr(self.store, "map_delta", None)
             delta = delta_since(stored) if delta_since is not None else None
             if delta is None or delta.version != version or not model.apply_delta(delta):
