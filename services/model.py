@@ -58,6 +58,12 @@ class Compiled:
     version: int
     service_map: ServiceMap
     model: ImpactModel
+    labels: int | None = None  # the version whose names and titles these still are
+
+    @property
+    def labels_version(self) -> int:
+        """Moves only when a component's name or title may have changed (name indexes)."""
+        return self.labels if self.labels is not None else self.version
 
 
 class ModelService:
@@ -239,9 +245,17 @@ class ModelService:
             return held
         delta_since = getattr(self.store, "map_delta", None)
         delta = delta_since(held.version) if delta_since is not None else None
-        if delta is None or delta.version != version or not held.model.apply_delta(delta):
+        if delta is None or delta.version != version:
             return None
-        self._compiled = Compiled(version, held.model.service_map, held.model)
+        components = held.service_map.components
+        retitled = any(
+            c.name not in components or components[c.name].title != c.title
+            for c in delta.components.values()
+        )
+        if not held.model.apply_delta(delta):
+            return None
+        labels = version if retitled else held.labels_version
+        self._compiled = Compiled(version, held.model.service_map, held.model, labels)
         self.applied_deltas.append(version)  # no snapshot: a start catches up from the log
         return self._compiled
 

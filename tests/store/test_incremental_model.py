@@ -174,3 +174,24 @@ def test_a_restart_loads_the_last_snapshot_and_catches_up_from_the_log(demo_stor
     assert restarted.loaded_from_snapshot == [compiled]
     assert model.version == now
     assert_same(model.model, demo_store.load_map())
+
+
+def test_questions_after_an_owner_and_a_title_edit_read_the_new_fields(demo_store: Store) -> None:
+    from handlers.conversation import Conversation
+
+    models = ModelService(demo_store)
+    conversation = Conversation(models)
+    assert "team-new" not in conversation.ask("who owns payments-api?").summary
+
+    def merge(**fields: object) -> None:
+        stored = demo_store.load_map()
+        own = [d for d in stored.dependencies if d.source == "payments-api"]
+        groups = [g for g in stored.groups if g.dependant == "payments-api"]
+        described = replace(stored.components["payments-api"], **fields)  # type: ignore[arg-type]
+        demo_store.import_map(ServiceMap.build([described], own, groups), actor="tests")
+
+    merge(owner="team-new")
+    assert "team-new" in conversation.ask("who owns payments-api?").summary
+    merge(title="Card Gateway")
+    assert "team-new" in conversation.ask("who owns card gateway?").summary
+    assert models.applied_deltas == [demo_store.map_version() - 1, demo_store.map_version()]
