@@ -262,11 +262,14 @@ class ImpactModel:
             if node is None or new is None:
                 return False
             old = graph.components[node]
-            if (new.name, new.kind, new.tier, new.revenue_per_hour) != (
+            # the compiled order and business rank, and what indexes keyed by the map
+            # (alert rules from labels) read once: a change of these compiles anew
+            if (new.name, new.kind, new.tier, new.revenue_per_hour, new.labels) != (
                 old.name,
                 old.kind,
                 old.tier,
                 old.revenue_per_hour,
+                old.labels,
             ):
                 return False
             touched.append((node, new))
