@@ -21,8 +21,9 @@ that died between commit and reconcile left behind.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class Runtime:
     socket: SocketModeHandler | None
     work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
     dashboard: Dashboard | None = None  # the web dashboard (bot/web), on the same server
+    following: threading.Event = field(default_factory=threading.Event)  # set: stop following
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -130,10 +132,15 @@ class Runtime:
 
     def start(self) -> None:
         """Start the incident loop and the scheduler (the jobs are already in its table)."""
+        self.models.current()  # warm: the model (a snapshot when stored) before the port opens
+        threading.Thread(  # map changes (other replicas' too) applied from the change log
+            target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
+        ).start()
         self.incidents.start()
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.following.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.incidents.stop()

@@ -28,6 +28,7 @@ class Section:
     items: tuple[Item, ...] = ()
     more: int = 0  # items left out ("and N more")
     full: tuple[Item, ...] = ()  # the complete list, for a thread reply when `more` > 0
+    omitted: int = 0  # items not even in `full` (a list too long to show: see FULL_CAP)
 
 
 @dataclass(frozen=True, slots=True)

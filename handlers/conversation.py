@@ -111,6 +111,7 @@ class Conversation:
         self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
         self._names_version: int | None = None
+        self._labels_version: int | None = None  # the names and titles `_names` indexes
         self._lock = threading.Lock()
 
     def ask(
@@ -214,6 +215,11 @@ class Conversation:
         compiled = self.models.current()
         with self._lock:
             if compiled.version != self._names_version:
-                self._names = NameIndex(compiled.service_map.components.values())
+                components = compiled.service_map.components.values()
+                if compiled.labels_version == self._labels_version:  # same names, new fields
+                    self._names = self._names.with_components(components)
+                else:
+                    self._names = NameIndex(components)
                 self._names_version = compiled.version
+                self._labels_version = compiled.labels_version
         return compiled.model

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from handlers.answer import Action, Answer, Item, Section
 from handlers.request import Request
-from handlers.wording import capped, details, joined, money, plural
+from handlers.wording import FULL_CAP, capped, capped_built, details, joined, money, plural
 from impact.model import State
 from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
 
@@ -166,33 +166,31 @@ def _service_item(req: Request, s: ServiceImpact, saved: bool = False) -> Item:
 
 
 def _group_item(g: GroupImpact) -> Item:
-    lost = f"lost {', '.join(g.failed_members)}" if g.failed_members else None
+    lost = f"lost {joined(g.failed_members, FULL_CAP)}" if g.failed_members else None
     state = State.DEGRADED if g.holds else State.DOWN
     text = f"{g.name}: {g.up} of {len(g.members)} up, needs {g.required}"
     return Item(text, state, details(f"for {g.dependant}", lost))
 
 
 def _impact_sections(req: Request, result: AffectsResult) -> tuple[Section, ...]:
+    """The sections, with items built only for what is shown (`capped_built`)."""
     sections = []
     if result.down:
-        sections.append(capped("Down", [_service_item(req, s) for s in _ranked(result.down)]))
+        down = _ranked(result.down)
+        sections.append(capped_built("Down", down, lambda s: _service_item(req, s)))
     if result.degraded:
+        protected = set(result.protected)
+        degraded = _ranked(result.degraded)
         sections.append(
-            capped(
-                "Degraded",
-                [
-                    _service_item(req, s, s.name in result.protected)
-                    for s in _ranked(result.degraded)
-                ],
-            )
+            capped_built("Degraded", degraded, lambda s: _service_item(req, s, s.name in protected))
         )
     shown = {s.name for s in result.degraded}
     saved = [n for n in result.protected if n not in shown]
     if saved:
-        items = [Item(req.display(n), State.OK, "saved by redundancy") for n in saved]
-        sections.append(capped("Protected", items))
+        saved_item = lambda n: Item(req.display(n), State.OK, "saved by redundancy")  # noqa: E731
+        sections.append(capped_built("Protected", saved, saved_item))
     if result.groups:
-        sections.append(capped("Redundancy", [_group_item(g) for g in result.groups]))
+        sections.append(capped_built("Redundancy", result.groups, _group_item))
     return tuple(sections)
 
 

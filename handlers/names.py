@@ -18,6 +18,7 @@ components it appears in) so a 100k-component map answers in milliseconds.
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -77,6 +78,13 @@ class NameIndex:
         self._sorted_words = sorted(self._postings)
         self.vocabulary = frozenset(w for _, labels in self._words for ws in labels for w in ws)
         self.longest = max((len(ws) for _, labels in self._words for ws in labels), default=1)
+
+    def with_components(self, components: Iterable[Component]) -> NameIndex:
+        """This index over the same names and titles with other field values (an edit of
+        owners or tiers): no lookup table is rebuilt."""
+        fresh = copy.copy(self)
+        fresh._components = {c.name: c for c in components}
+        return fresh
 
     def component(self, name: str) -> Component:
         return self._components[name]

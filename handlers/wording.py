@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from handlers.answer import Item, Section
 
 LIST_CAP = 10
+FULL_CAP = 250  # items a thread's full list shows; the rest are counted, not built
+T = TypeVar("T")
 
 
 def money(amount: float) -> str:
@@ -35,6 +38,22 @@ def capped(title: str, items: Sequence[Item], cap: int = LIST_CAP) -> Section:
     if len(items) <= cap:
         return Section(title, items)
     return Section(title, items[:cap], more=len(items) - cap, full=items)
+
+
+def capped_built(
+    title: str,
+    values: Sequence[T],
+    build: Callable[[T], Item],
+    cap: int = LIST_CAP,
+    full_cap: int = FULL_CAP,
+) -> Section:
+    """`capped` over `values`, building items only for what is shown: `cap` inline and at
+    most `full_cap` in the full list; the others are counted (`more`, `omitted`)."""
+    if len(values) <= cap:
+        return Section(title, tuple(map(build, values)))
+    full = tuple(map(build, values[:full_cap]))
+    omitted = len(values) - len(full)
+    return Section(title, full[:cap], more=len(values) - cap, full=full, omitted=omitted)
 
 
 def details(*parts: str | None) -> str | None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import networkx as nx
+import numpy as np
 
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
+from impact.mapdiff import MapDelta
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
 from impact.propagation import Outcome, evaluate
 from impact.queries import affects_result, indices, state_changes
@@ -28,10 +30,11 @@ from impact.results import (
     WhyResult,
 )
 from impact.rootcause import status, why
+from impact.snapshot import SnapshotError, pack, unpack
 from impact.spof import spof_nodes
 from impact.structure import depends, paths
 
-__all__ = ["ImpactError", "ImpactModel", "MapError", "UnknownComponent"]
+__all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,6 +60,7 @@ class ImpactModel:
         self._graph = CompiledGraph(self._map)
         self._observed: dict[int, State] = {}
         self._current: Outcome | None = None
+        self._status: tuple[Outcome, StatusResult] | None = None  # of the outcome it was of
         self._removed: set[tuple[int, int]] = set()  # dependencies removed since the last read
         self._lock = threading.RLock()
 
@@ -68,6 +72,35 @@ class ImpactModel:
         model = cls(service_map)
         if states:
             model.set_states(states)
+        return model
+
+    def to_snapshot(self) -> bytes:
+        """The compiled model as bytes (`impact.snapshot`: numpy arrays and JSON, no pickle).
+
+        Meant right after compiling: the states are not part of it.
+        """
+        with self._lock:
+            self._apply_removals()
+            arrays, meta = self._graph.to_arrays(self._map.groups)
+            return pack(arrays, meta)
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> ImpactModel:
+        """The model `to_snapshot` wrote, without compiling; raises SnapshotError on bad bytes.
+
+        The map's dependencies are rebuilt from the arrays only when first read.
+        """
+        arrays, meta = unpack(data)
+        try:
+            graph, groups = CompiledGraph.from_arrays(arrays, meta)
+        except (KeyError, TypeError, IndexError, ValueError) as error:
+            raise SnapshotError(f"snapshot does not fit its format: {error!r}") from None
+        model = object.__new__(cls)
+        components = {c.name: c for c in graph.components}
+        model._map = DeferredMap(components, groups, graph.plain_dependencies)
+        model._graph = graph
+        model._observed, model._current, model._status = {}, None, None
+        model._removed, model._lock = set(), threading.RLock()
         return model
 
     def fork(self) -> ImpactModel:
@@ -82,7 +115,7 @@ class ImpactModel:
             fork = object.__new__(ImpactModel)
             fork._map, fork._graph = self._map, self._graph
             fork._observed, fork._current = dict(self._observed), self._current
-            fork._removed, fork._lock = set(), threading.RLock()
+            fork._removed, fork._lock, fork._status = set(), threading.RLock(), self._status
             return fork
 
     # ---- states ------------------------------------------------------------------------
@@ -127,8 +160,13 @@ class ImpactModel:
 
     @_locked
     def status(self) -> StatusResult:
-        """Every business service with its effective state, worst first."""
-        return status(self._graph, self._outcome())
+        """Every business service with its effective state, worst first (kept until the
+        states or the map change: a storm of questions pays it once per change)."""
+        outcome = self._outcome()
+        held = self._status
+        if held is None or held[0] is not outcome:
+            held = self._status = (outcome, status(self._graph, outcome))
+        return held[1]
 
     @_locked
     def why(self, name: str) -> WhyResult:
@@ -174,6 +212,9 @@ class ImpactModel:
     def _apply_removals(self) -> None:
         if not self._removed:
             return
+        if isinstance(self._map, DeferredMap) and self._map.pending:
+            self._removed = set()  # the list, when built, is read from the graph's edges
+            return
         lookup, removed = self._graph.lookup, self._removed
         self._map.dependencies = [
             d for d in self._map.dependencies if (lookup(d.source), lookup(d.target)) not in removed
@@ -191,7 +232,8 @@ class ImpactModel:
         self._graph.add_edge(dep)
         if (self._graph.lookup(dep.source), self._graph.lookup(dep.target)) in self._removed:
             self._apply_removals()  # the pending filter must not drop this new edge
-        self._map.dependencies.append(dep)
+        if not (isinstance(self._map, DeferredMap) and self._map.pending):
+            self._map.dependencies.append(dep)  # else: built from the graph's edges when read
         self._current = None
 
     @_locked
@@ -210,6 +252,58 @@ class ImpactModel:
         # the map's own list is filtered when next read: keeps an update O(edges) in numpy
         self._removed.add((self._graph.lookup(source), self._graph.lookup(target)))
         self._current = None
+
+    @_locked
+    def apply_delta(self, delta: MapDelta) -> bool:
+        """Apply the change log's `delta` in place when it only changes dependencies or
+        fields that leave the compiled order alone; False (nothing changed) when it adds,
+        removes, renames or re-kinds a component, or changes a group: compile then.
+        """
+        graph = self._graph
+        touched: list[tuple[int, Component]] = []
+        for key in sorted(delta.touched):
+            node = graph.find(key)
+            new = delta.components.get(key)
+            if node is None or new is None:
+                return False
+            old = graph.components[node]
+            # the compiled order and business rank, and what indexes keyed by the map
+            # (alert rules from labels) read once: a change of these compiles anew
+            if (new.name, new.kind, new.tier, new.revenue_per_hour, new.labels) != (
+                old.name,
+                old.kind,
+                old.tier,
+                old.revenue_per_hour,
+                old.labels,
+            ):
+                return False
+            touched.append((node, new))
+        sources = {node for node, _ in touched}
+        names = {graph.names[node] for node in sources}
+        held_groups = sorted(
+            (g for g in self._map.groups if g.dependant in names), key=lambda g: g.name
+        )
+        if held_groups != sorted(delta.groups, key=lambda g: g.name):
+            return False
+        try:
+            wanted = {
+                (graph.lookup(d.source), graph.lookup(d.target)): d for d in delta.dependencies
+            }
+        except UnknownComponent:
+            return False
+        edges = graph.edges
+        mine = edges[np.isin(edges[:, 0], list(sources)) & (edges[:, 2] <= SOFT)].tolist()
+        held = {(s, t): k for s, t, k in mine}
+        for pair, kind in held.items():
+            if pair not in wanted or _code(wanted[pair]) != kind:
+                self.remove_dependency(graph.names[pair[0]], graph.names[pair[1]])
+        for pair, dependency in wanted.items():
+            if held.get(pair) != _code(dependency):
+                self.add_dependency(dependency)
+        for node, new in touched:
+            graph.components[node] = new
+            self._map.components[new.name] = new
+        return True
 
     def _recompile(self) -> None:
         self._apply_removals()
@@ -244,12 +338,58 @@ class ImpactModel:
         return digraph
 
 
+class DeferredMap(ServiceMap):
+    """A ServiceMap whose dependencies are built on first read (a snapshot holds them as arrays).
+
+    Components and groups are there at once: most readers want only those.
+    """
+
+    __slots__ = ("_pending", "_pending_lock")
+
+    def __init__(
+        self,
+        components: dict[str, Component],
+        groups: list[RedundancyGroup],
+        build: Callable[[], list[Dependency]],
+    ) -> None:
+        self._pending_lock = threading.Lock()
+        super().__init__(components, [], groups)
+        self._pending: Callable[[], list[Dependency]] | None = build
+
+    @property
+    def pending(self) -> bool:
+        """Whether the dependencies are still to be built (from the graph's edges)."""
+        return self._pending is not None
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        if self._pending is not None:
+            with self._pending_lock:
+                if self._pending is not None:
+                    _DEPENDENCIES.__set__(self, self._pending())
+                    self._pending = None
+        found: list[Dependency] = _DEPENDENCIES.__get__(self, ServiceMap)
+        return found
+
+    @dependencies.setter
+    def dependencies(self, value: list[Dependency]) -> None:
+        with self._pending_lock:
+            self._pending = None
+            _DEPENDENCIES.__set__(self, value)
+
+
+_DEPENDENCIES: Any = ServiceMap.__dict__["dependencies"]  # the slot behind DeferredMap's property
+
 _EDGE_NAMES: dict[int, str] = {
     0: DependencyKind.HARD.value,
     SOFT: DependencyKind.SOFT.value,
     GATE: "group",
     MEMBER: "member",
 }
+
+
+def _code(dependency: Dependency) -> int:
+    return SOFT if dependency.kind == DependencyKind.SOFT else 0
 
 
 def _is_group_of(group: RedundancyGroup, source: str, target: str) -> bool:

@@ -9,8 +9,9 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,12 @@ from impact.errors import MapError, UnknownComponent, close_names
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
 from impact.reach import BusinessReach, business_reach
 from impact.results import GroupImpact
+from impact.snapshot import (
+    component_columns,
+    components_from_columns,
+    group_rows,
+    groups_from_rows,
+)
 from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
@@ -68,7 +75,80 @@ class CompiledGraph:
         self._reach_misses = 0
         self.name_array = np.array(self.names, dtype=object)
 
+    # ---- snapshot ----------------------------------------------------------------------
+    ADJACENCIES = ("all", "hard", "strict", "forward")
+
+    def to_arrays(
+        self, groups: Sequence[RedundancyGroup]
+    ) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+        """Everything `from_arrays` needs: numpy arrays and JSON values (`impact.snapshot`).
+
+        `groups` are the map's groups in the map's order (the gates hold them sorted).
+        """
+        arrays: dict[str, npt.NDArray[Any]] = {"edges": self.edges, "rank": self.rank}
+        for name in self.ADJACENCIES:
+            arrays[f"{name}.indptr"], arrays[f"{name}.indices"] = getattr(self, name).arrays()
+        reach = self.reach() if self._reach_current else None
+        if reach is not None:
+            arrays["reach.label"], arrays["reach.bits"], arrays["reach.business"] = reach.arrays()
+        meta = {"components": component_columns(self.components), "groups": group_rows(groups)}
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]
+    ) -> tuple[CompiledGraph, list[RedundancyGroup]]:
+        """The graph of `to_arrays` (nothing recompiled), and the map's groups in order."""
+        graph = object.__new__(cls)
+        graph.components = components_from_columns(meta["components"])
+        graph.names = [c.name for c in graph.components]
+        graph.index = {name: i for i, name in enumerate(graph.names)}
+        graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
+        graph.n_components = len(graph.names)
+        groups = groups_from_rows(meta["groups"])
+        graph.gates = graph._compile_gates(groups)
+        graph.n = graph.n_components + len(graph.gates)
+        graph.business = np.concatenate(
+            [
+                np.array([c.is_business for c in graph.components], dtype=bool),
+                np.zeros(len(graph.gates), dtype=bool),
+            ]
+        )
+        graph._edges = np.asarray(arrays["edges"], dtype=np.int64).reshape(-1, 3)
+        graph._added = []
+        graph.rank = np.asarray(arrays["rank"], dtype=np.int64)
+        for name in cls.ADJACENCIES:
+            indptr, indices = arrays[f"{name}.indptr"], arrays[f"{name}.indices"]
+            if len(indptr) != graph.n + 2:
+                raise MapError(f"snapshot adjacency {name!r} does not fit {graph.n} nodes")
+            adjacency = Adjacency.from_arrays(graph.n, indptr, indices)
+            setattr(graph, name if name != "forward" else "_forward", adjacency)
+        graph._build_gate_arrays()
+        graph._reach = None
+        if "reach.label" in arrays:
+            graph._reach = BusinessReach(
+                arrays["reach.label"].astype(np.int32),
+                arrays["reach.bits"].astype(np.uint64),
+                arrays["reach.business"].astype(np.int32),
+            )
+        else:
+            graph._reach = business_reach(graph.strict, graph.business_nodes)
+        graph._reach_current, graph._reach_misses = True, 0
+        graph.name_array = np.array(graph.names, dtype=object)
+        return graph, groups
+
+    def plain_dependencies(self) -> list[Dependency]:
+        """The map's dependencies (not the groups' edges), in the map's order."""
+        plain = self.edges[self.edges[:, 2] <= SOFT].tolist()
+        names, kinds = self.names, (DependencyKind.HARD, DependencyKind.SOFT)
+        return [Dependency(names[source], names[target], kinds[k]) for source, target, k in plain]
+
     # ---- names -------------------------------------------------------------------------
+    def find(self, name: str) -> int | None:
+        """Index of a component name (exact, then case-insensitive), None when unknown."""
+        found = self.index.get(name)
+        return found if found is not None else self._folded.get(name.casefold())
+
     def lookup(self, name: str) -> int:
         """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
         found = self.index.get(name)

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from impact.model import Component, Dependency, DependencyKind, ServiceMap, name_key
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    name_key,
+)
 
 EdgeKey = tuple[str, str]
 # Fields a diff compares; `name` is the identity (a respelling is not a change).
@@ -168,3 +175,32 @@ def _plain(value: Any) -> Any:
 
 def _edge_json(edge: Dependency) -> dict[str, str]:
     return {"source": edge.source, "target": edge.target, "kind": DependencyKind(edge.kind).value}
+
+
+@dataclass(frozen=True, slots=True)
+class MapDelta:
+    """The map at `version`, told as the components touched since an earlier version.
+
+    `touched` are name keys; each touched component is described whole as it is now: its
+    fields (`components`, by name key; a touched key absent there was removed), its own
+    dependencies and the groups it is the dependant of. Everything else is unchanged.
+    """
+
+    version: int
+    touched: set[str]
+    components: dict[str, Component]
+    dependencies: list[Dependency]
+    groups: list[RedundancyGroup]
+
+
+def patched(service_map: ServiceMap, delta: MapDelta) -> ServiceMap | None:
+    """`service_map` with `delta` applied (a new map; the old one is left alone), or None
+    when the delta removes a component (edges into it live outside the delta)."""
+    if any(key not in delta.components for key in delta.touched):
+        return None
+    touched = delta.touched
+    components = {n: c for n, c in service_map.components.items() if name_key(n) not in touched}
+    components.update((c.name, c) for c in delta.components.values())
+    dependencies = [d for d in service_map.dependencies if name_key(d.source) not in touched]
+    groups = [g for g in service_map.groups if name_key(g.dependant) not in touched]
+    return ServiceMap(components, dependencies + delta.dependencies, groups + delta.groups)

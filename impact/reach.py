@@ -35,6 +35,10 @@ class BusinessReach:
         self._bits = bits  # (words, components)
         self._business = business  # bit position -> business node
 
+    def arrays(self) -> tuple[IntArray, UIntArray, IntArray]:
+        """(label, bits, business): what `BusinessReach(*arrays)` is rebuilt from."""
+        return self._label, self._bits, self._business
+
     def of(self, seeds: IntArray) -> IntArray:
         """Business nodes in the strict closure of `seeds`, by node index."""
         if len(seeds) == 0 or len(self._business) == 0:

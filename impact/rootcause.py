@@ -14,6 +14,7 @@ from impact.queries import business_key
 from impact.results import RootCause, ServiceStatus, StatusResult, WhyResult
 from impact.traversal import NULL, Adjacency, IntArray
 
+FEW = 32  # observed failures tested one by one; more are tested in one pass over the edges
 _OBSERVED_LEVEL = {State.DOWN: DOWN, State.MAINTENANCE: DOWN, State.DEGRADED: DEGRADED}
 
 
@@ -25,19 +26,48 @@ def root_nodes(
     `within` (one flag per node) limits the search to those nodes: a question about one
     service tests only the failures in its closure, not every failure of the map.
     """
-    roots = []
+    candidates = []
     for node, state in sorted(outcome.observed.items()):
         wanted = _OBSERVED_LEVEL.get(state)
         if wanted is None or (within is not None and not within[node]):
             continue
-        if _is_root(graph, outcome, node, wanted):
-            roots.append(node)
-    return roots
+        candidates.append((node, wanted))
+    incoming = _incoming_levels(graph, outcome, [node for node, _ in candidates])
+    return [
+        node
+        for node, wanted in candidates
+        if incoming[node] < wanted or _is_root(graph, outcome, node, wanted)
+    ]
+
+
+def _incoming_levels(graph: CompiledGraph, outcome: Outcome, nodes: list[int]) -> IntArray:
+    """Per node (of `nodes`; 0 elsewhere): the worst level its dependencies pass to it.
+
+    Hard and gate edges pass a dependency's level as it is, soft edges at most DEGRADED.
+    """
+    incoming = np.zeros(graph.n, dtype=np.int32)
+    level = outcome.spread.level
+    if len(nodes) <= FEW:  # a few nodes: their own rows, not a pass over every edge
+        for node in nodes:
+            passed = [
+                min(int(level[t]), DEGRADED) if kind == SOFT else int(level[t])
+                for t, kind in graph.edge_kinds(node).items()
+            ]
+            incoming[node] = max(passed, default=0)
+        return incoming
+    edges = graph.edges
+    wanted = np.zeros(graph.n, dtype=bool)
+    wanted[nodes] = True
+    rows = edges[wanted[edges[:, 0]]]
+    passing = level[rows[:, 1]].astype(np.int32)
+    soft = rows[:, 2] == SOFT
+    passing[soft] = np.minimum(passing[soft], DEGRADED)
+    np.maximum.at(incoming, rows[:, 0], passing)
+    return incoming
 
 
 def _is_root(graph: CompiledGraph, outcome: Outcome, node: int, wanted: int) -> bool:
-    if _incoming(graph, outcome, node) < wanted:
-        return True
+    """Whether `node`, explained by its dependencies' levels, is still a root (a cycle)."""
     # Explained locally; on a cycle the explanation may be the node's own echo, so check what
     # the node would be without the observations of its whole cycle (strong component).
     cycle = set(_strong_component(graph, node))
@@ -54,15 +84,6 @@ def _strong_component(graph: CompiledGraph, node: int) -> list[int]:
     with graph.all.walk() as walk:
         above = walk.extend(seed)
     return sorted(set(below.tolist()) & set(above.tolist()))
-
-
-def _incoming(graph: CompiledGraph, outcome: Outcome, node: int) -> int:
-    level = outcome.spread.level
-    worst = 0
-    for target, kind in graph.edge_kinds(node).items():
-        reached = int(level[target])
-        worst = max(worst, min(reached, DEGRADED) if kind == SOFT else reached)
-    return worst
 
 
 def _level_of(outcome: Outcome, node: int) -> int:

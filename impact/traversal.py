@@ -38,6 +38,24 @@ class Adjacency:
         self._pred = np.full(n + 1, NULL, dtype=np.int32)
         self._order = np.empty(n + 1, dtype=np.int32)
 
+    @classmethod
+    def from_arrays(cls, n: int, indptr: IntArray, indices: IntArray) -> Adjacency:
+        """The adjacency whose CSR rows are `indptr`/`indices` (from `arrays()`)."""
+        adjacency = object.__new__(cls)
+        adjacency.n = n
+        adjacency.indptr = np.array(indptr, dtype=np.int32)
+        adjacency.indices = np.empty(len(indices) + 64, dtype=np.int32)
+        adjacency.indices[: len(indices)] = indices
+        adjacency._pred = np.full(n + 1, NULL, dtype=np.int32)
+        adjacency._order = np.empty(n + 1, dtype=np.int32)
+        return adjacency
+
+    def arrays(self) -> tuple[IntArray, IntArray]:
+        """The CSR rows (indptr, indices): the super-source row empty, no spare room."""
+        indptr = self.indptr.copy()
+        indptr[self.n + 1] = indptr[self.n]
+        return indptr, self.indices[: int(indptr[self.n])].copy()
+
     @property
     def edge_count(self) -> int:
         return int(self.indptr[self.n])

@@ -5,7 +5,8 @@
     compiled = models.compiled(version, load)   # incidents: the map as a transaction reads it
 
 Compiling a map costs seconds at 100k components, so it happens once per map version, here
-and nowhere else; everything else asks this object. `current()` costs one change-token query
+and nowhere else (and is saved as a snapshot the next process loads); everything else asks
+this object. `current()` costs one change-token query
 when nothing changed (a store with a database); the map is recompiled only when its version
 moved, and the states are pushed into the model only when they differ from the last ones.
 Replays and what-ifs that set states of their own take `model.fork()`, which shares the
@@ -14,6 +15,7 @@ compiled graph.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,16 +23,32 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
-from impact.engine import ImpactModel
+from impact.engine import ImpactModel, SnapshotError
+from impact.mapdiff import patched
 from impact.model import MaintenanceWindow, ServiceMap, State
+
+log = logging.getLogger(__name__)
+BACKGROUND_AFTER = 20_000  # components: a map this big is rebuilt off the request path
 
 
 class MapSource(Protocol):
-    """What the model service reads: the store, or a map held in memory."""
+    """What the model service reads: the store, or a map held in memory.
+
+    A store may also offer (the model service looks for them): `change_token()` (one cheap
+    query that moves whenever the map, states or maintenance change), `versioned_map()` (the
+    version and the map in one read), `states_since(event_id)` (the states of the components
+    with newer events), `snapshots` (stored compiled models by version) and
+    `maintenance_windows()`.
+    """
 
     def load_map(self) -> ServiceMap: ...
     def map_version(self) -> int: ...
     def current_states(self, at: Any = None) -> dict[str, State]: ...
+
+
+class SnapshotStore(Protocol):
+    def newest(self, version: int) -> tuple[int, bytes] | None: ...
+    def save(self, version: int, data: bytes) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,12 @@ class Compiled:
     version: int
     service_map: ServiceMap
     model: ImpactModel
+    labels: int | None = None  # the version whose names and titles these still are
+
+    @property
+    def labels_version(self) -> int:
+        """Moves only when a component's name or title may have changed (name indexes)."""
+        return self.labels if self.labels is not None else self.version
 
 
 class ModelService:
@@ -47,23 +71,37 @@ class ModelService:
 
     `store` is the store (or any `MapSource`); `clock` tells when a maintenance window
     starts or ends, which changes states with no write to watch for.
+
+    A map version is compiled once across restarts and replicas: the compiled model is
+    saved as a snapshot (`store.snapshots`, in a thread of its own, off the request path)
+    and the next process loads it instead of reading and compiling the map. States are
+    caught up from the events newer than the last one seen (`states_since`), not re-read.
     """
 
-    def __init__(self, store: MapSource, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: MapSource, *, clock: Clock = utcnow, background_after: int = BACKGROUND_AFTER
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.background_after = background_after
+        self._rebuild: threading.Thread | None = None
+        self._rebuilding: int | None = None  # the version the rebuild thread builds
         self._compiled: Compiled | None = None
         self._states: dict[str, State] | None = None
         self._token: Any = None
+        self._event: int | None = None  # the last event whose state is in _states
         self._stale_at: datetime | None = None  # the next maintenance start or end
         self._lock = threading.Lock()
+        self._savers: list[threading.Thread] = []
+        self.loaded_from_snapshot: list[int] = []  # versions loaded, not compiled (telemetry)
+        self.applied_deltas: list[int] = []  # versions reached from the change log in place
 
     def current(self) -> Compiled:
         """The model of the current map, holding the current states."""
         with self._lock:
             token = self._change_token()
             if token is None or token != self._token or self._boundary_passed():
-                self._refresh()
+                self._refresh(token)
                 self._token = token
             assert self._compiled is not None
             return self._compiled
@@ -76,12 +114,49 @@ class ModelService:
         states of the returned model are whatever was current; fork it to set others.
         """
         with self._lock:
-            return self._compile(version, load)
+            found = self._held_or_delta(version)
+            if found is not None:
+                return found
+            rebuild = self._rebuild if self._rebuilding == version else None
+        if rebuild is not None:  # the thread already builds this version: wait, build once
+            rebuild.join()
+            with self._lock:
+                if self._compiled is not None and self._compiled.version == version:
+                    return self._compiled
+        built = self._build(version, lambda: (version, load()))  # outside the lock
+        with self._lock:
+            return self._install(built)
 
     def invalidate(self) -> None:
         """Forget the change token: the next `current()` re-reads the version and states."""
         with self._lock:
             self._token = None
+            self._event = None
+
+    def follow(self, stop: threading.Event, wait_s: float = 5.0) -> None:
+        """Keep the model current until `stop` is set: woken by each map change (the
+        store's `wait_for_map_change`: NOTIFY on PostgreSQL, polling on SQLite), it catches
+        up from the change log before any question asks. Runs in a thread of its own."""
+        wait = getattr(self.store, "wait_for_map_change", None)
+        if wait is None:
+            return
+        while not stop.is_set():
+            held = self._compiled
+            try:
+                version = wait(held.version if held is not None else -1, wait_s)
+                if held is None or version > held.version:
+                    self.current()
+            except Exception:  # the database is away: questions report it; retry later
+                log.exception("following the map change log")
+                stop.wait(wait_s)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for the rebuild and the snapshots being saved (tests; a one-shot CLI)."""
+        rebuild = self._rebuild
+        if rebuild is not None:
+            rebuild.join(timeout)
+        for saver in list(self._savers):
+            saver.join(timeout)
 
     def _change_token(self) -> Any:
         read = getattr(self.store, "change_token", None)
@@ -90,22 +165,169 @@ class ModelService:
     def _boundary_passed(self) -> bool:
         return self._stale_at is not None and self.clock() >= self._stale_at
 
-    def _refresh(self) -> None:
-        compiled = self._compile(self.store.map_version(), self.store.load_map)
-        states = self.store.current_states()
-        if states != self._states:
-            compiled.model.set_states(dict(states))
-            self._states = dict(states)
+    def _refresh(self, token: Any) -> None:
+        held = self._compiled
+        compiled = self._compile(self.store.map_version(), self._read_versioned)
+        since = getattr(self.store, "states_since", None)
+        if (
+            since is None
+            or compiled is not held
+            or self._states is None
+            or self._event is None
+            or not _only_events_moved(self._token, token)
+            or self._boundary_passed()
+        ):
+            self._event, states = since(None) if since is not None else (None, None)
+            if states is None:
+                states = self.store.current_states()
+            self._push(compiled, dict(states), held is not compiled)
+        else:
+            self._event, moved = since(self._event)
+            if moved:
+                self._push(compiled, {**self._states, **moved}, False)
         windows = getattr(self.store, "maintenance_windows", None)
         if windows is not None:
             self._stale_at = next_boundary(windows(), self.clock())
 
-    def _compile(self, version: int, load: Callable[[], ServiceMap]) -> Compiled:
-        if self._compiled is None or self._compiled.version != version:
-            service_map = load()
-            self._compiled = Compiled(version, service_map, ImpactModel.from_map(service_map))
-            self._states = None
+    def _push(self, compiled: Compiled, states: dict[str, State], fresh: bool) -> None:
+        if fresh or states != self._states:
+            known = compiled.model.service_map.components
+            compiled.model.set_states({n: s for n, s in states.items() if n in known})
+            self._states = states
+
+    def _read_versioned(self) -> tuple[int, ServiceMap]:
+        read = getattr(self.store, "versioned_map", None)
+        if read is not None:
+            version, service_map = read()
+            return int(version), service_map
+        return self.store.map_version(), self.store.load_map()
+
+    def _compile(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
+        """The model of `version` for `current()` (the lock held): the one held, caught up
+        from the change log, or built; a big map is rebuilt in a thread while the held
+        version keeps answering, swapped in when ready."""
+        found = self._held_or_delta(version)
+        if found is not None:
+            return found
+        held = self._compiled
+        if held is None or len(held.service_map.components) < self.background_after:
+            return self._install(self._build(version, load))
+        if self._rebuilding is None or self._rebuilding < version:
+            self._rebuilding = version
+            self._rebuild = threading.Thread(
+                target=self._rebuild_in_background, args=(version, load), name="model-rebuild"
+            )
+            self._rebuild.start()
+        return held
+
+    def _rebuild_in_background(
+        self, version: int, load: Callable[[], tuple[int, ServiceMap]]
+    ) -> None:
+        try:
+            built = self._build(version, load)
+        except Exception:  # the held version keeps answering; the next change retries
+            log.exception("could not rebuild the model of map version %s", version)
+            built = None
+        with self._lock:
+            if built is not None:
+                self._install(built)
+            if self._rebuilding == version:
+                self._rebuilding = None
+            self._token = None  # the next question pushes the states into the new model
+
+    def _held_or_delta(self, version: int) -> Compiled | None:
+        """The held model when it is of `version`, or caught up to it from the change log
+        in place (an edit, a small merge: no compile); None when it must be built."""
+        held = self._compiled
+        if held is None or held.version > version:
+            return None
+        if held.version == version:
+            return held
+        delta_since = getattr(self.store, "map_delta", None)
+        delta = delta_since(held.version) if delta_since is not None else None
+        if delta is None or delta.version != version:
+            return None
+        components = held.service_map.components
+        retitled = any(
+            c.name not in components or components[c.name].title != c.title
+            for c in delta.components.values()
+        )
+        if not held.model.apply_delta(delta):
+            return None
+        labels = version if retitled else held.labels_version
+        self._compiled = Compiled(version, held.model.service_map, held.model, labels)
+        self.applied_deltas.append(version)  # no snapshot: a start catches up from the log
         return self._compiled
+
+    def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
+        """The model of `version`: its snapshot when stored, else the held map patched with
+        the change log's delta (a new component: no full read), else the map read; compiled."""
+        snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
+        model = self._from_snapshot(snapshots, version)
+        if model is None:
+            version, service_map = self._patched(version) or load()
+            model = ImpactModel.from_map(service_map)
+            if snapshots is not None:
+                self._save_later(snapshots, version, model)
+        return Compiled(version, model.service_map, model)
+
+    def _patched(self, version: int) -> tuple[int, ServiceMap] | None:
+        held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
+        if held is None or delta_since is None or held.version >= version:
+            return None
+        delta = delta_since(held.version)
+        if delta is None or delta.version != version:
+            return None
+        service_map = patched(held.model.service_map, delta)
+        return (version, service_map) if service_map is not None else None
+
+    def _install(self, built: Compiled) -> Compiled:
+        """Hold `built` when it is newer than the held model; returns it either way."""
+        if self._compiled is None or built.version > self._compiled.version:
+            self._compiled = built
+            self._states = None
+        return built
+
+    def _from_snapshot(self, snapshots: SnapshotStore | None, version: int) -> ImpactModel | None:
+        """The model of `version` from the newest snapshot up to it, caught up from the
+        change log when it is older (versions reached by deltas save no snapshot)."""
+        found = snapshots.newest(version) if snapshots is not None else None
+        if found is None:
+            return None
+        stored, data = found
+        try:
+            model = ImpactModel.from_snapshot(data)
+        except SnapshotError as error:  # another format or a damaged row: compile instead
+            log.warning("snapshot of map version %s not used: %s", stored, error)
+            return None
+        if stored < version:
+            if self._compiled is not None:  # a held model is a better start: patched below
+                return None
+            delta_since = getattr(self.store, "map_delta", None)
+            delta = delta_since(stored) if delta_since is not None else None
+            if delta is None or delta.version != version or not model.apply_delta(delta):
+                return None
+        self.loaded_from_snapshot.append(stored)
+        return model
+
+    def _save_later(self, snapshots: SnapshotStore, version: int, model: ImpactModel) -> None:
+        def save() -> None:
+            try:
+                snapshots.save(version, model.to_snapshot())
+            except Exception:  # a snapshot is an optimisation: never fail a question for it
+                log.exception("could not save the snapshot of map version %s", version)
+
+        self._savers = [t for t in self._savers if t.is_alive()]
+        saver = threading.Thread(target=save, name=f"snapshot-{version}")
+        saver.start()
+        self._savers.append(saver)
+
+
+def _only_events_moved(before: Any, after: Any) -> bool:
+    """Whether two change tokens differ at most in their last event (states only)."""
+    if before is None or after is None or len(before) != len(after):
+        return False
+    return bool(before[0] == after[0] and tuple(before[2:]) == tuple(after[2:]))
 
 
 def next_boundary(windows: Iterable[MaintenanceWindow], now: datetime) -> datetime | None:

@@ -49,6 +49,7 @@ from store.outbox import Outbox, OutboxItem, PostedNotice
 from store.records import AuditEntry, ChangeCount, ImportedMap, ImportReport, Progress, Subscription
 from store.risk_notices import RiskFact, RiskNotices, RiskSync
 from store.schema import NAME_LENGTH
+from store.snapshots import Snapshots
 from store.sync import MapSync
 from store.sync_records import SyncOutcome, SyncRun, SyncSource
 from store.yamlsafe import load_yaml_document, load_yaml_documents, shown
@@ -99,6 +100,7 @@ __all__ = [
     "SchemaOutOfDate",
     "Selector",
     "Snapshot",
+    "Snapshots",
     "StateChange",
     "Store",
     "StoreError",

@@ -7,11 +7,13 @@ its audit entry and the version bump land together or not at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from store.changelog import record_changes
 from store.errors import StoreError
 from store.schema import MAP_VERSION, AuditRow, MetaRow
 
@@ -22,13 +24,19 @@ def map_version(connection: Connection) -> int:
     return int(value or 0)
 
 
-def bump_map_version(connection: Connection) -> int:
-    """Increase the map version by one; returns the new version."""
+def bump_map_version(connection: Connection, touched: Collection[str] | None = None) -> int:
+    """Increase the map version by one; returns the new version.
+
+    `touched` names the components whose description the change wrote (None: possibly
+    any); it goes to the change log (`store.changelog`) that model holders catch up from.
+    """
     # An atomic increment: two concurrent writers on PostgreSQL cannot both read n and write n+1.
     query = update(MetaRow).where(MetaRow.key == MAP_VERSION).values(value=MetaRow.value + 1)
     if not connection.execute(query).rowcount:
         connection.execute(insert(MetaRow).values(key=MAP_VERSION, value=1))
-    return map_version(connection)
+    version = map_version(connection)
+    record_changes(connection, version, touched)
+    return version
 
 
 def record_audit(

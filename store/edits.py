@@ -210,7 +210,7 @@ def _changed(
     before: str | None,
     after: str | None,
 ) -> EdgeChange:
-    version = bump_map_version(connection)
+    version = bump_map_version(connection, [source])
     edge = {"source": source, "target": target}
     record_audit(
         connection,

@@ -6,6 +6,7 @@ return `impact.model` values (or `store.records` values), never ORM rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -15,9 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from impact.clock import Clock, utcnow
+from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.changelog import CHANNEL, read_delta, wait_for_notify
 from store.contexts import ConversationContexts
 from store.deliveries import DeliveryLog
 from store.digests import DigestStore
@@ -37,6 +40,7 @@ from store.schema import (
     MaintenanceRow,
     SubscriptionRow,
 )
+from store.snapshots import Snapshots
 from store.validation import check_service_map, outside_reference_errors
 
 
@@ -133,6 +137,11 @@ class Store:
         return FailureCounts(self.engine)
 
     @cached_property
+    def snapshots(self) -> Snapshots:
+        """Compiled model snapshots, one per map version."""
+        return Snapshots(self.engine, clock=self.clock)
+
+    @cached_property
     def deliveries(self) -> DeliveryLog:
         """Slack deliveries seen (a redelivered event is answered once)."""
         return DeliveryLog(self.engine, clock=self.clock)
@@ -156,6 +165,40 @@ class Store:
         """The whole map: components, dependencies, redundancy groups."""
         with self._read() as connection:
             return read_map(connection)
+
+    def versioned_map(self) -> tuple[int, ServiceMap]:
+        """The map version and the whole map, read in one transaction (they match)."""
+        with self._read() as connection:
+            return map_version(connection), read_map(connection)
+
+    def map_delta(self, since: int) -> MapDelta | None:
+        """What changed in the map after version `since`, for a holder of that version to
+        catch up (`store.changelog`); None when only reading the whole map will do."""
+        with self._read() as connection:
+            return read_delta(connection, since, map_version(connection))
+
+    def wait_for_map_change(self, since: int, timeout: float, poll: float = 1.0) -> int:
+        """The map version once it is past `since`, or as it is after `timeout` seconds.
+
+        PostgreSQL wakes up on the NOTIFY of the committing writer (`store.changelog`);
+        SQLite reads the version every `poll` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        if self.is_sqlite:
+            while (version := self.map_version()) <= since and time.monotonic() < deadline:
+                time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+            return version
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql(f"LISTEN {CHANNEL}")
+            connection.commit()
+            version = map_version(connection)
+            connection.commit()
+            if version <= since:
+                wait_for_notify(connection, timeout)
+                version = map_version(connection)
+            connection.exec_driver_sql(f"UNLISTEN {CHANNEL}")
+            connection.commit()
+            return version
 
     def map_version(self) -> int:
         """A counter that increases with every change to the map (0 for a fresh store)."""
@@ -200,7 +243,8 @@ class Store:
             _check_import(connection, service_map, replace=replace, checked=checked)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
-            version = bump_map_version(connection) if changes.changed else before
+            touched = None if replace else service_map.components.keys()
+            version = bump_map_version(connection, touched) if changes.changed else before
             report = ImportReport(changes.components, changes.dependencies, changes.groups, version)
             if report.changed:
                 action = "map.replace" if replace else "map.merge"
@@ -263,11 +307,25 @@ class Store:
         A failing component inside an active maintenance window reads MAINTENANCE.
         Components without events are absent (callers treat them as OK).
         """
+        return self.states_since(None, at)[1]
+
+    def states_since(
+        self, event_id: int | None, at: datetime | None = None
+    ) -> tuple[int | None, dict[str, State]]:
+        """The last event id, and the states as `current_states` reads them of the
+        components with an event after `event_id` (of every component when None).
+
+        What a holder of the states of event `event_id` needs to catch up: the events since,
+        not the whole history.
+        """
         when = at or self.clock()
         with self._read() as connection:
-            states = history.latest_states(connection, at)
+            last = history.last_event_id(connection)
+            if event_id is not None and last == event_id:
+                return last, {}
+            states = history.latest_states(connection, at, event_id)
             planned = {w.component.casefold() for w in history.read_windows(connection, when)}
-        return {
+        return last, {
             name: State.MAINTENANCE if state.is_failing and name.casefold() in planned else state
             for name, state in states.items()
         }

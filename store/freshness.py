@@ -8,13 +8,21 @@ change is seen by the next question of this one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
 from store.schema import MAP_VERSION, AuditRow, MaintenanceRow, MetaRow, StatusEventRow
 
-Token = tuple[Any, ...]
+
+class Token(NamedTuple):
+    """What `change_token` reads; compare whole tokens, or a part to see what moved."""
+
+    map_version: Any
+    last_event: int | None
+    last_audit: int | None
+    last_window: int | None
+
 
 _TOKEN_QUERY = select(
     select(MetaRow.value).where(MetaRow.key == MAP_VERSION).scalar_subquery(),
@@ -26,4 +34,4 @@ _TOKEN_QUERY = select(
 
 def change_token(connection: Connection) -> Token:
     """Map version, last event, last audit entry and last maintenance window, in one query."""
-    return tuple(connection.execute(_TOKEN_QUERY).one())
+    return Token(*connection.execute(_TOKEN_QUERY).one())

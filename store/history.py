@@ -56,8 +56,13 @@ def read_events(
     return [event_from_values(row) for row in result.mappings()]
 
 
-def latest_states(connection: Connection, at: datetime | None) -> dict[str, State]:
-    """The latest state of every component with events (as of `at`), named as in the map."""
+def latest_states(
+    connection: Connection, at: datetime | None, after_event: int | None = None
+) -> dict[str, State]:
+    """The latest state of every component with events (as of `at`), named as in the map.
+
+    With `after_event`, only of the components with an event of a greater id.
+    """
     latest = select(
         StatusEventRow.component_key,
         StatusEventRow.component,
@@ -71,6 +76,9 @@ def latest_states(connection: Connection, at: datetime | None) -> dict[str, Stat
     )
     if at is not None:
         latest = latest.where(StatusEventRow.at <= at)
+    if after_event is not None:
+        moved = select(StatusEventRow.component_key).where(StatusEventRow.id > after_event)
+        latest = latest.where(StatusEventRow.component_key.in_(moved))
     sub = latest.subquery()
     query = (
         select(func.coalesce(ComponentRow.name, sub.c.component), sub.c.state)
@@ -79,6 +87,11 @@ def latest_states(connection: Connection, at: datetime | None) -> dict[str, Stat
         .where(sub.c.rank == 1)
     )
     return {name: State(state) for name, state in connection.execute(query)}
+
+
+def last_event_id(connection: Connection) -> int | None:
+    found = connection.execute(select(func.max(StatusEventRow.id))).scalar()
+    return int(found) if found is not None else None
 
 
 def insert_window(connection: Connection, window: MaintenanceWindow, created: datetime) -> int:

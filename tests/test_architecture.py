@@ -53,6 +53,7 @@ ALLOWED_STATE = {
 }
 
 COMPILERS = {"impact.engine.ImpactModel", "impact.engine.ImpactModel.from_map"}
+COMPILERS |= {"impact.engine.ImpactModel.from_snapshot", "impact.graph.CompiledGraph.from_arrays"}
 COMPILERS |= {"impact.graph.CompiledGraph"}
 MODEL_SERVICE = "services.model"
 

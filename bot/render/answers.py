@@ -133,7 +133,8 @@ def _full_list(section: Section) -> list[Message]:
     pages = [chunks[i : i + MAX_BLOCKS - 1] for i in range(0, len(chunks), MAX_BLOCKS - 1)]
     messages = []
     for number, page in enumerate(pages, start=1):
-        head = f"*{title}*: all {len(items)}" + (
+        count = f"the first {len(items)} of {len(items) + section.omitted}"
+        head = f"*{title}*: {count if section.omitted else f'all {len(items)}'}" + (
             f" (part {number}/{len(pages)})" * (len(pages) > 1)
         )
         blocks = [section_block(f"{BlockId.FULL_LIST}.{i}", c) for i, c in enumerate(page)]

@@ -9,12 +9,15 @@ from sqlalchemy import Engine
 # and compare_type would otherwise see tables of unimported modules as dropped).
 from store import (  # noqa: F401
     alerts,
+    changelog,
     contexts,
     database,
     deliveries,
     digests,
     incident_rows,
     outbox,
+    risk_rows,
+    snapshots,
     sync_schema,
 )
 from store.schema import Base

@@ -67,8 +67,10 @@ def test_a_maintenance_window_starting_later_takes_effect_on_time(demo_store: St
 
 
 def test_unchanged_store_is_asked_once_per_question(demo_store: Store) -> None:
-    conversation = Conversation(ModelService(demo_store))
+    models = ModelService(demo_store)
+    conversation = Conversation(models)
     conversation.ask("status")
+    models.flush()  # the snapshot of the compiled map is saved in a thread of its own
     statements: list[str] = []
 
     def seen(*args: object) -> None:

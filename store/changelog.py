@@ -1,0 +1,122 @@
+"""The map change log: which components each map version touched, and reading them back.
+
+Every writer that moves the map version records, in the same transaction, the components
+whose description it changed (the component's fields, its own dependencies and the groups
+it is the dependant of), or NULL for "anything may have changed" (a replace, a sync, a merge
+touching more than `TOUCHED_LIMIT` components). A holder of the map at version N catches
+up with `read_delta(N)`: the current description of every component touched since, in one
+read transaction, or None when only a full read will do. Created by migration 0009.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+
+from sqlalchemy import Connection, Integer, String, func, insert, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from impact.mapdiff import MapDelta
+from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, name_key
+from store.codec import COMPONENT_COLUMNS, component_from_row
+from store.schema import (
+    NAME_LENGTH,
+    Base,
+    ComponentRow,
+    DependencyRow,
+    GroupMemberRow,
+    GroupRow,
+)
+
+TOUCHED_LIMIT = 1000  # more touched components than this log as "anything changed"
+CHANNEL = "bsm_map_changes"  # PostgreSQL NOTIFY channel: the payload is the new map version
+
+
+class MapChangeRow(Base):
+    """One component touched by map version `map_version`; NULL: the whole map may have."""
+
+    __tablename__ = "map_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    map_version: Mapped[int] = mapped_column(Integer, index=True)
+    component_key: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+
+
+def record_changes(connection: Connection, version: int, touched: Collection[str] | None) -> None:
+    """Log what map `version` touched (None, or too many: everything)."""
+    keys: list[str | None] = [None]
+    if touched is not None and len(touched) <= TOUCHED_LIMIT:
+        keys = [*sorted({name_key(n) for n in touched})] or [""]  # "": the version, nothing
+    rows = [{"map_version": version, "component_key": key} for key in keys]
+    connection.execute(insert(MapChangeRow), rows)
+    if connection.dialect.name == "postgresql":  # delivered to listeners at commit
+        connection.execute(select(func.pg_notify(CHANNEL, str(version))))
+
+
+def wait_for_notify(connection: Connection, timeout: float) -> None:
+    """Block until a map change is notified on `connection` (LISTENing), or `timeout`."""
+    raw = connection.connection.driver_connection
+    assert raw is not None, "a LISTENing connection is open"
+    for _ in raw.notifies(timeout=timeout, stop_after=1):  # psycopg 3
+        break
+
+
+def read_delta(connection: Connection, since: int, version: int) -> MapDelta | None:
+    """The components touched after version `since` up to the current `version`, described
+    as they are now; None when the log cannot tell (a full change, or a version with no
+    entry: written before the log).
+    """
+    if version < since:
+        return None
+    query = select(MapChangeRow.map_version, MapChangeRow.component_key).where(
+        MapChangeRow.map_version > since, MapChangeRow.map_version <= version
+    )
+    rows = connection.execute(query).all()
+    if len({v for v, _ in rows}) != version - since or any(k is None for _, k in rows):
+        return None
+    keys = {str(k) for _, k in rows if k}
+    return MapDelta(version, keys, *_described(connection, keys))
+
+
+def _described(
+    connection: Connection, keys: set[str]
+) -> tuple[dict[str, Component], list[Dependency], list[RedundancyGroup]]:
+    if not keys:
+        return {}, [], []
+    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
+    found = connection.execute(
+        select(ComponentRow.id, *columns).where(ComponentRow.name_key.in_(sorted(keys)))
+    ).all()
+    components = {name_key(row[1]): component_from_row(row[1:]) for row in found}
+    names = {row[0]: row[1] for row in found}
+    target = aliased(ComponentRow)
+    edges = connection.execute(
+        select(DependencyRow.source_id, target.name, DependencyRow.kind)
+        .join(target, target.id == DependencyRow.target_id)
+        .where(DependencyRow.source_id.in_(sorted(names)))
+        .order_by(DependencyRow.id)
+    ).all()
+    kinds = {kind.value: kind for kind in DependencyKind}
+    dependencies = [Dependency(names[s], t, kinds[k]) for s, t, k in edges]
+    groups = connection.execute(
+        select(
+            GroupRow.id, GroupRow.name, GroupRow.dependant_id, GroupRow.min_up, GroupRow.min_percent
+        )
+        .where(GroupRow.dependant_id.in_(sorted(names)))
+        .order_by(GroupRow.id)
+    ).all()
+    members: dict[int, list[str]] = defaultdict(list)
+    if groups:
+        member = aliased(ComponentRow)
+        for group_id, name in connection.execute(
+            select(GroupMemberRow.group_id, member.name)
+            .join(member, member.id == GroupMemberRow.component_id)
+            .where(GroupMemberRow.group_id.in_([g[0] for g in groups]))
+            .order_by(GroupMemberRow.group_id, GroupMemberRow.position)
+        ):
+            members[group_id].append(name)
+    described = [
+        RedundancyGroup(name, names[dependant], tuple(members[gid]), up, percent)
+        for gid, name, dependant, up, percent in groups
+    ]
+    return components, dependencies, described

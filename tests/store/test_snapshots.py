@@ -1,0 +1,133 @@
+"""Compiled model snapshots per map version, and states caught up from newer events.
+
+The expected answers come from a fresh compile of the same map (`ImpactModel.from_map`),
+the reference the snapshot must equal; states from the events as written (latest by time).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import update
+
+from impact.engine import ImpactModel, SnapshotError
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    HealthCheck,
+    RedundancyGroup,
+    ServiceMap,
+    State,
+    StatusEvent,
+)
+from services.model import ModelService
+from store import Store
+from store.snapshots import SnapshotRow
+
+
+def random_map(rng: random.Random, size: int) -> ServiceMap:
+    names = [f"c{i:03d}" for i in range(size)]
+    components = [
+        Component(n, kind=rng.choice(["service", "database", "business_service"])) for n in names
+    ]
+    components[0] = Component(
+        names[0],
+        tier=2,
+        owner="team-a",
+        labels={"alert.job": "api"},
+        check=HealthCheck("http://127.0.0.1:1/health", timeout_s=2.0),
+    )
+    deps = []
+    for i in range(1, size):
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.choice([DependencyKind.HARD, DependencyKind.SOFT])
+            deps.append(Dependency(names[i], names[rng.randrange(size)], kind))
+    deps = [d for d in deps if d.source != d.target]
+    groups = [
+        RedundancyGroup(f"g{i}", names[i], tuple(rng.sample(names[i + 1 :], 3)), min_up=2)
+        for i in range(0, size - 4, 9)
+    ]
+    return ServiceMap.build(components, deps, groups)
+
+
+def same_answers(model: ImpactModel, reference: ImpactModel) -> None:
+    assert model.names() == reference.names()
+    for name in reference.names():
+        assert model.affects([name]) == reference.affects([name]), name
+        assert model.depends(name, 2) == reference.depends(name, 2), name
+    assert model.status() == reference.status()
+    mine, theirs = model.service_map, reference.service_map
+    assert mine.components == theirs.components
+    assert mine.dependencies == theirs.dependencies
+    assert mine.groups == theirs.groups
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_snapshot_answers_as_a_fresh_compile_of_its_map(seed: int) -> None:
+    rng = random.Random(seed)
+    service_map = random_map(rng, 60)
+    model = ImpactModel.from_snapshot(ImpactModel.from_map(service_map).to_snapshot())
+    same_answers(model, ImpactModel.from_map(service_map))
+    down = {n: State.DOWN for n in rng.sample(sorted(service_map.components), 5)}
+    model.set_states(down)
+    assert model.status() == ImpactModel.from_map(service_map, down).status()
+
+
+def test_bytes_that_are_not_a_snapshot_are_refused() -> None:
+    with pytest.raises(SnapshotError):
+        ImpactModel.from_snapshot(b"not a zip at all")
+    buffer = io.BytesIO()  # an object array needs pickle to load: refused
+    np.savez(buffer, **{"meta.json": np.array([{"x": 1}], dtype=object)})
+    with pytest.raises(SnapshotError):
+        ImpactModel.from_snapshot(buffer.getvalue())
+
+
+def test_a_second_process_loads_the_snapshot_instead_of_compiling(demo_store: Store) -> None:
+    first = ModelService(demo_store)
+    reference = first.current()
+    first.flush()
+    assert demo_store.snapshots.versions() == [reference.version]
+    second = ModelService(demo_store)
+    loaded = second.current()
+    assert second.loaded_from_snapshot == [reference.version]
+    same_answers(loaded.model, ImpactModel.from_map(demo_store.load_map()))
+
+
+def test_a_damaged_snapshot_is_compiled_again(demo_store: Store) -> None:
+    first = ModelService(demo_store)
+    version = first.current().version
+    first.flush()
+    with demo_store.engine.begin() as connection:
+        connection.execute(update(SnapshotRow).values(data=b"PK\x03\x04 torn"))
+    assert demo_store.snapshots.load(version) is None
+    second = ModelService(demo_store)
+    model = second.current().model
+    assert second.loaded_from_snapshot == []
+    same_answers(model, ImpactModel.from_map(demo_store.load_map()))
+
+
+def test_states_catch_up_from_the_newer_events(demo_store: Store) -> None:
+    models = ModelService(demo_store)
+    assert models.current().model.state_of("db-03") == State.OK
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    demo_store.record_events([StatusEvent("db-03", State.DOWN, t0)])
+    assert models.current().model.state_of("db-03") == State.DOWN
+    # An event that arrives later but happened earlier does not undo the newer one.
+    demo_store.record_events(
+        [
+            StatusEvent("db-03", State.OK, t0 - timedelta(minutes=5)),
+            StatusEvent("payments-api", State.OK, t0),
+        ]
+    )
+    held = models.current().model
+    assert held.state_of("db-03") == State.DOWN
+    fresh = ImpactModel.from_map(demo_store.load_map(), demo_store.current_states())
+    assert held.status() == fresh.status()
+    demo_store.record_events([StatusEvent("db-03", State.OK, t0 + timedelta(minutes=1))])
+    assert models.current().model.state_of("db-03") == State.OK
+    assert demo_store.states_since(None)[1] == demo_store.current_states()
