@@ -102,6 +102,8 @@ def build_world(store: Store, slack: FakeSlack) -> World:
     groups = UserGroups(client, clock=clock)
     policy = AccessPolicy(Admins(users=(ADMIN,), groups=(ADMIN_GROUP,)), groups.members)
     models = ModelService(store)
+    models.current()  # warm, as `bsm serve` is before it answers: the compiled map's
+    models.flush()  # snapshot is saved now, not by whichever request happens to come first
     incidents = Incidents(store, models)
     digests = DigestService(store, models, post=poster(client))
     conversation = Conversation(models, incidents=incidents, access=policy, digests=digests)
