@@ -13,7 +13,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, bindparam, delete, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -294,6 +305,31 @@ def component_states(
         else:
             found[key] = (held[0], min(since, held[1]))
     return found
+
+
+def record_left_out(connection: Connection, batches: Sequence[Sequence[Observation]]) -> set[str]:
+    """Store how many alerts the sender left out where a report changed only that.
+
+    A repeated notification carries the same alert (same state, same time), which the
+    upsert keeps as it was; when its group's `truncatedAlerts` moved, the count is written
+    here. Returns the component keys of failing alerts whose count moved.
+    """
+    latest = {o.alert_key: o for batch in batches for o in batch if o.event.state != State.OK}
+    if not latest:
+        return set()
+    row = AlertStateRow
+    stored = connection.execute(
+        select(row.alert_key, row.component_key, row.left_out).where(
+            row.alert_key.in_(sorted(latest)), row.state != State.OK.value
+        )
+    ).all()
+    moved: set[str] = set()
+    for alert_key, component_key, held in stored:
+        count = latest[alert_key].left_out
+        if int(held or 0) != count:
+            connection.execute(update(row).where(row.alert_key == alert_key).values(left_out=count))
+            moved.add(component_key)
+    return moved
 
 
 def left_out(connection: Connection, keys: Iterable[str]) -> int:

@@ -71,6 +71,29 @@ def acknowledge(
     return True
 
 
+def refresh_left_out(
+    connection: Connection, keys: set[str], service_map: ServiceMap, now: datetime
+) -> list[int]:
+    """Update the posted notices of open incidents caused by `keys` (component keys) whose
+    count of alerts left out by the sender moved; no timeline entry (nothing happened to
+    the services). Returns the incidents refreshed."""
+    rows = connection.execute(
+        select(IncidentRow.id, IncidentRow.causes).where(IncidentRow.status == "open")
+    ).all()
+    refreshed = [i for i, causes in rows if keys & {name_key(c) for c in causes or ()}]
+    for incident_id in refreshed:
+        _bump(connection, incident_id)
+        notice = snapshot(connection, incident_id, service_map)
+        channels = connection.execute(
+            select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id)
+        ).scalars()
+        body = {"notice": notice.to_json()}
+        for channel in sorted(channels):
+            key = f"incident:{incident_id}:r{notice.revision}:{channel}:update"
+            _enqueue(connection, key, channel, "update", body, now, incident_id)
+    return refreshed
+
+
 def _open(connection: Connection, opening: Opening, service_map: ServiceMap, now: datetime) -> None:
     values = {
         "status": "open",

@@ -114,8 +114,13 @@ class IncidentStore:
         in the same transaction, under the reconcile lock.
         """
         with self.transaction() as connection:
-            stored, changed = alerts.apply_batches(connection, [p[0] for p in payloads], now)
+            batches = [p[0] for p in payloads]
+            left = alerts.record_left_out(connection, batches)  # before: stored rows only
+            stored, changed = alerts.apply_batches(connection, batches, now)
             counted = [alerts.record_unmapped(connection, p[1]) for p in payloads]
+            if left:  # rare: a group's truncatedAlerts moved; its open notices say so
+                _lock(connection)
+                incident_writer.refresh_left_out(connection, left, read_map(connection), now)
             decided = Plan()
             if changed and decide is not None:
                 _lock(connection)

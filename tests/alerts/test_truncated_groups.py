@@ -97,3 +97,30 @@ def test_a_whole_group_says_nothing_of_left_out_alerts(
     worker.drain()
     [post] = slack.delivered("chat.postMessage")
     assert "not included" not in str(post.body["blocks"])
+
+
+def test_truncation_seen_on_a_repeat_updates_the_posted_notice_once(
+    http: TestClient, desk: Incidents, worker: Any, slack: Any
+) -> None:
+    # The first notification held the whole group; a later one (same alert, repeated) was
+    # truncated: the posted notice is updated to say so, once; a whole group again clears it.
+    whole = truncated_body()
+    whole["truncatedAlerts"] = 0
+    assert http.post("/webhooks/alertmanager", json=whole).status_code == 200
+    worker.drain()
+    [post] = slack.delivered("chat.postMessage")
+    assert "not included" not in str(post.body["blocks"])
+
+    for _ in range(2):  # the same truncated repeat twice: one update
+        assert http.post("/webhooks/alertmanager", json=truncated_body()).status_code == 200
+        worker.drain()
+    updates = slack.delivered("chat.update")
+    assert len(updates) == 1
+    assert "Some alerts were not included: 1 alert was left out" in str(updates[0].body["blocks"])
+    assert updates[0].body["ts"] == "1700000000.000001"  # the first post's ts, kept
+
+    assert http.post("/webhooks/alertmanager", json=whole).status_code == 200
+    worker.drain()
+    updates = slack.delivered("chat.update")
+    assert len(updates) == 2 and "not included" not in str(updates[1].body["blocks"])
+    assert len(slack.delivered("chat.postMessage")) == 1 and len(desk.incidents()) == 1
