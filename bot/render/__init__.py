@@ -1,0 +1,1 @@
+"""Block Kit, report and digest rendering: the one place each surface's output is built."""
