@@ -234,16 +234,11 @@ def _month_number(word: str) -> int | None:
 def _quarter(phrase: str, now: datetime) -> Window | None:
     if phrase not in ("quarter", "this quarter", "last quarter", "previous quarter"):
         return None
-    first_month = (now.month - 1) // 3 * 3 + 1
-    start = date(now.year, first_month, 1)
+    year, quarter = now.year, (now.month - 1) // 3 + 1
     if phrase.startswith(("last", "previous")):
-        start = date(start.year - (first_month == 1), (first_month - 4) % 12 + 1, 1)
-    end_month = start.month + 3
-    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
-    tz = now.tzinfo
-    assert tz is not None
-    label = f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    return Window(_midnight(start, tz), _midnight(end, tz), label)
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    assert now.tzinfo is not None
+    return quarter_window(year, quarter, now.tzinfo)
 
 
 def _since(phrase: str, now: datetime) -> Window | None:
@@ -296,19 +291,25 @@ def _named_quarter(phrase: str, now: datetime) -> Window | None:
     if not 1 <= quarter <= 4:
         raise WindowError(f"quarter {phrase!r} does not exist; write YYYY-Qn like 2026-Q4")
     assert now.tzinfo is not None
-    first = date(year, 3 * quarter - 2, 1)
-    following = date(year + quarter // 4, 3 * quarter % 12 + 1, 1)
-    tz = now.tzinfo
-    return Window(_midnight(first, tz), _midnight(following, tz), f"Q{quarter} {year}")
+    return quarter_window(year, quarter, now.tzinfo)
 
 
 def _named_year(phrase: str, now: datetime) -> Window | None:
+    """ "2026", or "this year" / "last year" as seen at `now`."""
+    relative = {"year": 0, "this year": 0, "last year": 1, "previous year": 1}
     match = _YEAR.match(phrase)
-    if match is None:
+    if match is None and phrase not in relative:
         return None
-    year, tz = int(match[1]), now.tzinfo
+    year, tz = int(match[1]) if match else now.year - relative[phrase], now.tzinfo
     assert tz is not None
     return Window(_midnight(date(year, 1, 1), tz), _midnight(date(year + 1, 1, 1), tz), str(year))
+
+
+def quarter_window(year: int, quarter: int, tz: tzinfo) -> Window:
+    """Calendar quarter `quarter` (1-4) of `year` in `tz`."""
+    first = date(year, 3 * quarter - 2, 1)
+    following = date(year + quarter // 4, 3 * quarter % 12 + 1, 1)
+    return Window(_midnight(first, tz), _midnight(following, tz), f"Q{quarter} {year}")
 
 
 def month_window(year: int, month: int, tz: tzinfo) -> Window:
