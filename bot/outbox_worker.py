@@ -24,10 +24,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.metrics import Metrics
-from bot.render.margins import render_risk_notice
+from bot.render.margins import render_living_notice
 from bot.render.notices import render_notice, render_thread_line
 from impact.clock import Clock, utcnow
-from store import Outbox, OutboxItem, PostedNotice, RiskFact
+from store import Outbox, OutboxItem, PostedNotice
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ class OutboxWorker:
         return True
 
     def _send(self, item: OutboxItem) -> Mapping[str, Any]:
-        if item.risk_id is not None:
-            return self._send_risk(item)
+        if (living := item.living) is not None:
+            return self._send_living(item, living[0])
         if item.kind == "post":
             message = render_notice(item.notice())
             return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
@@ -115,9 +115,9 @@ class OutboxWorker:
             channel=posted.channel, thread_ts=posted.ts, **line.payload()
         ).data
 
-    def _send_risk(self, item: OutboxItem) -> Mapping[str, Any]:
-        """An at-risk notice: muted, posted once, then updated in place."""
-        message = render_risk_notice(RiskFact.from_json(item.payload["risk"]))
+    def _send_living(self, item: OutboxItem, kind: str) -> Mapping[str, Any]:
+        """An at-risk notice or a burn alert: muted, posted once, then updated in place."""
+        message = render_living_notice(kind, item.payload[kind])
         if item.kind == "post":
             return self.client.chat_postMessage(channel=item.channel, **message.payload()).data  # type: ignore[return-value]
         posted = self._notice_of(item)
@@ -128,7 +128,10 @@ class OutboxWorker:
     def _notice_of(self, item: OutboxItem) -> PostedNotice:
         posted = self.outbox.posted_notice(item)
         if posted is None:
-            raise NoticeNotPosted(f"incident {item.incident_id} has no notice in {item.channel}")
+            owner = f"{item.living[0]} notice {item.living[1]}" if item.living else None
+            raise NoticeNotPosted(
+                f"{owner or f'incident {item.incident_id}'} has no notice in {item.channel}"
+            )
         return posted
 
     def _failed(self, item: OutboxItem, error: SlackApiError) -> None:

@@ -11,6 +11,7 @@ from impact.results import StateChange
 from store.alerts import KEY_LENGTH as ALERT_KEY_LENGTH
 from store.alerts import Observation, UnmappedAlert, UnmappedSummary
 from store.backstage import parse_backstage
+from store.burn_episodes import BurnEpisodes, BurnFact
 from store.contexts import CONTEXT_TTL, Context, ConversationContexts
 from store.database import ping, url_password
 from store.deliveries import DeliveryLog
@@ -43,6 +44,7 @@ from store.incident_facts import (
 )
 from store.incidents import Decision, Incident, IncidentStore, IngestReport, Payload, Snapshot
 from store.jobs import FailureCounts, JobRecords, lock_key
+from store.living import LivingSync
 from store.mapfile import load_map_file, parse_map
 from store.mapsource import MapSource, map_files, read_map_source, validate_source
 from store.outbox import Outbox, OutboxItem, PostedNotice
@@ -62,6 +64,8 @@ __all__ = [
     "NAME_LENGTH",
     "Acknowledgement",
     "AuditEntry",
+    "BurnEpisodes",
+    "BurnFact",
     "ChangeCount",
     "Context",
     "ConversationContexts",
@@ -80,6 +84,7 @@ __all__ = [
     "IncidentStore",
     "IngestReport",
     "JobRecords",
+    "LivingSync",
     "MapEdits",
     "MapError",
     "MapSource",

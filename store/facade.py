@@ -20,6 +20,7 @@ from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
+from store.burn_episodes import BurnEpisodes
 from store.changelog import CHANNEL, read_delta, wait_for_notify
 from store.contexts import ConversationContexts
 from store.deliveries import DeliveryLog
@@ -120,6 +121,11 @@ class Store:
     def risk_notices(self) -> RiskNotices:
         """Redundancy-at-risk notices: one living message per group and channel."""
         return RiskNotices(self.engine)
+
+    @cached_property
+    def burn_episodes(self) -> BurnEpisodes:
+        """Error-budget burn alerts: one living message per service's episode and channel."""
+        return BurnEpisodes(self.engine)
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.database import transaction
 from store.incident_facts import Notice, ThreadReply
 from store.incident_rows import NoticeRow
-from store.risk_rows import mark_posted, posted
+from store.risk_rows import living_of, mark_posted, posted
 from store.schema import Base, JsonType, UTCDateTime
 
 KINDS = ("post", "update", "thread")
@@ -84,10 +84,10 @@ class OutboxItem:
         return Notice.from_json(self.payload["notice"])
 
     @property
-    def risk_id(self) -> int | None:
-        """The at-risk notice this row posts or updates (`store.risk_notices`), if any."""
-        value = self.payload.get("risk_id")
-        return int(value) if value is not None else None
+    def living(self) -> tuple[str, int] | None:
+        """(kind, id) of the living notice this row posts or updates (`store.living`: an
+        at-risk notice or a burn episode), None for an incident's notice."""
+        return living_of(self.payload)
 
     def reply(self) -> ThreadReply:
         """The timeline entry a `thread` reply carries."""
@@ -123,8 +123,8 @@ class Outbox:
     def posted_notice(self, item: OutboxItem) -> PostedNotice | None:
         """The Slack message of `item`'s notice, None until its post went out."""
         with self.engine.connect() as connection, connection.begin():
-            if (risk_id := item.risk_id) is not None:  # an at-risk notice
-                found = posted(connection, risk_id)
+            if (living := item.living) is not None:  # an at-risk notice, a burn episode
+                found = posted(connection, *living)
                 return PostedNotice(*found) if found else None
             row = connection.execute(
                 select(NoticeRow.slack_channel, NoticeRow.ts).where(
@@ -140,8 +140,8 @@ class Outbox:
     ) -> None:
         """Mark `item` sent; for a post, store the message's `ts` and channel id with it."""
         with self._transaction() as connection:
-            if item.kind == "post" and item.risk_id is not None:
-                mark_posted(connection, item.risk_id, ts, channel)
+            if item.kind == "post" and (living := item.living) is not None:
+                mark_posted(connection, *living, ts, channel)
             elif item.kind == "post":
                 connection.execute(
                     update(NoticeRow)

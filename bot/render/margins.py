@@ -1,20 +1,26 @@
-"""Redundancy-at-risk notices: a group at its minimum as one muted Slack message.
+"""Living notices (`store.living`) as one muted Slack message each: redundancy at risk and
+error-budget burn.
 
     :warning: At risk: orders-db-cluster is down to 2 of 3 (needs 2): one more loss takes
     Online Checkout, Order Fulfilment down.
+    :fire: Burning: Payments is burning its error budget 500x too fast (rule 14.4x over
+    1h, confirmed by 5m at 1000x); 62% of this month's budget left (16m).
 
-Muted: no @-mentions, no buttons that open incidents; cleared notices say the margin is
-back. Map names go through `fit`, so they cannot ping.
+Muted: no @-mentions, no buttons that open incidents; the last update says the margin is
+back or the burn is over. Map names go through `fit`, so they cannot ping.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.render.blocks import MAX_SECTION_TEXT, Message, fit
-from store import RiskFact
+from impact.durations import format_duration
+from store import BurnFact, RiskFact
 
 RISK_BLOCK = "bsm.risk"
+BURN_BLOCK = "bsm.burn"
 
 
 def risk_line(fact: RiskFact) -> str:
@@ -29,22 +35,79 @@ def risk_line(fact: RiskFact) -> str:
     )
 
 
+def render_living_notice(kind: str, facts: Mapping[str, Any]) -> Message:
+    """The message of an outbox row's living notice, by the kind its payload names."""
+    if kind == "burn":
+        return render_burn_notice(BurnFact.from_json(facts))
+    return render_risk_notice(RiskFact.from_json(facts))
+
+
 def render_risk_notice(fact: RiskFact) -> Message:
     """The whole notice for chat.postMessage / chat.update."""
     emoji = ":white_check_mark:" if fact.cleared else ":warning:"
-    line = fit(risk_line(fact), MAX_SECTION_TEXT - len(emoji) - 1)
     since = f"At risk since {fact.since:%Y-%m-%d %H:%M} UTC" if fact.since else ""
     notes = "; ".join(p for p in (since, f"group of {fit(fact.dependant, 200)}") if p)
+    return _living(RISK_BLOCK, emoji, risk_line(fact), notes)
+
+
+def span(seconds: float) -> str:
+    """A rule's window: 1h, 5m, 3d (not 1h 00m)."""
+    return format_duration(seconds).removesuffix(" 00m").removesuffix(" 0h")
+
+
+def rate(value: float | None) -> str:
+    """A burn rate: 14x, 0.5x, 1000x; "no data" when nothing was measured."""
+    if value is None:
+        return "no data"
+    return f"{value:.2g}x" if value < 100 else f"{value:,.0f}x"
+
+
+def burn_line(fact: BurnFact) -> str:
+    """The burn notice's one sentence, plain (not escaped)."""
+    share = fact.budget_left_share
+    left = format_duration(fact.budget_left_s)
+    budget = (
+        f"{share:.0%} of this month's error budget left ({left})"
+        if share is not None and fact.budget_left_s >= 0
+        else f"this month's error budget is spent ({left})"
+    )
+    if fact.resolved:
+        return (
+            f"Burn over: {fact.display} no longer burns its error budget faster than "
+            f"{fact.factor:g}x over {span(fact.short_s)}; {budget}."
+        )
+    verb = "is burning" if fact.firing else "is still burning"
+    return (
+        f"Burning: {fact.display} {verb} its error budget {rate(fact.long_rate)} too fast "
+        f"over {span(fact.long_s)} ({rate(fact.short_rate)} over {span(fact.short_s)}; "
+        f"alert at {fact.factor:g}x); {budget}."
+    )
+
+
+def render_burn_notice(fact: BurnFact) -> Message:
+    """The whole burn notice for chat.postMessage / chat.update."""
+    emoji = ":white_check_mark:" if fact.resolved else ":fire:"
+    since = f"Burning since {fact.since:%Y-%m-%d %H:%M} UTC" if fact.since else ""
+    notes = "; ".join(
+        p for p in (since, "measured inside service hours, maintenance excluded") if p
+    )
+    return _living(BURN_BLOCK, emoji, burn_line(fact), notes)
+
+
+def _living(block: str, emoji: str, line: str, notes: str) -> Message:
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
-            "block_id": f"{RISK_BLOCK}.summary",
-            "text": {"type": "mrkdwn", "text": f"{emoji} {line}"},
+            "block_id": f"{block}.summary",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"{emoji} {fit(line, MAX_SECTION_TEXT - len(emoji) - 1)}",
+            },
         },
         {
             "type": "context",
-            "block_id": f"{RISK_BLOCK}.facts",
+            "block_id": f"{block}.facts",
             "elements": [{"type": "mrkdwn", "text": notes[:MAX_SECTION_TEXT]}],
         },
     ]
-    return Message(fit(risk_line(fact), MAX_SECTION_TEXT), blocks)
+    return Message(fit(line, MAX_SECTION_TEXT), blocks)
