@@ -40,6 +40,7 @@ from bot.settings import (
 )
 from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
+from services.burn import BurnWatch
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.margins import MarginWatch
@@ -86,6 +87,7 @@ class Runtime:
     socket: SocketModeHandler | None
     work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
     dashboard: Dashboard | None = None  # the web dashboard (bot/web), on the same server
+    burns: BurnWatch | None = None  # error-budget burn alerts (the burn_check job runs it)
     following: threading.Event = field(default_factory=threading.Event)  # set: stop following
 
     @classmethod
@@ -111,7 +113,9 @@ class Runtime:
         work = WorkPool()
         app = _app(settings, store, conversation, home, desk, metrics, client, work)
         incidents = _incidents(desk, settings, metrics, home)
-        table = job_table(settings, store, incidents, digests, _monthly(settings, models, client))
+        burns = BurnWatch(store, models)  # error-budget burn alerts: the burn_check job
+        monthly = _monthly(settings, models, client)
+        table = job_table(settings, store, incidents, digests, monthly, burns)
         socket = _socket(app, settings) if settings.socket_mode else None
         return cls(
             settings=settings,
@@ -128,6 +132,7 @@ class Runtime:
             socket=socket,
             work=work,
             dashboard=_dashboard(settings, models, desk, digests),
+            burns=burns,
         )
 
     def start(self) -> None:

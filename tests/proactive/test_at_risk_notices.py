@@ -10,73 +10,17 @@ Two runtimes (replicas) share the database; each reconciles and drains its outbo
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import sqlalchemy as sa
 from fake_slack import FakeSlack
-from slack_payloads import SIGNING_SECRET
+from replicas import PINGS, both, settle
 
 from bot.runtime import Runtime
-from bot.settings import Settings
 from impact.model import State, StatusEvent
 from store import Store
 
 CHANNELS = ["#inc-checkout", "#inc-fulfilment", "#inc-support"]
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@", "<!subteam")
-
-
-@pytest.fixture
-def replicas(demo_store: Store, slack: FakeSlack) -> Iterator[list[Runtime]]:
-    url = demo_store.engine.url.render_as_string(hide_password=False)
-    settings = Settings(
-        bot_token="xoxb-test",
-        signing_secret=SIGNING_SECRET,
-        api_url=slack.api_url,
-        database_url=url,
-    )
-    built = [Runtime.build(settings) for _ in range(2)]
-    yield built
-    for runtime in built:
-        runtime.stop()
-        runtime.store.close()
-
-
-def both(replicas: list[Runtime], step: Callable[[Runtime], object]) -> None:
-    """Run `step` on both replicas at once; a failure in either fails the test."""
-    errors: list[BaseException] = []
-
-    def run(replica: Runtime) -> None:
-        try:
-            step(replica)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(r,)) for r in replicas]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-
-
-def settle(replicas: list[Runtime], store: Store) -> None:
-    """Drain both outboxes until every row is decided (the pace allows 1 msg/s/channel)."""
-    for _ in range(100):  # bounded: 100 x 0.2 s
-        both(replicas, lambda r: r.incidents.worker.drain())
-        with store.engine.connect() as connection:
-            open_rows = connection.execute(
-                sa.text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
-            ).scalar_one()
-        if not open_rows:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the outbox did not settle")
 
 
 def observe(store: Store, at: datetime, **states: State) -> None:
