@@ -21,7 +21,7 @@ from handlers.answer import Answer, Item, Section
 from handlers.commands import CommandError, actor, channel, clock, is_channel
 from handlers.policy import DIGEST_CHANGE, command_words
 from handlers.request import Request
-from impact.digest import Digest, cause_text, line_text
+from impact.digest import Digest, burn_text, cause_text, line_text
 from impact.errors import ImpactError, close_names
 from impact.model import State
 from impact.service_hours import timezone_named
@@ -200,6 +200,9 @@ def digest_answer(shown: Digest) -> Answer:
         )
     if shown.top_causes:
         sections.append(Section("Top causes", tuple(Item(cause_text(c)) for c in shown.top_causes)))
+    if shown.burns:
+        burns = tuple(Item(burn_text(b), State.DEGRADED) for b in shown.burns)
+        sections.append(Section("Error-budget burn alerts", burns))
     return Answer("digest", shown.summary, sections=tuple(sections))
 
 

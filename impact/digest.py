@@ -77,6 +77,17 @@ class DigestCause:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestBurn:
+    """A burn episode of the period: a service burning its error budget too fast."""
+
+    service: str
+    title: str
+    start: datetime
+    end: datetime | None  # None: still burning
+    factor: float  # the largest alert factor it reached (14.4 pages harder than 1)
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """The digest of one period; `lines` are worst first."""
 
@@ -87,6 +98,7 @@ class Digest:
     top_causes: tuple[DigestCause, ...] = ()
     generated_at: datetime | None = None
     targets: Mapping[str, float] = field(default_factory=dict)
+    burns: tuple[DigestBurn, ...] = ()  # the burn episodes of the period, by start
 
     @property
     def missed(self) -> list[DigestLine]:
@@ -121,6 +133,7 @@ def build_digest(
     days: Mapping[str, Sequence[Day]] | None = None,
     generated_at: datetime | None = None,
     top: int = 5,
+    burns: Sequence[DigestBurn] = (),
 ) -> Digest:
     """The digest of `current` reports (one per service) over `window`, vs `previous` ones."""
     before = {r.service: r for r in previous}
@@ -142,6 +155,7 @@ def build_digest(
         top_causes=top_causes(current, top),
         generated_at=generated_at,
         targets={r.service: r.target for r in current},
+        burns=tuple(sorted(burns, key=lambda b: (b.start, b.title))),
     )
 
 
@@ -232,6 +246,17 @@ def line_text(line: DigestLine) -> str:
         f"{line.title}: {r.availability:.3f}% vs {r.target:g}%"
         f" · budget {budget_bar(line.budget_left)} · {incidents}{mttr}"
     )
+
+
+def burn_text(burn: DigestBurn) -> str:
+    """One burn episode in plain words: who, when, how fast."""
+    start = f"{burn.start:%a %d %b %H:%M}"
+    if burn.end is None:
+        when = f"burning since {start} UTC"
+    else:
+        lasted = format_duration((burn.end - burn.start).total_seconds())
+        when = f"burned from {start} UTC for {lasted}"
+    return f"{burn.title}: {when}, up to {burn.factor:g}x the sustainable rate"
 
 
 def cause_text(cause: DigestCause) -> str:

@@ -121,10 +121,3 @@ class BurnWatch:
         """The cluster job: open, update and resolve the burn episodes to match the history."""
         now = now or self.clock()
         return self.store.burn_episodes.sync(self.facts(now), now, opens=lambda f: f.firing)
-
-    def episodes(self, start: datetime, end: datetime) -> list[BurnFact]:
-        """The episodes open at some time in [start, end), one per service (digests)."""
-        seen: dict[tuple[str, datetime | None], BurnFact] = {}
-        for fact in self.store.burn_episodes.between(start, end):
-            seen.setdefault((fact.service, fact.since), fact)
-        return list(seen.values())

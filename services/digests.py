@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from impact.clock import utcnow
-from impact.digest import Cadence, Digest, build_digest, previous_window
+from impact.digest import Cadence, Digest, DigestBurn, build_digest, previous_window
 from impact.model import Component, StatusEvent, name_key
 from impact.service_hours import parse_service_hours, timezone_named
 from impact.sla import History, SlaReport, availability_by_day, sla_report
@@ -141,7 +141,24 @@ def digest_for(
         titles={s.name: s.display for s in services},
         days={s.name: measured.days(s, window, now) for s in services},
         generated_at=now,
+        burns=burns_between(store, {s.name for s in services}, window.start, min(window.end, now)),
     )
+
+
+def burns_between(
+    store: Any, services: Collection[str], start: datetime, end: datetime
+) -> list[DigestBurn]:
+    """The burn episodes of `services` open at some time in [start, end), once per episode
+    (the store keeps one row per channel)."""
+    episodes = getattr(store, "burn_episodes", None)
+    if episodes is None:
+        return []
+    found: dict[tuple[str, datetime], DigestBurn] = {}
+    for fact in episodes.between(start, end):
+        if fact.service in services and fact.since is not None:
+            burn = DigestBurn(fact.service, fact.display, fact.since, fact.ended, fact.worst)
+            found.setdefault((fact.service, fact.since), burn)
+    return list(found.values())
 
 
 def cadence_of(schedule: DigestSchedule) -> Cadence:

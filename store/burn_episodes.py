@@ -44,6 +44,12 @@ class BurnFact:
     firing: bool = True
     since: datetime | None = None
     resolved: bool = False
+    ended: datetime | None = None  # when it was resolved
+    peak: float = 0.0  # the largest factor shown over the episode
+
+    @property
+    def worst(self) -> float:
+        return max(self.peak, self.factor)
 
     @property
     def subject(self) -> str:
@@ -68,11 +74,13 @@ class BurnFact:
             "firing": self.firing,
             "since": self.since.isoformat() if self.since else None,
             "resolved": self.resolved,
+            "ended": self.ended.isoformat() if self.ended else None,
+            "peak": self.worst,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BurnFact:
-        since = data.get("since")
+        since, ended = data.get("since"), data.get("ended")
         return cls(
             str(data["service"]),
             str(data["display"]),
@@ -87,13 +95,18 @@ class BurnFact:
             bool(data.get("firing", True)),
             datetime.fromisoformat(since) if since else None,
             bool(data.get("resolved", False)),
+            datetime.fromisoformat(ended) if ended else None,
+            float(data.get("peak") or 0.0),
         )
 
     def begun(self, since: datetime) -> BurnFact:
-        return replace(self, since=since)
+        return replace(self, since=since, peak=self.factor)
 
-    def closed(self) -> BurnFact:
-        return replace(self, resolved=True, firing=False)
+    def after(self, old: BurnFact) -> BurnFact:
+        return replace(self, since=old.since, peak=max(old.worst, self.factor))
+
+    def closed(self, at: datetime) -> BurnFact:
+        return replace(self, resolved=True, firing=False, ended=at)
 
     def same_as(self, other: BurnFact) -> bool:
         """Same rule, and rates and budget left equal once rounded (no update per second)."""

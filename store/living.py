@@ -39,9 +39,11 @@ class LivingFact(Protocol):
 
     def same_as(self, other: Any) -> bool: ...  # same facts: no update needed
 
-    def begun(self, since: datetime) -> Any: ...  # the fact, with its episode's start
+    def begun(self, since: datetime) -> Any: ...  # the fact, opening its episode at `since`
 
-    def closed(self) -> Any: ...  # the last word of the episode
+    def after(self, old: Any) -> Any: ...  # the fact, continuing the episode `old` described
+
+    def closed(self, at: datetime) -> Any: ...  # the last word of the episode, ended `at`
 
 
 F = TypeVar("F", bound=LivingFact)
@@ -98,10 +100,10 @@ class LivingNotices(Generic[F]):
                 old = self.load(found.facts)
                 fact = wanted.get(key)
                 if fact is None:
-                    self._change(connection, found, old.closed(), now, closing=True)
+                    self._change(connection, found, old.closed(now), now, closing=True)
                     cleared += 1
                 elif not fact.same_as(old):
-                    self._change(connection, found, fact.begun(_since(old, now)), now)
+                    self._change(connection, found, fact.after(old), now)
                     updated += 1
             for key, fact in wanted.items():
                 if key not in open_rows and opens(fact):
@@ -177,8 +179,3 @@ class LivingNotices(Generic[F]):
             payload={self.kind: fact.to_json(), f"{self.kind}_id": row_id},
             now=now,
         )
-
-
-def _since(fact: Any, now: datetime) -> datetime:
-    since = getattr(fact, "since", None)
-    return since if isinstance(since, datetime) else now

@@ -74,7 +74,10 @@ class RiskFact:
     def begun(self, since: datetime) -> RiskFact:
         return replace(self, since=since)
 
-    def closed(self) -> RiskFact:
+    def after(self, old: RiskFact) -> RiskFact:
+        return replace(self, since=old.since)
+
+    def closed(self, at: datetime) -> RiskFact:
         return replace(self, cleared=True)
 
     def same_as(self, other: RiskFact) -> bool:

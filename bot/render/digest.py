@@ -21,7 +21,7 @@ from bot.render.blocks import (
     pack,
     section_block,
 )
-from impact.digest import STATE_KEY, Digest, cause_text, line_text
+from impact.digest import STATE_KEY, Digest, burn_text, cause_text, line_text
 
 CHART_NAME = "sla-digest.png"
 MAX_CHART_SERVICES = 12  # more lines than this make the chart unreadable: the worst are drawn
@@ -40,7 +40,7 @@ def render_digest(digest: Digest) -> Message:
         },
         section_block("bsm.digest.summary", f"*{fit(digest.summary, MAX_SECTION_TEXT - 2)}*"),
     ]
-    tail = [b for b in (_changes(digest), _causes(digest), _key()) if b]
+    tail = [b for b in (_changes(digest), _causes(digest), _burns(digest), _key()) if b]
     lines = [f"{STATE_EMOJI[line.state]} {fit(line_text(line), 400)}" for line in digest.lines]
     chunks = pack(lines)
     room = MAX_BLOCKS - len(blocks) - len(tail) - 1
@@ -67,6 +67,18 @@ def _causes(digest: Digest) -> Block | None:
         return None
     lines = ["*Top causes*", *(f"• {fit(cause_text(c), 400)}" for c in digest.top_causes)]
     return section_block("bsm.digest.causes", pack(lines)[0])
+
+
+def _burns(digest: Digest) -> Block | None:
+    if not digest.burns:
+        return None
+    lines = [
+        "*Error-budget burn alerts*",
+        *(f"• :fire: {fit(burn_text(b), 400)}" for b in digest.burns[:10]),
+    ]
+    if len(digest.burns) > 10:
+        lines.append(f"_and {len(digest.burns) - 10} more_")
+    return section_block("bsm.digest.burns", pack(lines)[0])
 
 
 def _key() -> Block:

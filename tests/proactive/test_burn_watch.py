@@ -20,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.render.digest import render_digest
+from handlers.digest_answers import digest_answer
+from impact.digest import burn_text
 from impact.model import (
     BUSINESS_KIND,
     Component,
@@ -29,11 +32,12 @@ from impact.model import (
     State,
     StatusEvent,
 )
-from impact.windows import parse_window
+from impact.windows import custom_window, parse_window
 from services.burn import BurnWatch
+from services.digests import digest_for
 from services.model import ModelService
 from services.reports import sla_compliance
-from store import Store
+from store import Selector, Store
 
 MONDAY = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
 SERVICE_MAP = ServiceMap.build(
@@ -126,3 +130,33 @@ def test_a_check_opens_once_and_resolves_once(watch: BurnWatch, store: Store) ->
     assert (opened, resolved) == (1, 1)
     (episode,) = store.burn_episodes.between(MONDAY, MONDAY + timedelta(days=1))
     assert episode.resolved and episode.service == "shop"
+
+
+def test_the_digest_lists_the_episodes_of_its_period(watch: BurnWatch, store: Store) -> None:
+    """shop-db down 08:00-08:20 on Monday; checks every 10 minutes. At 08:10 the 1 h window
+    holds 600 s scheduled, all down (1000x >= 14.4x), and so does the 5 min one: opened.
+    The 6 h short window is clean first at 14:20 ([08:20, 14:20)): resolved, 6h 10m later."""
+    store.record_events(
+        [
+            StatusEvent("shop-db", State.OK, datetime(2026, 12, 1, tzinfo=UTC)),
+            StatusEvent("shop-db", State.DOWN, datetime(2026, 12, 7, 8, 0, tzinfo=UTC)),
+            StatusEvent("shop-db", State.OK, datetime(2026, 12, 7, 8, 20, tzinfo=UTC)),
+        ]
+    )
+    at = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    while at <= datetime(2026, 12, 7, 16, 0, tzinfo=UTC):
+        watch.check(now=at)
+        at += timedelta(minutes=10)
+    week = custom_window(datetime(2026, 12, 7, tzinfo=UTC), datetime(2026, 12, 14, tzinfo=UTC))
+    built = digest_for(store, watch.models.current(), Selector(), week, now=at)
+    (burn,) = built.burns
+    assert burn.start == datetime(2026, 12, 7, 8, 10, tzinfo=UTC)
+    assert burn.end == datetime(2026, 12, 7, 14, 20, tzinfo=UTC)
+    line = "shop: burned from Mon 07 Dec 08:10 UTC for 6h 10m, up to 14.4x the sustainable rate"
+    assert burn_text(burn) == line
+    answer = digest_answer(built)
+    assert answer.sections[-1].title == "Error-budget burn alerts"
+    assert [item.text for item in answer.sections[-1].items] == [line]
+    assert line in str(render_digest(built).blocks)
+    before = custom_window(datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC))
+    assert digest_for(store, watch.models.current(), Selector(), before, now=at).burns == ()
