@@ -3,6 +3,7 @@ bsm-bot, and the one duration grammar (chat commands, CLI options and sync sched
 
 format_duration(45) == "45s"; format_duration(3900) == "1h 05m"; format_duration(-720) == "-12m"
 read_duration("90 min") == timedelta(minutes=90); read_duration("soon") is None
+spell_duration(21600) == "6h" (what read_duration reads back exactly; map files write it)
 """
 
 from __future__ import annotations
@@ -38,3 +39,13 @@ def read_duration(text: str) -> timedelta | None:
     if match is None:
         return None
     return timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"].casefold()[0]])
+
+
+def spell_duration(seconds: float) -> str:
+    """`seconds` in the largest unit that holds it whole ("3d", "6h", "5m", "90s"), the
+    spelling `read_duration` reads back to the same span."""
+    for unit in "dhm":
+        count = seconds / _UNIT_SECONDS[unit]
+        if seconds and count.is_integer():
+            return f"{int(count)}{unit}"
+    return f"{seconds:g}s"

@@ -12,6 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from impact.policies import Policies
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 BUSINESS_KIND = "business_service"
@@ -136,6 +140,8 @@ class ServiceMap:
     components: dict[str, Component] = field(default_factory=dict)
     dependencies: list[Dependency] = field(default_factory=list)
     groups: list[RedundancyGroup] = field(default_factory=list)
+    # The file's `policies:` section (None: none given); the store's: `Store.policies()`.
+    policies: Policies | None = None
 
     @classmethod
     def build(
@@ -143,11 +149,13 @@ class ServiceMap:
         components: Iterable[Component],
         dependencies: Iterable[Dependency] = (),
         groups: Iterable[RedundancyGroup] = (),
+        policies: Policies | None = None,
     ) -> ServiceMap:
         return cls(
             components={c.name: c for c in components},
             dependencies=list(dependencies),
             groups=list(groups),
+            policies=policies,
         )
 
     @property

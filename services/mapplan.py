@@ -5,7 +5,8 @@
 The store runs the import itself in a transaction it rolls back (`Store.preview_import`),
 so the plan follows the import's own merge rules. Both maps are compiled through
 `ModelService`, and a business service's impact has changed when the set of components it
-depends on (its closure) or its single points of failure differ.
+depends on (its closure) or its single points of failure differ. The `policies:` section
+is compared part by part (priority rules, burn rules).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from impact.engine import ImpactModel
 from impact.mapdiff import MapDiff, diff_maps
 from impact.model import RedundancyGroup, ServiceMap, State, name_key
+from impact.policies import Policies
 from services.model import ModelService
 from store import MapSource, Store
 
@@ -49,11 +51,12 @@ class ImportPlan:
     groups_removed: tuple[str, ...]
     groups_changed: tuple[str, ...]
     services: tuple[ServiceImpact, ...]
+    policies_changed: tuple[str, ...] = ()  # "priority", "burn": the parts that change
 
     @property
     def is_empty(self) -> bool:
         groups = self.groups_added + self.groups_removed + self.groups_changed
-        return self.diff.is_empty and not groups
+        return self.diff.is_empty and not groups and not self.policies_changed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class ImportPlan:
             "groups_removed": list(self.groups_removed),
             "groups_changed": list(self.groups_changed),
             "business_services": [service.as_dict() for service in self.services],
+            "policies_changed": list(self.policies_changed),
         }
 
 
@@ -98,7 +102,18 @@ def plan_import(store: Store, source: MapSource, *, replace: bool = False) -> Im
         removed,
         changed,
         _service_impacts(before, after),
+        _policy_changes(before.policies, after.policies),
     )
+
+
+def _policy_changes(before: Policies | None, after: Policies | None) -> tuple[str, ...]:
+    """The parts of the stored section that change (added or removed: both parts)."""
+    if before == after:
+        return ()
+    if before is None or after is None:
+        return ("priority", "burn")
+    changes = (("priority", before.priority != after.priority), ("burn", before.burn != after.burn))
+    return tuple(part for part, changed in changes if changed)
 
 
 def _group_changes(

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 from impact.clock import Clock, utcnow
 from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
+from impact.policies import DEFAULT_POLICIES, Policies
 from store import database, history
 from store.audit import bump_map_version, map_version, record_audit
 from store.burn_episodes import BurnEpisodes
@@ -33,6 +34,7 @@ from store.jobs import FailureCounts, JobRecords
 from store.map_reader import read_map
 from store.map_writer import stored_names, write_map
 from store.outbox import Outbox
+from store.policy_rows import read_policies, write_policies
 from store.records import AuditEntry, ImportedMap, ImportReport, Progress, Subscription
 from store.risk_notices import RiskNotices
 from store.schema import (
@@ -249,9 +251,13 @@ class Store:
             _check_import(connection, service_map, replace=replace, checked=checked)
             before = map_version(connection)
             changes = write_map(connection, imported, replace=replace, progress=progress)
+            policies = _write_policies(connection, service_map, replace=replace)
             touched = None if replace else service_map.components.keys()
-            version = bump_map_version(connection, touched) if changes.changed else before
-            report = ImportReport(changes.components, changes.dependencies, changes.groups, version)
+            changed = changes.changed or policies
+            version = bump_map_version(connection, touched) if changed else before
+            report = ImportReport(
+                changes.components, changes.dependencies, changes.groups, version, policies
+            )
             if report.changed:
                 action = "map.replace" if replace else "map.merge"
                 record_audit(
@@ -261,9 +267,18 @@ class Store:
                     origin,
                     source,
                     {"map_version": before},
-                    {**report.as_dict(), "map_version": version},
+                    {
+                        **report.as_dict(),
+                        **({"policies": "changed"} if policies else {}),
+                        "map_version": version,
+                    },
                 )
             return report
+
+    def policies(self) -> Policies:
+        """The map's policies: its `policies:` section, else the defaults."""
+        with self._read() as connection:
+            return read_policies(connection) or DEFAULT_POLICIES
 
     def preview_import(
         self,
@@ -286,6 +301,7 @@ class Store:
                 _check_import(connection, service_map, replace=replace, checked=checked)
                 before = read_map(connection)
                 write_map(connection, imported, replace=replace)
+                _write_policies(connection, service_map, replace=replace)
                 raise _Preview(before, read_map(connection))
         except _Preview as preview:
             return preview.before, preview.after
@@ -507,6 +523,14 @@ def _check_import(
         else check_service_map(service_map, known)
     ):
         raise MapValidationError(errors)
+
+
+def _write_policies(connection: Connection, service_map: ServiceMap, *, replace: bool) -> bool:
+    """A map without a `policies:` section keeps the stored one on a merge, drops it on a
+    replace; True when the stored section changed."""
+    if service_map.policies is None and not replace:
+        return False
+    return write_policies(connection, service_map.policies)
 
 
 class _Preview(Exception):

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from impact.model import Dependency, DependencyKind, RedundancyGroup, ServiceMap
 from store.codec import COMPONENT_COLUMNS, component_from_row
+from store.policy_rows import read_policies
 from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
 
 
@@ -21,7 +22,10 @@ def read_map(connection: Connection) -> ServiceMap:
         names[row[0]] = row[1]
         components.append(component_from_row(row[1:]))
     return ServiceMap.build(
-        components, _dependencies(connection, names), _groups(connection, names)
+        components,
+        _dependencies(connection, names),
+        _groups(connection, names),
+        read_policies(connection),
     )
 
 

@@ -23,13 +23,15 @@ from impact.model import (
     name_key,
 )
 from store.errors import MapError, MapValidationError, StoreError
+from store.map_policies import SECTION as POLICIES
+from store.map_policies import about_key, dump_policies, location, parse_policies
 from store.mapentry import EntryParser, default_group_name
 from store.records import Progress
 from store.validation import name_hints, name_problem, unknown_key_message
 from store.yamlsafe import Marked, Marks, load_yaml_document
 
 VERSION = 1
-TOP_KEYS = ("version", "business_services", "components")
+TOP_KEYS = ("version", "business_services", "components", POLICIES)
 SECTIONS = ("business_services", "components")
 PROGRESS_STEP = 1000  # entries between progress reports
 Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -84,9 +86,13 @@ def parse_map(
             if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
                 progress(done, total)
     errors += parser.errors
+    policies = None
+    if data.get(POLICIES) is not None:
+        policies, problems = parse_policies(data[POLICIES])
+        errors += [MapError(location(path), message) for path, message in problems]
     if errors:
         raise MapValidationError(errors)
-    return ServiceMap.build(components, parser.dependencies, parser.groups)
+    return ServiceMap.build(components, parser.dependencies, parser.groups, policies)
 
 
 def top_level_errors(data: dict[str, Any]) -> list[MapError]:
@@ -113,6 +119,7 @@ def parse_map_files(
     errors: list[MapError] = []
     combined: dict[str, Any] = {"version": VERSION, **{section: [] for section in SECTIONS}}
     origins: dict[str, list[tuple[str, Marks, int]]] = {section: [] for section in SECTIONS}
+    policies, policies_at = None, ""
     for file, marked in files:
         data = marked.data
         if not isinstance(data, dict):
@@ -123,6 +130,25 @@ def parse_map_files(
             key = _unknown_key(error.message)
             path: tuple[str | int, ...] = (key,) if key else (error.location,)
             errors.append(_at(error, file, marked.marks, path, key=key is not None))
+        if data.get(POLICIES) is not None:
+            line = marked.marks.key((POLICIES,))[0]
+            if policies_at:
+                message = f"given twice: first at {policies_at}; one file holds the policies"
+                error = MapError(POLICIES, message)
+                errors.append(_at(error, file, marked.marks, (POLICIES,), key=True))
+            else:
+                policies, problems = parse_policies(data[POLICIES])
+                errors += [
+                    _at(
+                        MapError(location(where), message),
+                        file,
+                        marked.marks,
+                        where,
+                        key=about_key(message),
+                    )
+                    for where, message in problems
+                ]
+            policies_at = policies_at or f"{file}:{line}"
         for section in SECTIONS:
             value = data.get(section)
             if value is None:
@@ -141,6 +167,7 @@ def parse_map_files(
         service_map = ServiceMap()
     if errors:
         raise MapValidationError(errors)
+    service_map.policies = policies
     return service_map
 
 
@@ -230,6 +257,10 @@ class _FlowList(list[Any]):
     """A list dumped inline: `[a, b, c]`."""
 
 
+class _FlowDict(dict[str, Any]):
+    """A mapping dumped inline: `{a: 1, b: 2}`."""
+
+
 class _MapDumper(Dumper):  # type: ignore[misc,valid-type]
     pass
 
@@ -237,6 +268,10 @@ class _MapDumper(Dumper):  # type: ignore[misc,valid-type]
 _MapDumper.add_representer(
     _FlowList,
     lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True),
+)
+_MapDumper.add_representer(
+    _FlowDict,
+    lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
 )
 
 
@@ -257,6 +292,12 @@ def dump_map(service_map: ServiceMap) -> str:
             for c in service_map.components.values()
             if c.is_business == business
         ]
+    if service_map.policies is not None:
+        policies = dump_policies(service_map.policies)
+        document[POLICIES] = {
+            "priority": [_FlowDict(rule) for rule in policies["priority"]],
+            "burn": {t: [_FlowDict(r) for r in rules] for t, rules in policies["burn"].items()},
+        }
     return str(
         yaml.dump(document, Dumper=_MapDumper, sort_keys=False, allow_unicode=True, width=100)
     )

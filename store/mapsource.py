@@ -242,6 +242,7 @@ def _union(parts: list[ImportedMap]) -> ImportedMap:
         components,
         [*catalog.service_map.dependencies, *maps.service_map.dependencies],
         maps.service_map.groups,
+        maps.service_map.policies,
     )
     implied = frozenset(n for n in catalog.implied if name_key(n) not in own)
     return ImportedMap(service_map, implied, catalog.source)

@@ -35,10 +35,12 @@ class ImportReport:
     dependencies: ChangeCount
     groups: ChangeCount
     map_version: int
+    policies: bool = False  # the `policies:` section changed
 
     @property
     def changed(self) -> bool:
-        return bool(self.components.total + self.dependencies.total + self.groups.total)
+        counts = self.components.total + self.dependencies.total + self.groups.total
+        return bool(counts) or self.policies
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {
@@ -58,6 +60,7 @@ class ImportReport:
                 f"components:   {self.components}",
                 f"dependencies: {self.dependencies}",
                 f"groups:       {self.groups}",
+                *(["policies:     changed"] if self.policies else []),
                 f"map version:  {self.map_version}",
             ]
         )

@@ -216,6 +216,15 @@ class MetaRow(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+class MapPoliciesRow(Base):
+    """The map file's `policies:` section, as written (one row; none: the defaults)."""
+
+    __tablename__ = "map_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[Any] = mapped_column(JsonType)
+
+
 MAP_VERSION = "map_version"
 # Where a change came from; checked in Python so new origins need no migration.
 AUDIT_ORIGINS = ("chat", "cli", "webhook", "sync")

@@ -273,6 +273,7 @@ def plan_text(plan: ImportPlan) -> str:
         *(f"+ group {name}" for name in plan.groups_added),
         *(f"- group {name}" for name in plan.groups_removed),
         *(f"~ group {name}" for name in plan.groups_changed),
+        *(f"~ policies: {part} rules" for part in plan.policies_changed),
     ]
     if plan.services:
         lines.append("Business services whose impact changes:")
