@@ -7,10 +7,11 @@
 The rates are measured from the status history exactly as the SLA report measures it: the
 same replay (`services.digests.measure`, maintenance windows included) and the same
 accounting (`impact.sla`, through `impact.burn.burn_decision`), inside each service's
-service hours. Each business service with an SLA target whose rules fire opens one episode
-per channel (`store.BurnEpisodes`, one transaction, outbox rows in it, exactly once across
-replicas); it is updated as its rate and budget evolve and resolved when every rule's
-short window has recovered.
+service hours, with its tier's rules from the map's `policies:` (`Store.policies()`).
+Each business service with an SLA target whose rules fire opens one episode per channel
+(`store.BurnEpisodes`, one transaction, outbox rows in it, exactly once across replicas);
+it is updated as its rate and budget evolve and resolved when every rule's short window
+has recovered.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from impact.burn import DEFAULT_RULES, BurnDecision, BurnRule, RuleRates, burn_decision
+from impact.burn import BurnDecision, BurnRule, RuleRates, burn_decision
 from impact.clock import Clock, utcnow
 from impact.model import Component
+from impact.policies import Policies, burn_rules_for
 from impact.service_hours import parse_service_hours
 from impact.sla import SlaReport
 from impact.windows import parse_window
@@ -30,9 +32,9 @@ from services.model import ModelService
 from store import BurnFact, LivingSync, Store
 
 
-def rules_for(service: Component) -> Sequence[BurnRule]:
-    """The burn rules of `service` (its tier's thresholds from the map's policies)."""
-    return DEFAULT_RULES
+def rules_for(policies: Policies, service: Component) -> Sequence[BurnRule]:
+    """The burn rules of `service`: its tier's thresholds from the map's `policies:`."""
+    return burn_rules_for(policies, service.tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +78,9 @@ class BurnWatch:
         )
         if not services:
             return []
+        policies = self.store.policies()
         month = parse_window("this month", now)
-        longest = max(rule.long_s for s in services for rule in rules_for(s))
+        longest = max(rule.long_s for s in services for rule in rules_for(policies, s))
         start = min(month.start, now - timedelta(seconds=longest))
         measured = measure(self.store, compiled, services, start, now)
         burns = []
@@ -88,7 +91,7 @@ class BurnWatch:
                 target=float(service.sla or 0),
                 at=now,
                 hours=parse_service_hours(service.service_hours),
-                rules=rules_for(service),
+                rules=rules_for(policies, service),
             )
             burns.append(ServiceBurn(service, decision, measured.report(service, month, now)))
         return burns

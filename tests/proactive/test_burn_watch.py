@@ -37,7 +37,7 @@ from services.burn import BurnWatch
 from services.digests import digest_for
 from services.model import ModelService
 from services.reports import sla_compliance
-from store import Selector, Store
+from store import Selector, Store, parse_map
 
 MONDAY = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
 SERVICE_MAP = ServiceMap.build(
@@ -160,3 +160,42 @@ def test_the_digest_lists_the_episodes_of_its_period(watch: BurnWatch, store: St
     assert line in str(render_digest(built).blocks)
     before = custom_window(datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC))
     assert digest_for(store, watch.models.current(), Selector(), before, now=at).burns == ()
+
+
+TIERED_MAP = """
+version: 1
+business_services:
+  - {name: shop, tier: 1, sla: 99.9, channel: "#shop", depends_on: [shop-db]}
+  - {name: blog, tier: 3, sla: 99.9, channel: "#blog", depends_on: [shop-db]}
+components:
+  - {name: shop-db, kind: database}
+policies:
+  burn:
+    "1":
+      - {long: 1h, short: 5m, factor: 14.4}
+    default:
+      - {long: 1h, short: 5m, factor: 200}
+"""
+
+
+def test_each_tier_has_the_thresholds_of_the_map_file(store: Store) -> None:
+    """shop-db down 06:55-07:00 after two days up; at 07:00 over 1 h: 300 s down of 3600
+    -> 0.0833 / 0.001 = 83.3x; over 5 min: 1000x. Tier 1 (14.4x) fires; tier 3 falls to
+    the map's default (200x over 1 h), which 83.3x does not reach."""
+    store.import_map(parse_map(TIERED_MAP), actor="tests")
+    watch = BurnWatch(store, ModelService(store))
+    at = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    store.record_events(
+        [
+            StatusEvent("shop-db", State.OK, at - timedelta(days=2)),
+            StatusEvent("shop-db", State.DOWN, at - 5 * timedelta(minutes=1)),
+        ]
+    )
+    burns = {b.service.name: b.decision for b in watch.burns(now=at)}
+    assert [r.long for r in burns["shop"].rates] == [pytest.approx(300 / 3600 / 0.001)]
+    assert burns["shop"].severity == 14.4
+    (blog,) = burns["blog"].rates
+    assert blog.rule.factor == 200 and blog.short == pytest.approx(1000)
+    assert burns["blog"].firing == ()
+    assert watch.check(now=at).opened == 1  # blog's 5 min window burns, but it never fired
+    assert [(f.service, f.channel) for f in store.burn_episodes.open()] == [("shop", "#shop")]

@@ -1,7 +1,7 @@
 """Burn episodes: one living message per business service's error-budget burn and channel.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 06:30:00
 """
 
@@ -16,7 +16,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 TIME = sa.DateTime(timezone=True)
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
