@@ -22,6 +22,7 @@ from handlers import guidance, policy
 from handlers.access import AccessPolicy, Actor, Admins
 from handlers.answer import Answer
 from handlers.audit_answers import audit
+from handlers.burn_answers import burn
 from handlers.commands import refusal
 from handlers.digest_answers import digest
 from handlers.followups import FOLLOWED, complete, looks_like_follow_up
@@ -77,6 +78,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "report": (report, 0),
     "risk": (risk, 0),
     "margins": (margins, 0),
+    "burn": (burn, 0),
 }
 
 

@@ -150,6 +150,8 @@ RULES: list[Rule] = [
     ),
     # redundancy at risk: "what is at risk?", "margins for checkout"
     _rule("margins", r"\bat risk\b", r"\bmargins?\b"),
+    # error-budget burn: "what is burning?", "burn rate for payments"
+    _rule("burn", r"\bburn(?:s|ing|ed|t)?\b", r"\bburn.?rates?\b"),
     # change-risk preview: "risk db-03 at saturday 02:00 for 2h", or a what-if with a when
     _rule(
         "risk",

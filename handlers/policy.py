@@ -129,6 +129,7 @@ POLICY: dict[str, Rule] = {
     "subscriptions": OPEN,
     "risk": OPEN,  # a preview reads only
     "margins": OPEN,
+    "burn": OPEN,
     "digest": Rule(
         "change digest schedules",
         reader=DIGEST_READ,

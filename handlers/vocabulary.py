@@ -40,6 +40,7 @@ KEYWORDS = _words(
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
     fix first priorities priority risk risks register top
+    burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
     """
 )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.render.blocks import MAX_SECTION_TEXT, Message, fit
+from impact.burn import rate_text, window_text
 from impact.durations import format_duration
 from store import BurnFact, RiskFact
 
@@ -50,18 +51,6 @@ def render_risk_notice(fact: RiskFact) -> Message:
     return _living(RISK_BLOCK, emoji, risk_line(fact), notes)
 
 
-def span(seconds: float) -> str:
-    """A rule's window: 1h, 5m, 3d (not 1h 00m)."""
-    return format_duration(seconds).removesuffix(" 00m").removesuffix(" 0h")
-
-
-def rate(value: float | None) -> str:
-    """A burn rate: 14x, 0.5x, 1000x; "no data" when nothing was measured."""
-    if value is None:
-        return "no data"
-    return f"{value:.2g}x" if value < 100 else f"{value:,.0f}x"
-
-
 def burn_line(fact: BurnFact) -> str:
     """The burn notice's one sentence, plain (not escaped)."""
     share = fact.budget_left_share
@@ -74,13 +63,13 @@ def burn_line(fact: BurnFact) -> str:
     if fact.resolved:
         return (
             f"Burn over: {fact.display} no longer burns its error budget faster than "
-            f"{fact.factor:g}x over {span(fact.short_s)}; {budget}."
+            f"{fact.factor:g}x over {window_text(fact.short_s)}; {budget}."
         )
     verb = "is burning" if fact.firing else "is still burning"
+    short = f"{rate_text(fact.short_rate)} over {window_text(fact.short_s)}"
     return (
-        f"Burning: {fact.display} {verb} its error budget {rate(fact.long_rate)} too fast "
-        f"over {span(fact.long_s)} ({rate(fact.short_rate)} over {span(fact.short_s)}; "
-        f"alert at {fact.factor:g}x); {budget}."
+        f"Burning: {fact.display} {verb} its error budget {rate_text(fact.long_rate)} too fast "
+        f"over {window_text(fact.long_s)} ({short}; alert at {fact.factor:g}x); {budget}."
     )
 
 
