@@ -33,6 +33,7 @@ from store import JobRecords, Store
 if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.webhooks import IncidentRuntime
+    from services.announce import Announcer
     from services.burn import BurnWatch
     from services.digests import DigestService
     from services.reports import MonthlyReports
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 HEALTH_CHECKS_EVERY_S = 30.0
 RECONCILE_EVERY_S = 15.0  # webhooks reconcile at once; this catches what a dead replica left
 BURN_CHECK_EVERY_S = 60.0  # the fastest rule's short window is 5 minutes
+ANNOUNCE_EVERY_S = 60.0  # maintenance announcements go out within a minute of their lead
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # interval triggers start here: same instants everywhere
 
@@ -111,6 +113,7 @@ def job_table(
     digests: DigestService,
     reports: MonthlyReports | None = None,
     burn: BurnWatch | None = None,
+    announcer: Announcer | None = None,
 ) -> list[ClusterJob]:
     """The named cluster jobs of `bsm serve`, each run once per period across replicas."""
     import httpx
@@ -129,6 +132,8 @@ def job_table(
         table.insert(0, ClusterJob("poll_alertmanager", settings.poll_every_s, poll))
     if burn is not None:  # error-budget burn alerts: open, update, resolve the episodes
         table.append(ClusterJob("burn_check", BURN_CHECK_EVERY_S, burn.check))
+    if announcer is not None:  # planned windows told to the affected channels before they start
+        table.append(ClusterJob("maintenance_announce", ANNOUNCE_EVERY_S, announcer.check))
     if reports is not None:  # last month's SLA report, once per channel and month
         table.append(ClusterJob("sla_report_monthly", settings.digest_tick_s, reports.tick))
     return table

@@ -40,6 +40,7 @@ from bot.settings import (
 )
 from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
+from services.announce import Announcer
 from services.burn import BurnWatch
 from services.digests import DigestService
 from services.incidents import Incidents
@@ -88,6 +89,7 @@ class Runtime:
     work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
     dashboard: Dashboard | None = None  # the web dashboard (bot/web), on the same server
     burns: BurnWatch | None = None  # error-budget burn alerts (the burn_check job runs it)
+    announcer: Announcer | None = None  # maintenance announcements (maintenance_announce)
     following: threading.Event = field(default_factory=threading.Event)  # set: stop following
 
     @classmethod
@@ -115,7 +117,8 @@ class Runtime:
         incidents = _incidents(desk, settings, metrics, home)
         burns = BurnWatch(store, models)  # error-budget burn alerts: the burn_check job
         monthly = _monthly(settings, models, client)
-        table = job_table(settings, store, incidents, digests, monthly, burns)
+        announcer = Announcer(store, models)  # maintenance announcements: their job
+        table = job_table(settings, store, incidents, digests, monthly, burns, announcer)
         socket = _socket(app, settings) if settings.socket_mode else None
         return cls(
             settings=settings,
@@ -133,6 +136,7 @@ class Runtime:
             work=work,
             dashboard=_dashboard(settings, models, desk, digests),
             burns=burns,
+            announcer=announcer,
         )
 
     def start(self) -> None:

@@ -185,6 +185,7 @@ class MaintenanceWindow:
     reason: str | None = None
     created_by: str | None = None
     id: int | None = None
+    announce_s: float | None = None  # pre-announced to the affected channels this long before
 
     def covers(self, at: datetime) -> bool:
         return self.start <= at < self.end

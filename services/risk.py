@@ -29,10 +29,13 @@ def preview_risk(
     components: Sequence[str],
     start: datetime,
     end: datetime,
+    *,
+    skip: int | None = None,
 ) -> RiskPreview:
-    """What taking `components` down over [start, end) would do (see `impact.risk`)."""
+    """What taking `components` down over [start, end) would do (see `impact.risk`);
+    `skip`: a stored window that is this work itself (not an overlap of it)."""
     failing = {n: s for n, s in store.current_states().items() if s != State.OK}
-    windows = [w for w in store.maintenance_windows() if w.end > start]
+    windows = [w for w in store.maintenance_windows() if w.end > start and w.id != skip]
     return risk_preview(model.fork(), components, start, end, windows=windows, failing=failing)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from impact.results import StateChange
 from store.alerts import KEY_LENGTH as ALERT_KEY_LENGTH
 from store.alerts import Observation, UnmappedAlert, UnmappedSummary
+from store.announcements import AnnounceFact, Announcements
 from store.backstage import parse_backstage
 from store.burn_episodes import BurnEpisodes, BurnFact
 from store.contexts import CONTEXT_TTL, Context, ConversationContexts
@@ -63,6 +64,8 @@ __all__ = [
     "DIGEST_LEASE_S",
     "NAME_LENGTH",
     "Acknowledgement",
+    "AnnounceFact",
+    "Announcements",
     "AuditEntry",
     "BurnEpisodes",
     "BurnFact",

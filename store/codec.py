@@ -147,4 +147,5 @@ def window_from_values(values: Mapping[Any, Any]) -> MaintenanceWindow:
         reason=values["reason"],
         created_by=values["created_by"],
         id=values["id"],
+        announce_s=values.get("announce_s"),
     )

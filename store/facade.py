@@ -20,6 +20,7 @@ from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State, StatusEvent
 from impact.policies import DEFAULT_POLICIES, Policies
 from store import database, history
+from store.announcements import Announcements
 from store.audit import bump_map_version, map_version, record_audit
 from store.burn_episodes import BurnEpisodes
 from store.changelog import CHANNEL, read_delta, wait_for_notify
@@ -128,6 +129,11 @@ class Store:
     def burn_episodes(self) -> BurnEpisodes:
         """Error-budget burn alerts: one living message per service's episode and channel."""
         return BurnEpisodes(self.engine)
+
+    @cached_property
+    def announcements(self) -> Announcements:
+        """Maintenance announcements: one living message per planned window and channel."""
+        return Announcements(self.engine)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -509,6 +515,7 @@ def _window_json(window: MaintenanceWindow) -> Mapping[str, Any]:
         "start": window.start.isoformat(),
         "end": window.end.isoformat(),
         "reason": window.reason,
+        **({"announce_s": window.announce_s} if window.announce_s else {}),
     }
 
 

@@ -103,6 +103,7 @@ def insert_window(connection: Connection, window: MaintenanceWindow, created: da
         "reason": window.reason,
         "created_by": window.created_by,
         "created_at": created,
+        "announce_s": window.announce_s,
     }
     return int(
         connection.execute(insert(MaintenanceRow).returning(MaintenanceRow.id), values).scalar_one()
@@ -119,6 +120,7 @@ def read_windows(
         MaintenanceRow.end,
         MaintenanceRow.reason,
         MaintenanceRow.created_by,
+        MaintenanceRow.announce_s,
     )
     if active_at is not None:
         query = query.where(MaintenanceRow.start <= active_at, MaintenanceRow.end > active_at)

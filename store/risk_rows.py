@@ -1,6 +1,8 @@
-"""The tables of living notices (`store.living`): at-risk notices and burn episodes.
+"""The tables of living notices (`store.living`): at-risk notices, burn episodes and
+maintenance announcements.
 
-Both have one shape: a subject (a redundancy group, a business service), a channel, an
+All have one shape: a subject (a redundancy group, a business service, a maintenance
+window), a channel, an
 episode number, its status and facts, and where its message lives in Slack. The outbox
 sender reads them through `posted` and `mark_posted`, by the kind its payload names.
 """
@@ -58,7 +60,23 @@ class BurnEpisodeRow(LivingRow):
     )
 
 
-LIVING_TABLES: Mapping[str, type[LivingRow]] = {"risk": RiskNoticeRow, "burn": BurnEpisodeRow}
+class AnnouncementRow(LivingRow):
+    __tablename__ = "maintenance_notices"
+
+    subject: Mapped[str] = mapped_column("window_key", String(40))  # the window's id, as text
+    # status: announced | over
+
+    __table_args__ = (
+        UniqueConstraint("window_key", "channel", "episode"),
+        Index("ix_maintenance_notices_status", "status"),
+    )
+
+
+LIVING_TABLES: Mapping[str, type[LivingRow]] = {
+    "risk": RiskNoticeRow,
+    "burn": BurnEpisodeRow,
+    "announce": AnnouncementRow,
+}
 
 
 def living_of(payload: Mapping[str, Any]) -> tuple[str, int] | None:

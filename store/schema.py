@@ -174,6 +174,7 @@ class MaintenanceRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    announce_s: Mapped[float | None] = mapped_column(Float)  # pre-announced this long before
 
     __table_args__ = (CheckConstraint('"end" >= start', name="end_after_start"),)
 

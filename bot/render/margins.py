@@ -1,5 +1,5 @@
-"""Living notices (`store.living`) as one muted Slack message each: redundancy at risk and
-error-budget burn.
+"""Living notices (`store.living`) as one muted Slack message each: redundancy at risk,
+error-budget burn and maintenance announcements.
 
     :warning: At risk: orders-db-cluster is down to 2 of 3 (needs 2): one more loss takes
     Online Checkout, Order Fulfilment down.
@@ -18,10 +18,11 @@ from typing import Any
 from bot.render.blocks import MAX_SECTION_TEXT, Message, fit
 from impact.burn import rate_text, window_text
 from impact.durations import format_duration
-from store import BurnFact, RiskFact
+from store import AnnounceFact, BurnFact, RiskFact
 
 RISK_BLOCK = "bsm.risk"
 BURN_BLOCK = "bsm.burn"
+ANNOUNCE_BLOCK = "bsm.announce"
 
 
 def risk_line(fact: RiskFact) -> str:
@@ -40,6 +41,8 @@ def render_living_notice(kind: str, facts: Mapping[str, Any]) -> Message:
     """The message of an outbox row's living notice, by the kind its payload names."""
     if kind == "burn":
         return render_burn_notice(BurnFact.from_json(facts))
+    if kind == "announce":
+        return render_announce_notice(AnnounceFact.from_json(facts))
     return render_risk_notice(RiskFact.from_json(facts))
 
 
@@ -81,6 +84,33 @@ def render_burn_notice(fact: BurnFact) -> Message:
         p for p in (since, "measured inside service hours, maintenance excluded") if p
     )
     return _living(BURN_BLOCK, emoji, burn_line(fact), notes)
+
+
+def announce_line(fact: AnnounceFact) -> str:
+    """The announcement's one sentence, plain (not escaped)."""
+    span = f"{fact.start:%a %Y-%m-%d %H:%M}-{fact.end:%H:%M} UTC"
+    what = f"maintenance #{fact.window_id} on {fact.component} ({span})"
+    if fact.cancelled:
+        return f"Cancelled: {what} will not happen."
+    if fact.over:
+        return f"Done: {what} is over."
+    hits = [
+        f"takes {', '.join(fact.down)} down" if fact.down else "",
+        f"degrades {', '.join(fact.degraded)}" if fact.degraded else "",
+        f"leaves {', '.join(fact.at_risk)} at the redundancy minimum" if fact.at_risk else "",
+    ]
+    effect = "; ".join(h for h in hits if h)
+    head = "In progress" if fact.started else "Planned"
+    why = f" for {fact.reason}" if fact.reason else ""
+    return f"{head}: {what}{why}: it {effect}." if effect else f"{head}: {what}{why}."
+
+
+def render_announce_notice(fact: AnnounceFact) -> Message:
+    """The whole announcement for chat.postMessage / chat.update."""
+    done = fact.cancelled or fact.over
+    emoji = ":white_check_mark:" if done else ":construction:" if fact.started else ":calendar:"
+    notes = "Failures inside the window are planned work, not outages"
+    return _living(ANNOUNCE_BLOCK, emoji, announce_line(fact), notes)
 
 
 def _living(block: str, emoji: str, line: str, notes: str) -> Message:

@@ -41,11 +41,12 @@ def test_one_scheduler_with_an_in_memory_store_holds_the_job_table(runtime: Runt
         "sync_due": 60,
         "digest_tick": 60,
         "burn_check": 60,
+        "maintenance_announce": 60,
     }
     runtime.start()
     stores = runtime.scheduler._jobstores  # nothing shared with other replicas
     assert list(stores) == ["default"] and isinstance(stores["default"], MemoryJobStore)
-    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 5
+    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 6
 
 
 def test_the_alertmanager_poll_joins_the_table_when_configured(
