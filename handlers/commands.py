@@ -38,6 +38,12 @@ _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 _USER = re.compile(r"^(?:<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>|(?P<raw>[UW][A-Z0-9]{2,}))$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^#?(\d{1,12})$")
+_DAY_WORDS = re.compile(
+    r"^(?:today|tomorrow|now|(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)"
+    r"(?:day)?)$"
+)
+_LOOSE_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[tT ].*)?$")
 _LINK = re.compile(r"^<(?P<url>[a-z]+://[^|>]+)(?:\|[^>]*)?>$", re.I)
 MAX_WINDOW = timedelta(days=31)
 
@@ -205,6 +211,11 @@ def refusal(policy: AccessPolicy | None, who: Actor, intent: str, what: str) -> 
 def failed(intent: str, error: Exception, usage: Sequence[str]) -> Answer:
     """A command that could not be done: the reason, then how to write it."""
     return Answer(intent, f"Cannot do that: {error}", ok=False, notes=tuple(usage))
+
+
+def is_moment_word(word: str) -> bool:
+    """A word of a start time `when` reads: a weekday, today/tomorrow/now, HH:MM or ISO."""
+    return bool(_DAY_WORDS.match(word.casefold()) or _ISO.match(word) or _LOOSE_CLOCK.match(word))
 
 
 def when(text: str, now: datetime) -> datetime:

@@ -1,28 +1,43 @@
 """Maintenance windows from chat: failures inside one are planned work, not outages.
 
     maintenance <component> for 2h [reason]
+    maintenance <component> at saturday 02:00 for 2h [announce 1h] [reason]
     maintenance list
     maintenance end <id>
 
+A window starts now unless a start is given ("at WHEN": a weekday and a time, tomorrow
+HH:MM, an ISO datetime; UTC, the one reader `handlers.commands.when`). "announce 1h" tells
+the channels of the business services it would hit that long before it starts (the
+`maintenance_announce` job, `services.announce`); ending the window first cancels it.
 After a window starts or ends the incidents are reconciled at once, so an open incident's
 notice turns into (or out of) a muted "planned" notice without waiting for the next alert.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, actor, duration, failed, number
+from handlers.commands import (
+    CommandError,
+    actor,
+    duration,
+    failed,
+    is_moment_word,
+    number,
+    when,
+)
 from handlers.commands import resolve as resolve_name
 from handlers.policy import MAINTENANCE_ADD, MAINTENANCE_END, MAINTENANCE_LIST, command_words
 from handlers.request import Request
+from impact.durations import format_duration
 from impact.model import MaintenanceWindow, State
 from services.risk import maintenance_warnings, preview_risk
 from store import StoreError
 
 USAGE = (
     "maintenance db-03 for 2h [reason]",
+    "maintenance db-03 at saturday 02:00 for 2h announce 1h [reason]",
     "maintenance list",
     "maintenance end ID",
 )
@@ -44,6 +59,9 @@ def maintenance(req: Request) -> Answer:
 
 
 def _add(req: Request, words: list[str]) -> Answer:
+    now = datetime.now(UTC)
+    words, lead = _announce(words)
+    words, start = _start(words, now)
     found = next(
         ((i, d) for i in range(len(words)) if (d := duration(words[i:])) is not None), None
     )
@@ -60,19 +78,100 @@ def _add(req: Request, words: list[str]) -> Answer:
     while reason_words and reason_words[0].casefold() in _REASON_LEAD:
         reason_words = reason_words[1:]
     reason = " ".join(reason_words) or None
-    start = datetime.now(UTC)
-    window = MaintenanceWindow(name, start, start + length, reason, actor(req).name)
-    warnings = maintenance_warnings(preview_risk(req.store, req.model, [name], start, window.end))
+    later = start > now
+    if lead is not None and not later:
+        raise CommandError(
+            "announce needs a later start: the window would start now, e.g. "
+            "`maintenance db-03 at saturday 02:00 for 2h announce 1h`"
+        )
+    window = MaintenanceWindow(
+        name,
+        start,
+        start + length,
+        reason,
+        actor(req).name,
+        announce_s=lead.total_seconds() if lead else None,
+    )
+    preview = preview_risk(req.store, req.model, [name], start, window.end)
+    warnings = maintenance_warnings(preview)
     stored = req.store.add_maintenance(window, origin=req.origin)
     _reconcile(req)
+    when_text = (
+        f"from {stored.start:%a %Y-%m-%d %H:%M} to {stored.end:%Y-%m-%d %H:%M} UTC"
+        if later
+        else f"until {stored.end:%Y-%m-%d %H:%M} UTC"
+    )
+    notes = [f"Warning: {w}" for w in warnings]
+    if lead is not None:
+        notes.append(_announced(stored, lead, preview.channels))
+    if reason:
+        notes.append(f"Reason: {reason}")
     return Answer(
         "maintenance",
-        f"Maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC: "
+        f"Maintenance #{stored.id} on {name} {when_text}: "
         "its failures are planned work, not outages",
         (name,),
-        notes=(*(f"Warning: {w}" for w in warnings), *((f"Reason: {reason}",) if reason else ())),
+        notes=tuple(notes),
         data={"window": _json(stored), "warnings": list(warnings)},
     )
+
+
+def _announced(window: MaintenanceWindow, lead: timedelta, channels: tuple[str, ...]) -> str:
+    at = window.start - lead
+    if not channels:
+        return "Announcement: no business service is hit, so no channel is told"
+    return (
+        f"Announced to {', '.join(channels)} at {at:%a %Y-%m-%d %H:%M} UTC "
+        f"({format_duration(lead.total_seconds())} before); ending the window first cancels it"
+    )
+
+
+def _announce(words: list[str]) -> tuple[list[str], timedelta | None]:
+    """The words without "announce 1h [before]" (or "--announce 1h"), and that lead."""
+    for i, word in enumerate(words):
+        if word.casefold().lstrip("-") in ("announce", "announced", "pre-announce"):
+            found = duration(words[i + 1 :])
+            if found is None:
+                raise CommandError("say how long before to announce it, e.g. `announce 1h`")
+            lead, used = found
+            end = i + 1 + used
+            if end < len(words) and words[end].casefold() == "before":
+                end += 1
+            return words[:i] + words[end:], lead
+    return words, None
+
+
+def _start(words: list[str], now: datetime) -> tuple[list[str], datetime]:
+    """The words without the start ("at saturday 02:00", "tomorrow 02:00"), and the start
+    (now when none is given). A start is read before the length, or right after it after
+    "at"/"from"/"starting"; the rest is the reason, free text."""
+    first, used = next(
+        ((i, d[1]) for i in range(len(words)) if (d := duration(words[i:])) is not None),
+        (len(words), 0),
+    )
+    moment: list[str] = []
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        lead = word.casefold() in _START_LEAD and i + 1 < len(words)
+        if i < first and (is_moment_word(word) or (lead and is_moment_word(words[i + 1]))):
+            if is_moment_word(word):
+                moment.append(word)
+            i += 1
+            continue
+        if i == first + used and lead and is_moment_word(words[i + 1]) and not moment:
+            i += 1
+            while i < len(words) and is_moment_word(words[i]):
+                moment.append(words[i])
+                i += 1
+            continue
+        kept.append(word)
+        i += 1
+    return kept, when(" ".join(moment), now) if moment else now
+
+
+_START_LEAD = frozenset({"at", "from", "starting", "on"})
 
 
 def _end(req: Request, words: list[str]) -> Answer:
@@ -122,7 +221,9 @@ def _item(window: MaintenanceWindow, now: datetime) -> Item:
         else f"from {window.start:%Y-%m-%d %H:%M} to {window.end:%H:%M} UTC"
     )
     by = f"by {window.created_by}" if window.created_by else None
-    detail = "; ".join(p for p in (window.reason, by) if p)
+    lead = window.announce_s
+    announced = f"announced {format_duration(lead)} before" if lead else None
+    detail = "; ".join(p for p in (window.reason, by, announced) if p)
     return Item(f"#{window.id} {window.component} {when}", State.MAINTENANCE, detail)
 
 
@@ -134,4 +235,5 @@ def _json(window: MaintenanceWindow) -> dict[str, object]:
         "end": window.end.isoformat(),
         "reason": window.reason,
         "created_by": window.created_by,
+        "announce_s": window.announce_s,
     }

@@ -10,11 +10,10 @@ words naming map components, the start is "at WHEN" or a weekday/"tomorrow"/ISO 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from handlers.answer import Answer, Item, Section
-from handlers.commands import CommandError, duration, failed, when
+from handlers.commands import CommandError, duration, failed, is_moment_word, when
 from handlers.commands import resolve as resolve_name
 from handlers.names import NameIndex
 from handlers.request import Request
@@ -30,12 +29,6 @@ USAGE = (
     "what if we take db-03 down tomorrow 02:00 for 90m?",
 )
 DEFAULT_LENGTH = timedelta(hours=1)
-_DAY_WORDS = re.compile(
-    r"^(?:today|tomorrow|now|(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)"
-    r"(?:day)?)$"
-)
-_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[tT ].*)?$")
 
 
 def risk(req: Request) -> Answer:
@@ -69,7 +62,7 @@ def read_plan(text: str, names: NameIndex, now: datetime) -> tuple[list[str], da
         if folded == "at" and i + 1 < len(words):
             i += 1
             continue
-        if _DAY_WORDS.match(folded) or _ISO.match(word) or _CLOCK.match(word):
+        if is_moment_word(word):
             moment_words.append(word)
             i += 1
             continue

@@ -15,7 +15,6 @@ says so, and one not yet posted never is.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from impact.clock import Clock, utcnow
@@ -37,24 +36,18 @@ class Announcer:
         """What the announcements should say now: one fact per (due window, channel)."""
         now = now or self.clock()
         facts: list[AnnounceFact] = []
-        posted = self.store.announcements.open()
         for window in self.store.maintenance_windows():
-            if not window.announce_s or window.id is None:
-                continue
-            if window.end <= window.start:  # removed before it started: cancelled
-                if now < window.start:
-                    facts += [
-                        replace(f, cancelled=True) for f in posted if f.window_id == window.id
-                    ]
-                continue
+            if not window.announce_s or window.id is None or window.end <= window.start:
+                continue  # not announced, or removed (ended before it started)
             if window.start - timedelta(seconds=window.announce_s) <= now < window.end:
                 facts += self._announce(window, now)
         return facts
 
     def check(self, now: datetime | None = None) -> LivingSync:
-        """The cluster job: post, update and close the announcements to match the windows."""
+        """The cluster job: post, update and close the announcements to match the windows
+        (one closed before its start was removed: it says cancelled)."""
         now = now or self.clock()
-        return self.store.announcements.sync(self.facts(now), now, opens=lambda f: not f.cancelled)
+        return self.store.announcements.sync(self.facts(now), now)
 
     def _announce(self, window: MaintenanceWindow, now: datetime) -> list[AnnounceFact]:
         compiled = self.models.current()

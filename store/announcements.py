@@ -87,7 +87,8 @@ class AnnounceFact:
         return replace(self, since=old.since)
 
     def closed(self, at: datetime) -> AnnounceFact:
-        return replace(self, over=True)
+        """Over; before its start only a removed window stops being announced: cancelled."""
+        return replace(self, over=True, cancelled=at < self.start)
 
     def same_as(self, other: AnnounceFact) -> bool:
         return replace(self, since=None) == replace(other, since=None)

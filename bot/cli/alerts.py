@@ -88,21 +88,61 @@ def maintenance() -> None:
 @click.option(
     "--for", "length", type=DURATION, default="1h", show_default=True, help="e.g. 30m, 2h, 1d"
 )
+@click.option(
+    "--at",
+    "start_text",
+    default="now",
+    show_default=True,
+    metavar="WHEN",
+    help='Start: "saturday 02:00", "tomorrow 02:00", "now" or ISO (UTC when no offset).',
+)
+@click.option(
+    "--announce",
+    "lead",
+    type=DURATION,
+    default=None,
+    help="Tell the affected channels this long before it starts, e.g. 1h (needs a later --at).",
+)
 @click.option("--reason", default=None)
 @click.option("--by", "actor", default="cli", show_default=True)
-def maintenance_add(component: str, length: timedelta, reason: str | None, actor: str) -> None:
-    """Start a maintenance window on COMPONENT now."""
+def maintenance_add(
+    component: str,
+    length: timedelta,
+    start_text: str,
+    lead: timedelta | None,
+    reason: str | None,
+    actor: str,
+) -> None:
+    """Plan a maintenance window on COMPONENT (from now unless --at says when)."""
+    from handlers.commands import when
+    from impact.errors import ImpactError
+
     store = _store()
     known = {name.casefold(): name for name in store.load_map().components}
     name = known.get(component.casefold())
     if name is None:
         raise click.ClickException(f"unknown component {component!r}: `bsm map show` lists them")
-    start = datetime.now(UTC)
-    window = MaintenanceWindow(name, start, start + length, reason, actor)
+    now = datetime.now(UTC)
+    try:
+        start = max(now, when(start_text, now))
+    except ImpactError as error:
+        raise click.BadParameter(str(error), param_hint="--at") from None
+    if lead is not None and start <= now:
+        raise click.BadParameter(
+            "needs a later start: give --at, e.g. --at 'saturday 02:00'", param_hint="--announce"
+        )
+    announce_s = lead.total_seconds() if lead is not None else None
+    window = MaintenanceWindow(name, start, start + length, reason, actor, announce_s=announce_s)
     for warning in _warnings(store, name, start, window.end):
         click.echo(f"warning: {warning}", err=True)
     stored = store.add_maintenance(window)
-    click.echo(f"maintenance #{stored.id} on {name} until {stored.end:%Y-%m-%d %H:%M} UTC")
+    span = (
+        f"from {stored.start:%Y-%m-%d %H:%M} until {stored.end:%Y-%m-%d %H:%M} UTC"
+        if start > now
+        else f"until {stored.end:%Y-%m-%d %H:%M} UTC"
+    )
+    announced = f", announced {stored.start - lead:%Y-%m-%d %H:%M} UTC" if lead else ""
+    click.echo(f"maintenance #{stored.id} on {name} {span}{announced}")
     _desk_of(store).reconcile()
 
 

@@ -97,7 +97,7 @@ def announce_line(fact: AnnounceFact) -> str:
     hits = [
         f"takes {', '.join(fact.down)} down" if fact.down else "",
         f"degrades {', '.join(fact.degraded)}" if fact.degraded else "",
-        f"leaves {', '.join(fact.at_risk)} at the redundancy minimum" if fact.at_risk else "",
+        f"one more loss during it takes {', '.join(fact.at_risk)} down" if fact.at_risk else "",
     ]
     effect = "; ".join(h for h in hits if h)
     head = "In progress" if fact.started else "Planned"
