@@ -31,6 +31,7 @@ from handlers.commands import resolve as resolve_name
 from handlers.policy import MAINTENANCE_ADD, MAINTENANCE_END, MAINTENANCE_LIST, command_words
 from handlers.request import Request
 from impact.durations import format_duration
+from impact.errors import ImpactError
 from impact.model import MaintenanceWindow, State
 from services.risk import maintenance_warnings, preview_risk
 from store import StoreError
@@ -54,7 +55,7 @@ def maintenance(req: Request) -> Answer:
         if verb in MAINTENANCE_END:
             return _end(req, words[1:])
         return _add(req, words[1:] if verb in MAINTENANCE_ADD else words)
-    except (CommandError, StoreError) as error:
+    except (CommandError, StoreError, ImpactError) as error:
         return failed("maintenance", error, USAGE)
 
 
@@ -168,7 +169,7 @@ def _start(words: list[str], now: datetime) -> tuple[list[str], datetime]:
             continue
         kept.append(word)
         i += 1
-    return kept, when(" ".join(moment), now) if moment else now
+    return kept, max(now, when(" ".join(moment), now)) if moment else now  # never in the past
 
 
 _START_LEAD = frozenset({"at", "from", "starting", "on"})

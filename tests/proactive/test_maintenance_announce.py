@@ -52,6 +52,8 @@ def test_chat_plans_a_later_window_with_an_announcement(demo_store: Store) -> No
     assert (stored.start, stored.announce_s) == (start, 3600)
     now = asker.ask("maintenance db-02 for 2h announce 1h", origin="cli")
     assert not now.ok and "announce needs a later start" in now.summary
+    bad = asker.ask("maintenance db-02 at 99:99 for 2h", origin="cli")
+    assert not bad.ok and "'99:99'" in bad.summary  # names what it could not read
     assert len(demo_store.maintenance_windows()) == 1  # nothing created
 
 
