@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from handlers.answer import Answer, Item, Section
 from handlers.request import Request
-from impact.burn import RuleRates, rate_text, rule_text, window_text
-from impact.durations import format_duration
+from impact.burn import RuleRates, rate_text, rule_text
+from impact.durations import format_duration, spell_duration
 from impact.model import State
 from services.burn import BurnWatch, ServiceBurn
 
@@ -85,7 +85,7 @@ def _detail(req: Request, burns: list[ServiceBurn], data: dict[str, object]) -> 
         verb = "is burning" if shown.fires else "is still burning"
         summary = (
             f"{first.service.display} {verb} its error budget {rate_text(shown.long)} too fast "
-            f"over {window_text(shown.rule.long_s)} (alert at {shown.rule.factor:g}x)"
+            f"over {spell_duration(shown.rule.long_s)} (alert at {shown.rule.factor:g}x)"
         )
     return Answer(
         "burn",
@@ -101,8 +101,8 @@ def _rule_item(rates: RuleRates) -> Item:
     state = State.DOWN if rates.fires else State.DEGRADED if rates.short_burning else State.OK
     return Item(
         f"{rule_text(rates.rule)}: {rate_text(rates.long)} over "
-        f"{window_text(rates.rule.long_s)}, {rate_text(rates.short)} over "
-        f"{window_text(rates.rule.short_s)}",
+        f"{spell_duration(rates.rule.long_s)}, {rate_text(rates.short)} over "
+        f"{spell_duration(rates.rule.short_s)}",
         state,
         "firing" if rates.fires else "short window still burning" if rates.short_burning else None,
     )
@@ -113,8 +113,8 @@ def _burning_item(b: ServiceBurn) -> Item:
     assert shown is not None
     state = State.DOWN if shown.fires else State.DEGRADED
     return Item(
-        f"{b.service.display}: {rate_text(shown.long)} over {window_text(shown.rule.long_s)}, "
-        f"{rate_text(shown.short)} over {window_text(shown.rule.short_s)} "
+        f"{b.service.display}: {rate_text(shown.long)} over {spell_duration(shown.rule.long_s)}, "
+        f"{rate_text(shown.short)} over {spell_duration(shown.rule.short_s)} "
         f"(alert at {shown.rule.factor:g}x)",
         state,
         _budget(b),

@@ -30,7 +30,7 @@ from handlers.commands import (
 from handlers.commands import resolve as resolve_name
 from handlers.policy import MAINTENANCE_ADD, MAINTENANCE_END, MAINTENANCE_LIST, command_words
 from handlers.request import Request
-from impact.durations import format_duration
+from impact.durations import spell_duration
 from impact.errors import ImpactError
 from impact.model import MaintenanceWindow, State
 from services.risk import maintenance_warnings, preview_risk
@@ -123,7 +123,7 @@ def _announced(window: MaintenanceWindow, lead: timedelta, channels: tuple[str, 
         return "Announcement: no business service is hit, so no channel is told"
     return (
         f"Announced to {', '.join(channels)} at {at:%a %Y-%m-%d %H:%M} UTC "
-        f"({format_duration(lead.total_seconds())} before); ending the window first cancels it"
+        f"({spell_duration(lead.total_seconds())} before); ending the window first cancels it"
     )
 
 
@@ -223,7 +223,7 @@ def _item(window: MaintenanceWindow, now: datetime) -> Item:
     )
     by = f"by {window.created_by}" if window.created_by else None
     lead = window.announce_s
-    announced = f"announced {format_duration(lead)} before" if lead else None
+    announced = f"announced {spell_duration(lead)} before" if lead else None
     detail = "; ".join(p for p in (window.reason, by, announced) if p)
     return Item(f"#{window.id} {window.component} {when}", State.MAINTENANCE, detail)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from impact.durations import format_duration
+from impact.durations import spell_duration
 from impact.service_hours import ServiceHours
 from impact.sla import History, Span, Spans, StateInterval, burn_rate, union
 
@@ -98,11 +98,6 @@ def burn_decision(
     return BurnDecision(at, rates)
 
 
-def window_text(seconds: float) -> str:
-    """A rule's window in words: 1h, 5m, 3d (not 1h 00m)."""
-    return format_duration(seconds).removesuffix(" 00m").removesuffix(" 0h")
-
-
 def rate_text(rate: float | None) -> str:
     """A burn rate in words: 14x, 0.5x, 2,000x; "no data" when nothing was measured."""
     if rate is None:
@@ -112,5 +107,5 @@ def rate_text(rate: float | None) -> str:
 
 def rule_text(rule: BurnRule) -> str:
     """A rule in words: "14.4x over 1h, confirmed by 5m"."""
-    long, short = window_text(rule.long_s), window_text(rule.short_s)
+    long, short = spell_duration(rule.long_s), spell_duration(rule.short_s)
     return f"{rule.factor:g}x over {long}, confirmed by {short}"

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.render.blocks import MAX_SECTION_TEXT, Message, fit
-from impact.burn import rate_text, window_text
-from impact.durations import format_duration
+from impact.burn import rate_text
+from impact.durations import format_duration, spell_duration
 from store import AnnounceFact, BurnFact, RiskFact
 
 RISK_BLOCK = "bsm.risk"
@@ -66,13 +66,13 @@ def burn_line(fact: BurnFact) -> str:
     if fact.resolved:
         return (
             f"Burn over: {fact.display} no longer burns its error budget faster than "
-            f"{fact.factor:g}x over {window_text(fact.short_s)}; {budget}."
+            f"{fact.factor:g}x over {spell_duration(fact.short_s)}; {budget}."
         )
     verb = "is burning" if fact.firing else "is still burning"
-    short = f"{rate_text(fact.short_rate)} over {window_text(fact.short_s)}"
+    short = f"{rate_text(fact.short_rate)} over {spell_duration(fact.short_s)}"
     return (
         f"Burning: {fact.display} {verb} its error budget {rate_text(fact.long_rate)} too fast "
-        f"over {window_text(fact.long_s)} ({short}; alert at {fact.factor:g}x); {budget}."
+        f"over {spell_duration(fact.long_s)} ({short}; alert at {fact.factor:g}x); {budget}."
     )
 
 
