@@ -1,9 +1,10 @@
 """Cost of one `burn_check` on the demo map with four weeks of generated history, against
-the SLA digest's measurement of the same services over the same span in the same run.
+the measurement an SLA figure for this month needs (`services.digests.measure` of every
+business service from the month's start, or 3 days back when earlier), in the same run.
 
-The check replays the history (`services.digests.measure`) from the start of the month or
-3 days back, whichever is earlier, and decides every rule of every business service;
-the baseline is the measurement alone. Prints ONE JSON line: medians in ms and the ratio.
+The check replays only its longest window (3 days) for every service, decides every rule,
+replays the month for the services that burn (their budget), and syncs the episodes in
+one write transaction. Prints ONE JSON line: medians in ms and the ratio.
 """
 
 from __future__ import annotations

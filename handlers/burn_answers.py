@@ -122,6 +122,8 @@ def _burning_item(b: ServiceBurn) -> Item:
 
 
 def _budget(b: ServiceBurn) -> str:
+    if b.month is None:
+        return "budget not measured"
     left, total = b.month.error_budget_left_s, b.month.error_budget_s
     if left >= 0:
         return f"{format_duration(left)} of {format_duration(total)} budget left this month"
@@ -142,6 +144,6 @@ def _data(b: ServiceBurn) -> dict[str, object]:
             }
             for r in b.decision.rates
         ],
-        "error_budget_s": b.month.error_budget_s,
-        "error_budget_left_s": b.month.error_budget_left_s,
+        "error_budget_s": b.month.error_budget_s if b.month else None,
+        "error_budget_left_s": b.month.error_budget_left_s if b.month else None,
     }

@@ -17,7 +17,7 @@ has recovered.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from impact.burn import BurnDecision, BurnRule, RuleRates, burn_decision
@@ -39,11 +39,12 @@ def rules_for(policies: Policies, service: Component) -> Sequence[BurnRule]:
 
 @dataclass(frozen=True, slots=True)
 class ServiceBurn:
-    """One business service's burn now: the decision and this month's error budget."""
+    """One business service's burn now: the decision and this month's SLA report (its
+    error budget), measured only for a service that burns or was asked about."""
 
     service: Component
     decision: BurnDecision
-    month: SlaReport
+    month: SlaReport | None = None
 
     @property
     def shown(self) -> RuleRates | None:
@@ -79,29 +80,41 @@ class BurnWatch:
         if not services:
             return []
         policies = self.store.policies()
-        month = parse_window("this month", now)
         longest = max(rule.long_s for s in services for rule in rules_for(policies, s))
-        start = min(month.start, now - timedelta(seconds=longest))
-        measured = measure(self.store, compiled, services, start, now)
-        burns = []
-        for service in services:
-            history = measured.histories[service.name]
-            decision = burn_decision(
-                history,
-                target=float(service.sla or 0),
-                at=now,
-                hours=parse_service_hours(service.service_hours),
-                rules=rules_for(policies, service),
+        recent = measure(self.store, compiled, services, now - timedelta(seconds=longest), now)
+        burns = [
+            ServiceBurn(
+                service,
+                burn_decision(
+                    recent.histories[service.name],
+                    target=float(service.sla or 0),
+                    at=now,
+                    hours=parse_service_hours(service.service_hours),
+                    rules=rules_for(policies, service),
+                ),
             )
-            burns.append(ServiceBurn(service, decision, measured.report(service, month, now)))
-        return burns
+            for service in services
+        ]
+        # the month's replay only for what burns (or was asked about): a quiet check reads
+        # no more history than its longest window
+        budgeted = [b.service for b in burns if names or b.shown is not None]
+        if not budgeted:
+            return burns
+        month = parse_window("this month", now)
+        measured = measure(self.store, compiled, budgeted, month.start, now)
+        return [
+            replace(b, month=measured.report(b.service, month, now))
+            if b.service.name in measured.histories
+            else b
+            for b in burns
+        ]
 
     def facts(self, now: datetime | None = None) -> list[BurnFact]:
         """What the notices should say now: one fact per (burning service, channel)."""
         facts = []
         for burn in self.burns(now=now):
-            shown, service = burn.shown, burn.service
-            if shown is None or not service.channel:
+            shown, service, month = burn.shown, burn.service, burn.month
+            if shown is None or month is None or not service.channel:
                 continue
             facts.append(
                 BurnFact(
@@ -113,8 +126,8 @@ class BurnWatch:
                     shown.rule.short_s,
                     shown.long,
                     shown.short,
-                    burn.month.error_budget_s,
-                    burn.month.error_budget_left_s,
+                    month.error_budget_s,
+                    month.error_budget_left_s,
                     firing=bool(burn.decision.firing),
                 )
             )
