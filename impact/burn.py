@@ -102,6 +102,8 @@ def rate_text(rate: float | None) -> str:
     """A burn rate in words: 14x, 0.5x, 2,000x; "no data" when nothing was measured."""
     if rate is None:
         return "no data"
+    if rate >= 1e9:  # a 100 % target: any downtime burns a budget of zero infinitely fast
+        return "unbounded"
     return f"{rate:.2g}x" if rate < 100 else f"{rate:,.0f}x"
 
 

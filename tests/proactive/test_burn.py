@@ -99,3 +99,17 @@ def test_one_episode_opens_once_and_resolves_once_over_a_day() -> None:
             actions.append(action)
             episode = action == "open"
     assert actions == ["open", "resolve"]
+
+
+def test_rates_read_as_words() -> None:
+    from impact.burn import rate_text, rule_text
+
+    assert [rate_text(r) for r in (None, 0.5, 14.4, 333.33, 2000.0)] == [
+        "no data",
+        "0.5x",
+        "14x",
+        "333x",
+        "2,000x",
+    ]
+    assert rate_text(float("inf")) == "unbounded"  # a 100 % target with downtime
+    assert rule_text(DEFAULT_RULES[0]) == "14.4x over 1h, confirmed by 5m"
