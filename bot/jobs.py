@@ -124,8 +124,11 @@ def job_table(
     if url := settings.alertmanager_url:
         poll = partial(pollers.poll_alertmanager, url)
         table.insert(0, ClusterJob("poll_alertmanager", settings.poll_every_s, poll))
-    if reports is not None:  # last month's SLA report, once per channel and month
+    if reports is not None:  # last month's SLA report and risk register, once per channel
         table.append(ClusterJob("sla_report_monthly", settings.digest_tick_s, reports.tick))
+        table.append(
+            ClusterJob("risk_register_monthly", settings.digest_tick_s, reports.tick_risks)
+        )
     return table
 
 
