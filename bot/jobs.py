@@ -134,8 +134,11 @@ def job_table(
         table.append(ClusterJob("burn_check", BURN_CHECK_EVERY_S, burn.check))
     if announcer is not None:  # planned windows told to the affected channels before they start
         table.append(ClusterJob("maintenance_announce", ANNOUNCE_EVERY_S, announcer.check))
-    if reports is not None:  # last month's SLA report, once per channel and month
+    if reports is not None:  # last month's SLA report and risk register, once per channel
         table.append(ClusterJob("sla_report_monthly", settings.digest_tick_s, reports.tick))
+        table.append(
+            ClusterJob("risk_register_monthly", settings.digest_tick_s, reports.tick_risks)
+        )
     return table
 
 

@@ -250,13 +250,20 @@ def _conversation(
 
 
 def _monthly(settings: Settings, models: ModelService, client: WebClient) -> MonthlyReports | None:
-    """The monthly SLA report job, when channels are configured (BSM_REPORT_CHANNELS)."""
-    from bot.report_delivery import channel_poster
+    """The monthly SLA report and risk register jobs, when channels are configured
+    (BSM_REPORT_CHANNELS)."""
+    from bot.report_delivery import channel_poster, risk_poster
 
     if not settings.report_channels:
         return None
     store = models.store
-    return MonthlyReports(store, models, settings.report_channels, post=channel_poster(client))
+    return MonthlyReports(
+        store,
+        models,
+        settings.report_channels,
+        post=channel_poster(client),
+        post_risks=risk_poster(client),
+    )
 
 
 def _reports(models: ModelService, client: WebClient) -> ReportService:

@@ -1,6 +1,6 @@
 """Incidents in chat: the open ones, and one with its timeline.
 
-incidents          open incidents, by priority (P1-P4, impact.priority), newest first
+incidents          open incidents, by priority (P1-P4, the map's rules), newest first
 incident <id>      services hit, root causes, acknowledgements, timeline
 """
 
@@ -14,7 +14,6 @@ from handlers.commands import CommandError, arguments, failed, number, trailing_
 from handlers.request import Request
 from handlers.wording import joined
 from impact.durations import format_duration
-from impact.errors import ImpactError
 from impact.model import State
 from store import EntryKind, Incident, StateChange, TimelineEntry
 
@@ -39,30 +38,16 @@ def incidents(req: Request) -> Answer:
         found = req.incidents.incidents(open_only=True, limit=SHOWN + 1)
     if not found:
         return Answer("incidents", "No open incidents", data={"incidents": []})
-    ranks = {i.id: _priority(req, i) for i in found}
-    shown = sorted(found[:SHOWN], key=lambda i: ranks[i.id])  # P1 first, newest first within
-    items = tuple(_with_priority(incident_line(i), ranks[i.id]) for i in shown)
+    # P1 first (by the map's rules: store.Incident.priority), newest first within
+    shown = sorted(found[:SHOWN], key=lambda i: i.priority)
+    items = tuple(_with_priority(incident_line(i), i.priority) for i in shown)
     return Answer(
         "incidents",
         f"{len(shown)}{'+' * (len(found) > SHOWN)} open incident{'s' * (len(found) != 1)}",
         sections=(Section("Open incidents", items),),
         actions=tuple(Action("ask", f"Incident #{i.id}", f"incident {i.id}") for i in shown[:4]),
-        data={"incidents": [{**_json(i), "priority": ranks[i.id]} for i in shown]},
+        data={"incidents": [_json(i) for i in shown]},
     )
-
-
-def _priority(req: Request, found: Incident) -> str:
-    """P1-P4 of an incident from its business services (impact.priority's default rules)."""
-    from impact.priority import Impacted, incident_priority
-
-    touched = []
-    for name, state in found.services:
-        try:
-            component = req.model.component(name)
-        except ImpactError:
-            continue  # a service since removed from the map
-        touched.append(Impacted(state, component.tier, component.revenue_per_hour or 0.0))
-    return incident_priority(touched)
 
 
 def _with_priority(item: Item, priority: str) -> Item:
@@ -117,7 +102,8 @@ def _headline(found: Incident) -> str:
         lasted = found.resolved_at - found.started_at
         took = format_duration(lasted.total_seconds())
         return f"{kind} #{found.id} resolved: {joined(hit, 3)} (lasted {took})"
-    return f"{kind} #{found.id} open since {_at(found.started_at)}: {joined(hit, 3)}"
+    rank = "" if found.planned else f"{found.priority} "
+    return f"{rank}{kind} #{found.id} open since {_at(found.started_at)}: {joined(hit, 3)}"
 
 
 def incident_line(found: Incident) -> Item:
@@ -177,4 +163,5 @@ def _json(found: Incident) -> dict[str, object]:
         "causes": list(found.causes),
         "started_at": found.started_at.isoformat(),
         "acknowledged": [u for u, _ in found.acknowledged],
+        "priority": found.priority,
     }

@@ -38,7 +38,10 @@ def read_duration(text: str) -> timedelta | None:
     match = _DURATION.match(text.strip())
     if match is None:
         return None
-    return timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"].casefold()[0]])
+    try:
+        return timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"].casefold()[0]])
+    except OverflowError:  # more days than a timedelta holds: no span anyone means
+        return None
 
 
 def spell_duration(seconds: float) -> str:

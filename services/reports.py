@@ -29,6 +29,7 @@ from impact.sla import IncidentSpan, SlaReport, incident_spans, sla_report
 from impact.windows import Window
 from services.digests import DEFAULT_TARGET, Measured, measure, replay_events
 from services.model import Compiled, ModelService
+from services.priorities import Risk, risk_register
 from store import AuditEntry, Store
 
 MAX_AUDIT_ENTRIES = 5000  # appendix lines read from the audit log for one period
@@ -289,17 +290,43 @@ class ReportService:
         return built
 
 
+@dataclass(frozen=True, slots=True)
+class RiskRegister:
+    """The risk register of a period: failures counted over `window`, as of its end."""
+
+    window: Window
+    risks: tuple[Risk, ...]
+
+    @property
+    def days(self) -> int:
+        return round((self.window.end - self.window.start).total_seconds() / 86400)
+
+
+RISKS_SHOWN = 20  # rows of the monthly risk register
+
+
+def period_risks(store: Any, compiled: Compiled, window: Window) -> RiskRegister:
+    """`services.priorities.risk_register` over the failures of `window`."""
+    events = store.events(since=window.start, until=window.end)
+    return RiskRegister(window, tuple(risk_register(compiled.model, events, top=RISKS_SHOWN)))
+
+
 # Posts a built report into a channel (`bot.report_delivery.channel_poster(client)`).
 PostReport = Callable[[str, ComplianceReport], str]
+# Posts a risk register into a channel (`bot.report_delivery.risk_poster(client)`).
+PostRisks = Callable[[str, RiskRegister], str]
 
 
 class MonthlyReports:
-    """The monthly SLA report of the previous month, posted once into each channel.
+    """The monthly SLA report and risk register of the previous month, posted once into
+    each channel.
 
-    `tick` is a cluster job: it may run on every replica, often. Each (channel, month) is
-    taken through `store.JobRecords` under the name `sla_report:<channel>` (a try-lock, then
-    the last completed month): exactly one replica posts a month's report into a channel,
-    and a replica that died before completing leaves it to the next tick.
+    `tick` (the SLA report) and `tick_risks` (the risk register, when `post_risks` is given)
+    are cluster jobs: they may run on every replica, often. Each (channel, month) is taken
+    through `store.JobRecords` under the name `sla_report:<channel>` or
+    `risk_register:<channel>` (a try-lock, then the last completed month): exactly one
+    replica posts a month's file into a channel, and a replica that died before completing
+    leaves it to the next tick.
     """
 
     def __init__(
@@ -309,28 +336,48 @@ class MonthlyReports:
         channels: Sequence[str],
         *,
         post: PostReport,
+        post_risks: PostRisks | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store, self.models, self.channels = store, models, tuple(channels)
-        self.post, self.clock = post, clock
+        self.post, self.post_risks, self.clock = post, post_risks, clock
 
     def tick(self, now: datetime | None = None) -> list[str]:
         """Post last month's report where it has not been posted yet; returns the channels."""
+        when = now or self.clock()
+
+        def send(channel: str, window: Window) -> None:
+            self.post(channel, sla_compliance(self.store, self.models.current(), window, now=when))
+
+        return self._each_channel("sla_report", when, send)
+
+    def tick_risks(self, now: datetime | None = None) -> list[str]:
+        """Post last month's risk register where it has not been posted yet."""
+        post = self.post_risks
+        if post is None:
+            return []
+
+        def send(channel: str, window: Window) -> None:
+            post(channel, period_risks(self.store, self.models.current(), window))
+
+        return self._each_channel("risk_register", now or self.clock(), send)
+
+    def _each_channel(
+        self, kind: str, now: datetime, send: Callable[[str, Window], None]
+    ) -> list[str]:
         from impact.windows import parse_window
 
-        now = now or self.clock()
         window = parse_window("last month", now)
         first = window.start
         period = first.year * 12 + first.month
         records = self.store.job_records
         posted = []
         for channel in self.channels:
-            name = f"sla_report:{channel}"
+            name = f"{kind}:{channel}"
             with records.hold(name) as mine:
                 if not mine or records.completed(name) >= period:
                     continue
-                built = sla_compliance(self.store, self.models.current(), window, now=now)
-                self.post(channel, built)
+                send(channel, window)
                 records.complete(name, period)
                 posted.append(channel)
         return posted

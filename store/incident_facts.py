@@ -131,10 +131,12 @@ class Notice:
     duration_s: float | None = None
     acknowledged: tuple[Acknowledgement, ...] = ()
     alerts_left_out: int = 0  # alerts behind its causes that the sender did not send
+    priority: str = ""  # P1-P4 by the map's rules ("" in notices written before them)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "alerts_left_out": self.alerts_left_out,
+            "priority": self.priority,
             "incident": self.incident,
             "status": self.status.value,
             "planned": self.planned,
@@ -164,6 +166,7 @@ class Notice:
             duration_s=float(duration) if duration is not None else None,
             acknowledged=_acks(data.get("acknowledged") or ()),
             alerts_left_out=int(data.get("alerts_left_out") or 0),
+            priority=str(data.get("priority") or ""),
         )
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from sqlalchemy import Connection, select
 
 from impact.incidents import is_planned
 from impact.model import Component, ServiceMap, State, name_key
+from impact.policies import DEFAULT_POLICIES
+from impact.priority import Impacted, PriorityRule, incident_priority
 from store.alerts import left_out
 from store.incident_facts import Acknowledgement, IncidentStatus, Notice, NoticeService
 from store.incident_rows import AcknowledgementRow, IncidentRow, IncidentServiceRow
+from store.policy_rows import read_policies
+from store.schema import ComponentRow
 
 
 def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) -> Notice:
@@ -20,6 +26,7 @@ def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) 
         _notice_service(name, state, by_key.get(name_key(name))) for name, state in services.items()
     )
     end = row.resolved_at
+    impacted = [Impacted(s.state, s.tier, s.revenue_per_hour) for s in listed]
     return Notice(
         incident=incident_id,
         status=IncidentStatus(row.status),
@@ -33,7 +40,28 @@ def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) 
         duration_s=(end - row.started_at).total_seconds() if end else None,
         acknowledged=acknowledgements(connection, incident_id),
         alerts_left_out=left_out(connection, [name_key(c) for c in row.causes]) if not end else 0,
+        priority=incident_priority(impacted, priority_rules(connection)),
     )
+
+
+def priority_rules(connection: Connection) -> tuple[PriorityRule, ...]:
+    """The map's incident priority rules (its `policies:` section, else the defaults)."""
+    return (read_policies(connection) or DEFAULT_POLICIES).priority
+
+
+def priority(
+    connection: Connection, services: Sequence[tuple[str, State]], rules: Iterable[PriorityRule]
+) -> str:
+    """P1-P4 of an incident touching `services` (name, state), from the map's tier and
+    revenue of each (a service since removed from the map counts for nothing)."""
+    keys = {name_key(name): state for name, state in services}
+    rows = connection.execute(
+        select(ComponentRow.name_key, ComponentRow.tier, ComponentRow.revenue_per_hour).where(
+            ComponentRow.name_key.in_(list(keys))
+        )
+    )
+    impacted = [Impacted(keys[key], tier, float(revenue or 0.0)) for key, tier, revenue in rows]
+    return incident_priority(impacted, tuple(rules))
 
 
 def acknowledgements(connection: Connection, incident_id: int) -> tuple[Acknowledgement, ...]:

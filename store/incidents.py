@@ -24,11 +24,12 @@ from sqlalchemy import Connection, Engine, select, text
 
 from impact.incidents import OpenIncident, Plan
 from impact.model import ServiceMap, State, name_key
+from impact.priority import PriorityRule
 from store import alerts, history, incident_writer
 from store.audit import record_audit
 from store.database import transaction
 from store.incident_facts import IncidentStatus, TimelineEntry
-from store.incident_notice import acknowledgements
+from store.incident_notice import acknowledgements, priority, priority_rules
 from store.incident_rows import IncidentRow, IncidentServiceRow, NoticeRow, TimelineRow
 from store.incident_writer import apply_plan
 from store.map_reader import read_map
@@ -67,6 +68,7 @@ class Incident:
     acknowledged: tuple[tuple[str, datetime], ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     channels: tuple[str, ...] = ()
+    priority: str = "P4"  # P1-P4 of its business services by the map's priority rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +173,15 @@ class IncidentStore:
             if open_only:
                 query = query.where(IncidentRow.status == "open")
             ids = list(connection.execute(query).scalars())
-            return [_incident(connection, i) for i in ids]
+            rules = priority_rules(connection)
+            return [_incident(connection, i, rules) for i in ids]
 
     def incident(self, incident_id: int) -> Incident | None:
         with self.engine.connect() as connection, connection.begin():
             found = connection.execute(
                 select(IncidentRow.id).where(IncidentRow.id == incident_id)
             ).first()
-            return _incident(connection, incident_id) if found else None
+            return _incident(connection, incident_id, priority_rules(connection)) if found else None
 
     def unmapped(self, limit: int = 100) -> list[alerts.UnmappedSummary]:
         with self.engine.connect() as connection, connection.begin():
@@ -249,7 +252,7 @@ def _open_incidents(connection: Connection) -> tuple[OpenIncident, ...]:
     )
 
 
-def _incident(connection: Connection, incident_id: int) -> Incident:
+def _incident(connection: Connection, incident_id: int, rules: Sequence[PriorityRule]) -> Incident:
     row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
     services = connection.execute(
         select(IncidentServiceRow.service, IncidentServiceRow.state)
@@ -264,15 +267,17 @@ def _incident(connection: Connection, incident_id: int) -> Incident:
     channels = connection.execute(
         select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id).order_by(NoticeRow.id)
     ).scalars()
+    touched = tuple((s, State(st)) for s, st in services)
     return Incident(
         id=row.id,
         status=IncidentStatus(row.status),
         planned=row.planned,
-        services=tuple((s, State(st)) for s, st in services),
+        services=touched,
         causes=tuple(row.causes),
         started_at=row.started_at,
         resolved_at=row.resolved_at,
         acknowledged=tuple((a.user, a.at) for a in acknowledgements(connection, incident_id)),
         timeline=tuple(TimelineEntry.from_facts(*t) for t in timeline),
         channels=tuple(channels),
+        priority=priority(connection, touched, rules),
     )

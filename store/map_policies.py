@@ -33,6 +33,7 @@ RULE_KEYS = ("priority", "tier_at_most", "revenue_at_least", "services_at_least"
 CONDITIONS = RULE_KEYS[1:]
 BURN_KEYS = ("long", "short", "factor")
 MAX_RULES = 50  # rules per list: a policy is read by people
+MAX_WINDOW_S = 366 * 86400.0  # a burn window longer than a year measures no SLA period
 
 
 def parse_policies(value: Any) -> tuple[Policies | None, list[Problem]]:
@@ -199,9 +200,12 @@ def _burn_rule(entry: Any, where: Path, problems: list[Problem]) -> BurnRule | N
 
 def _span(value: Any, where: Path, key: str, problems: list[Problem]) -> float | None:
     span = read_duration(value) if isinstance(value, str) else None
-    if span is None or span.total_seconds() <= 0:
+    if span is None or not 0 < span.total_seconds() <= MAX_WINDOW_S:
         problems.append(
-            (where, f'{key} must be a window like "5m", "1h" or "3d", got {shown(value)}')
+            (
+                where,
+                f'{key} must be a window up to 366d like "5m", "1h" or "3d", got {shown(value)}',
+            )
         )
         return None
     return span.total_seconds()

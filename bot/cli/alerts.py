@@ -49,15 +49,17 @@ def unmapped(limit: int) -> None:
 @click.command()
 @click.option("--all", "show_all", is_flag=True, help="Resolved incidents too.")
 def incidents(show_all: bool) -> None:
-    """Open incidents (newest first)."""
+    """Open incidents, by priority (P1-P4, the map's rules) then newest first; resolved
+    ones after them with --all."""
     found = _desk().incidents(open_only=not show_all)
     if not found:
         click.echo("no open incidents" if not show_all else "no incidents")
-    for item in found:
+    for item in sorted(found, key=lambda i: (i.status != "open", i.priority)):
         services = ", ".join(f"{name} {state.value}" for name, state in item.services)
         planned = " planned" if item.planned else ""
+        rank = f"{item.priority} " if item.status == "open" and not item.planned else ""
         click.echo(
-            f"#{item.id} {item.status}{planned} since {item.started_at:%Y-%m-%d %H:%M} UTC: "
+            f"{rank}#{item.id} {item.status}{planned} since {item.started_at:%Y-%m-%d %H:%M} UTC: "
             f"{services}; root cause {', '.join(item.causes) or 'unknown'}"
         )
 

@@ -1,8 +1,9 @@
 """Outage-impact notices: an incident's `Notice` (from the outbox) becomes a Slack message.
 
-The notice is the incident's one living message per channel: impacted business services
-(state, tier, owner), root causes, revenue per hour at risk, started at, current state and
-who acknowledged, with Acknowledge and Show paths buttons. Planned work renders muted.
+The notice is the incident's one living message per channel: its priority (P1-P4 by the
+map's rules), impacted business services (state, tier, owner), root causes, revenue per
+hour at risk, started at, current state and who acknowledged, with Acknowledge and Show
+paths buttons. Planned work renders muted.
 Every text from the map or an alert goes through `bot.render.blocks.fit`, so names cannot ping.
 """
 
@@ -64,7 +65,8 @@ def _title(notice: Notice) -> str:
     if notice.planned:
         return f":wrench: _Planned maintenance {number}: {names}_"
     worst = State.DOWN if any(s.state is State.DOWN for s in hit) else State.DEGRADED
-    return f"{STATE_EMOJI[worst]} *Incident {number}: {names} {worst.value}*"
+    rank = f"{notice.priority} " if notice.priority else ""
+    return f"{STATE_EMOJI[worst]} *{rank}Incident {number}: {names} {worst.value}*"
 
 
 def _fallback(notice: Notice) -> str:
@@ -75,6 +77,7 @@ def _fallback(notice: Notice) -> str:
         head = "Planned maintenance"
     else:
         head = "Incident"
+        names += f" ({notice.priority})" if notice.priority else ""
     return fit(f"{head} #{notice.incident}: {names}", MAX_SECTION_TEXT)
 
 

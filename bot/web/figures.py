@@ -340,10 +340,10 @@ class Board:
         )
 
     def incidents(self, limit: int = 50) -> tuple[tuple[Incident, ...], tuple[Incident, ...]]:
-        """(open, recently resolved), newest first."""
+        """(open by priority (the map's rules) then newest first, recently resolved)."""
         found = self.desk.incidents(open_only=False, limit=limit)
         return (
-            tuple(i for i in found if i.status != "resolved"),
+            tuple(sorted((i for i in found if i.status != "resolved"), key=lambda i: i.priority)),
             tuple(i for i in found if i.status == "resolved"),
         )
 

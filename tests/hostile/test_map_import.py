@@ -1,10 +1,11 @@
 """The map importer never writes partially: a mutated map imports whole or not at all.
 
-Each example mutates a valid small map (wrong types, unknown keys, missing names, bad
-references, huge numbers, negative tiers, names duplicated in another case, oversized text)
-and imports it into a store already holding a map. Either the import succeeds, or it raises
-`MapValidationError` whose every error has a location, and the database content (every row
-of every table; on SQLite also the bytes of the database files) is exactly as before.
+Each example mutates a valid small map, its policies included (wrong types, unknown keys,
+missing names, bad references, huge numbers, negative tiers, names duplicated in another
+case, oversized text) and imports it into a store already holding a map. Either the import
+succeeds, or it raises `MapValidationError` whose every error has a location, and the
+database content (every row of every table; on SQLite also the bytes of the database
+files) is exactly as before.
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ BASE: dict[str, Any] = {
         {"name": "db-01", "kind": "host"},
         {"name": "db-02", "kind": "host"},
     ],
+    "policies": {
+        "priority": [
+            {"priority": "P1", "tier_at_most": 1, "revenue_at_least": 10000},
+            {"priority": "P2", "services_at_least": 2},
+            {"priority": "P3", "any_failing": True},
+        ],
+        "burn": {
+            1: [{"long": "1h", "short": "5m", "factor": 14.4}],
+            "default": [{"long": "3d", "short": "6h", "factor": 1}],
+        },
+    },
 }
 
 # The map already in the store: overlaps BASE so merges and replaces both change rows.
@@ -120,6 +132,17 @@ KEYS = st.sampled_from(
         "interval_s",
         "failures_before_down",
         "version",
+        "policies",
+        "priority",
+        "tier_at_most",
+        "revenue_at_least",
+        "services_at_least",
+        "any_failing",
+        "burn",
+        "long",
+        "short",
+        "factor",
+        "default",
         "unknown_key",
         "Name",
     ]

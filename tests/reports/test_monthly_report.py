@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from bot.settings import Settings, SettingsError
 from services.model import ModelService
-from services.reports import ComplianceReport, MonthlyReports
+from services.reports import ComplianceReport, MonthlyReports, RiskRegister
 from store import Store
 
 DECEMBER_1 = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)  # November's report is due
@@ -57,6 +57,38 @@ def test_each_month_is_posted_once_per_channel_across_two_replicas(report_store:
     finally:
         one.store.close()
         two.store.close()
+
+
+def test_the_risk_register_of_last_month_is_posted_once_per_channel(report_store: Store) -> None:
+    """November's failures (report_data.HISTORY, counted by hand): shop-db went down 3
+    times, warehouse once, shop-api never (degraded only). No revenue on the map, so every
+    exposure is 0: tier-1 single points of failure first (shop-api, shop-db, by name), then
+    warehouse (desk, tier 2)."""
+    posted: list[tuple[str, RiskRegister]] = []
+
+    def post_risks(channel: str, register: RiskRegister) -> str:
+        posted.append((channel, register))
+        return "F2"
+
+    def post(channel: str, report: ComplianceReport) -> str:
+        raise AssertionError("tick_risks posts no SLA report")
+
+    models = ModelService(report_store)
+    monthly = MonthlyReports(
+        report_store, models, ["C0MANAGERS", "C0AUDIT"], post=post, post_risks=post_risks
+    )
+    assert monthly.tick_risks(DECEMBER_1) == ["C0MANAGERS", "C0AUDIT"]
+    assert monthly.tick_risks(DECEMBER_20) == []
+    assert [channel for channel, _ in posted] == ["C0MANAGERS", "C0AUDIT"]
+    register = posted[0][1]
+    assert (register.window.label, register.days) == ("November 2026", 30)
+    assert [(r.component, r.failures, r.tier1_spof) for r in register.risks] == [
+        ("shop-api", 0, True),
+        ("shop-db", 3, True),
+        ("warehouse", 1, False),
+    ]
+    # Without a risk poster (as before), there is no risk register job to do.
+    assert MonthlyReports(report_store, models, ["C0X"], post=post).tick_risks(JANUARY_1) == []
 
 
 def test_report_channels_setting_is_checked() -> None:

@@ -136,8 +136,8 @@ def test_every_problem_is_named_with_file_line_and_column(tmp_path: Path) -> Non
         f"{path}:8:36: policies.priority[2].tier_at_most: tier_at_most must be a tier 1 to 4, "
         "got 0",
         f"{path}:11:27: policies.burn.default[0].short: short must be a shorter window than long",
-        f'{path}:12:16: policies.burn.default[1].long: long must be a window like "5m", "1h" or '
-        "\"3d\", got 'soon'",
+        f"{path}:12:16: policies.burn.default[1].long: long must be a window up to 366d "
+        """like "5m", "1h" or "3d", got 'soon'""",
         f"{path}:12:41: policies.burn.default[1].factor: factor must be a burn rate > 0 "
         "(e.g. 14.4), got 0",
         f'{path}:13:5: policies.burn.7: a burn key is a tier 1 to 4 or "default", got 7',
@@ -208,3 +208,13 @@ def test_diff_and_export_through_the_cli(tmp_path: Path) -> None:
     assert bsm("diff", str(path), "--db", db_url)[1].strip() == (
         "No changes: the stored map already matches."
     )
+
+
+@pytest.mark.parametrize("window", ["99999999999999w", "367d", "1e400s", "0s", 5])
+def test_a_window_nobody_means_is_an_error_not_a_crash(window: object) -> None:
+    rule = f"{{long: {window}, short: 1m, factor: 1}}"
+    text = f"version: 1\npolicies:\n  burn:\n    default:\n      - {rule}\n"
+    with pytest.raises(MapValidationError) as caught:
+        parse_map(text)
+    [error] = caught.value.errors
+    assert error.location == "policies.burn.default[0].long"
