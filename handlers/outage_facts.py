@@ -60,9 +60,11 @@ def open_incident(req: Request, names: list[str]) -> Any | None:
 
 
 def reach(component: Component) -> str | None:
-    """Owner, channel and runbook of a component, as one detail line."""
+    """Owner, channel, runbook and vendor status page of a component, as one detail line."""
     parts = [component.owner, component.channel]
     if component.runbook_url:
         parts.append(f"runbook {component.runbook_url}")
+    if component.status_page:
+        parts.append(f"status page {component.status_page}")
     text = " · ".join(p for p in parts if p)
     return text or None

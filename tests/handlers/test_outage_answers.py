@@ -84,7 +84,10 @@ def test_why_says_since_when_the_incident_and_whom_to_call(outage: Conversation)
     assert answer.notes[0].startswith("payment-gateway failing since ")
     assert "No open incident about it" in answer.notes
     [contacts] = [s for s in answer.sections if s.title == "Who to call"]
-    assert [(i.text, i.detail) for i in contacts.items] == [("payment-gateway", "payments-team")]
+    # demo.yaml: payment-gateway is owned by payments-team, with the vendor's status page
+    assert [(i.text, i.detail) for i in contacts.items] == [
+        ("payment-gateway", "payments-team · status page https://status.payflow.example")
+    ]
     assert answer.actions[0].value == "what does payment-gateway affect?"
 
 
