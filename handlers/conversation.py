@@ -152,9 +152,9 @@ class Conversation:
         question = parse(text, self._names)
         if question.intent == "help":
             return guidance.help_answer()
-        resolution = self._names.resolve_all(question.phrases)
+        resolved = self._names.resolve_all(question.phrases)
         resolution = self._names.screen(
-            resolution, named=question.intent in HANDLERS or "@" in question.template
+            resolved, named=question.intent in HANDLERS or "@" in question.template
         )
         contexts = self._contexts() if session else None
         follow_up = looks_like_follow_up(text, question)
@@ -194,7 +194,9 @@ class Conversation:
             tokens=self.tokens,
             reports=self.reports,
         )
-        return handler(request)
+        answer = handler(request)
+        ignored = self._names.ignored(resolved, resolution, question.context)
+        return guidance.with_ignored(answer, ignored) if ignored and answer.ok else answer
 
     def _authorize(
         self, intent: str, text: str, user_id: str | None, channel_id: str | None, origin: str

@@ -15,7 +15,7 @@ Europe/Berlin") is taken out as the period, read later by `impact.windows`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from handlers.markup import plain_text
 from handlers.names import NameIndex
@@ -78,6 +78,7 @@ class Question:
     depth: int | None = None  # depends: levels to show
     explicit: bool = True  # False when no keyword said what was asked
     args: dict[str, str] = field(default_factory=dict)
+    context: str = ""  # trailing context cut off ("..., asking for a friend"), as typed
 
 
 def _rule(intent: str, *alternatives: str) -> Rule:
@@ -340,7 +341,13 @@ _CONTEXT = re.compile(
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
     clean = _normalise(plain_text(text[:MAX_QUESTION]))
-    clean = _CONTEXT.sub("", clean) or clean
+    cut = _CONTEXT.search(clean)
+    if cut is None or not cut.start():
+        return _parse(clean, names)
+    return replace(_parse(clean[: cut.start()], names), context=cut.group(0))
+
+
+def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
