@@ -53,7 +53,9 @@ def first_page(answer: Answer, question: str) -> Answer:
     """A long answer with its "show more" action first (before Share and the others)."""
     if not is_long(answer):
         return answer
-    return replace(answer, actions=(more_action(question, PAGE), *answer.actions))
+    more = more_action(question, PAGE)
+    data = answer.data | {"more": more.value}
+    return replace(answer, actions=(more, *answer.actions), data=data)
 
 
 def page(answer: Answer, question: str, start: int) -> Answer:
@@ -62,6 +64,7 @@ def page(answer: Answer, question: str, start: int) -> Answer:
     if start <= 0:
         return first_page(answer, question)
     sections: list[Section] = []
+    listed: dict[str, list[str]] = {}
     left = 0
     for section in answer.sections:
         items = section.full or section.items
@@ -73,6 +76,7 @@ def page(answer: Answer, question: str, start: int) -> Answer:
         left = max(left, len(items) - end)
         span = f"{start + 1}-{end}" if end > start + 1 else f"{end}"
         sections.append(Section(f"{section.title} ({span} of {total})", shown))
+        listed[section.title] = [item.text for item in shown]
     if not sections:
         return replace(
             answer,
@@ -82,15 +86,18 @@ def page(answer: Answer, question: str, start: int) -> Answer:
         )
     notes: tuple[str, ...] = (f"Continued: {answer.summary}",)
     actions = tuple(a for a in answer.actions if a.kind != "share")
+    data = answer.data | {"page": {"from": start + 1, "items": listed}}
     if left:
         notes += (f"{plural(left, 'more item')} after these",)
         actions = (more_action(question, start + PAGE), *actions)
+        data["more"] = actions[0].value
     return replace(
         answer,
         summary=f"More of: {question}",
         sections=tuple(sections),
         notes=notes,
         actions=actions,
+        data=data,
     )
 
 
