@@ -28,7 +28,14 @@ from handlers.followups import FOLLOWED, complete, looks_like_follow_up
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.incident_answers import incident, incidents
-from handlers.intents import COMMAND_INTENTS, MAX_QUESTION, Question, command_text, parse
+from handlers.intents import (
+    COMMAND_INTENTS,
+    MAX_QUESTION,
+    Question,
+    command_text,
+    in_name_position,
+    parse,
+)
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
@@ -180,9 +187,12 @@ class Conversation:
         if question.intent == "help":
             return guidance.help_answer(), text
         resolved = self._names.resolve_all(question.phrases)
-        resolution = self._names.screen(
-            resolved, named=question.intent in HANDLERS or "@" in question.template
+        named = (
+            in_name_position(question, HANDLERS[question.intent][1] > 0)
+            if question.intent in HANDLERS
+            else "@" in question.template
         )
+        resolution = self._names.screen(resolved, named=named)
         contexts = self._contexts() if session else None
         standalone = text
         follow_up = looks_like_follow_up(text, question)
