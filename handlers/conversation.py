@@ -160,13 +160,13 @@ class Conversation:
             found = contexts.recall_more(session) if contexts is not None else None
             if found is None:
                 return paging.nothing_to_continue()
-        asked, start = found if found is not None else (text, 0)
+        asked, number = found if found is not None else (text, 1)
         answer, standalone = self._answer(asked, user_id, channel_id, origin, session)
         if not paging.is_long(answer):
             return answer
-        answer = paging.page(answer, standalone, start)
+        answer = paging.page(answer, standalone, number)
         if contexts is not None:  # past the last page, "more" says there is nothing more
-            contexts.keep_more(session, standalone, start + paging.PAGE)
+            contexts.keep_more(session, standalone, number + 1)
         return answer
 
     def _contexts(self) -> Any:

@@ -1,8 +1,9 @@
 """Long answers page: a headline, the first items by business impact, then "show more".
 
 An answer whose sections were capped (`wording.capped`: `more` > 0) offers a "show more"
-action. Its value carries the whole continuation, `more from N: QUESTION` (the question
-and the first item not shown), so a Slack button needs no server state and any replica
+action. Its value carries the whole continuation, `more page N: QUESTION` (the question
+and the page to show: page 1 is the answer as capped, each later page the next `PAGE`
+items of every long section), so a Slack button needs no server state and any replica
 answers it; the conversation also keeps it for the session, so typing "more" (Slack
 thread or DM, `bsm shell`, `bsm ask --session`) goes on where the last answer stopped.
 Either way the question is asked again, through the policy check, and the next page of
@@ -19,8 +20,8 @@ from handlers.guidance import ASKABLE
 from handlers.wording import LIST_CAP, plural
 
 PAGE = LIST_CAP  # items per section per page (the first page shows `capped`'s LIST_CAP)
-MAX_START = 100_000  # a continuation further on than any list is refused, not computed
-_CONTINUATION = re.compile(r"^\s*more from (\d{1,6}): (.+)$", re.S | re.I)
+MAX_PAGE = 10_000  # a continuation further on than any list is refused, not computed
+_CONTINUATION = re.compile(r"^\s*more page (\d{1,5}): (.+)$", re.S | re.I)
 _MORE_WORDS = re.compile(
     r"^\W*(?:(?:show|see|give me|list|and)\s+)?(?:the\s+)?(?:more|rest|next(?: page)?|"
     r"the rest)(?:\s+(?:please|pls|plz))?\W*$",
@@ -29,9 +30,9 @@ _MORE_WORDS = re.compile(
 
 
 def continuation(text: str) -> tuple[str, int] | None:
-    """The question and first item of a `more from N: QUESTION` value, or None."""
+    """The question and page of a `more page N: QUESTION` value, or None."""
     match = _CONTINUATION.match(text)
-    if match is None or int(match[1]) > MAX_START:
+    if match is None or not 1 <= int(match[1]) <= MAX_PAGE:
         return None
     return match[2].strip(), int(match[1])
 
@@ -45,23 +46,23 @@ def is_long(answer: Answer) -> bool:
     return any(s.more for s in answer.sections)
 
 
-def more_action(question: str, start: int) -> Action:
-    return Action("more", "Show more", f"more from {start}: {question}")
+def more_action(question: str, number: int) -> Action:
+    return Action("more", "Show more", f"more page {number}: {question}")
 
 
 def first_page(answer: Answer, question: str) -> Answer:
     """A long answer with its "show more" action first (before Share and the others)."""
     if not is_long(answer):
         return answer
-    more = more_action(question, PAGE)
+    more = more_action(question, 2)
     data = answer.data | {"more": more.value}
     return replace(answer, actions=(more, *answer.actions), data=data)
 
 
-def page(answer: Answer, question: str, start: int) -> Answer:
-    """The items `start` .. `start + PAGE` of each long section of `answer` (freshly made),
-    with "show more" again while items are left."""
-    if start <= 0:
+def page(answer: Answer, question: str, number: int) -> Answer:
+    """Page `number` of `answer` (freshly made): after the items each section showed on
+    page 1, the next `PAGE` per later page; with "show more" again while items are left."""
+    if number <= 1:
         return first_page(answer, question)
     sections: list[Section] = []
     listed: dict[str, list[str]] = {}
@@ -69,6 +70,7 @@ def page(answer: Answer, question: str, start: int) -> Answer:
     for section in answer.sections:
         items = section.full or section.items
         total = len(items) + section.omitted
+        start = len(section.items) + (number - 2) * PAGE
         shown = items[start : start + PAGE]
         if not shown:
             continue
@@ -86,10 +88,10 @@ def page(answer: Answer, question: str, start: int) -> Answer:
         )
     notes: tuple[str, ...] = (f"Continued: {answer.summary}",)
     actions = tuple(a for a in answer.actions if a.kind != "share")
-    data = answer.data | {"page": {"from": start + 1, "items": listed}}
+    data = answer.data | {"page": {"number": number, "items": listed}}
     if left:
         notes += (f"{plural(left, 'more item')} after these",)
-        actions = (more_action(question, start + PAGE), *actions)
+        actions = (more_action(question, number + 1), *actions)
         data["more"] = actions[0].value
     return replace(
         answer,

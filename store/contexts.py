@@ -61,13 +61,13 @@ class ConversationContexts:
             )
             connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
 
-    def keep_more(self, key: str, question: str, start: int) -> None:
+    def keep_more(self, key: str, question: str, page: int) -> None:
         """Keep where "show more" goes on in conversation `key`: the question of its long
-        answer and the first item not shown yet (beside the context, same lifetime)."""
-        self.remember(_more_key(key), _MORE, (question, str(start)))
+        answer and the page to show next (beside the context, same lifetime)."""
+        self.remember(_more_key(key), _MORE, (question, str(page)))
 
     def recall_more(self, key: str) -> tuple[str, int] | None:
-        """The question and next item of conversation `key`'s "show more", or None."""
+        """The question and next page of conversation `key`'s "show more", or None."""
         found = self.recall(_more_key(key))
         if found is None or len(found.subjects) != 2 or not found.subjects[1].isdigit():
             return None

@@ -65,7 +65,7 @@ def test_slash_answer_pages_with_a_button_and_each_click_shows_the_next_items(
     text = json.dumps(first.body)
     assert "31 single points of failure" in text
     assert "_and 21 more (Show more)_" in text
-    assert _more(first.body) == f"more from 10: {LONG}"
+    assert _more(first.body) == f"more page 2: {LONG}"
 
     seen, value, pages = 1, _more(first.body), []
     while value is not None:
@@ -93,7 +93,7 @@ def test_more_in_a_mention_thread_lands_on_the_other_replica(
     app_a, app_b = replicas
     app_a.dispatch(payloads.bolt_request(payloads.event(payloads.mention(LONG, ts=THREAD))))
     [first] = slack.wait_for("chat.postMessage")  # the answer alone, no thread replies
-    assert _more(first.body) == f"more from 10: {LONG}"
+    assert _more(first.body) == f"more page 2: {LONG}"
     follow = payloads.mention("show more", ts="1700000300.000200") | {"thread_ts": THREAD}
     app_b.dispatch(payloads.bolt_request(payloads.event(follow)))
     posts = slack.wait_for("chat.postMessage", count=2)
@@ -121,7 +121,7 @@ def test_a_forged_show_more_value_is_checked_against_the_policy(
     replicas: tuple[Any, Any], store: Store, slack: FakeSlack, payloads: SlackPayloads
 ) -> None:
     app_a, _ = replicas
-    forged = "more from 10: maintenance db-03 for 1h disk swap"
+    forged = "more page 2: maintenance db-03 for 1h disk swap"
     app_a.dispatch(payloads.bolt_request(payloads.click(f"{ActionId.MORE}.0", forged)))
     [reply] = slack.wait_for("response_url")
     assert "admin" in json.dumps(reply.body).casefold()

@@ -38,13 +38,13 @@ def test_ask_with_a_session_goes_on_with_more(
 ) -> None:
     # The demo map gives Online Checkout 31 single points of failure: 10 shown, then 10 more.
     first = ask_cli(["--json", "--session", "pages", "spofs for online checkout"], demo_db_url)
-    assert first["more"] == "more from 10: spofs for online checkout"
+    assert first["more"] == "more page 2: spofs for online checkout"
     second = ask_cli(["--json", "--session", "pages", "more"], demo_db_url)
-    assert second["page"]["from"] == 11
+    assert second["page"]["number"] == 2
     [page] = second["page"]["items"].values()
     assert page == first["spofs"][10:20]  # the next ten, in the first answer's order
     # the continuation itself works without a session, as a Slack button value does
-    again = ask_cli(["--json", "more from 10: spofs for online checkout"], demo_db_url)
+    again = ask_cli(["--json", "more page 2: spofs for online checkout"], demo_db_url)
     assert again["page"] == second["page"]
     alone = ask_cli(["--json", "more"], demo_db_url)
     assert alone["ok"] is False and alone["summary"].startswith("Nothing to continue")
