@@ -166,18 +166,23 @@ def spof(req: Request) -> Answer:
     result = req.model.spof(subject)
     ranked = _by_blast_radius(req, result.spofs)
     name = req.display(subject)
+    now = _single_points_now(req, subject)
+    # the single points of right now lead (the headline names them), then by business impact
     items = [
+        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
+        for n, g in now.items()
+    ]
+    items += [
         Item(
             n,
             req.model.state_of(n),
-            details(req.names.component(n).kind, req.names.component(n).owner),
+            details(
+                "failing now" if req.model.state_of(n).is_failing else None,
+                req.names.component(n).kind,
+                req.names.component(n).owner,
+            ),
         )
         for n in ranked
-    ]
-    now = _single_points_now(req, subject)
-    items += [
-        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
-        for n, g in now.items()
     ]
     data: dict[str, object] = {"spofs": ranked, "spofs_now": list(now)}
     share = Action("share", "Share in channel", req.text)

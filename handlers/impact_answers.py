@@ -78,6 +78,8 @@ def whatif(req: Request) -> Answer:
     more = _newly(result, State.DOWN)
     if already:  # the headline counts the loss beyond what is down now
         lost = joined([req.display(s.name) for s in more], 2)
+        extra = sum(s.revenue_per_hour for s in more)
+        lost += f", {money(extra)} more at risk" if extra else ""
         head = (
             f"Now, a {who} outage takes {plural(len(more), 'more business service')} down ({lost})"
             if more
