@@ -116,9 +116,14 @@ def test_why_says_since_when_the_incident_and_whom_to_call(outage: Conversation)
     assert answer.notes[0].startswith("payment-gateway failing since ")
     assert "No open incident about it" in answer.notes
     [contacts] = [s for s in answer.sections if s.title == "Who to call"]
-    # demo.yaml: payment-gateway is owned by payments-team, with the vendor's status page
+    # demo.yaml: payment-gateway is owned by payments-team, with the vendor's status page;
+    # no channel of its own: that of Payments (payments-team, which needs it directly)
     assert [(i.text, i.detail) for i in contacts.items] == [
-        ("payment-gateway", "payments-team · status page https://status.payflow.example")
+        (
+            "payment-gateway",
+            "payments-team · status page https://status.payflow.example · via payments: "
+            "#inc-payments",
+        )
     ]
     assert answer.actions[0].value == "what does payment-gateway affect?"
 
@@ -176,3 +181,17 @@ def test_sla_during_the_outage_words_the_budget_once(outage: Conversation) -> No
     assert row.detail is not None and "1 incident ·" in row.detail
     spent = answer.summary.split("; ")[-1]
     assert "error budget" in spent and spent in row.detail  # headline and body agree
+
+
+def test_why_finds_a_node_s_team_channel_and_runbook_on_its_cluster(outage: Conversation) -> None:
+    # db-01 (database-team) has neither; orders-db, one hop up, same team: #team-dba, runbook
+    answer = outage.ask("why is order fulfilment degraded?")
+    [contacts] = [s for s in answer.sections if s.title == "Who to call"]
+    assert [(i.text, i.detail) for i in contacts.items] == [
+        (
+            "db-01",
+            "database-team · via orders-db: #team-dba · "
+            "runbook https://runbooks.northwind.example/dba/orders-db",
+        )
+    ]
+    assert answer.actions[0].value == "what does db-01 affect?"  # the next useful question
