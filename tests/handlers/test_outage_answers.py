@@ -60,6 +60,11 @@ def test_whatif_headline_counts_the_loss_beyond_now(outage: Conversation) -> Non
     assert set(answer.data["already_down"]) == {"online-checkout", "payments"}
     assert answer.data["newly_down"] == ["order-fulfilment", "customer-support"]
     assert answer.sections[0].title == "Newly down"
+    # each newly lost service by its path from db-03, the asked failure (not from db-01)
+    assert [i.detail.split(" · via ")[-1] for i in answer.sections[0].items if i.detail] == [
+        "db-03 -> orders-db -> orders-api -> fulfilment-service -> order-fulfilment",
+        "db-03 -> orders-db -> orders-api -> support-portal -> customer-support",
+    ]
 
 
 def test_spof_marks_the_members_that_are_single_points_now(outage: Conversation) -> None:
