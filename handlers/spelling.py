@@ -22,23 +22,23 @@ def keywords() -> Suggester:
     return Suggester(sorted(w for w in KEYWORDS if len(w) >= 3))
 
 
-@cache
-def _without_a_vowel() -> dict[str, str]:
-    """Four-letter keywords by their spelling without one inner vowel: "wht" -> "what"."""
-    found: dict[str, set[str]] = {}
-    for word in KEYWORDS:
-        if len(word) == 4 and word.isalpha():
-            for i in range(1, 4):
-                if word[i] in "aeiou":
-                    found.setdefault(word[:i] + word[i + 1 :], set()).add(word)
-    return {short: words.pop() for short, words in found.items() if len(words) == 1}
+def _with_a_vowel(token: str) -> str | None:
+    """The one four-letter keyword `token` spells without an inner vowel: "wht" -> "what"."""
+    found = {
+        word
+        for word in KEYWORDS
+        if len(word) == 4
+        and word.isalpha()
+        and any(word[i] in "aeiou" and word[:i] + word[i + 1 :] == token for i in range(1, 4))
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 @lru_cache(maxsize=4096)
 def correct(token: str) -> str | None:
     """The keyword `token` is a misspelling of, or None."""
     if len(token) == 3 and token.isalpha():
-        return _without_a_vowel().get(token)
+        return _with_a_vowel(token)
     if len(token) < 4 or not token.isalpha():
         return None
     budget = 1 if len(token) < 7 else 2
