@@ -126,3 +126,29 @@ def test_a_forged_show_more_value_is_checked_against_the_policy(
     [reply] = slack.wait_for("response_url")
     assert "admin" in json.dumps(reply.body).casefold()
     assert store.maintenance_windows() == []
+
+
+def _long_answer(question: str) -> Any:
+    from handlers.answer import Action, Answer, Item, Section
+
+    items = tuple(Item(f"service-{i}") for i in range(40))
+    return Answer(
+        "affects",
+        "x takes 40 business services down",
+        ("x",),
+        (Section("Down", items[:10], more=30, full=items),),
+        actions=(Action("more", "Show more", f"more page 2: {question}"),),
+    )
+
+
+def test_a_paged_answer_posts_no_thread_unless_its_button_cannot_carry_the_question() -> None:
+    from bot.render.answers import render_answer
+    from bot.render.blocks import MAX_BUTTON_VALUE
+
+    paged = render_answer(_long_answer("what does x affect"))
+    assert paged.thread == ()
+    assert _more(paged.payload()) == "more page 2: what does x affect"
+    # a question too long for a button value: no button, the full list in the thread
+    flood = render_answer(_long_answer("x" * MAX_BUTTON_VALUE))
+    assert _more(flood.payload()) is None
+    assert flood.thread and "service-39" in json.dumps([m.payload() for m in flood.thread])
