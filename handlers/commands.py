@@ -62,8 +62,23 @@ def arguments(text: str, verbs: Iterable[str]) -> list[str]:
     for index, word in enumerate(words[:_LEAD_WORDS]):
         folded = word.casefold().strip("?!.,:")
         if folded in wanted or correct(folded) in wanted:
-            return words[index + 1 :]
-    return words[1:]
+            return _without_courtesy(words[index + 1 :])
+    return _without_courtesy(words[1:])
+
+
+_COURTESY = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "?", "!"})
+
+
+def _without_courtesy(words: list[str]) -> list[str]:
+    """The arguments without a closing "?" and "please" ("changes today?", "... pls")."""
+    words = list(words)
+    while words:
+        last = words[-1].rstrip("?!")
+        if last and last.casefold() not in _COURTESY:
+            words[-1] = last
+            break
+        words.pop()
+    return words
 
 
 def is_channel(word: str) -> bool:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from handlers import guidance, policy
+from handlers import guidance, paging, policy
 from handlers.access import AccessPolicy, Actor, Admins
 from handlers.answer import Answer
 from handlers.audit_answers import audit
@@ -29,7 +29,14 @@ from handlers.followups import FOLLOWED, complete, looks_like_follow_up
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.incident_answers import incident, incidents
-from handlers.intents import COMMAND_INTENTS, MAX_QUESTION, Question, command_text, parse
+from handlers.intents import (
+    COMMAND_INTENTS,
+    MAX_QUESTION,
+    Question,
+    command_text,
+    in_name_position,
+    parse,
+)
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
@@ -132,11 +139,36 @@ class Conversation:
         thread, a DM, a shell): its last answer, kept in the store, completes follow-ups.
         """
         text = command_text(tidy(text[:MAX_QUESTION]))
-        answer = self._answer(text, user_id, channel_id, origin, session)
+        answer = self._paged(text, user_id, channel_id, origin, session)
         if session and answer.ok and answer.intent in FOLLOWED and answer.subjects:
             contexts = self._contexts()
             if contexts is not None:
                 contexts.remember(session, answer.intent, answer.subjects)
+        return answer
+
+    def _paged(
+        self,
+        text: str,
+        user_id: str | None,
+        channel_id: str | None,
+        origin: str,
+        session: str | None,
+    ) -> Answer:
+        """The answer, a long one with "show more"; "more" (or a `more from N: ...` button
+        value) asks the continued question again and shows its next page."""
+        contexts = self._contexts() if session else None
+        found = paging.continuation(text)
+        if found is None and paging.wants_more(text):
+            found = contexts.recall_more(session) if contexts is not None else None
+            if found is None:
+                return paging.nothing_to_continue()
+        asked, number = found if found is not None else (text, 1)
+        answer, standalone = self._answer(asked, user_id, channel_id, origin, session)
+        if not paging.is_long(answer):
+            return answer
+        answer = paging.page(answer, standalone, number)
+        if contexts is not None:  # past the last page, "more" says there is nothing more
+            contexts.keep_more(session, standalone, number + 1)
         return answer
 
     def _contexts(self) -> Any:
@@ -149,16 +181,22 @@ class Conversation:
         channel_id: str | None,
         origin: str,
         session: str | None,
-    ) -> Answer:
+    ) -> tuple[Answer, str]:
+        """The answer, and the question it answers as one that stands alone (a follow-up
+        completed by its context, in words: what a "show more" re-asks)."""
         model = self._refresh()
         question = parse(text, self._names)
         if question.intent == "help":
-            return guidance.help_answer()
-        resolution = self._names.resolve_all(question.phrases)
-        resolution = self._names.screen(
-            resolution, named=question.intent in HANDLERS or "@" in question.template
+            return guidance.help_answer(), text
+        resolved = self._names.resolve_all(question.phrases)
+        named = (
+            in_name_position(question, HANDLERS[question.intent][1] > 0)
+            if question.intent in HANDLERS
+            else "@" in question.template
         )
+        resolution = self._names.screen(resolved, named=named)
         contexts = self._contexts() if session else None
+        standalone = text
         follow_up = looks_like_follow_up(text, question)
         context = None
         if contexts is not None and follow_up:
@@ -166,20 +204,22 @@ class Conversation:
             completed = complete(text, question, resolution.names, context) if context else None
             if completed is not None:
                 question, names = completed
+                standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if question.intent not in HANDLERS:
-            return guidance.not_understood(
+            not_understood = guidance.not_understood(
                 text, self._names, question, resolution, follow_up=follow_up and context is None
             )
+            return not_understood, text
         handler, needs = HANDLERS[question.intent]
         if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
-            return refused
+            return refused, text
         if not resolution.ok:
-            return guidance.unresolved(text, question, resolution)
+            return guidance.unresolved(text, question, resolution), text
         if needs and not resolution.names:
-            return guidance.missing_subject(question.intent, follow_up=session is not None)
+            return guidance.missing_subject(question.intent, follow_up=session is not None), text
         if question.intent in COMMAND_INTENTS and not hasattr(self.store, "engine"):
-            return guidance.needs_database(question.intent)
+            return guidance.needs_database(question.intent), text
         request = Request(
             text,
             question,
@@ -196,7 +236,11 @@ class Conversation:
             tokens=self.tokens,
             reports=self.reports,
         )
-        return handler(request)
+        answer = handler(request)
+        ignored = self._names.ignored(resolved, resolution, question.context)
+        if ignored and answer.ok:
+            answer = guidance.with_ignored(answer, ignored)
+        return answer, standalone
 
     def _authorize(
         self, intent: str, text: str, user_id: str | None, channel_id: str | None, origin: str

@@ -11,7 +11,7 @@ from handlers.outage_facts import (
 )
 from handlers.request import Request
 from handlers.wording import capped, details, joined, plural
-from impact.model import State
+from impact.model import Component, State
 from impact.results import DependencyNode
 
 DEFAULT_DEPTH = 3
@@ -141,7 +141,12 @@ def why(req: Request) -> Answer:
         data["incident"] = incident.id
     else:
         notes.append("No open incident about it")
-    contacts = [Item(n, None, line) for n in culprits if (line := reach(req.names.component(n)))]
+    paths = {c.name: c.path for c in causes}
+    contacts = [
+        Item(n, None, line)
+        for n in culprits
+        if (line := reach(req.names.component(n), _team_parent(req, paths.get(n, ()))))
+    ]
     if contacts:
         sections.append(Section("Who to call", tuple(contacts[:5])))
     nxt = culprits[0]
@@ -166,18 +171,23 @@ def spof(req: Request) -> Answer:
     result = req.model.spof(subject)
     ranked = _by_blast_radius(req, result.spofs)
     name = req.display(subject)
+    now = _single_points_now(req, subject)
+    # the single points of right now lead (the headline names them), then by business impact
     items = [
+        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
+        for n, g in now.items()
+    ]
+    items += [
         Item(
             n,
             req.model.state_of(n),
-            details(req.names.component(n).kind, req.names.component(n).owner),
+            details(
+                "failing now" if req.model.state_of(n).is_failing else None,
+                req.names.component(n).kind,
+                req.names.component(n).owner,
+            ),
         )
         for n in ranked
-    ]
-    now = _single_points_now(req, subject)
-    items += [
-        Item(n, req.model.state_of(n), f"single point now: {g} at its minimum")
-        for n, g in now.items()
     ]
     data: dict[str, object] = {"spofs": ranked, "spofs_now": list(now)}
     share = Action("share", "Share in channel", req.text)
@@ -207,6 +217,21 @@ def spof(req: Request) -> Answer:
         actions=actions,
         data=data,
     )
+
+
+def _team_parent(req: Request, path: tuple[str, ...] | list[str]) -> Component | None:
+    """The first component above a cause on its path with the cause's owner and a channel or
+    runbook (a database node's cluster): where the owning team's channel and runbook live."""
+    if len(path) < 2:
+        return None
+    owner = req.names.component(path[0]).owner
+    for name in path[1:]:
+        above = req.names.component(name)
+        if above.owner != owner:
+            return None
+        if above.channel or above.runbook_url:
+            return above
+    return None
 
 
 def _single_points_now(req: Request, subject: str) -> dict[str, str]:

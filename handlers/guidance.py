@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from handlers.answer import Action, Answer, Item, Section
 from handlers.intents import Question
@@ -205,3 +206,16 @@ def _replace(text: str, phrase: str, name: str) -> str:
     """`text` with `phrase` swapped for `name`, or a plain question when it is not found."""
     pattern = re.compile(re.escape(phrase), re.I)
     return pattern.sub(name, text, count=1) if pattern.search(text) else name
+
+
+def with_ignored(answer: Answer, ignored: dict[str, tuple[str, ...]]) -> Answer:
+    """`answer` with one short note naming the name-like words the question dropped:
+    `Ignored "k8s pool" (did you mean k8s-pool-a or k8s-pool-b?)`; `data["ignored"]` too."""
+    parts = [
+        f'"{word}"'
+        + (f" (did you mean {joined(list(meant), 3).replace(' and ', ' or ')}?)" if meant else "")
+        for word, meant in ignored.items()
+    ]
+    note = "Ignored " + "; ".join(parts)
+    data = answer.data | {"ignored": list(ignored)}
+    return replace(answer, notes=(note, *answer.notes), data=data)

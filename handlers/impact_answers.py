@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from handlers.answer import Action, Answer, Item, Section
 from handlers.request import Request
-from handlers.wording import FULL_CAP, capped, capped_built, details, joined, money, plural
+from handlers.wording import (
+    FULL_CAP,
+    LIST_CAP,
+    capped,
+    capped_built,
+    details,
+    joined,
+    money,
+    plural,
+)
 from impact.model import State
 from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
 
@@ -30,7 +40,7 @@ def affects(req: Request) -> Answer:
                 f"; with {joined(failing, 3)} down now, losing {who} takes "
                 f"{plural(len(more), 'more business service')} down: {names}"
             )
-            items = [_service_item(req, s) for s in more]
+            items = [_service_item(req, s) for s in _through_subject(req, more)]
             sections = (capped("Down given what is down now", items), *sections)
         else:
             summary += f"; with {joined(failing, 3)} down now, losing {who} takes nothing more down"
@@ -52,6 +62,21 @@ def failing_now(req: Request) -> list[str]:
     states = req.model.observed()
     failing = (State.DOWN, State.DEGRADED)
     return sorted(n for n, st in states.items() if st in failing and n not in req.subjects)
+
+
+def _through_subject(req: Request, services: Sequence[ServiceImpact]) -> list[ServiceImpact]:
+    """`services` with their path from the asked subject when they have one: a service lost
+    because a subject fails on top of now reads "via db-03 -> orders-db -> ...", not via
+    the component that was already down. Looked up for the items shown inline only."""
+    found = []
+    for index, s in enumerate(services):
+        for subject in req.subjects if index < LIST_CAP else ():
+            paths = req.model.path(s.name, subject).paths
+            if paths and paths[0][0] == s.name:
+                s = replace(s, path=tuple(reversed(paths[0])))
+                break
+        found.append(s)
+    return found
 
 
 def _newly(result: WhatIfResult, state: State) -> list[ServiceImpact]:
@@ -78,6 +103,8 @@ def whatif(req: Request) -> Answer:
     more = _newly(result, State.DOWN)
     if already:  # the headline counts the loss beyond what is down now
         lost = joined([req.display(s.name) for s in more], 2)
+        extra = sum(s.revenue_per_hour for s in more)
+        lost += f", {money(extra)} more at risk" if extra else ""
         head = (
             f"Now, a {who} outage takes {plural(len(more), 'more business service')} down ({lost})"
             if more
@@ -86,7 +113,8 @@ def whatif(req: Request) -> Answer:
         down_now = joined([req.display(s.name) for s in already], 3)
         summary = f"{head}; already down: {down_now}"
         if more:
-            sections = (capped("Newly down", [_service_item(req, s) for s in more]), *sections)
+            newly = [_service_item(req, s) for s in _through_subject(req, more)]
+            sections = (capped("Newly down", newly), *sections)
     watched = _focus(req, result)
     if watched:
         summary += f"; {watched}"

@@ -15,7 +15,7 @@ Europe/Berlin") is taken out as the period, read later by `impact.windows`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from handlers.markup import plain_text
 from handlers.names import NameIndex
@@ -78,6 +78,7 @@ class Question:
     depth: int | None = None  # depends: levels to show
     explicit: bool = True  # False when no keyword said what was asked
     args: dict[str, str] = field(default_factory=dict)
+    context: str = ""  # trailing context cut off ("..., asking for a friend"), as typed
 
 
 def _rule(intent: str, *alternatives: str) -> Rule:
@@ -137,7 +138,11 @@ RULES: list[Rule] = [
     _rule("unlink", _LEAD + r"unlink\b"),
     _rule("link", _LEAD + r"link\b(?=.*(?:->|→))"),
     _rule("unsubscribe", _LEAD + r"unsubscribe\b"),
-    _rule("subscriptions", _LEAD + r"subscriptions\b", _LEAD + r"subscription list\b"),
+    _rule(
+        "subscriptions",
+        _LEAD + r"subscriptions\b",
+        _LEAD + r"subscription list\b",
+    ),
     _rule("subscribe", _LEAD + r"subscribe\b"),
     _rule(
         "maintenance", _LEAD + r"maintenance\b", _LEAD + r"(?:take|put|pull) @ (?:out|offline)\b"
@@ -145,6 +150,7 @@ RULES: list[Rule] = [
     _rule(
         "incident",
         _LEAD + r"incident @",
+        r"^(?:what|how) (?:is|was) (?:the )?incident @",
         r"\b(?:details?|info|more|news|update|timeline) "
         r"(?:on |about |of |for )?(?:the )?incident\b",
     ),
@@ -161,10 +167,16 @@ RULES: list[Rule] = [
     _rule("incidents", _LEAD + r"incidents?\b"),
     _rule("audit", _LEAD + r"audit\b"),
     _rule("sync", _LEAD + r"(?:sync|resync)\b"),
-    _rule("changes", _LEAD + r"changes\b", r"^what (?:has |have |is )?changed\b"),
-    _rule(  # non-native order: "on what is relying X", "on which things depends X"
+    _rule(
+        "changes",
+        _LEAD + r"changes\b",
+        r"^what (?:has |have |is )?changed\b",
+        r"^(?:@ )?changes\b",  # "recent map changes"
+    ),
+    _rule(  # non-native order: "on what is relying X", "from what depends X"
         "depends",
-        rf"^(?:on|upon) (?:what|which)\b.*{_RELY}",
+        rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted)\b)",
+        r"^from (?:what|which)\b.*\bdepend",
     ),
     _rule(
         "path",
@@ -175,6 +187,7 @@ RULES: list[Rule] = [
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
         r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
     ),
@@ -211,6 +224,7 @@ RULES: list[Rule] = [
         r"\bspofs?\b",
         r"\bsingle points? of failures?\b",
         r"\bsingle points?\b",
+        r"\b(?:which|what) (?:single|lone)\b",
         r"\bweak(?:est)? (?:spots?|points?|links?)\b",
         r"\bwhat (?:alone )?(?:can|could|would) "
         r"(?:take|bring|knock) @ down\b",
@@ -289,6 +303,7 @@ RULES: list[Rule] = [
         r"\bruns on\b",
         r"\bunderneath\b",
         r"\bbeneath\b",
+        r"\bwhat is (?:under|below)\b(?! maintenance)",
         r"\bunder the hood\b",
         r"\bunderlying\b",
         r"\bbehind\b",
@@ -333,6 +348,9 @@ _CONTEXT = re.compile(
     r"(?:asking for\b|for a friend\b|need (?:it|this|that) for\b"
     r"|for (?:the|our|a|my) (?:postmortem|post-mortem|post mortem|review|report|retro|drill"
     r"|change|incident|cab|meeting|call|standup|ticket|doc)\b"
+    r"|for (?:the|our|my|a) (?:[\w-]+ ){0,2}(?:folks|team|people|guys|crew|squad|on-?call)\b"
+    r"|(?:[\w#|-]+ ){0,5}(?:(?:is|are|was|were|keeps?) )?"
+    r"(?:asking|calling|pinging|chasing|waiting|(?:calls?|pings?|pages?|bugs?) (?:me|us))\b"
     r"|just (?:checking|curious|asking|wondering)\b|the \w+(?: team)? (?:is|are|was) asking\b"
     r"|(?:thanks?|thx|ty|cheers|tia)\b|(?:just )?(?:woke|got paged)\b|context:).*$",
     re.S,
@@ -342,7 +360,13 @@ _CONTEXT = re.compile(
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
     clean = _normalise(plain_text(text[:MAX_QUESTION]))
-    clean = _CONTEXT.sub("", clean) or clean
+    cut = _CONTEXT.search(clean)
+    if cut is None or not cut.start():
+        return _parse(clean, names)
+    return replace(_parse(clean[: cut.start()], names), context=cut.group(0))
+
+
+def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
     tokens = _TOKEN.findall(clean)
@@ -367,16 +391,33 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
 _FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
 _TAKE_OUT = re.compile(
     r"^(?:please |pls |can you |could you )*(?:take|put|pull) (\S+) "
-    r"(?:out(?: of (?:service|rotation))?|offline|down|into maintenance) "
+    r"(?:out(?: of (?:service|rotation))?|offline|down|(?:in|into|under) maintenance) "
     r"for (an? hour|half an hour|an? day|\d+ ?[a-z]+)\b[,;:.]?\s*(.*)$",
     re.I | re.S,
 )
 _SPOKEN = {"an hour": "1h", "a hour": "1h", "half an hour": "30m", "a day": "1d", "an day": "1d"}
 
 
+_IN_MAINTENANCE = re.compile(  # "anything in maintenance right now?": the list
+    r"^(?:is |are )?(?:there )?(?:anything|something|what|which \S+|who)(?: is| are)? "
+    r"(?:in|under) maintenance\b[^a-z0-9]*(?:(?:right )?now|today|currently|atm|rn)?\W*$",
+    re.I,
+)
+
+
+_SUBSCRIBED = re.compile(  # "which channels are subscribed to notices?": the list
+    r"^(?:which|what|who)(?: \S+)? (?:is|are) (?:subscribed|following|getting notices)\b[^\n]*$",
+    re.I,
+)
+
+
 def command_text(text: str) -> str:
     """A command said in everyday words, in the command's own grammar:
     "take cache-02 out for an hour, disk swap" -> "maintenance cache-02 for 1h disk swap"."""
+    if _IN_MAINTENANCE.match(text.strip()):
+        return "maintenance list"
+    if _SUBSCRIBED.match(text.strip()):
+        return "subscriptions"
     match = _TAKE_OUT.match(text.strip())
     if match is None:
         return text
@@ -414,10 +455,26 @@ def report_question(
     return Question("report", subjects, template, period, depth, args=args)
 
 
+_NAME_PLACE = re.compile(r"\b(?:of|for|is|are|about|on|with|to|from) @|^[^@\s]+ @")
+_EVERYTHING = re.compile(r"\b(?:all|every|each) (?:business )?services?\b|\beverything\b")
+
+
+def in_name_position(question: Question, needs_subject: bool) -> bool:
+    """Whether an unknown plain word is most likely a name the user meant: the intent needs
+    a subject, or the phrase stands where a name goes ("status of X", "is X up", "sla X")
+    and the question does not ask about everything; "how are we doing overall" does not."""
+    if needs_subject:
+        return True
+    template = question.template
+    return _NAME_PLACE.search(template) is not None and not _EVERYTHING.search(template)
+
+
 def _bare_names(template: str, phrases: tuple[str, ...], names: NameIndex | None) -> bool:
     """Only names, no keyword: a question about their impact, when they look like names."""
     if "@" not in template or not set(template.split()) <= {"@", "and", "?", "!"}:
         return False
+    if names is not None and any(len(p) < 3 and names.exact(p) is None for p in phrases):
+        return False  # "k", "ok": a letter or two alone is not a name
     return names is None or all(names.resolve(p) or names.suggest(p) for p in phrases)
 
 
@@ -507,8 +564,19 @@ def _classify(token: str, names: NameIndex | None) -> str:
     if token in SEPARATORS or token in KEYWORDS or token in FILLERS or token in "?!":
         return token
     protected = names.vocabulary if names is not None else frozenset()
-    fixed = None if token in protected else correct(token)
+    fixed = None if token in protected else correct(token) or _stem(token)
     return fixed if fixed is not None else "@" + token
+
+
+def _stem(token: str) -> str | None:
+    """The keyword an -ing or -ed form is made from: "owning" -> "own", "paged" -> "page"."""
+    for suffix in ("ing", "ed"):
+        if token.endswith(suffix) and len(token) > len(suffix) + 2:
+            base = token[: -len(suffix)]
+            for stem in (base, base + "e", base[:-1] if base[-1:] == base[-2:-1] else ""):
+                if stem in KEYWORDS:
+                    return stem
+    return None
 
 
 def _collapse(marks: list[str]) -> tuple[str, tuple[str, ...]]:

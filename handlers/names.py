@@ -140,6 +140,30 @@ class NameIndex:
         }
         return Resolution(resolution.names, unknown, ambiguous)
 
+    def ignored(
+        self, before: Resolution, after: Resolution, context: str = ""
+    ) -> dict[str, tuple[str, ...]]:
+        """Name-like words a question dropped, with the names they may have meant.
+
+        Ambiguous phrases `screen` dropped (`before` -> `after`) unless they are plain
+        English, and words of the trailing `context` the parser cut that are shaped like
+        names (`inc-4521`, `db-05`) or close to a real one. Plain words are never listed.
+        """
+        found = {
+            p: c
+            for p, c in before.ambiguous.items()
+            if p not in after.ambiguous and not is_common(p)
+        }
+        for token in _TOKEN.findall(context.casefold()):
+            if not _NAMELIKE.search(token) or token in found or token in after.names:
+                continue
+            meant = self.resolve(token) or self.suggest(token)
+            if meant and set(meant) <= set(after.names):
+                continue  # the subject itself, said again
+            if meant or _NAME_SHAPE.match(token):
+                found[token] = meant
+        return found
+
     def resolve_all(self, phrases: Sequence[str]) -> Resolution:
         """Resolve several phrases, keeping their order and dropping repeats."""
         names: list[str] = []
@@ -189,6 +213,8 @@ class NameIndex:
 
 
 _NAMELIKE = re.compile(r"[0-9\-._/]")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9._\-/]*[a-z0-9]")
+_NAME_SHAPE = re.compile(r"^[a-z]+[a-z\-._]*\d+$")  # letters, then digits: inc-4521, db-05
 
 
 def is_common(phrase: str) -> bool:

@@ -59,10 +59,20 @@ def open_incident(req: Request, names: list[str]) -> Any | None:
     return None
 
 
-def reach(component: Component) -> str | None:
-    """Owner, channel and runbook of a component, as one detail line."""
+def reach(component: Component, above: Component | None = None) -> str | None:
+    """Owner, channel, runbook and vendor status page of a component, as one detail line;
+    what it lacks of channel and runbook is taken from `above` (its team's component on the
+    path up, e.g. a node's cluster), naming it."""
     parts = [component.owner, component.channel]
     if component.runbook_url:
         parts.append(f"runbook {component.runbook_url}")
+    if component.status_page:
+        parts.append(f"status page {component.status_page}")
+    if above is not None:
+        channel = above.channel if not component.channel else None
+        runbook = above.runbook_url if not component.runbook_url else None
+        borrowed = [p for p in (channel, f"runbook {runbook}" if runbook else None) if p]
+        if borrowed:
+            parts.append(f"via {above.name}: {' · '.join(borrowed)}")
     text = " · ".join(p for p in parts if p)
     return text or None

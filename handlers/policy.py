@@ -163,6 +163,7 @@ ACTIONS: dict[str, Role] = {
     "bsm.simulate": Role.READER,
     "bsm.retry": Role.READER,
     "bsm.ask": Role.READER,
+    "bsm.more": Role.READER,  # "show more": the continuation re-asks its question
     "bsm.share": Role.READER,
     "bsm.incident.ack": Role.READER,
 }

@@ -21,6 +21,7 @@ from impact.clock import utcnow
 from impact.engine import ImpactModel
 from impact.errors import ImpactError
 from impact.model import State
+from impact.queries import business_key
 from impact.risk import Margin, RiskPreview, current_margins
 from services.risk import preview_risk
 
@@ -162,7 +163,10 @@ def margin_items(model: ImpactModel, names: NameIndex) -> tuple[Item, ...]:
 
 
 def _margin_item(margin: Margin, names: NameIndex) -> Item:
-    hit = ", ".join(names.component(s).display for s in margin.services)
+    ranked = sorted(  # by business impact: tier 1 first, then revenue per hour
+        (names.component(s) for s in margin.services), key=lambda c: business_key(c, State.OK)
+    )
+    hit = ", ".join(c.display for c in ranked)
     lost = f"; {', '.join(margin.lost)} lost" if margin.lost else ""
     return Item(
         f"At risk: {margin.group} is down to {margin.up} of {len(margin.members)} "

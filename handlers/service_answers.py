@@ -60,6 +60,10 @@ def status(req: Request) -> Answer:
     )
 
 
+def _page(url: str | None) -> str | None:
+    return f"status page {url}" if url else None
+
+
 def _title(s: ServiceStatus) -> str:
     return s.title or s.name
 
@@ -77,10 +81,14 @@ def _status_row(s: ServiceStatus) -> dict[str, object]:
 def _subject_status(req: Request) -> Answer:
     states = {n: req.model.state_of(n) for n in req.subjects}
     summary = "; ".join(f"{req.display(n)} is {s}" for n, s in states.items())
-    items = [Item(req.display(n), s, req.names.component(n).owner) for n, s in states.items()]
-    data = {
+    rows = {n: req.names.component(n) for n in states}
+    items = [
+        Item(req.display(n), s, details(rows[n].owner, _page(rows[n].status_page)))
+        for n, s in states.items()
+    ]
+    data: dict[str, object] = {
         "services": [
-            {"name": n, "state": str(s), "tier": req.names.component(n).tier}
+            {"name": n, "state": str(s), "tier": rows[n].tier, "status_page": rows[n].status_page}
             for n, s in states.items()
         ]
     }
@@ -114,7 +122,11 @@ def owner(req: Request) -> Answer:
     """Who owns the subjects and where to reach them."""
     rows = [req.names.component(n) for n in req.subjects]
     items = [
-        Item(c.name, None, details(c.owner or "no owner set", c.channel, c.runbook_url))
+        Item(
+            c.name,
+            None,
+            details(c.owner or "no owner set", c.channel, c.runbook_url, _page(c.status_page)),
+        )
         for c in rows
     ]
     first = rows[0]
@@ -128,8 +140,15 @@ def owner(req: Request) -> Answer:
         "owner": first.owner,
         "channel": first.channel,
         "runbook": first.runbook_url,
+        "status_page": first.status_page,
         "owners": [
-            {"name": c.name, "owner": c.owner, "channel": c.channel, "runbook": c.runbook_url}
+            {
+                "name": c.name,
+                "owner": c.owner,
+                "channel": c.channel,
+                "runbook": c.runbook_url,
+                "status_page": c.status_page,
+            }
             for c in rows
         ],
     }
@@ -137,6 +156,7 @@ def owner(req: Request) -> Answer:
         f"Escalate: post in {first.channel} first" if first.channel else None,
         f"then page the {first.owner} on-call" if first.owner else None,
         f"runbook: {first.runbook_url}" if first.runbook_url else None,
+        f"vendor status page: {first.status_page}" if first.status_page else None,
     ]
     hints = tuple(h for h in escalation if h)
     sections = [capped("Owners", items)]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from handlers import commands
 from handlers.answer import Action, Answer, Item
 from handlers.request import Request
-from handlers.wording import capped, details
+from handlers.wording import capped, details, plural
 from impact.durations import format_duration
 from impact.errors import ImpactError
 from impact.model import Component, State
@@ -117,7 +117,7 @@ def _item(req: Request, r: SlaReport) -> Item:
         state,
         details(
             f"target {r.target:g}%",
-            f"{r.incidents} incidents",
+            plural(r.incidents, "incident"),
             budget(r),
             f"MTTR {format_duration(r.mttr_s)}" if r.mttr_s is not None else None,
             f"MTBF {format_duration(r.mtbf_s)}" if r.mtbf_s is not None else None,

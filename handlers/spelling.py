@@ -1,8 +1,10 @@
 """Keyword spelling correction: "waht does db-03 afect" reads as "what does db-03 affect".
 
 Only alphabetic tokens of four letters or more are corrected, only towards the keyword
-vocabulary, and only within one edit (two for words of seven letters or more); a
-transposition counts as one edit. Map names never reach here (the parser protects them).
+vocabulary, keeping the first letter (or swapping the first two), and only within one
+edit (two for words of seven letters or more); a transposition counts as one edit. A
+three-letter token is read only as a four-letter keyword without one of its vowels
+("wht", "dwn"). Map names never reach here (the parser protects them).
 The edits are counted by the one suggester, `impact.suggest`.
 """
 
@@ -20,13 +22,27 @@ def keywords() -> Suggester:
     return Suggester(sorted(w for w in KEYWORDS if len(w) >= 3))
 
 
+def _with_a_vowel(token: str) -> str | None:
+    """The one four-letter keyword `token` spells without an inner vowel: "wht" -> "what"."""
+    found = {
+        word
+        for word in KEYWORDS
+        if len(word) == 4
+        and word.isalpha()
+        and any(word[i] in "aeiou" and word[:i] + word[i + 1 :] == token for i in range(1, 4))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def correct(token: str) -> str | None:
     """The keyword `token` is a misspelling of, or None."""
+    if len(token) == 3 and token.isalpha():
+        return _with_a_vowel(token)
     if len(token) < 4 or not token.isalpha():
         return None
     budget = 1 if len(token) < 7 else 2
     for word in keywords().corrections(token, budget):
-        if budget == 2 or word[0] == token[0] or word[:2] == token[1::-1]:
-            return word  # short words: a wrong first letter is more likely another word
+        if word[0] == token[0] or word[:2] == token[1::-1]:
+            return word  # a wrong first letter is more likely another word ("perfect")
     return None

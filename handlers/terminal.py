@@ -55,6 +55,8 @@ def _item_line(item: Item, paint: _Paint) -> str:
 
 
 def _action_hint(action: Action) -> str:
+    if action.kind == "more":  # the shell and `bsm ask --session` keep the continuation
+        return f'{action.label}: "more"'
     return f'{action.label}: "{action.value}"'
 
 

@@ -18,7 +18,7 @@ KEYWORDS = _words(
     what if whatif simulate simulation simulated suppose imagine hypothetical hypothetically
     happen happens would will could scenario drill
     why root cause causes caused causing rca wrong broken breaking killing explain diagnose
-    spof spofs single point points failure failures weak weakest spots spot links alone
+    spof spofs single point points failure failures weak weakest spots spot links alone lone
     redundancy redundant take bring knock
     own owns owner owners ownership owned responsible call oncall contact contacts team whose
     channel escalate escalation runs maintains manages ping ask
@@ -47,7 +47,7 @@ KEYWORDS = _words(
 
 FILLERS = _words(
     """
-    a an the of for on in to at by from with about into onto upon over under via
+    a an the of for on in to at by from with about into onto upon over under below via
     it its this that these those there here me my our we us i you your they them
     be been being was were am has have had can should shall may might must
     please pls plz tell show give list get see know find check display print

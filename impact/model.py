@@ -82,6 +82,7 @@ class Component:
     runbook_url: str | None = None
     check: HealthCheck | None = None
     description: str | None = None
+    status_page: str | None = None  # a vendor's public status page (http or https URL)
 
     @property
     def is_business(self) -> bool:

@@ -23,6 +23,7 @@ COMPONENT_COLUMNS = (
     "runbook_url",
     "check",
     "description",
+    "status_page",
 )
 
 
@@ -42,6 +43,7 @@ def component_values(component: Component) -> dict[str, Any]:
         "runbook_url": component.runbook_url,
         "check": _check_values(component.check),
         "description": component.description,
+        "status_page": component.status_page,
     }
 
 
@@ -61,12 +63,28 @@ def component_row(component: Component) -> tuple[Any, ...]:
         component.runbook_url,
         None if component.check is None else _check_values(component.check),
         component.description,
+        component.status_page,
     )
 
 
 def component_from_row(row: Sequence[Any]) -> Component:
     """The component of a row in `COMPONENT_COLUMNS` order (the order of `Component`'s fields)."""
-    name, kind, title, owner, channel, tier, revenue, hours, sla, labels, runbook, check, text = row
+    (
+        name,
+        kind,
+        title,
+        owner,
+        channel,
+        tier,
+        revenue,
+        hours,
+        sla,
+        labels,
+        runbook,
+        check,
+        text,
+        page,
+    ) = row
     return Component(
         name,
         kind,
@@ -81,6 +99,7 @@ def component_from_row(row: Sequence[Any]) -> Component:
         runbook_url=runbook,
         check=HealthCheck(**check) if check else None,
         description=text,
+        status_page=page,
     )
 
 
@@ -100,6 +119,7 @@ def component_from_values(values: Mapping[Any, Any]) -> Component:
         runbook_url=values["runbook_url"],
         check=HealthCheck(**check) if check else None,
         description=values["description"],
+        status_page=values.get("status_page"),
     )
 
 

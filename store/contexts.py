@@ -61,6 +61,18 @@ class ConversationContexts:
             )
             connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
 
+    def keep_more(self, key: str, question: str, page: int) -> None:
+        """Keep where "show more" goes on in conversation `key`: the question of its long
+        answer and the page to show next (beside the context, same lifetime)."""
+        self.remember(_more_key(key), _MORE, (question, str(page)))
+
+    def recall_more(self, key: str) -> tuple[str, int] | None:
+        """The question and next page of conversation `key`'s "show more", or None."""
+        found = self.recall(_more_key(key))
+        if found is None or len(found.subjects) != 2 or not found.subjects[1].isdigit():
+            return None
+        return found.subjects[0], int(found.subjects[1])
+
     def recall(self, key: str) -> Context | None:
         """The last answer of conversation `key`, or None when there is none or it expired."""
         with self.engine.connect() as connection:
@@ -71,3 +83,10 @@ class ConversationContexts:
             return None
         subjects = tuple(str(s) for s in json.loads(row.subjects))
         return Context(row.intent, subjects, row.updated_at)
+
+
+_MORE = "more"
+
+
+def _more_key(key: str) -> str:
+    return key[: CONTEXT_KEY_LENGTH - 5] + "#more"

@@ -28,6 +28,7 @@ from store.validation import (
     labels_problems,
     revenue_problem,
     sla_problem,
+    status_page_problem,
     text_problem,
     tier_problem,
     timing_problem,
@@ -35,7 +36,7 @@ from store.validation import (
 )
 from store.yamlsafe import shown
 
-TEXT_KEYS = ("title", "owner", "channel", "runbook_url", "description")
+TEXT_KEYS = ("title", "owner", "channel", "runbook_url", "description", "status_page")
 COMMON_KEYS = (
     "name",
     *TEXT_KEYS,
@@ -115,7 +116,9 @@ class EntryParser:
             if entry.get(key) is not None:
                 if not isinstance(entry[key], str):
                     self.error(f"{where}.{key}", f"must be text, got {shown(entry[key])}")
-                elif problem := text_problem(key, entry[key]):
+                elif problem := text_problem(key, entry[key]) or (
+                    key == "status_page" and status_page_problem(entry[key])
+                ):
                     self.error(f"{where}.{key}", problem)
                 fields[key] = str(entry[key])
         for key, problem_of in NUMBER_CHECKS.items():

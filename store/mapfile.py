@@ -317,7 +317,7 @@ def _entry(component: Component, depends_on: list[Any]) -> dict[str, Any]:
             )
     if component.labels:
         entry["labels"] = dict(component.labels)
-    for key in ("runbook_url", "description"):
+    for key in ("runbook_url", "description", "status_page"):
         if getattr(component, key) is not None:
             entry[key] = getattr(component, key)
     if component.check is not None:

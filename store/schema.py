@@ -86,6 +86,7 @@ class ComponentRow(Base):
     runbook_url: Mapped[str | None] = mapped_column(Text)
     check: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     description: Mapped[str | None] = mapped_column(Text)
+    status_page: Mapped[str | None] = mapped_column(Text)  # a vendor's status page URL
     # Who contributed the row: "map" for files, a sync source name for synced maps.
     source: Mapped[str] = mapped_column(String(64), default="map")
 

@@ -20,7 +20,7 @@ from store.yamlsafe import shown
 # Text longer than its column is refused here, not by the database: PostgreSQL would fail
 # with an error naming no field, SQLite would store it, so one map would import on one
 # backend only. None: unbounded text.
-TEXT_FIELDS = ("kind", "title", "owner", "channel", "runbook_url", "description")
+TEXT_FIELDS = ("kind", "title", "owner", "channel", "runbook_url", "description", "status_page")
 TEXT_LIMITS: dict[str, int | None] = {
     key: getattr(ComponentRow.__table__.c[key].type, "length", None)
     for key in (*TEXT_FIELDS, "name", "service_hours")
@@ -68,15 +68,22 @@ def text_problem(field: str, text: str, limit: int | None = None) -> str | None:
     return _length_problem(field, text, limit if limit is not None else TEXT_LIMITS.get(field))
 
 
-def check_url_problem(url: str) -> str | None:
-    """A health-check URL the bot may fetch: http or https with a host."""
+def check_url_problem(
+    url: str, field: str = "check url", example: str = "https://host/health"
+) -> str | None:
+    """A URL the bot may fetch or link (a health check, a status page): http(s) with a host."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in ("http", "https"):
         shown = scheme.lower()[:20] if sep else "none"
-        return f"check url must be http:// or https://, not {shown!r}: e.g. https://host/health"
+        return f"{field} must be http:// or https://, not {shown!r}: e.g. {example}"
     if not rest.split("/")[0].rsplit("@")[-1]:
-        return "check url names no host: e.g. https://host/health"
+        return f"{field} names no host: e.g. {example}"
     return None
+
+
+def status_page_problem(url: str) -> str | None:
+    """A vendor status page: an http(s) URL with a host."""
+    return check_url_problem(url, "status_page", "https://status.vendor.example")
 
 
 def _length_problem(field: str, text: str, limit: int | None) -> str | None:
@@ -236,6 +243,10 @@ def _stored_value_errors(where: str, component: Component) -> list[MapError]:
     ]
     if isinstance(component.check, HealthCheck):
         errors += _check_errors(f"{where}.check", component.check)
+    if isinstance(component.status_page, str) and (
+        problem := status_page_problem(component.status_page)
+    ):
+        errors.append(MapError(f"{where}.status_page", problem))
     return errors
 
 

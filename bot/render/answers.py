@@ -40,6 +40,7 @@ _ACTION_KINDS = {
     "show_paths": ActionId.SHOW_PATHS,
     "simulate": ActionId.SIMULATE,
     "retry": ActionId.RETRY,
+    "more": ActionId.MORE,
 }
 
 
@@ -53,9 +54,12 @@ def render_answer(
 ) -> Message:
     """Render an answer; `question` adds a Share button, `shared_by` credits who shared it."""
     tail = [b for b in (_notes(answer.notes), _buttons(answer, question), _credit(shared_by)) if b]
-    body, overflow = _sections(answer.sections, MAX_BLOCKS - 1 - len(tail))
+    # a long answer with its "Show more" button pages instead of flooding the thread
+    paged = any(a.kind == "more" and len(a.value) <= MAX_BUTTON_VALUE for a in answer.actions)
+    body, overflow, cut = _sections(answer.sections, MAX_BLOCKS - 1 - len(tail), paged)
     summary = section_block(BlockId.SUMMARY, f"*{fit(answer.summary, MAX_SECTION_TEXT - 2)}*")
-    thread = tuple(m for section in overflow for m in _full_list(section))
+    threaded = cut if paged else [*overflow, *cut]
+    thread = tuple(m for section in threaded for m in _full_list(section))
     message = Message(fit(answer.summary, MAX_SECTION_TEXT), [summary, *body, *tail], thread)
     # a refusal never pings: whatever mentions it carries stay escaped text
     vouched = () if answer.data.get("refused") else answer.data.get("mentions") or ()
@@ -95,34 +99,38 @@ def render_apology(text: str) -> Message:
     return Message(fit(text, MAX_SECTION_TEXT), [section_block(BlockId.SUMMARY, fit(text, 3000))])
 
 
-def _shown(section: Section) -> tuple[list[str], int]:
+def _shown(section: Section, paged: bool = False) -> tuple[list[str], int]:
     """The lines of a section as shown inline, and how many items are left out."""
     items = section.items[:ITEMS_INLINE]
     hidden = len(section.items) - len(items) + section.more
     lines = [f"*{fit(section.title, MAX_LINE)}*", *map(item_line, items)]
     if hidden:
-        lines.append(f"_and {hidden} more (full list in the thread)_")
+        where = "Show more" if paged else "full list in the thread"
+        lines.append(f"_and {hidden} more ({where})_")
     return lines, hidden
 
 
-def _sections(sections: Sequence[Section], budget: int) -> tuple[list[Block], list[Section]]:
-    """Section blocks within `budget` blocks, and the sections whose full list overflows."""
+def _sections(
+    sections: Sequence[Section], budget: int, paged: bool = False
+) -> tuple[list[Block], list[Section], list[Section]]:
+    """Section blocks within `budget` blocks, the sections with items left out, and the
+    sections cut for want of blocks (their full lists go to the thread)."""
     blocks: list[Block] = []
     overflow: list[Section] = []
     for index, section in enumerate(sections):
-        lines, hidden = _shown(section)
+        lines, hidden = _shown(section, paged)
         chunks = pack(lines)
         if len(blocks) + len(chunks) > budget - 1:
             rest = sections[index:]
             text = f"_and {len(rest)} more sections (full lists in the thread)_"
             blocks.append(section_block(BlockId.MORE_SECTIONS, text))
-            return blocks, [*overflow, *rest]
+            return blocks, overflow, list(rest)
         blocks += [
             section_block(f"{BlockId.SECTION}.{len(blocks) + i}", c) for i, c in enumerate(chunks)
         ]
         if hidden:
             overflow.append(section)
-    return blocks, overflow
+    return blocks, overflow, []
 
 
 def _full_list(section: Section) -> list[Message]:

@@ -54,10 +54,17 @@ class ActionId(StrEnum):
     SIMULATE = "bsm.simulate"
     RETRY = "bsm.retry"  # re-ask with a suggested name ("did you mean")
     ASK = "bsm.ask"  # any other follow-up question an answer offers
+    MORE = "bsm.more"  # the next page of a long answer (`more from N: QUESTION`)
     SHARE = "bsm.share"
 
 
-FOLLOW_UPS = (ActionId.SHOW_PATHS, ActionId.SIMULATE, ActionId.RETRY, ActionId.ASK)
+FOLLOW_UPS = (
+    ActionId.SHOW_PATHS,
+    ActionId.SIMULATE,
+    ActionId.RETRY,
+    ActionId.ASK,
+    ActionId.MORE,
+)
 STATE_EMOJI = {
     State.OK: ":large_green_circle:",
     State.UNKNOWN: ":white_circle:",

@@ -52,13 +52,19 @@ def test_affects_on_a_healthy_map_says_only_alone(demo_store: Store) -> None:
 
 def test_whatif_headline_counts_the_loss_beyond_now(outage: Conversation) -> None:
     answer = outage.ask("what if db-03 fails?")
+    # the additional revenue: Order Fulfilment $2,800/h; Customer Support Desk has none
     assert answer.summary.startswith(
         "Now, a db-03 outage takes 2 more business services down "
-        "(Order Fulfilment and Customer Support Desk); already down:"
+        "(Order Fulfilment and Customer Support Desk, $2,800/h more at risk); already down:"
     )
     assert set(answer.data["already_down"]) == {"online-checkout", "payments"}
     assert answer.data["newly_down"] == ["order-fulfilment", "customer-support"]
     assert answer.sections[0].title == "Newly down"
+    # each newly lost service by its path from db-03, the asked failure (not from db-01)
+    assert [i.detail.split(" · via ")[-1] for i in answer.sections[0].items if i.detail] == [
+        "db-03 -> orders-db -> orders-api -> fulfilment-service -> order-fulfilment",
+        "db-03 -> orders-db -> orders-api -> support-portal -> customer-support",
+    ]
 
 
 def test_spof_marks_the_members_that_are_single_points_now(outage: Conversation) -> None:
@@ -67,6 +73,37 @@ def test_spof_marks_the_members_that_are_single_points_now(outage: Conversation)
     assert answer.data["spofs_now"] == ["db-02", "db-03"]
     assert "right now also db-02 and db-03 (orders-db-cluster at its minimum)" in answer.summary
     assert "db-02" not in answer.data["spofs"]  # not a single point by design
+    [listed] = answer.sections  # the single points of right now lead the list
+    assert [i.text for i in listed.items[:2]] == ["db-02", "db-03"]
+
+
+def test_status_names_whom_one_more_loss_hits_by_business_impact(outage: Conversation) -> None:
+    # orders-db-cluster at 2 of 3: one more loss takes orders-db down, so Order Fulfilment
+    # (tier 2) and Customer Support Desk (tier 3) go down; tier 2 first.
+    answer = outage.ask("status")
+    [at_risk] = [s for s in answer.sections if s.title == "At risk"]
+    assert at_risk.items[0].detail == (
+        "one more loss takes Order Fulfilment, Customer Support Desk down; db-01 lost"
+    )
+
+
+def test_a_failing_single_point_is_marked(outage: Conversation) -> None:
+    answer = outage.ask("single points of failure for payments")
+    [listed] = answer.sections
+    gateway = next(i for i in listed.items if i.text == "payment-gateway")
+    assert gateway.detail is not None and gateway.detail.startswith("failing now")
+
+
+def test_vendor_status_page_in_owner_and_status_answers(outage: Conversation) -> None:
+    # demo.yaml: payment-gateway's status page is https://status.payflow.example
+    owner = outage.ask("who owns payment-gateway?")
+    assert owner.data["status_page"] == "https://status.payflow.example"
+    [escalation] = [s for s in owner.sections if s.title == "Escalation"]
+    assert escalation.items[-1].text == "vendor status page: https://status.payflow.example"
+    status = outage.ask("is mail-provider up?")
+    assert status.sections[0].items[0].detail == (
+        "marketing-team · status page https://status.postwerk.example"
+    )
 
 
 def test_status_of_a_member_warns_that_its_group_is_at_its_minimum(outage: Conversation) -> None:
@@ -84,7 +121,15 @@ def test_why_says_since_when_the_incident_and_whom_to_call(outage: Conversation)
     assert answer.notes[0].startswith("payment-gateway failing since ")
     assert "No open incident about it" in answer.notes
     [contacts] = [s for s in answer.sections if s.title == "Who to call"]
-    assert [(i.text, i.detail) for i in contacts.items] == [("payment-gateway", "payments-team")]
+    # demo.yaml: payment-gateway is owned by payments-team, with the vendor's status page;
+    # no channel of its own: that of Payments (payments-team, which needs it directly)
+    assert [(i.text, i.detail) for i in contacts.items] == [
+        (
+            "payment-gateway",
+            "payments-team · status page https://status.payflow.example · via payments: "
+            "#inc-payments",
+        )
+    ]
     assert answer.actions[0].value == "what does payment-gateway affect?"
 
 
@@ -132,3 +177,26 @@ def test_spof_is_ordered_by_business_impact_even_when_long(demo_store: Store) ->
     spofs = answer.data["spofs"]
     assert len(spofs) > 25
     assert spofs.index("dns") < spofs.index("cart-cache")
+
+
+def test_sla_during_the_outage_words_the_budget_once(outage: Conversation) -> None:
+    # payment-gateway down takes Payments down: one incident so far this month
+    answer = outage.ask("sla payments this month")
+    [row] = answer.sections[0].items
+    assert row.detail is not None and "1 incident ·" in row.detail
+    spent = answer.summary.split("; ")[-1]
+    assert "error budget" in spent and spent in row.detail  # headline and body agree
+
+
+def test_why_finds_a_node_s_team_channel_and_runbook_on_its_cluster(outage: Conversation) -> None:
+    # db-01 (database-team) has neither; orders-db, one hop up, same team: #team-dba, runbook
+    answer = outage.ask("why is order fulfilment degraded?")
+    [contacts] = [s for s in answer.sections if s.title == "Who to call"]
+    assert [(i.text, i.detail) for i in contacts.items] == [
+        (
+            "db-01",
+            "database-team · via orders-db: #team-dba · "
+            "runbook https://runbooks.northwind.example/dba/orders-db",
+        )
+    ]
+    assert answer.actions[0].value == "what does db-01 affect?"  # the next useful question

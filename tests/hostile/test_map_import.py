@@ -124,6 +124,7 @@ KEYS = st.sampled_from(
         "depends_on",
         "runbook_url",
         "description",
+        "status_page",
         "min",
         "any_of",
         "url",

@@ -131,7 +131,7 @@ def test_validate_reports_every_error_with_file_line_and_column(tmp_path: Path) 
         f"{a}:4:11: components[0].tier: tier must be 1 (most critical) to 4, got 9",
         f"{a}:5:5: components[0]: unknown key 'colour' (allowed: channel, check, depends_on, "
         "description, kind, labels, name, owner, revenue_per_hour, runbook_url, "
-        "service_hours, sla, tier, title)",
+        "service_hours, sla, status_page, tier, title)",
         f"{a}:6:18: components[0].depends_on[0]: unknown component 'dbb' (did you mean 'db'?)",
         f"{a}:7:11: components[1].name: bad name 'Bad Name': use letters, digits, '.', '_' "
         "and '-', starting with a letter or digit",
