@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))  # fake_slack
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # replicas
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # runtime_replicas
 
 from fake_slack import FakeSlack
 from slack_payloads import SIGNING_SECRET

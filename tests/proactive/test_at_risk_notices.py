@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fake_slack import FakeSlack
-from replicas import PINGS, both, settle
+from runtime_replicas import PINGS, both, settle
 
 from bot.runtime import Runtime
 from impact.model import State, StatusEvent
