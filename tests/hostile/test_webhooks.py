@@ -45,9 +45,10 @@ def small_map() -> ServiceMap:
 @pytest.fixture
 def http(store: Store) -> Iterator[TestClient]:
     store.import_map(small_map(), actor="tests")
-    desk = Incidents(
-        store, ModelService(store), clock=lambda: datetime(2026, 11, 28, 9, tzinfo=UTC)
-    )
+    model = ModelService(store)
+    model.current()  # warmed, as `bsm serve` does before it reports ready:
+    model.flush()  # the compiled snapshot is saved now, not while a request is checked
+    desk = Incidents(store, model, clock=lambda: datetime(2026, 11, 28, 9, tzinfo=UTC))
     app = Starlette(routes=webhook_routes(desk, TOKEN))
     with TestClient(
         app, headers={"Authorization": f"Bearer {TOKEN}"}, raise_server_exceptions=False
