@@ -245,9 +245,9 @@ def _worsened_reference(smap: ServiceMap, observed: dict[str, State], extra: str
     for service in smap.business_services:
         before = reference_state(smap, observed, service.name)
         now = reference_state(smap, after, service.name)
-        if now == State.DOWN and before != State.DOWN:
-            found.add(service.name)
-        elif now == State.DEGRADED and before not in (State.DOWN, State.DEGRADED):
+        worse_down = now == State.DOWN and before != State.DOWN
+        newly_degraded = now == State.DEGRADED and before not in (State.DOWN, State.DEGRADED)
+        if worse_down or newly_degraded:
             found.add(service.name)
     return found
 
