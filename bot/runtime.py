@@ -135,7 +135,8 @@ class Runtime:
 
     def start(self) -> None:
         """Start the incident loop and the scheduler (the jobs are already in its table)."""
-        self.models.current()  # warm: the model (a snapshot when stored) before the port opens
+        # warm before the port opens: the model (a snapshot when stored) and the name index
+        self.conversation.warm()
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()

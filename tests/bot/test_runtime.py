@@ -77,3 +77,20 @@ def test_a_bad_database_url_names_it_without_its_password(slack: FakeSlack, tmp_
     with pytest.raises(StartupError) as raised:
         Runtime.build(bad)
     assert "pw-secret-1" not in str(raised.value) and "bad database URL" in str(raised.value)
+
+
+def test_warming_builds_the_name_index_the_first_question_needs(demo_store, monkeypatch) -> None:
+    """`bsm serve` warms the conversation before /healthz: its first question builds nothing."""
+    import handlers.conversation as conversation_module
+    from handlers.conversation import Conversation
+    from services.model import ModelService
+
+    conversation = Conversation(ModelService(demo_store))
+    conversation.warm()
+
+    def rebuilt(*args: object) -> None:
+        raise AssertionError("the name index was built again for the first question")
+
+    monkeypatch.setattr(conversation_module, "NameIndex", rebuilt)
+    answer = conversation.ask("what does db-03 affect?")
+    assert answer.summary.startswith("db-03 alone takes nothing down")  # README's demo answer
