@@ -35,11 +35,17 @@ def runtime(slack: FakeSlack, tmp_path: Path) -> Iterator[Runtime]:
 
 def test_one_scheduler_with_an_in_memory_store_holds_the_job_table(runtime: Runtime) -> None:
     jobs = {job.name: job.trigger.interval.total_seconds() for job in runtime.scheduler.get_jobs()}
-    assert jobs == {"health_checks": 30, "reconcile": 15, "sync_due": 60, "digest_tick": 60}
+    assert jobs == {
+        "health_checks": 30,
+        "reconcile": 15,
+        "sync_due": 60,
+        "digest_tick": 60,
+        "prune_map_changes": 3600,
+    }
     runtime.start()
     stores = runtime.scheduler._jobstores  # nothing shared with other replicas
     assert list(stores) == ["default"] and isinstance(stores["default"], MemoryJobStore)
-    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 4
+    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 5
 
 
 def test_the_alertmanager_poll_joins_the_table_when_configured(
