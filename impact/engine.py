@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import networkx as nx
 import numpy as np
 
 from impact.errors import ImpactError, MapError, UnknownComponent
@@ -33,6 +32,9 @@ from impact.rootcause import status, why
 from impact.snapshot import SnapshotError, pack, unpack
 from impact.spof import spof_nodes
 from impact.structure import depends, paths
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
@@ -362,6 +364,8 @@ class ImpactModel:
         Groups are nodes with `kind="group"`; edges carry `kind` (hard, soft, group, member).
         Node attributes: kind, state (effective), business (bool). Meant for small maps.
         """
+        import networkx as nx  # here: a start of `bsm serve` never needs it
+
         graph, outcome = self._graph, self._outcome()
         digraph = nx.DiGraph()
         for node in range(graph.n):
