@@ -30,6 +30,7 @@ from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
 BACKGROUND_AFTER = 20_000  # components: a map this big is rebuilt off the request path
+STORM_AGE_CAP = 4.0  # held states are never older than this many times `states_age_s`
 
 
 class MapSource(Protocol):
@@ -96,6 +97,8 @@ class ModelService:
         self.states_age_s = states_age_s
         self.monotonic = monotonic
         self._states_at = -float("inf")  # when the held states were last caught up
+        self._catch_up_every: float | None = None  # seconds between the last two catch-ups
+        self._caught_up_at: float | None = None
         self._rebuild: threading.Thread | None = None
         self._rebuilding: int | None = None  # the version the rebuild thread builds
         self._compiled: Compiled | None = None
@@ -123,6 +126,9 @@ class ModelService:
         computed: for a thread off the request path (the reconcile loop, after each
         reconcile), so that questions in a storm find both ready."""
         compiled = self._current(fresh=True)
+        now, before = self.monotonic(), self._caught_up_at
+        self._catch_up_every = now - before if before is not None else None
+        self._caught_up_at = now
         compiled.model.status()
         return compiled
 
@@ -130,10 +136,13 @@ class ModelService:
         with self._lock:
             token = self._change_token()
             moved = token is None or token != self._token or self._boundary_passed()
-            if moved and (fresh or not self._recent_enough(token)):
+            if moved and not fresh and self._recent_enough(token):
+                assert self._compiled is not None
+                return self._compiled  # the held states, of a moment ago
+            if moved:
                 self._refresh(token)
                 self._token = token
-                self._states_at = self.monotonic()
+            self._states_at = self.monotonic()  # read or found unchanged: current as of now
             assert self._compiled is not None
             return self._compiled
 
@@ -145,8 +154,17 @@ class ModelService:
             and self._states is not None
             and _only_events_moved(self._token, token)
             and not self._boundary_passed()
-            and self.monotonic() - self._states_at < self.states_age_s
+            and self.monotonic() - self._states_at < self._states_age()
         )
+
+    def _states_age(self) -> float:
+        """How old held states may be: `states_age_s`, or while catch-ups come back to back
+        (a storm on a map so big that one cycle takes longer) one and a half of their
+        interval, at most `STORM_AGE_CAP` times `states_age_s`."""
+        every = self._catch_up_every
+        if every is None or every > STORM_AGE_CAP * self.states_age_s:
+            return self.states_age_s
+        return min(max(self.states_age_s, 1.5 * every), STORM_AGE_CAP * self.states_age_s)
 
     def compiled(self, version: int, load: Callable[[], ServiceMap]) -> Compiled:
         """The model of map `version`, compiled from `load()` only when it is not the one held.

@@ -58,3 +58,26 @@ def test_a_map_change_is_current_whatever_the_age_of_the_states(demo_store: Stor
     added = ServiceMap.build([Component("bench-new")], [Dependency("bench-new", "dns")])
     demo_store.import_map(added, actor="tests")
     assert "bench-new" in models.current().service_map.components
+
+
+def test_back_to_back_catch_ups_slower_than_the_age_stretch_it_boundedly(
+    demo_store: Store,
+) -> None:
+    """A cycle of 3 s (a storm on a big map): held states answer for 1.5 cycles (4.5 s),
+    never for more than 4 times the age (8 s), and a quiet gap gives the plain age back."""
+    ticks = Ticks()
+    models = ModelService(demo_store, states_age_s=2.0, monotonic=ticks)
+    models.catch_up()
+    ticks.now += 3.0
+    models.catch_up()  # catch-ups 3 s apart
+    demo_store.record_events([StatusEvent("dns", State.DOWN, utcnow() - timedelta(seconds=1))])
+    ticks.now += 4.0  # 4 s < 1.5 cycles: held
+    assert down_count(models) == 0
+    ticks.now += 1.0  # 5 s: read
+    assert down_count(models) == 7
+
+    ticks.now += 20.0
+    models.catch_up()  # after a quiet 20 s: the plain age again
+    demo_store.record_events([StatusEvent("dns", State.OK, utcnow())])
+    ticks.now += 2.5
+    assert down_count(models) == 0
