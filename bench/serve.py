@@ -9,7 +9,8 @@ Generates the layered map of `bench/impact.py` (with 1,000 business services, so
 Each latency is from the request sent to the reply posted to its response_url.
 
 Measured: start -> first answer (the process started to its first `affects` reply) on a
-restart, against the same on the demo map (the process's own start, the baseline), and on
+restart, against the same on the demo map (the process's own start, the baseline; below it,
+`python -c pass` and `import bot.runtime` as floors), and on
 the very first start (nothing stored beside the map yet), the first answer
 after a one-component merge import, then p50/p99 of `help` (the baseline, in
 the same run), `affects` of a random component, `status` and the 1,000-service `affects`,
@@ -229,6 +230,18 @@ def first_answer(
         return time.perf_counter() - launched
 
 
+def process_start(code: str, times: int = 3) -> float:
+    """Seconds for `python -c code` in this interpreter, the median of `times` (a floor)."""
+    import subprocess
+
+    taken = []
+    for _ in range(times):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=HERE.parent)
+        taken.append(time.perf_counter() - started)
+    return sorted(taken)[len(taken) // 2]
+
+
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from store import Store, load_map_file
 
@@ -294,6 +307,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 time.sleep(2.0)  # let the storm reach its rate before asking
                 stormy = latencies(client, questions, args.rounds)
             memory = served.memory_kb(process.pid)
+    python_s, import_s = process_start("pass"), process_start("import bot.runtime")
     help_ms = quiet["help"]["p50_ms"]
     return {
         "nodes": args.nodes,
@@ -305,6 +319,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "start_to_first_answer_s": round(first_s, 2),
         "first_start_to_first_answer_s": round(cold_s, 2),
         "demo_start_to_first_answer_s": round(demo_s, 2),  # the same on the 80-component map
+        "python_start_s": round(python_s, 3),  # floor: `python -c pass`
+        "python_import_runtime_s": round(import_s, 3),  # floor: `import bot.runtime`
         "ratio_start_vs_demo": round(first_s / max(demo_s, 1e-9), 2),
         "after_change_first_answer_ms": round(after_change_ms, 1),
         "after_change_next_p50_ms": round(sorted(after_second)[len(after_second) // 2], 1),

@@ -121,10 +121,11 @@ class HomeDashboard:
     def refresh(self, *, force: bool = False) -> int:
         """Refresh every open Home tab after a state change; returns how many were published.
 
-        Safe from any thread; 0 without a client, and when the dashboard looks as it did
-        at the last refresh.
+        Safe from any thread; 0 without a client, when no one opened the Home tab (nothing
+        is computed: a storm of reconciles pays nothing for it), and when the dashboard
+        looks as it did at the last refresh.
         """
-        if self.client is None:
+        if self.client is None or not self.audience.users():
             return 0
         with self._refreshing:
             view = self.view()

@@ -126,6 +126,7 @@ def job_table(
         ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
         ClusterJob("sync_due", settings.sync_every_s, partial(_sync_due, store, settings)),
         ClusterJob("digest_tick", settings.digest_tick_s, digests.tick),  # due, then abandoned
+        ClusterJob("prune_map_changes", 3600.0, store.prune_map_changes),  # hourly: old versions
     ]
     if url := settings.alertmanager_url:
         poll = partial(pollers.poll_alertmanager, url)

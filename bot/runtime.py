@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.serve")
 GROUP_FETCH_TIMEOUT_S = 5.0  # a truncated webhook's group fetch from Alertmanager's API
+# In a storm of alerts a question answers from states caught up at most this long ago (the
+# reconcile loop catches them up every second); the map and a quiet moment stay current.
+STATES_AGE_S = 2.0
 
 
 class StartupError(Exception):
@@ -105,7 +108,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         store = _store(settings)
-        models, metrics = ModelService(store), Metrics()
+        models, metrics = ModelService(store, states_age_s=STATES_AGE_S), Metrics()
         # the incident use case, over the same model; at-risk notices follow its reconciles
         desk = Incidents(store, models, margins=MarginWatch(store, models).refresh)
         client = _client(settings)
@@ -141,7 +144,8 @@ class Runtime:
 
     def start(self) -> None:
         """Start the incident loop and the scheduler (the jobs are already in its table)."""
-        self.models.current()  # warm: the model (a snapshot when stored) before the port opens
+        # warm before the port opens: the model (a snapshot when stored) and the name index
+        self.conversation.warm()
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()

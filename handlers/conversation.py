@@ -257,6 +257,11 @@ class Conversation:
         self._refresh()
         return parse(text, self._names)
 
+    def warm(self) -> None:
+        """Build what the first question needs (the model, the name index of its map), so
+        that it does not pay for them: `bsm serve` calls it before /healthz reports ready."""
+        self._refresh()
+
     def _refresh(self) -> ImpactModel:
         compiled = self.models.current()
         with self._lock:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import networkx as nx
 import numpy as np
 
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
-from impact.propagation import Outcome, evaluate
+from impact.propagation import Outcome, evaluate, raised_by
 from impact.queries import affects_result, indices, state_changes
 from impact.results import (
     AffectsResult,
@@ -33,6 +32,9 @@ from impact.rootcause import status, why
 from impact.snapshot import SnapshotError, pack, unpack
 from impact.spof import spof_nodes
 from impact.structure import depends, paths
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
@@ -60,7 +62,7 @@ class ImpactModel:
         self._graph = CompiledGraph(self._map)
         self._observed: dict[int, State] = {}
         self._current: Outcome | None = None
-        self._status: tuple[Outcome, StatusResult] | None = None  # of the outcome it was of
+        self._memo: tuple[Outcome, dict[str, Any]] | None = None  # `kept` values, per outcome
         self._removed: set[tuple[int, int]] = set()  # dependencies removed since the last read
         self._lock = threading.RLock()
 
@@ -99,7 +101,7 @@ class ImpactModel:
         components = {c.name: c for c in graph.components}
         model._map = DeferredMap(components, groups, graph.plain_dependencies)
         model._graph = graph
-        model._observed, model._current, model._status = {}, None, None
+        model._observed, model._current, model._memo = {}, None, None
         model._removed, model._lock = set(), threading.RLock()
         return model
 
@@ -115,7 +117,7 @@ class ImpactModel:
             fork = object.__new__(ImpactModel)
             fork._map, fork._graph = self._map, self._graph
             fork._observed, fork._current = dict(self._observed), self._current
-            fork._removed, fork._lock, fork._status = set(), threading.RLock(), self._status
+            fork._removed, fork._lock, fork._memo = set(), threading.RLock(), self._memo
             return fork
 
     # ---- states ------------------------------------------------------------------------
@@ -159,14 +161,56 @@ class ImpactModel:
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
 
     @_locked
+    def worsened_by(self, names: Sequence[str]) -> dict[str, frozenset[str]]:
+        """For each of `names`: the business services whose state would worsen should it
+        go down on top of the current states (those `whatif([name])` finds down that are
+        not down now, or degraded that are not failing now), without the rest of the
+        answer. The groups at their minimum ask it of every member left."""
+        outcome = self._outcome()
+        graph = self._graph
+        if any(s in (State.MAINTENANCE, State.UNKNOWN) for s in self._observed.values()):
+            return {name: self._worsened_whatif(name) for name in names}
+        nodes = [graph.lookup(name) for name in names]
+        raised = raised_by(graph, outcome.spread, nodes)
+        return {
+            name: frozenset(graph.names[v] for v in up[graph.business[up]])
+            for name, up in zip(names, raised, strict=True)
+        }
+
+    def _worsened_whatif(self, name: str) -> frozenset[str]:
+        """`worsened_by` from a whole what-if: planned work and unknowns change the rules."""
+        result = self.whatif([name])
+        before = self.status().services
+        down = {s.name for s in before if s.state is State.DOWN}
+        hit = down | {s.name for s in before if s.state is State.DEGRADED}
+        worse = {s.name for s in result.affects.down} - down
+        return frozenset(worse | ({s.name for s in result.affects.degraded} - hit))
+
+    @_locked
     def status(self) -> StatusResult:
         """Every business service with its effective state, worst first (kept until the
         states or the map change: a storm of questions pays it once per change)."""
         outcome = self._outcome()
-        held = self._status
-        if held is None or held[0] is not outcome:
-            held = self._status = (outcome, status(self._graph, outcome))
-        return held[1]
+        return self.kept("status", lambda model: status(model._graph, outcome))
+
+    def kept(self, key: str, compute: Callable[[ImpactModel], R]) -> R:
+        """`compute(self)`, computed once per states and map: kept under `key` until they
+        change, and shared with the forks taken meanwhile (which start with the same
+        states). For derived answers every question and reconcile asks again (status, the
+        groups at their minimum). `compute` runs outside the model's lock and must not set
+        states; a value computed while the states moved is returned, not kept."""
+        with self._lock:
+            outcome = self._outcome()
+            memo = self._memo
+            if memo is not None and memo[0] is outcome and key in memo[1]:
+                return memo[1][key]  # type: ignore[no-any-return]
+        value = compute(self)
+        with self._lock:
+            if self._current is outcome:
+                if self._memo is None or self._memo[0] is not outcome:
+                    self._memo = (outcome, {})
+                self._memo[1][key] = value
+        return value
 
     @_locked
     def why(self, name: str) -> WhyResult:
@@ -320,6 +364,8 @@ class ImpactModel:
         Groups are nodes with `kind="group"`; edges carry `kind` (hard, soft, group, member).
         Node attributes: kind, state (effective), business (bool). Meant for small maps.
         """
+        import networkx as nx  # here: a start of `bsm serve` never needs it
+
         graph, outcome = self._graph, self._outcome()
         digraph = nx.DiGraph()
         for node in range(graph.n):

@@ -13,7 +13,7 @@ only); see `evaluate`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,3 +217,41 @@ def _resolve(combined: Int8Array, unplanned: Int8Array, planned: Int8Array) -> I
 
 def _seeds(observed: Mapping[int, State], state: State) -> IntArray:
     return np.array(sorted(i for i, s in observed.items() if s == state), dtype=np.int32)
+
+
+def raised_by(graph: CompiledGraph, base: Spread, extras: Sequence[int]) -> list[IntArray]:
+    """For each component of `extras`: the nodes whose level rises when it goes down on
+    top of `base`'s seeds (the spread of observations without maintenance), sorted.
+
+    Levels only rise when a seed is added, and everything a down node reaches through hard
+    edges is down already (everything an impacted node reaches, impacted), so only what
+    the extra failure reaches past the failures of `base` is searched: the hard closure
+    from it, gates tripping on the members it adds, then its impact beyond what was
+    impacted. One more failure on top of a storm of them costs its own reach, not a whole
+    evaluation.
+    """
+    level = base.level
+    gate_down = level[graph.gate_nodes] == DOWN
+    lost = np.zeros(graph.n, dtype=bool)
+    found = []
+    with graph.hard.walk() as hard, graph.all.walk() as every:
+        hard.block_where(level == DOWN)
+        every.block_where(level != OK)
+        for extra in extras:
+            seed = np.array([extra], dtype=np.int32)
+            fresh = hard.extend(seed)
+            newly = [fresh]
+            while len(fresh) and graph.is_member[fresh].any():
+                lost[fresh] = True
+                hit = graph.member_gate[lost[graph.member_of]]
+                added = np.bincount(hit, minlength=len(gate_down))
+                tripped = (base.members_down + added > graph.gate_slack) & ~gate_down
+                fresh = hard.extend(graph.gate_nodes[tripped])  # visited ones are left out
+                newly.append(fresh)
+            down = np.concatenate(newly)
+            lost[down] = False
+            reached = every.extend(np.concatenate([seed, down]))
+            found.append(np.union1d(down, reached).astype(np.int32))
+            hard.rewind()
+            every.rewind()
+    return found

@@ -196,13 +196,18 @@ def _margins(
     was fine).
     """
     found = []
-    for group in groups:
-        if group.up != group.required or group.required == 0:
-            continue
+    at_minimum = [g for g in groups if g.up == g.required and g.required != 0]
+    left = [[m for m in g.members if m not in g.failed_members] for g in at_minimum]
+    # with nothing planned, what one more loss worsens is its own reach past the failures
+    raised = model.worsened_by(sorted({m for ms in left for m in ms})) if not planned else {}
+    for group, members in zip(at_minimum, left, strict=True):
         lost = {name_key(m) for m in group.failed_members}
         services: set[str] = set()
-        for member in group.members:
+        for member in members:
             if name_key(member) in lost:
+                continue
+            if not planned:
+                services |= raised[member]
                 continue
             worse = model.whatif([*planned, member]).affects
             services |= {s.name for s in worse.down} - down
@@ -269,8 +274,14 @@ def _failures(
 def current_margins(model: ImpactModel) -> tuple[Margin, ...]:
     """Redundancy groups at exactly their minimum now, and whom one more loss would hit.
 
-    Over the model's current states (a fork is not needed: the what-ifs leave them alone).
+    Over the model's current states (a fork is not needed: the what-ifs leave them alone);
+    computed once per states (`ImpactModel.kept`): status, the Home and the at-risk
+    notices after each reconcile share it.
     """
+    return model.kept("margins", _current_margins)
+
+
+def _current_margins(model: ImpactModel) -> tuple[Margin, ...]:
     now = model.whatif([]).affects
     down = {s.name for s in now.down}
     hit = down | {s.name for s in now.degraded}

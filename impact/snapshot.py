@@ -80,10 +80,11 @@ def components_from_columns(columns: Mapping[str, Any]) -> list[Component]:
             extra.setdefault(int(position), {})[name] = (
                 HealthCheck(**value) if name == "check" else value
             )
-    built = [Component(name, kind) for name, kind in zip(names, kinds, strict=True)]
-    for position, values in extra.items():
-        built[position] = Component(names[position], kinds[position], **values)
-    return built
+    plain: dict[str, Any] = {}
+    return [  # each built once, with its fields (a frozen dataclass costs per construction)
+        Component(name, kind, **extra.get(position, plain))
+        for position, (name, kind) in enumerate(zip(names, kinds, strict=True))
+    ]
 
 
 def group_rows(groups: Iterable[RedundancyGroup]) -> list[list[Any]]:

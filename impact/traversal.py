@@ -117,6 +117,14 @@ class Walk:
         np.copyto(self.adj._pred[: self.adj.n], BLOCKED, where=mask)
         self._masked = True
 
+    def rewind(self) -> None:
+        """Forget the nodes visited since the blocks were set, keeping the blocks: the next
+        `extend` searches past the same blocked nodes as if it were the first."""
+        pred = self.adj._pred
+        for nodes in self.visited:
+            pred[nodes] = NULL
+        self.visited = []
+
     def extend(self, seeds: IntArray) -> IntArray:
         """Visit everything reachable from `seeds`; return the new nodes in BFS order."""
         return self._extend(seeds, keep=True)

@@ -16,7 +16,7 @@ are set on a fork of it, so the shared model's current states are never touched.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from impact.clock import Clock, utcnow
@@ -151,13 +151,29 @@ class Incidents:
     def _decide(self, snapshot: Snapshot) -> Decision:
         """The plan for `snapshot`, over a fork of the shared compiled model."""
         compiled = self.models.compiled(snapshot.version, snapshot.load_map)
-        known = {name_key(n): n for n in compiled.service_map.components}
+        known = compiled.service_map.components  # states come by name key: mostly the name
+        folded = _folded(known, [k for k in snapshot.states if k not in known])
         model = compiled.model.fork()
-        model.set_states({known[k]: s for k, (s, _) in snapshot.states.items() if k in known})
+        model.set_states(
+            {
+                k if k in known else folded[k]: s
+                for k, (s, _) in snapshot.states.items()
+                if k in known or k in folded
+            }
+        )
         statuses = model.status().services
         hits = [_hit(s, snapshot) for s in statuses if s.state.is_failing or _planned(s)]
         decided = plan(hits, snapshot.incidents, snapshot.now, self.dampening)
         return Decision(decided, compiled.service_map)
+
+
+def _folded(components: Mapping[str, object], keys: Sequence[str]) -> dict[str, str]:
+    """name key -> the map's name, for the keys that are not a name themselves (a name with
+    capitals): one walk of the map only when there are any."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    return {name_key(n): n for n in components if name_key(n) in wanted}
 
 
 def _planned(status: ServiceStatus) -> bool:

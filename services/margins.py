@@ -31,7 +31,7 @@ class MarginWatch:
 
     def facts(self) -> list[RiskFact]:
         """What the notices should say now: one fact per (group at minimum, channel)."""
-        compiled = self.models.current()
+        compiled = self.models.catch_up()  # after a reconcile: the states of now, off questions
         model = compiled.model.fork()
         components = compiled.service_map.components
         facts = []

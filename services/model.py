@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
 BACKGROUND_AFTER = 20_000  # components: a map this big is rebuilt off the request path
+STORM_AGE_CAP = 4.0  # held states are never older than this many times `states_age_s`
 
 
 class MapSource(Protocol):
@@ -79,11 +81,24 @@ class ModelService:
     """
 
     def __init__(
-        self, store: MapSource, *, clock: Clock = utcnow, background_after: int = BACKGROUND_AFTER
+        self,
+        store: MapSource,
+        *,
+        clock: Clock = utcnow,
+        background_after: int = BACKGROUND_AFTER,
+        states_age_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.clock = clock
         self.background_after = background_after
+        # Questions may answer from states read this long ago when only new events moved
+        # the change token (a storm): `catch_up` (the reconcile loop) reads them meanwhile.
+        self.states_age_s = states_age_s
+        self.monotonic = monotonic
+        self._states_at = -float("inf")  # when the held states were last caught up
+        self._catch_up_every: float | None = None  # seconds between the last two catch-ups
+        self._caught_up_at: float | None = None
         self._rebuild: threading.Thread | None = None
         self._rebuilding: int | None = None  # the version the rebuild thread builds
         self._compiled: Compiled | None = None
@@ -97,14 +112,59 @@ class ModelService:
         self.applied_deltas: list[int] = []  # versions reached from the change log in place
 
     def current(self) -> Compiled:
-        """The model of the current map, holding the current states."""
+        """The model of the current map, holding the current states.
+
+        With `states_age_s`, when only new events moved the change token since states
+        were caught up less than that long ago, the held states answer: in a storm of
+        alerts, a question does not pay for the alerts of the last second; the map, the
+        maintenance windows and a quiet moment are always current.
+        """
+        return self._current(fresh=False)
+
+    def catch_up(self) -> Compiled:
+        """`current()` with the states of now whatever their age, and the status of them
+        computed: for a thread off the request path (the reconcile loop, after each
+        reconcile), so that questions in a storm find both ready."""
+        compiled = self._current(fresh=True)
+        now, before = self.monotonic(), self._caught_up_at
+        self._catch_up_every = now - before if before is not None else None
+        self._caught_up_at = now
+        compiled.model.status()
+        return compiled
+
+    def _current(self, *, fresh: bool) -> Compiled:
         with self._lock:
             token = self._change_token()
-            if token is None or token != self._token or self._boundary_passed():
+            moved = token is None or token != self._token or self._boundary_passed()
+            if moved and not fresh and self._recent_enough(token):
+                assert self._compiled is not None
+                return self._compiled  # the held states, of a moment ago
+            if moved:
                 self._refresh(token)
                 self._token = token
+            self._states_at = self.monotonic()  # read or found unchanged: current as of now
             assert self._compiled is not None
             return self._compiled
+
+    def _recent_enough(self, token: Any) -> bool:
+        """Whether the held states may answer although `token` moved (only events did)."""
+        return (
+            self.states_age_s > 0
+            and self._compiled is not None
+            and self._states is not None
+            and _only_events_moved(self._token, token)
+            and not self._boundary_passed()
+            and self.monotonic() - self._states_at < self._states_age()
+        )
+
+    def _states_age(self) -> float:
+        """How old held states may be: `states_age_s`, or while catch-ups come back to back
+        (a storm on a map so big that one cycle takes longer) one and a half of their
+        interval, at most `STORM_AGE_CAP` times `states_age_s`."""
+        every = self._catch_up_every
+        if every is None or every > STORM_AGE_CAP * self.states_age_s:
+            return self.states_age_s
+        return min(max(self.states_age_s, 1.5 * every), STORM_AGE_CAP * self.states_age_s)
 
     def compiled(self, version: int, load: Callable[[], ServiceMap]) -> Compiled:
         """The model of map `version`, compiled from `load()` only when it is not the one held.
@@ -132,6 +192,7 @@ class ModelService:
         with self._lock:
             self._token = None
             self._event = None
+            self._states_at = -float("inf")
 
     def follow(self, stop: threading.Event, wait_s: float = 5.0) -> None:
         """Keep the model current until `stop` is set: woken by each map change (the

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 
-from sqlalchemy import Connection, Integer, String, func, insert, select
+from sqlalchemy import Connection, Integer, String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from impact.mapdiff import MapDelta
@@ -29,6 +29,7 @@ from store.schema import (
 )
 
 TOUCHED_LIMIT = 1000  # more touched components than this log as "anything changed"
+KEEP_VERSIONS = 1000  # map versions whose changes are kept; a holder further behind reads all
 CHANNEL = "bsm_map_changes"  # PostgreSQL NOTIFY channel: the payload is the new map version
 
 
@@ -51,6 +52,18 @@ def record_changes(connection: Connection, version: int, touched: Collection[str
     connection.execute(insert(MapChangeRow), rows)
     if connection.dialect.name == "postgresql":  # delivered to listeners at commit
         connection.execute(select(func.pg_notify(CHANNEL, str(version))))
+
+
+def prune_changes(connection: Connection, version: int, keep_from: int) -> int:
+    """Forget the changes of the versions up to `keep_from` (never the last `KEEP_VERSIONS`
+    before `version`); returns the rows deleted. A holder of an older version then finds
+    its delta incomplete and reads the whole map, as for a version written before the log.
+    """
+    cut = min(keep_from, version - KEEP_VERSIONS)
+    if cut <= 0:
+        return 0
+    done = connection.execute(delete(MapChangeRow).where(MapChangeRow.map_version <= cut))
+    return int(done.rowcount or 0)
 
 
 def wait_for_notify(connection: Connection, timeout: float) -> None:

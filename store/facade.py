@@ -23,7 +23,7 @@ from store import database, history
 from store.announcements import Announcements
 from store.audit import bump_map_version, map_version, record_audit
 from store.burn_episodes import BurnEpisodes
-from store.changelog import CHANNEL, read_delta, wait_for_notify
+from store.changelog import CHANNEL, prune_changes, read_delta, wait_for_notify
 from store.contexts import ConversationContexts
 from store.deliveries import DeliveryLog
 from store.digests import DigestStore
@@ -190,6 +190,18 @@ class Store:
         catch up (`store.changelog`); None when only reading the whole map will do."""
         with self._read() as connection:
             return read_delta(connection, since, map_version(connection))
+
+    def prune_map_changes(self) -> int:
+        """Forget the change log of old map versions (a cluster job); returns rows deleted.
+
+        Kept: the last `store.changelog.KEEP_VERSIONS` versions, and everything after the
+        oldest stored snapshot, so that a process starting from it still catches up from
+        the log. A replica further behind reads the whole map once.
+        """
+        oldest = min(self.snapshots.versions(), default=None)
+        with self._write() as connection:
+            version = map_version(connection)
+            return prune_changes(connection, version, version if oldest is None else oldest)
 
     def wait_for_map_change(self, since: int, timeout: float, poll: float = 1.0) -> int:
         """The map version once it is past `since`, or as it is after `timeout` seconds.

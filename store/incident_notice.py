@@ -21,10 +21,8 @@ def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) 
     """The notice as of now: what the renderer shows."""
     row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
     services = services_of(connection, incident_id)
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    listed = tuple(
-        _notice_service(name, state, by_key.get(name_key(name))) for name, state in services.items()
-    )
+    found = _components_named(service_map, services)
+    listed = tuple(_notice_service(name, state, found[name]) for name, state in services.items())
     end = row.resolved_at
     impacted = [Impacted(s.state, s.tier, s.revenue_per_hour) for s in listed]
     return Notice(
@@ -90,9 +88,23 @@ def _notice_service(name: str, state: State, component: Component | None) -> Not
 
 def components(service_map: ServiceMap, notice: Notice) -> list[Component]:
     """The map's components of the notice's services (whose channels it goes to)."""
-    by_key = {name_key(n): c for n, c in service_map.components.items()}
-    found = [by_key.get(name_key(s.name)) for s in notice.services]
-    return [c for c in found if c is not None]
+    found = _components_named(service_map, [s.name for s in notice.services])
+    return [c for c in found.values() if c is not None]
+
+
+def _components_named(service_map: ServiceMap, names: Iterable[str]) -> dict[str, Component | None]:
+    """name -> the map's component of that name (exact, else case-insensitive), or None.
+
+    Looked up by name first: walking every component (100k) per notice is for names the
+    map spells otherwise, which is rare.
+    """
+    components = service_map.components
+    found = {name: components.get(name) for name in names}
+    missing = {name_key(n) for n, c in found.items() if c is None}
+    if missing:
+        by_key = {name_key(n): c for n, c in components.items() if name_key(n) in missing}
+        found = {n: c if c is not None else by_key.get(name_key(n)) for n, c in found.items()}
+    return found
 
 
 def services_of(connection: Connection, incident_id: int) -> dict[str, State]:

@@ -52,3 +52,27 @@ def test_a_new_map_version_is_compiled_once_for_every_user(
     assert incidents.service_map() is compiled.service_map is not before
     [opened] = incidents.incidents()
     assert dict(opened.services) == {"search": State.DOWN}
+
+
+def test_names_with_capitals_open_incidents_and_notices(store: Store, clock: Clock) -> None:
+    """States travel by name key: a component and a service spelt with capitals still
+    fail, open their incident and reach the service's channel."""
+    from impact.model import Component, Dependency
+
+    service_map = ServiceMap.build(
+        [
+            Component("Payments-DB"),
+            Component("Pay-API"),
+            Component("Payments", "business_service", channel="#inc-pay", tier=1),
+        ],
+        [Dependency("Pay-API", "Payments-DB"), Dependency("Payments", "Pay-API")],
+    )
+    store.import_map(service_map, actor="tests")
+    incidents = Incidents(store, ModelService(store), clock=clock)
+
+    incidents.ingest([down("payments-db", clock)])
+
+    [opened] = incidents.incidents()
+    assert dict(opened.services) == {"Payments": State.DOWN}
+    [notice] = store.outbox.claim(clock(), min_interval_s=0)
+    assert notice.channel == "#inc-pay"

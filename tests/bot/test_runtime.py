@@ -42,11 +42,12 @@ def test_one_scheduler_with_an_in_memory_store_holds_the_job_table(runtime: Runt
         "digest_tick": 60,
         "burn_check": 60,
         "maintenance_announce": 60,
+        "prune_map_changes": 3600,
     }
     runtime.start()
     stores = runtime.scheduler._jobstores  # nothing shared with other replicas
     assert list(stores) == ["default"] and isinstance(stores["default"], MemoryJobStore)
-    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 6
+    assert len(runtime.scheduler.get_jobs(jobstore="default")) == 7
 
 
 def test_the_alertmanager_poll_joins_the_table_when_configured(
@@ -84,3 +85,20 @@ def test_a_bad_database_url_names_it_without_its_password(slack: FakeSlack, tmp_
     with pytest.raises(StartupError) as raised:
         Runtime.build(bad)
     assert "pw-secret-1" not in str(raised.value) and "bad database URL" in str(raised.value)
+
+
+def test_warming_builds_the_name_index_the_first_question_needs(demo_store, monkeypatch) -> None:
+    """`bsm serve` warms the conversation before /healthz: its first question builds nothing."""
+    import handlers.conversation as conversation_module
+    from handlers.conversation import Conversation
+    from services.model import ModelService
+
+    conversation = Conversation(ModelService(demo_store))
+    conversation.warm()
+
+    def rebuilt(*args: object) -> None:
+        raise AssertionError("the name index was built again for the first question")
+
+    monkeypatch.setattr(conversation_module, "NameIndex", rebuilt)
+    answer = conversation.ask("what does db-03 affect?")
+    assert answer.summary.startswith("db-03 alone takes nothing down")  # README's demo answer

@@ -279,3 +279,23 @@ def test_home_refresh_needs_the_client_it_was_built_with(conversation, client) -
     assert home.refresh() == 1
     assert home.refresh() == 0  # the same view: nothing to publish
     assert home.refresh(force=True) == 1
+
+
+def test_home_refresh_with_no_open_home_tab_computes_nothing(conversation, client) -> None:
+    """A reconcile's refresh asks nothing while no one has opened the Home tab."""
+    from bot.home import HomeDashboard
+
+    asked: list[str] = []
+
+    class Counting:
+        def ask(self, text: str, **kwargs: object) -> object:
+            asked.append(text)
+            return conversation.ask(text, **kwargs)
+
+    home = HomeDashboard(Counting(), client=client)
+    assert home.refresh() == 0
+    assert home.refresh(force=True) == 0
+    assert asked == []
+    home.audience.add("U0USER1")
+    assert home.refresh() == 1
+    assert asked == ["status"]

@@ -195,3 +195,97 @@ def test_questions_after_an_owner_and_a_title_edit_read_the_new_fields(demo_stor
     merge(title="Card Gateway")
     assert "team-new" in conversation.ask("who owns card gateway?").summary
     assert models.applied_deltas == [demo_store.map_version() - 1, demo_store.map_version()]
+
+
+def _owner_edit(store: Store, step: int) -> None:
+    """One map version: the owner of db-03 re-described by a one-component merge."""
+    stored = store.load_map()
+    own = [d for d in stored.dependencies if d.source == "db-03"]
+    changed = replace(stored.components["db-03"], owner=f"team-{step}")
+    store.import_map(ServiceMap.build([changed], own, []), actor="tests")
+
+
+def test_pruning_the_change_log_keeps_what_a_restart_needs_and_a_far_replica_reads_all(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("store.changelog.KEEP_VERSIONS", 1)  # keep the last version's only
+    behind = ModelService(demo_store)
+    start = behind.current().version
+    behind.flush()  # the snapshot of `start` is stored
+    for step in range(3):
+        _owner_edit(demo_store, step)
+    demo_store.prune_map_changes()  # the versions up to `start` only: its snapshot holds them
+    assert demo_store.map_delta(start) is not None  # a start from that snapshot catches up
+
+    # two newer snapshots (a store keeps two): the one of `start` is gone
+    demo_store.snapshots.save(start + 3, ImpactModel.from_map(demo_store.load_map()).to_snapshot())
+    _owner_edit(demo_store, 3)
+    current = demo_store.map_version()
+    assert current == start + 4
+    demo_store.snapshots.save(current, ImpactModel.from_map(demo_store.load_map()).to_snapshot())
+    assert demo_store.prune_map_changes() > 0  # up to start + 3: the oldest snapshot's
+    assert demo_store.map_delta(start + 3) is not None  # a holder of it still catches up
+    assert demo_store.map_delta(start + 2) is None  # further behind: the whole map
+
+    caught = behind.current()  # held `start`: its delta is gone, so it read the whole map
+    assert caught.version == current
+    assert current not in behind.applied_deltas
+    assert caught.service_map.components["db-03"].owner == "team-3"
+    assert_same(caught.model, demo_store.load_map())
+
+
+def _renamed(stored: ServiceMap, old: str, new: str) -> ServiceMap:
+    """The map with component `old` called `new` everywhere it is named."""
+
+    def name(n: str) -> str:
+        return new if n == old else n
+
+    return ServiceMap.build(
+        [replace(c, name=name(c.name)) for c in stored.components.values()],
+        [replace(d, source=name(d.source), target=name(d.target)) for d in stored.dependencies],
+        [
+            replace(g, dependant=name(g.dependant), members=tuple(map(name, g.members)))
+            for g in stored.groups
+        ],
+    )
+
+
+def _without(stored: ServiceMap, gone: str) -> ServiceMap:
+    return ServiceMap.build(
+        [c for n, c in stored.components.items() if n != gone],
+        [d for d in stored.dependencies if gone not in (d.source, d.target)],
+        [g for g in stored.groups if gone not in (g.dependant, *g.members)],
+    )
+
+
+@pytest.mark.parametrize("background_after", [20_000, 0])
+def test_new_renamed_and_removed_components_leave_a_model_equal_to_a_fresh_compile(
+    demo_store: Store, background_after: int
+) -> None:
+    """Random additions (merges), renames and removals (replaces) between questions; with
+    `background_after=0` every rebuild runs off the request path and is waited for."""
+    rng = random.Random(31 + background_after)
+    models = ModelService(demo_store, background_after=background_after)
+    models.current()
+    for step in range(12):
+        stored = demo_store.load_map()
+        names = sorted(stored.components)
+        choice = rng.random()
+        if choice < 0.4:
+            new, target = f"added-{step}", rng.choice(names)
+            added = ServiceMap.build([Component(new)], [Dependency(new, target)], [])
+            demo_store.import_map(added, actor="tests")
+        elif choice < 0.7:
+            old = rng.choice([n for n in names if not stored.components[n].is_business])
+            renamed = _renamed(stored, old, f"{old}-renamed-{step}")
+            demo_store.import_map(renamed, replace=True, actor="tests")
+        else:
+            leaves = [n for n in names if not any(d.target == n for d in stored.dependencies)]
+            leaves = [n for n in leaves if not any(n in g.members for g in stored.groups)]
+            demo_store.import_map(_without(stored, rng.choice(leaves)), replace=True, actor="tests")
+        models.flush()
+        held = models.current()
+        models.flush()
+        held = models.current()
+        assert held.version == demo_store.map_version()
+        assert_same(held.model, demo_store.load_map())
