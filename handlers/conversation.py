@@ -34,6 +34,7 @@ from handlers.intents import (
     MAX_QUESTION,
     Question,
     command_text,
+    command_words,
     in_name_position,
     parse,
 )
@@ -63,7 +64,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "whatif": (whatif, 1),
     "depends": (depends, 1),
     "why": (why, 1),
-    "spof": (spof, 1),
+    "spof": (spof, 0),  # no subject: the whole map
     "path": (path, 2),
     "status": (status, 0),
     "owner": (owner, 1),
@@ -212,6 +213,7 @@ class Conversation:
             )
             return not_understood, text
         handler, needs = HANDLERS[question.intent]
+        text = command_words(text, question, self._names)
         if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
             return refused, text
         if not resolution.ok:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from handlers.markup import plain_text
 from handlers.names import NameIndex
 from handlers.spelling import correct
-from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS
+from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS, SYNONYMS
 
 # Slack refuses longer messages; anything longer came from elsewhere and is cut before the
 # parser's work (markup, spelling, name matching) can grow with it.
@@ -141,6 +141,7 @@ RULES: list[Rule] = [
     _rule(
         "subscriptions",
         _LEAD + r"subscriptions\b",
+        r"^(?:what|which|any|are there)\b(?!.*@).*\bsubscriptions\b",
         _LEAD + r"subscription list\b",
     ),
     _rule("subscribe", _LEAD + r"subscribe\b"),
@@ -311,6 +312,7 @@ RULES: list[Rule] = [
         r"\bdependency tree\b",
         r"\btree\b",
         r"\bwhat does @ use\b",
+        r"\b(?:what|which)\b.*\b(?:do|does|did) @ (?:still )?(?:use|need|require|call)\b(?! @)",
         r"\buses\b",
     ),
     _rule(
@@ -342,6 +344,49 @@ RULES: list[Rule] = [
 ]
 
 
+# Commands recognised by their noun anywhere, when no rule above read the question: the
+# command's words are then rebuilt from the question (`command_words`).
+NOUN_RULES: list[Rule] = [
+    _rule("audit", r"\baudit\b"),
+    _rule("incidents", r"\bincidents?\b"),
+    _rule("maintenance", r"\bmaintenance\b"),
+    _rule("subscriptions", r"\bsubscriptions?\b"),
+    _rule("changes", r"\bchang(?:es|ed)\b"),
+]
+
+_LISTS = {"incidents": "incidents", "changes": "changes", "audit": "audit"}
+_MAINTENANCE_VERB = re.compile(r"^.*?\bmaintenance(?: window)?(?: (?:on|for|of))?\b\s*", re.I)
+
+
+def command_words(text: str, question: Question, names: NameIndex | None) -> str:
+    """The command `question` read from `text`, in its own grammar: a listing (incidents,
+    changes, audit) is its verb, the exact names typed (audit) and the window the parser
+    took ("what changed in the map since yesterday" -> "changes since yesterday"); a
+    maintenance request starts at its subject ("start a maintenance window on X for 90m"
+    -> "maintenance X for 90m"). A command typed in its grammar stays as typed."""
+    clean = _normalise(plain_text(text))
+    verb = _LISTS.get(question.intent)
+    if question.intent == "subscriptions" and not re.match(_LEAD + r"subscriptions?\b", clean):
+        channels = [w for w in text.split() if w.startswith(("<#", "#"))]
+        return " ".join(["subscriptions", *channels[:1]])
+    if verb is None and question.intent == "maintenance":
+        if re.match(_LEAD + r"maintenance\b", clean):
+            return text
+        return "maintenance " + _MAINTENANCE_VERB.sub("", plain_text(text), count=1)
+    if verb is None or re.match(_LEAD + verb + r"\b(?:\W*$| \S+\W*$)", clean):
+        return text
+    rest, _ = _take_period(clean)
+    named = [
+        w
+        for w in _TOKEN.findall(rest)
+        if verb == "audit" and names is not None and w not in FILLERS and names.exact(w)
+    ]
+    period = question.period or ""
+    if re.fullmatch(r"(?:this|last)-(?:week|month|quarter|year)", period):
+        period = period.replace("-", " ")
+    return " ".join([verb, *named, period]).strip()
+
+
 # Trailing context after a clause break: who is asking, what it is for, thanks.
 _CONTEXT = re.compile(
     r"(?:[,.;:!?\n]|\s-+)\s*(?:(?:i|we) )?"
@@ -357,9 +402,14 @@ _CONTEXT = re.compile(
 )
 
 
+# A channel reference leading a question addresses the channel ("<#C1|inc-x> what does db-03
+# affect"): it is not a subject. Elsewhere it stays, as its label.
+_ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
+
+
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
-    clean = _normalise(plain_text(text[:MAX_QUESTION]))
+    clean = _normalise(plain_text(_ADDRESSED.sub("", text[:MAX_QUESTION])))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
         return _parse(clean, names)
@@ -369,7 +419,7 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
 def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
-    tokens = _TOKEN.findall(clean)
+    tokens = _TOKEN.findall(_with_synonyms(clean))
     template, phrases = _template(tokens, names)
     if (asked := report_question(template, phrases, period, depth)) is not None:
         return asked
@@ -384,6 +434,9 @@ def _parse(clean: str, names: NameIndex | None) -> Question:
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
                 return Question(rule.intent, (), template, period, depth)
             return Question(rule.intent, phrases, template, period, depth)
+    for rule in NOUN_RULES:  # a command named by its noun anywhere: "what incidents are on"
+        if rule.pattern.search(template):
+            return Question(rule.intent, (), template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
 
@@ -509,6 +562,18 @@ def _take_period(text: str) -> tuple[str, str | None]:
     else:
         period = day
     return text[: match.start()] + " " + text[match.end() :], period
+
+
+_SYNONYMS = tuple(
+    (re.compile(rf"(?<![\w.\-])(?:{pattern})(?![\w.\-])"), keyword) for pattern, keyword in SYNONYMS
+)
+
+
+def _with_synonyms(text: str) -> str:
+    """`text` with everyday phrasings of keywords (`vocabulary.SYNONYMS`) read as them."""
+    for pattern, keyword in _SYNONYMS:
+        text = pattern.sub(keyword, text)
+    return text
 
 
 def _take_depth(text: str) -> tuple[str, int | None]:

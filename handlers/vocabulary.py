@@ -48,6 +48,7 @@ KEYWORDS = _words(
 FILLERS = _words(
     """
     a an the of for on in to at by from with about into onto upon over under below via
+    across throughout among
     it its this that these those there here me my our we us i you your they them
     be been being was were am has have had can should shall may might must
     please pls plz tell show give list get see know find check display print
@@ -60,13 +61,66 @@ FILLERS = _words(
     rn atm asap
     as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
     when whether same sure hmm hm um uh ok okay so like guys folks team
+    map whole entire every each overall business numbers figures metrics stats
+    current latest recent recently ongoing active exist exists existing
     """
+)
+
+# Everyday phrasings of a keyword, read as that keyword before the question is split into
+# words (inflections included): "what does X take down" asks what X affects, "what is X
+# sitting on" what X depends on. Each is (pattern over the lower-cased text, keyword text).
+SYNONYMS: tuple[tuple[str, str], ...] = (
+    # affects: phrasal verbs of taking something down with it
+    (
+        r"\b(?:take|takes|taking|took|taken|knocks?|knocking|knocked|brings?|bringing|brought)"
+        r" (?:down|out|offline)\b",
+        "affect",
+    ),
+    (
+        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled)"
+        r"(?: \w+)? (?:with|along with) (?:it|them|him|her)\b",
+        "affect",
+    ),
+    # failing: "falls over", "is out"
+    (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
+    (
+        r"\b(is|are|was|were|being) (?:out|gone|dead|kaput|toast|unavailable|unreachable)\b(?! of)",
+        r"\1 down",
+    ),
+    # depends: resting on something
+    (
+        r"\b(?:relying|relied|reliant|sits?|sitting|sat|rests?|resting|rested|stands?|standing"
+        r"|leans?|leaning|leaned|hinges?|hinging|counts?|counting|builds?|building|runs?|running)"
+        r" (?:on|upon)\b",
+        "depends on",
+    ),
+    # a pronoun with "one": "who owns that one" leans on the last answer like "that"
+    (r"\b(that|this|these|those|the same|same) ones?\b", r"\1"),
+    # sla metrics said in full
+    (
+        r"\bmean time (?:to|for|of) (?:repair|recover|recovery|restore|resolve|resolution|fix)\b",
+        "mttr",
+    ),
+    (r"\bmean time between (?:failures?|outages?|incidents?)\b", "mtbf"),
+    (r"\bmean time to (?:detect|detection|notice)\b", "mttd"),
+    (r"\b(?:service level (?:agreement|objective)s?)\b", "sla"),
 )
 
 SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})
 
 # Chat shorthand, replaced before anything else.
-ALIASES = {"y": "why", "wat": "what", "wot": "what", "whats": "what is", "u": "you", "r": "are"}
+ALIASES = {
+    "y": "why",
+    "wy": "why",
+    "wat": "what",
+    "wot": "what",
+    "whats": "what is",
+    "hows": "how is",
+    "whos": "who is",
+    "wheres": "where is",
+    "u": "you",
+    "r": "are",
+}
 
 # Common English words: never resolved to a component by a partial or fuzzy match ("as
 # well" must not become cdn-edge's "assets"); an exact name or title still wins.

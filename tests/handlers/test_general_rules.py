@@ -90,3 +90,87 @@ def test_everyday_commands(typed: str, command: str) -> None:
 def test_commands_ignore_a_closing_question_mark_and_please(corpus_conversation: Any) -> None:
     assert ask(corpus_conversation, "changes since yesterday? pls").ok
     assert ask(corpus_conversation, "latest changes").intent == "changes"
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # phrasal verbs of taking down, any inflection, read as "affect"
+        ("what would cart-cache bring down", "affects", ["cart-cache"]),
+        ("which services is dns knocking out", "affects", ["dns"]),
+        ("what does db-03 drag along with it", "affects", ["db-03"]),
+        ("what breaks if orders-db keels over", "affects", ["orders-db"]),
+        ("what do users lose when search-api is unreachable", "affects", ["search-api"]),
+        # resting on something, read as "depends on"
+        ("what is catalog-api leaning on", "depends", ["catalog-api"]),
+        ("what does checkout-api rest upon", "depends", ["checkout-api"]),
+        ("which pieces does orders-api need", "depends", ["orders-api"]),
+        # spelled-out metrics
+        ("mean time between failures of payments last month", "sla", ["payments"]),
+        # a channel reference addressing the channel is not a subject
+        ("<#C0OPS99|ops-war-room> who owns dns", "owner", ["dns"]),
+        # chat shorthand of wh-words
+        ("hows payments-api", "status", ["payments-api"]),
+    ],
+)
+def test_synonyms_and_shorthand(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_single_points_of_the_whole_map(corpus_conversation: Any, demo_map: Any) -> None:
+    """No subject: every component whose failure alone takes a business service down."""
+    from impact.engine import ImpactModel
+
+    model = ImpactModel(demo_map)
+    services = [s.name for s in model.status().services]
+    expected = {n for s in services for n in model.spof(s).spofs}
+    for typed in ("spofs across the entire map?", "single points of failure for each service"):
+        answer = ask(corpus_conversation, typed)
+        assert answer.intent == "spof" and answer.ok, answer.summary
+        assert set(answer.data["spofs"]) == expected
+    per_service = ask(corpus_conversation, "spof payments")
+    assert set(per_service.data["spofs"]) == set(model.spof("payments").spofs)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "words"),
+    [
+        ("are there incidents going on for the shop", "incidents", "incidents"),
+        ("show what was changed on the service map in the past 6 hours", "changes", None),
+        ("anything changed since monday?", "changes", "changes since monday"),
+        ("open the audit history for db-03", "audit", "audit db-03"),
+        ("please plan maintenance for cache-02 for 2h, kernel", "maintenance", None),
+    ],
+)
+def test_commands_are_recognised_by_their_noun_and_rebuilt(
+    corpus_conversation: Any, typed: str, intent: str, words: str | None
+) -> None:
+    from handlers.intents import command_words
+
+    question = corpus_conversation.parse(typed)
+    assert question.intent == intent
+    rebuilt = command_words(typed, question, corpus_conversation._names)
+    if words is not None:
+        assert rebuilt == words
+    if intent == "maintenance":
+        assert rebuilt == "maintenance cache-02 for 2h, kernel"
+    if intent == "changes" and words is None:
+        assert rebuilt == "changes past 6 hours"
+
+
+def test_a_command_in_its_own_grammar_stays_as_typed(corpus_conversation: Any) -> None:
+    from handlers.intents import command_words
+
+    for typed in ("audit db-03", "changes today", "incidents", "maintenance cache-02 for 1h x"):
+        question = corpus_conversation.parse(typed)
+        assert command_words(typed, question, corpus_conversation._names) == typed
+
+
+def test_that_one_leans_on_the_last_answer(corpus_conversation: Any) -> None:
+    ask(corpus_conversation, "what does search-api depend on", session="rules-one")
+    answer = ask(corpus_conversation, "who runs this one", session="rules-one")
+    assert answer.subjects == ("search-api",), answer.summary
