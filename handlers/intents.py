@@ -44,6 +44,8 @@ _MONTH_WORDS = (
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
 _DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?)?"
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_DAY_MONTH = rf"(?:{_ORDINAL} (?:{_MONTH_WORDS})|(?:{_MONTH_WORDS}) {_ORDINAL})"
 _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z]+/[a-z_]+"
 # Windows the grammar of `impact.windows` reads, kept as typed (the period is the phrase).
 _WINDOW = re.compile(
@@ -51,6 +53,8 @@ _WINDOW = re.compile(
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
     rf"|last (?:week|month|quarter)|{_DAY})"
     rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
+    rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
+    rf"(?: \d{{4}})?"
     rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)"
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
     rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
@@ -188,6 +192,8 @@ RULES: list[Rule] = [
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
         r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        r"\b(?:is|are) @ (?:still )?(?:connected|linked|related) (?:to |with )?@",
+        r"\b(?:is|are) @ and @ (?:still )?(?:connected|linked|related)\b",
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
@@ -249,7 +255,8 @@ RULES: list[Rule] = [
         r"\bwhat channel\b",
         r"\bescalat",
         r"\bwho (?:runs|maintains|manages)\b",
-        r"\bwho (?:do|should|can|could) (?:i|we) (?:ping|call|ask|page|contact|talk|wake)\b",
+        r"\bwho (?:do|should|can|could) (?:i|we) "
+        r"(?:ping|call|ask|page|contact|talk|speak|wake|message|notify)\b",
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
         r"\bpage (?:the )?(?:team|owner|someone)\b",
         r"\bteam (?:for|of|behind)\b",
@@ -282,6 +289,7 @@ RULES: list[Rule] = [
         r"\bhit by\b",
         r"\bfallout\b",
         rf"{_WHO}.*{_RELY} (?:on |upon |at )?(?:the )?@",
+        rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
@@ -326,7 +334,10 @@ RULES: list[Rule] = [
         r"alive|fine|running|broken|degraded)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\bwhat is (?:down|broken|failing|on fire|red)\b",
-        r"\b(?:any|anything|something|everything) (?:down|broken|failing|ok|red|on fire)\b",
+        r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
+        r"|green|fine|good|healthy|working)\b",
+        r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
+        r"(?:problems?|issues?|troubles?|alerts?)(?: (?:right )?(?:now|today|atm|rn))? ?\??$",
         r"\boverview\b",
         r"\bdashboard\b",
         r"\bstate of\b",

@@ -34,11 +34,12 @@ KEYWORDS = _words(
     outages ok okay working alive fine running degraded failing fire red good
     who which how is are does do did -> → between
     report reports no not without lose losing lost
-    details detail info timeline hood come page talk wake
+    details detail info timeline hood come page talk wake speak message notify
     beneath underlying reason reasons keeps keep mttr mtbf mttd die
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
+    problem problems issue issues trouble troubles alert alerts green
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -70,6 +71,28 @@ FILLERS = _words(
 # words (inflections included): "what does X take down" asks what X affects, "what is X
 # sitting on" what X depends on. Each is (pattern over the lower-cased text, keyword text).
 SYNONYMS: tuple[tuple[str, str], ...] = (
+    (r"\bon top of\b", "on"),  # "what sits on top of X" sits on X
+    # failing in slang: "goes belly up", "went south", "blows up"
+    (
+        r"\b(go|goes|going|went|gone) (?:belly up|south|bang|boom|poof|kaput|pear-shaped)\b",
+        r"\1 down",
+    ),
+    (r"\b(?:blows?|blew|blown|blowing) up\b|\bexplodes\b|\bexploded\b", "fails"),
+    # what-if: "pretend X and Y are down"
+    (r"\b(?:pretend|assume|assuming|presume|presuming|hypothesi[sz]e)\b", "suppose"),
+    # owner: "who looks after X", "who is in charge of X"
+    (
+        r"\b(?:looks?|looking) after\b|\bin charge of\b|\bon the hook for\b"
+        r"|\baccountable for\b|\b(?:takes?|taking) care of\b|\bthe go-?to (?:person |team )?for\b",
+        "owns",
+    ),
+    # depends: what X talks to, what it is made of
+    (
+        r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:talks?|talking|speaks?|speaking) to\b"
+        r"|\b(?:made|composed|built) (?:up )?(?:of|from)\b"
+        r"|\bconsists? of\b|\bconsisting of\b",
+        "depends on",
+    ),
     # affects: phrasal verbs of taking something down with it
     (
         r"\b(?:take|takes|taking|took|taken|knocks?|knocking|knocked|brings?|bringing|brought)"
@@ -90,7 +113,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     # depends: resting on something
     (
         r"\b(?:relying|relied|reliant|sits?|sitting|sat|rests?|resting|rested|stands?|standing"
-        r"|leans?|leaning|leaned|hinges?|hinging|counts?|counting|builds?|building|runs?|running)"
+        r"|leans?|leaning|leaned|hinges?|hinging|counts?|counting|builds?|building|runs?|running"
+        r"|hosted|deployed|lives?|living|placed|located)"
         r" (?:on|upon)\b",
         "depends on",
     ),

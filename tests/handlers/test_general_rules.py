@@ -174,3 +174,38 @@ def test_that_one_leans_on_the_last_answer(corpus_conversation: Any) -> None:
     ask(corpus_conversation, "what does search-api depend on", session="rules-one")
     answer = ask(corpus_conversation, "who runs this one", session="rules-one")
     assert answer.subjects == ("search-api",), answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("who takes care of catalog-db", "owner", ["catalog-db"]),
+        ("who is accountable for search-api", "owner", ["search-api"]),
+        ("who should we speak to about cdn-edge", "owner", ["cdn-edge"]),
+        ("what does accounts-api speak to", "depends", ["accounts-api"]),
+        ("what is web-storefront composed of", "depends", ["web-storefront"]),
+        ("what lives on top of k8s-pool-b", "affects", ["k8s-pool-b"]),
+        ("which services are deployed on k8s-pool-c", "affects", ["k8s-pool-c"]),
+        ("assume redis-01 and db-02 are down", "whatif", ["redis-01", "db-02"]),
+        ("what breaks if search-api went south", "affects", ["search-api"]),
+        ("what stops when orders-db blows up", "affects", ["orders-db"]),
+        ("are there issues right now", "status", []),
+        ("is all healthy?", "status", []),
+        ("are checkout-api and orders-db linked", "path", ["checkout-api", "orders-db"]),
+        ("uptime of payments from 2 to 9 november", "sla", ["payments"]),
+    ],
+)
+def test_more_everyday_words(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
+    corpus_conversation: Any,
+) -> None:
+    ask(corpus_conversation, "who owns cdn-edge", session="rules-rests")
+    answer = ask(corpus_conversation, "which services rely on that", session="rules-rests")
+    assert (answer.intent, answer.subjects) == ("affects", ("cdn-edge",)), answer.summary
