@@ -156,6 +156,7 @@ RULES: list[Rule] = [
         "incident",
         _LEAD + r"incident @",
         r"^(?:what|how) (?:is|was) (?:the )?incident @",
+        r"\b(?:about|of|on) incident @(?!.*@)",
         r"\b(?:details?|info|more|news|update|timeline) "
         r"(?:on |about |of |for )?(?:the )?incident\b",
     ),
@@ -255,6 +256,7 @@ RULES: list[Rule] = [
         r"\bwhat channel\b",
         r"\bescalat",
         r"\bwho (?:runs|maintains|manages)\b",
+        r"^who (?:has|holds|got|covers) @",
         r"\bwho (?:do|should|can|could) (?:i|we) "
         r"(?:ping|call|ask|page|contact|talk|speak|wake|message|notify)\b",
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
@@ -270,7 +272,8 @@ RULES: list[Rule] = [
         r"\berror budget",
         r"\bdowntime\b",
         r"\bnines\b",
-        r"\breliability\b",
+        r"\breliab(?:ility|le)\b",
+        r"\b(?:breach|breached|breaches|violated|violation|missed)\b",
         r"\bmttr\b",
         r"\bmtbf\b",
         r"\bmttd\b",
@@ -296,6 +299,7 @@ RULES: list[Rule] = [
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
+        r"\bsafe(?:ly)?\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
     ),
@@ -320,6 +324,9 @@ RULES: list[Rule] = [
         r"\bdependency tree\b",
         r"\btree\b",
         r"\bwhat does @ use\b",
+        r"^(?:(?:the|all|list|show|me|components?|services?|things|everything|what|is|are) )*"
+        r"(?:under|below|beneath) @\W*$",
+        r"^what (?:\w+ )?(?:is|are) @ (?:still )?on\W*$",
         r"\b(?:what|which)\b.*\b(?:do|does|did) @ (?:still )?(?:use|need|require|call)\b(?! @)",
         r"\buses\b",
     ),
@@ -377,6 +384,9 @@ def command_words(text: str, question: Question, names: NameIndex | None) -> str
     -> "maintenance X for 90m"). A command typed in its grammar stays as typed."""
     clean = _normalise(plain_text(text))
     verb = _LISTS.get(question.intent)
+    if question.intent == "incident" and not re.match(_LEAD + r"incident\b", clean):
+        number = re.search(r"\bincident\W+(?:no\.? |number )?#?(\d+)\b", clean)
+        return f"incident {number[1]}" if number else text
     if question.intent == "subscriptions" and not re.match(_LEAD + r"subscriptions?\b", clean):
         channels = [w for w in text.split() if w.startswith(("<#", "#"))]
         return " ".join(["subscriptions", *channels[:1]])

@@ -40,6 +40,8 @@ KEYWORDS = _words(
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
     problem problems issue issues trouble troubles alert alerts green
+    safe safely restart restarting reboot rebooting bounce reliable breach breached breaches
+    violated violation missed holds covers
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -62,7 +64,9 @@ FILLERS = _words(
     rn atm asap
     as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
     when whether same sure hmm hm um uh ok okay so like guys folks team
-    map whole entire every each overall business numbers figures metrics stats
+    map whole entire every each overall business customers clients
+    database databases caches queues hosts vms machines boxes infrastructure infra hardware
+    apps applications apis microservices numbers figures metrics stats
     current latest recent recently ongoing active exist exists existing
     """
 )
@@ -78,9 +82,14 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\1 down",
     ),
     (r"\b(?:blows?|blew|blown|blowing) up\b|\bexplodes\b|\bexploded\b", "fails"),
-    # what-if: "pretend X and Y are down"
+    # what-if: "pretend X and Y are down", "combined outage of X and Y"
+    (
+        r"\b(?:combined|joint|simultaneous|double|dual|concurrent) (?:outage|failure|loss)s?\b",
+        "simulate",
+    ),
     (r"\b(?:pretend|assume|assuming|presume|presuming|hypothesi[sz]e)\b", "suppose"),
-    # owner: "who looks after X", "who is in charge of X"
+    # owner: "who looks after X", "who is in charge of X", "which squad"
+    (r"\b(which|what) (?:squad|crew|group|tribe|org|department|dept|people|folks)\b", r"\1 team"),
     (
         r"\b(?:looks?|looking) after\b|\bin charge of\b|\bon the hook for\b"
         r"|\baccountable for\b|\b(?:takes?|taking) care of\b|\bthe go-?to (?:person |team )?for\b",
@@ -100,11 +109,20 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "affect",
     ),
     (
-        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled)"
+        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled"
+        r"|go|goes|going|went|gone)"
         r"(?: \w+)? (?:with|along with) (?:it|them|him|her)\b",
         "affect",
     ),
-    # failing: "falls over", "is out"
+    # affected: "what is hurt", "who feels it"
+    (r"\b(?:hurt|hurts|harmed|feels? (?:it|the pain))\b", "affected"),
+    (r"\b(?:stops?|stopped|stopping|quits?) (?:working|functioning)\b", "breaks"),
+    # failing: "has an outage", "falls over", "is out"
+    (
+        r"\b(?:has|have|had|having|suffers?|suffering|gets?|getting) (?:an? )?"
+        r"(?:outage|failure|crash|meltdown)\b",
+        "fails",
+    ),
     (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
     (
         r"\b(is|are|was|were|being) (?:out|gone|dead|kaput|toast|unavailable|unreachable)\b(?! of)",
@@ -117,6 +135,11 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"|hosted|deployed|lives?|living|placed|located)"
         r" (?:on|upon)\b",
         "depends on",
+    ),
+    # spof: "which one thing could take X down"
+    (
+        r"\b(?:one|a single|single) (?:thing|component|box|node|part|piece|machine|server)\b",
+        "single",
     ),
     # a pronoun with "one": "who owns that one" leans on the last answer like "that"
     (r"\b(that|this|these|those|the same|same) ones?\b", r"\1"),

@@ -209,3 +209,38 @@ def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
     ask(corpus_conversation, "who owns cdn-edge", session="rules-rests")
     answer = ask(corpus_conversation, "which services rely on that", session="rules-rests")
     assert (answer.intent, answer.subjects) == ("affects", ("cdn-edge",)), answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("what goes along with kafka-01 if it dies", "affects", ["kafka-01"]),
+        ("who gets hurt when dns has a failure", "affects", ["dns"]),
+        ("what quits working if redis-01 goes", "affects", ["redis-01"]),
+        ("is a reboot of db-02 safe", "affects", ["db-02"]),
+        ("double failure of redis-01 and redis-02", "whatif", ["redis-01", "redis-02"]),
+        ("which hosts does search-api use", "depends", ["search-api"]),
+        ("everything below product search", "depends", ["product-search"]),
+        ("what hardware is orders-db on", "depends", ["orders-db"]),
+        ("who holds dns", "owner", ["dns"]),
+        ("what group maintains cdn-edge", "owner", ["cdn-edge"]),
+        ("what single machine could take payments down", "spof", ["payments"]),
+        ("was customer support reliable in october", "sla", ["customer-support"]),
+        ("has payments violated its slo", "sla", ["payments"]),
+    ],
+)
+def test_kinds_are_fillers_and_more_synonyms(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_an_incident_number_anywhere_is_that_incident(corpus_conversation: Any) -> None:
+    from handlers.intents import command_words
+
+    for typed in ("any news about incident #7", "timeline of incident 7 please"):
+        question = corpus_conversation.parse(typed)
+        assert question.intent == "incident"
+        assert command_words(typed, question, corpus_conversation._names) == "incident 7"
