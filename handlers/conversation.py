@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from handlers import guidance, paging, policy
@@ -207,6 +208,13 @@ class Conversation:
                 question, names = completed
                 standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
+        if (
+            question.weak
+            and not resolution.names
+            and not resolution.ambiguous
+            and not any(self._names.looks_like_name(p) for p in question.phrases)
+        ):  # only everyday words said what was asked, and nothing names a subject: chat
+            question = replace(question, intent="unknown")
         if question.intent not in HANDLERS:
             not_understood = guidance.not_understood(
                 text, self._names, question, resolution, follow_up=follow_up and context is None

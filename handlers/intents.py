@@ -83,6 +83,9 @@ class Question:
     explicit: bool = True  # False when no keyword said what was asked
     args: dict[str, str] = field(default_factory=dict)
     context: str = ""  # trailing context cut off ("..., asking for a friend"), as typed
+    # the intent rests only on everyday phrasings (`vocabulary.SYNONYMS`): without a
+    # subject that resolves or looks like a name, it is chat ("who looks after the plants")
+    weak: bool = False
 
 
 def _rule(intent: str, *alternatives: str) -> Rule:
@@ -299,7 +302,6 @@ RULES: list[Rule] = [
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
-        r"\bsafe(?:ly)?\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
     ),
@@ -324,8 +326,6 @@ RULES: list[Rule] = [
         r"\bdependency tree\b",
         r"\btree\b",
         r"\bwhat does @ use\b",
-        r"^(?:(?:the|all|list|show|me|components?|services?|things|everything|what|is|are) )*"
-        r"(?:under|below|beneath) @\W*$",
         r"^what (?:\w+ )?(?:is|are) @ (?:still )?on\W*$",
         r"\b(?:what|which)\b.*\b(?:do|does|did) @ (?:still )?(?:use|need|require|call)\b(?! @)",
         r"\buses\b",
@@ -440,8 +440,23 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
 def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
-    tokens = _TOKEN.findall(_with_synonyms(clean))
-    template, phrases = _template(tokens, names)
+    read = _with_synonyms(clean)
+    template, phrases = _template(_TOKEN.findall(read), names)
+    asked = _intent(template, phrases, period, depth, names)
+    if read == clean or asked.intent in ("unknown", "help"):
+        return asked
+    plain = _intent(*_template(_TOKEN.findall(clean), names), period, depth, names)
+    return replace(asked, weak=plain.intent != asked.intent)
+
+
+def _intent(
+    template: str,
+    phrases: tuple[str, ...],
+    period: str | None,
+    depth: int | None,
+    names: NameIndex | None,
+) -> Question:
+    """The question a keyword template asks: the first rule that matches it."""
     if (asked := report_question(template, phrases, period, depth)) is not None:
         return asked
     if _FOCUS.search(template) and len(phrases) >= 2:

@@ -40,7 +40,7 @@ KEYWORDS = _words(
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
     problem problems issue issues trouble troubles alert alerts green
-    safe safely restart restarting reboot rebooting bounce reliable breach breached breaches
+    restart restarting reboot rebooting bounce reliable breach breached breaches
     violated violation missed holds covers
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
@@ -114,6 +114,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"(?: \w+)? (?:with|along with) (?:it|them|him|her)\b",
         "affect",
     ),
+    # "is it safe to restart X": what restarting it affects
+    (r"\bsafe(?:ly)?\b", "affect"),
     # affected: "what is hurt", "who feels it"
     (r"\b(?:hurt|hurts|harmed|feels? (?:it|the pain))\b", "affected"),
     (r"\b(?:stops?|stopped|stopping|quits?) (?:working|functioning)\b", "breaks"),

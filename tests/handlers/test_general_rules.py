@@ -220,7 +220,6 @@ def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
         ("is a reboot of db-02 safe", "affects", ["db-02"]),
         ("double failure of redis-01 and redis-02", "whatif", ["redis-01", "redis-02"]),
         ("which hosts does search-api use", "depends", ["search-api"]),
-        ("everything below product search", "depends", ["product-search"]),
         ("what hardware is orders-db on", "depends", ["orders-db"]),
         ("who holds dns", "owner", ["dns"]),
         ("what group maintains cdn-edge", "owner", ["cdn-edge"]),
@@ -244,3 +243,28 @@ def test_an_incident_number_anywhere_is_that_incident(corpus_conversation: Any) 
         question = corpus_conversation.parse(typed)
         assert question.intent == "incident"
         assert command_words(typed, question, corpus_conversation._names) == "incident 7"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "who looks after the garden this weekend",
+        "pretend it is friday already",
+        "is it safe to park in the garage",
+        "my phone is running on fumes",
+        "i got hurt playing football",
+    ],
+)
+def test_everyday_words_alone_with_no_subject_are_chat(
+    corpus_conversation: Any, typed: str
+) -> None:
+    """A synonym reading ("looks after" as owns) is no question when nothing names a
+    subject: the answer is a clarification, not a domain answer about unknown words."""
+    answer = ask(corpus_conversation, typed)
+    assert answer.intent == "help" and not answer.ok, answer.summary
+
+
+def test_a_synonym_reading_with_a_real_subject_still_answers(corpus_conversation: Any) -> None:
+    answer = ask(corpus_conversation, "who looks after the cdn-edge")
+    assert (answer.intent, answer.subjects) == ("owner", ("cdn-edge",))
+    assert answer.ok, answer.summary
