@@ -184,7 +184,7 @@ RULES: list[Rule] = [
     ),
     _rule(  # non-native order: "on what is relying X", "from what depends X"
         "depends",
-        rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted)\b)",
+        rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted|based)\b)",
         r"^from (?:what|which)\b.*\bdepend",
     ),
     _rule(
@@ -192,6 +192,7 @@ RULES: list[Rule] = [
         r"\bpaths?\b",
         r"\broutes?\b(?=.*@.*@)",
         r"->|→",
+        r"\bhow (?:\w+ )?(?:arrives?|gets?|reach(?:es)?|goes|leads?) (?:from )?@ (?:to|at) @",
         r"\bchain\b(?=.*@.*@)",
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
@@ -260,6 +261,7 @@ RULES: list[Rule] = [
         r"\bescalat",
         r"\bwho (?:runs|maintains|manages)\b",
         r"^who (?:has|holds|got|covers) @",
+        r"\bbelongs? to\b|\bto who\b",
         r"\bwho (?:do|should|can|could) (?:i|we) "
         r"(?:ping|call|ask|page|contact|talk|speak|wake|message|notify)\b",
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
@@ -294,7 +296,7 @@ RULES: list[Rule] = [
         r"\bconsumers\b",
         r"\bhit by\b",
         r"\bfallout\b",
-        rf"{_WHO}.*{_RELY} (?:on |upon |at )?(?:the )?@",
+        rf"{_WHO}.*{_RELY} (?:on |upon |at |of )?(?:the )?@",
         rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
@@ -336,6 +338,7 @@ RULES: list[Rule] = [
         r"\bhealth",
         r"\bhow (?:is|are) (?:everything|things|we|it|@)(?!\S)",
         r"\bhow is it going\b",
+        r"\bhow (?:is|are) (?:going|doing) @",
         r"\bhow are we doing\b",
         r"\bis @ (?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded)\b",
@@ -637,13 +640,27 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
 
 
 def _split_keywords(token: str, names: NameIndex | None) -> list[str]:
-    """`blast-radius` and `what-if` are keywords typed with a hyphen; names stay whole."""
+    """`blast-radius` and `what-if` are keywords typed with a hyphen, `blastradius` and
+    `rootcause` run together; names stay whole."""
     token = ALIASES.get(token, token)
     parts = token.split("-")
-    if len(parts) == 1 or (names is not None and names.exact(token)):
-        return token.split()
+    if names is not None and names.exact(token):
+        return [token]
+    if len(parts) == 1:
+        return _run_together(token) or token.split()
     words = KEYWORDS | FILLERS
     return parts if all(p in words or correct(p) for p in parts) else [token]
+
+
+def _run_together(token: str) -> list[str] | None:
+    """Two keywords typed as one word ("blastradius" -> blast radius), else None."""
+    if len(token) < 7 or not token.isalpha() or token in KEYWORDS or token in FILLERS:
+        return None
+    for cut in range(3, len(token) - 2):
+        left, right = token[:cut], token[cut:]
+        if left in KEYWORDS and right in KEYWORDS:
+            return [left, right]
+    return None
 
 
 def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:

@@ -42,6 +42,7 @@ KEYWORDS = _words(
     problem problems issue issues trouble troubles alert alerts green
     restart restarting reboot rebooting bounce reliable breach breached breaches
     violated violation missed holds covers
+    belong belongs belonging arrive arrives based gets leads
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -134,7 +135,7 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (
         r"\b(?:relying|relied|reliant|sits?|sitting|sat|rests?|resting|rested|stands?|standing"
         r"|leans?|leaning|leaned|hinges?|hinging|counts?|counting|builds?|building|runs?|running"
-        r"|hosted|deployed|lives?|living|placed|located)"
+        r"|hosted|deployed|lives?|living|placed|located|based)"
         r" (?:on|upon)\b",
         "depends on",
     ),
@@ -161,6 +162,7 @@ SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})
 ALIASES = {
     "y": "why",
     "wy": "why",
+    "whom": "who",
     "wat": "what",
     "wot": "what",
     "whats": "what is",

@@ -268,3 +268,33 @@ def test_a_synonym_reading_with_a_real_subject_still_answers(corpus_conversation
     answer = ask(corpus_conversation, "who looks after the cdn-edge")
     assert (answer.intent, answer.subjects) == ("owner", ("cdn-edge",))
     assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # two keywords run together
+        ("rootcause for payments", "why", ["payments"]),
+        ("the blastradius of cdn-edge", "affects", ["cdn-edge"]),
+        # a long filler misspelt is still a filler
+        ("is anythng down", "status", []),
+        # non-native prepositions and orders
+        ("which services are dependent of dns", "affects", ["dns"]),
+        ("upon which hosts is search-api based", "depends", ["search-api"]),
+        ("to whom does cdn-edge belong", "owner", ["cdn-edge"]),
+        ("how are doing payments", "status", ["payments"]),
+        ("how gets payments to dns", "path", ["payments", "dns"]),
+    ],
+)
+def test_run_together_words_and_non_native_orders(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_filler_spelling_keeps_keywords_first() -> None:
+    assert correct("somthing") == "something"
+    assert correct("affekt") == "affect"  # a keyword, not a filler
+    assert correct("perfect") is None
