@@ -210,10 +210,11 @@ class Conversation:
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if (
             question.weak
+            and question.phrases
             and not resolution.names
             and not resolution.ambiguous
             and not any(self._names.looks_like_name(p) for p in question.phrases)
-        ):  # only everyday words said what was asked, and nothing names a subject: chat
+        ):  # only everyday words said what was asked, and no word names a subject: chat
             question = replace(question, intent="unknown")
         if question.intent not in HANDLERS:
             not_understood = guidance.not_understood(

@@ -69,6 +69,7 @@ class Rule:
 
     intent: str
     pattern: re.Pattern[str]
+    weak: bool = False  # everyday words: without a subject, the question is chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +89,8 @@ class Question:
     weak: bool = False
 
 
-def _rule(intent: str, *alternatives: str) -> Rule:
-    return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)))
+def _rule(intent: str, *alternatives: str, weak: bool = False) -> Rule:
+    return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)), weak)
 
 
 # Commands with their own small grammar (channels, times): no subject phrases to resolve.
@@ -174,7 +175,11 @@ RULES: list[Rule] = [
         r"\bwhat ?if\b.*\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight)\b",
     ),
     _rule("incidents", _LEAD + r"incidents?\b"),
-    _rule("audit", _LEAD + r"audit\b"),
+    _rule(
+        "audit",
+        _LEAD + r"audit\b",
+        r"\bwho (?:did|changed|touched|edited|modified) what\b",
+    ),
     _rule("sync", _LEAD + r"(?:sync|resync)\b"),
     _rule(
         "changes",
@@ -203,6 +208,7 @@ RULES: list[Rule] = [
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
     ),
+    _rule("path", r"^trace (?:from )?@ (?:to|and) @", weak=True),
     _rule(
         "whatif",
         r"\bwhat ?if\b",
@@ -230,6 +236,12 @@ RULES: list[Rule] = [
         r"\breasons?\b",
         r"\bkeeps? (?:failing|crashing|dying|flapping|breaking|going down)\b",
         r"\bhow come\b",
+    ),
+    _rule(
+        "why",
+        r"\bwhat is making @ (?:fail|break|slow|degrade|go down|go red)",
+        r"\bwhere (?:does|do|did|is) .*\bcom(?:e|es|ing) from\b",
+        weak=True,
     ),
     _rule(
         "spof",
@@ -267,6 +279,12 @@ RULES: list[Rule] = [
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
         r"\bpage (?:the )?(?:team|owner|someone)\b",
         r"\bteam (?:for|of|behind)\b",
+    ),
+    _rule(
+        "owner",
+        r"\bwho (?:supports|handles|operates)\b",
+        r"\bwho (?:do|should|can|could) (?:i|we) (?:bug|nag|blame|poke|bother)\b",
+        weak=True,
     ),
     _rule(
         "sla",
@@ -307,6 +325,7 @@ RULES: list[Rule] = [
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
     ),
+    _rule("affects", r"\bwhat does @ (?:feed|power|drive|supply|back|underpin|serve)\b", weak=True),
     _rule(
         "depends",
         r"\bdepend",
@@ -333,6 +352,12 @@ RULES: list[Rule] = [
         r"\buses\b",
     ),
     _rule(
+        "depends",
+        r"^what (?:all )?(?:feeds|powers|drives|supplies|backs|underpins) (?:the )?@",
+        r"^what (?:is|are) @ (?:connected|linked|wired|hooked) (?:up )?(?:to|with|into)\W*$",
+        weak=True,
+    ),
+    _rule(
         "status",
         r"\bstatus\b",
         r"\bhealth",
@@ -340,8 +365,8 @@ RULES: list[Rule] = [
         r"\bhow is it going\b",
         r"\bhow (?:is|are) (?:going|doing) @",
         r"\bhow are we doing\b",
-        r"\bis @ (?:ok|okay|up|down|healthy|working|"
-        r"alive|fine|running|broken|degraded)\b",
+        r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
+        r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\bwhat is (?:down|broken|failing|on fire|red)\b",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
@@ -362,6 +387,12 @@ RULES: list[Rule] = [
         r"\b(?:is|are) @ ok\b",
         r"^(?:all|everything|things|we) ok\b",
     ),
+    _rule(
+        "status",
+        r"\bsituation\b",
+        r"\bwhat is (?:going on|happening) (?:with|at|in|to) @",
+        weak=True,
+    ),
 ]
 
 
@@ -372,7 +403,7 @@ NOUN_RULES: list[Rule] = [
     _rule("incidents", r"\bincidents?\b"),
     _rule("maintenance", r"\bmaintenance\b"),
     _rule("subscriptions", r"\bsubscriptions?\b"),
-    _rule("changes", r"\bchang(?:es|ed)\b"),
+    _rule("changes", r"\bchang(?:es|ed|elog)\b"),
 ]
 
 _LISTS = {"incidents": "incidents", "changes": "changes", "audit": "audit"}
@@ -472,7 +503,7 @@ def _intent(
         if rule.pattern.search(template):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
                 return Question(rule.intent, (), template, period, depth)
-            return Question(rule.intent, phrases, template, period, depth)
+            return Question(rule.intent, phrases, template, period, depth, weak=rule.weak)
     for rule in NOUN_RULES:  # a command named by its noun anywhere: "what incidents are on"
         if rule.pattern.search(template):
             return Question(rule.intent, (), template, period, depth)

@@ -1,9 +1,9 @@
 """Keyword spelling correction: "waht does db-03 afect" reads as "what does db-03 affect".
 
-Only alphabetic tokens of four letters or more are corrected, only towards the keyword
-vocabulary (then the filler words of six letters or more), keeping the first letter (or
-swapping the first two), and only within one edit (two for words of seven letters or
-more); a transposition counts as one edit. A
+Only alphabetic tokens of four letters or more that are not common English words are
+corrected, only towards the keyword vocabulary (then the filler words of six letters or
+more), keeping the first letter (or swapping the first two), and only within one edit
+(two for words of seven letters or more); a transposition counts as one edit. A
 three-letter token is read only as a four-letter keyword without one of its vowels
 ("wht", "dwn"). Map names never reach here (the parser protects them).
 The edits are counted by the one suggester, `impact.suggest`.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from handlers.vocabulary import FILLERS, KEYWORDS
+from handlers.vocabulary import COMMON_WORDS, FILLERS, KEYWORDS
 from impact.suggest import Suggester
 
 
@@ -39,7 +39,10 @@ def _with_a_vowel(token: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def correct(token: str) -> str | None:
-    """The keyword `token` is a misspelling of, or None."""
+    """The keyword `token` is a misspelling of, or None. A common English word is itself,
+    never a misspelling ("slow" is not "slos", "weather" not "whether")."""
+    if token in COMMON_WORDS:
+        return None
     if len(token) == 3 and token.isalpha():
         return _with_a_vowel(token)
     if len(token) < 4 or not token.isalpha():

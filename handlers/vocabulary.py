@@ -43,6 +43,9 @@ KEYWORDS = _words(
     restart restarting reboot rebooting bounce reliable breach breached breaches
     violated violation missed holds covers
     belong belongs belonging arrive arrives based gets leads
+    feed feeds power powers drive drives supply supplies backs underpin underpins serve serves
+    wired hooked supports handles operates bug nag blame poke bother alright situation
+    gone making trace changelog slow slower sluggish
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -64,7 +67,7 @@ FILLERS = _words(
     much many more most analysis power run doing have time too again well
     rn atm asap
     as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
-    when whether same sure hmm hm um uh ok okay so like guys folks team
+    where when whether same sure hmm hm um uh ok okay so like guys folks team
     map whole entire every each overall business customers clients
     database databases caches queues hosts vms machines boxes infrastructure infra hardware
     apps applications apis microservices numbers figures metrics stats
@@ -76,6 +79,11 @@ FILLERS = _words(
 # words (inflections included): "what does X take down" asks what X affects, "what is X
 # sitting on" what X depends on. Each is (pattern over the lower-cased text, keyword text).
 SYNONYMS: tuple[tuple[str, str], ...] = (
+    # why: "what took X down" asks for the cause
+    (
+        r"^what (?:took|brought|knocked|has taken|has brought|is taking|is bringing) down\b",
+        "why is down",
+    ),
     (r"\bon top of\b", "on"),  # "what sits on top of X" sits on X
     # failing in slang: "goes belly up", "went south", "blows up"
     (
@@ -110,13 +118,13 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "affect",
     ),
     (
-        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled"
-        r"|go|goes|going|went|gone)"
+        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled)"
         r"(?: \w+)? (?:with|along with) (?:it|them|him|her)\b",
         "affect",
     ),
     # "is it safe to restart X": what restarting it affects
     (r"\bsafe(?:ly)?\b", "affect"),
+    (r"\b(?:go|goes|going|went|gone)(?: down)?(?: along)? with\b", "affect"),
     # affected: "what is hurt", "who feels it"
     (r"\b(?:hurt|hurts|harmed|feels? (?:it|the pain))\b", "affected"),
     (r"\b(?:stops?|stopped|stopping|quits?) (?:working|functioning)\b", "breaks"),
@@ -144,6 +152,11 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\b(?:one|a single|single) (?:thing|component|box|node|part|piece|machine|server)\b",
         "single",
     ),
+    (r"\bachilles(?:'s?)? heels?\b", "single point of failure"),
+    (r"\bblast (?:zone|area|range)\b", "blast radius"),
+    # affects/depends: what X feeds into, what feeds off X
+    (r"\bfeeds? (?:into|to)\b", "affect"),
+    (r"\b(?:feeds?|feeding|lives?|living) off\b", "depends on"),
     # a pronoun with "one": "who owns that one" leans on the last answer like "that"
     (r"\b(that|this|these|those|the same|same) ones?\b", r"\1"),
     # sla metrics said in full

@@ -298,3 +298,43 @@ def test_filler_spelling_keeps_keywords_first() -> None:
     assert correct("somthing") == "something"
     assert correct("affekt") == "affect"  # a keyword, not a filler
     assert correct("perfect") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("what brought down payments", "why", ["payments"]),
+        ("what is making online checkout slow", "why", ["online-checkout"]),
+        ("where is the customer accounts outage coming from", "why", ["customer-accounts"]),
+        ("what does kafka-01 feed into", "affects", ["kafka-01"]),
+        ("what does dns power", "affects", ["dns"]),
+        ("what lives off redis-02", "affects", ["redis-02"]),
+        ("what powers the search-api", "depends", ["search-api"]),
+        ("what is checkout-api hooked up to", "depends", ["checkout-api"]),
+        ("who handles kafka-cluster", "owner", ["kafka-cluster"]),
+        ("who should we nag about db-03", "owner", ["db-03"]),
+        ("is db-02 alright", "status", ["db-02"]),
+        ("what is happening with online checkout", "status", ["online-checkout"]),
+        ("trace web-storefront to dns", "path", ["web-storefront", "dns"]),
+        ("blast area of catalog-db", "affects", ["catalog-db"]),
+        ("the achilles heel of payments?", "spof", ["payments"]),
+        ("who did what since monday", "audit", []),
+        ("map changelog today", "changes", []),
+    ],
+)
+def test_everyday_verbs_of_each_intent(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    if intent not in ("audit", "changes"):
+        assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["who do i blame for the weather", "who supports liverpool", "what is happening with lunch"],
+)
+def test_everyday_verbs_with_no_subject_are_chat(corpus_conversation: Any, typed: str) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert answer.intent == "help" and not answer.ok, answer.summary
