@@ -208,7 +208,12 @@ RULES: list[Rule] = [
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
     ),
-    _rule("path", r"^trace (?:from )?@ (?:to|and) @", weak=True),
+    _rule(
+        "path",
+        r"^trace (?:from )?@ (?:to|and) @",
+        r"\bwhat (?:links|connects|ties|joins) @ (?:with|to|and) @",
+        weak=True,
+    ),
     _rule(
         "whatif",
         r"\bwhat ?if\b",
@@ -240,6 +245,7 @@ RULES: list[Rule] = [
     _rule(
         "why",
         r"\bwhat is making @ (?:fail|break|slow|degrade|go down|go red)",
+        r"\bbehind (?:the |this |that )?@ (?:outages?|failures?|incidents?|problems?|issues?)\b",
         r"\bwhere (?:does|do|did|is) .*\bcom(?:e|es|ing) from\b",
         weak=True,
     ),
@@ -282,7 +288,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "owner",
-        r"\bwho (?:supports|handles|operates)\b",
+        r"\bwho (?:supports|handles|operates|built|wrote|created)\b",
         r"\bwho (?:do|should|can|could) (?:i|we) (?:bug|nag|blame|poke|bother)\b",
         weak=True,
     ),
@@ -368,7 +374,10 @@ RULES: list[Rule] = [
         r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
-        r"\bwhat is (?:down|broken|failing|on fire|red)\b",
+        r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
+        r"^what is wrong\W*$",
+        r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
+        r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"

@@ -45,7 +45,7 @@ KEYWORDS = _words(
     belong belongs belonging arrive arrives based gets leads
     feed feeds power powers drive drives supply supplies backs underpin underpins serve serves
     wired hooked supports handles operates bug nag blame poke bother alright situation
-    gone making trace changelog slow slower sluggish
+    gone making trace changelog slow slower sluggish kill kills killed built wrote created
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -72,6 +72,7 @@ FILLERS = _words(
     database databases caches queues hosts vms machines boxes infrastructure infra hardware
     apps applications apis microservices numbers figures metrics stats
     current latest recent recently ongoing active exist exists existing
+    having seeing experiencing parts part pieces piece bits
     """
 )
 
@@ -91,12 +92,28 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\1 down",
     ),
     (r"\b(?:blows?|blew|blown|blowing) up\b|\bexplodes\b|\bexploded\b", "fails"),
+    (r"\bplay (?:out|through)\b|\bgame out\b", "simulate"),
+    (r"\bwhat about if\b", "what if"),
     # what-if: "pretend X and Y are down", "combined outage of X and Y"
     (
         r"\b(?:combined|joint|simultaneous|double|dual|concurrent) (?:outage|failure|loss)s?\b",
         "simulate",
     ),
     (r"\b(?:pretend|assume|assuming|presume|presuming|hypothesi[sz]e)\b", "suppose"),
+    # depends: "what X cannot live without"
+    (
+        r"\b(?:cannot|can not|ca not|could not|would not) (?:live|work|run|function|survive)"
+        r" without\b",
+        "depends on",
+    ),
+    # why: the culprit, who is to blame
+    (r"\bculprits?\b", "root cause"),
+    (r"\b(?:who|what) is to blame for\b", "cause of"),
+    # spof: gaps in redundancy
+    (r"\bredundancy (?:gaps?|holes?)\b|\bgaps? in (?:the )?redundancy\b", "no redundancy"),
+    (r"\bunprotected\b|\bnon-?redundant\b", "not redundant"),
+    # sla: "how available was X"
+    (r"\bhow available\b", "availability"),
     # owner: "who looks after X", "who is in charge of X", "which squad"
     (r"\b(which|what) (?:squad|crew|group|tribe|org|department|dept|people|folks)\b", r"\1 team"),
     (
@@ -126,7 +143,9 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bsafe(?:ly)?\b", "affect"),
     (r"\b(?:go|goes|going|went|gone)(?: down)?(?: along)? with\b", "affect"),
     # affected: "what is hurt", "who feels it"
-    (r"\b(?:hurt|hurts|harmed|feels? (?:it|the pain))\b", "affected"),
+    (r"\b(?:hurt|hurts|harmed|suffers?|suffering|feels? (?:it|the pain))\b", "affected"),
+    (r"\bdamage(?: assessment| report)?\b|\brevenue (?:at risk|impact|loss)\b", "impact"),
+    (r"\b(?:cost|costs) (?:us|me|the business|the company)\b", "impact"),
     (r"\b(?:stops?|stopped|stopping|quits?) (?:working|functioning)\b", "breaks"),
     # failing: "has an outage", "falls over", "is out"
     (

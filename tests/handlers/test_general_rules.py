@@ -338,3 +338,30 @@ def test_everyday_verbs_of_each_intent(
 def test_everyday_verbs_with_no_subject_are_chat(corpus_conversation: Any, typed: str) -> None:
     answer = ask(corpus_conversation, typed)
     assert answer.intent == "help" and not answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("which services suffer if cdn-edge breaks down", "affects", ["cdn-edge"]),
+        ("damage report for tor-r3", "affects", ["tor-r3"]),
+        ("how much would losing dns cost the business", "affects", ["dns"]),
+        ("game out redis-01 and db-03 failing", "whatif", ["redis-01", "db-03"]),
+        ("what about if dns and cdn-edge die together", "whatif", ["dns", "cdn-edge"]),
+        ("the things search-api cannot function without", "depends", ["search-api"]),
+        ("the culprit behind payments being down", "why", ["payments"]),
+        ("what is to blame for online checkout being degraded", "why", ["online-checkout"]),
+        ("any gaps in the redundancy of payments", "spof", ["payments"]),
+        ("non-redundant parts of online checkout", "spof", ["online-checkout"]),
+        ("how available was customer support last month", "sla", ["customer-support"]),
+        ("who wrote checkout-api", "owner", ["checkout-api"]),
+        ("is product search experiencing problems", "status", ["product-search"]),
+        ("what connects payments and kafka-01", "path", ["payments", "kafka-01"]),
+    ],
+)
+def test_still_more_everyday_words(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
