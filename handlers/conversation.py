@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from handlers import guidance, paging, policy
@@ -34,6 +35,7 @@ from handlers.intents import (
     MAX_QUESTION,
     Question,
     command_text,
+    command_words,
     in_name_position,
     parse,
 )
@@ -63,7 +65,7 @@ HANDLERS: dict[str, tuple[Handler, int]] = {
     "whatif": (whatif, 1),
     "depends": (depends, 1),
     "why": (why, 1),
-    "spof": (spof, 1),
+    "spof": (spof, 0),  # no subject: the whole map
     "path": (path, 2),
     "status": (status, 0),
     "owner": (owner, 1),
@@ -206,12 +208,21 @@ class Conversation:
                 question, names = completed
                 standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
+        if (
+            question.weak
+            and question.phrases
+            and not resolution.names
+            and not resolution.ambiguous
+            and not any(self._names.looks_like_name(p) for p in question.phrases)
+        ):  # only everyday words said what was asked, and no word names a subject: chat
+            question = replace(question, intent="unknown")
         if question.intent not in HANDLERS:
             not_understood = guidance.not_understood(
                 text, self._names, question, resolution, follow_up=follow_up and context is None
             )
             return not_understood, text
         handler, needs = HANDLERS[question.intent]
+        text = command_words(text, question, self._names)
         if refused := self._authorize(question.intent, text, user_id, channel_id, origin):
             return refused, text
         if not resolution.ok:

@@ -166,7 +166,11 @@ def why(req: Request) -> Answer:
 
 
 def spof(req: Request) -> Answer:
-    """Components whose failure alone takes the subject down, worst blast radius first."""
+    """Components whose failure alone takes the subject down, worst blast radius first;
+    without a subject ("any single point of failure?", "spof in the whole map"), those of
+    every business service."""
+    if not req.subjects:
+        return _spof_everywhere(req)
     subject = req.subjects[0]
     result = req.model.spof(subject)
     ranked = _by_blast_radius(req, result.spofs)
@@ -232,6 +236,46 @@ def _team_parent(req: Request, path: tuple[str, ...] | list[str]) -> Component |
         if above.channel or above.runbook_url:
             return above
     return None
+
+
+def _spof_everywhere(req: Request) -> Answer:
+    """The single points of failure of the whole map: each takes a business service down."""
+    services = [s.name for s in req.model.status().services]
+    takes: dict[str, list[str]] = {}
+    for service in services:
+        for n in req.model.spof(service).spofs:
+            takes.setdefault(n, []).append(service)
+    ranked = _by_blast_radius(req, tuple(sorted(takes)))
+    items = [
+        Item(
+            n,
+            req.model.state_of(n),
+            details(
+                "failing now" if req.model.state_of(n).is_failing else None,
+                f"takes down {joined([req.display(s) for s in takes[n]], 3)}",
+                req.names.component(n).owner,
+            ),
+        )
+        for n in ranked
+    ]
+    data: dict[str, object] = {"spofs": ranked, "services": len(services)}
+    share = Action("share", "Share in channel", req.text)
+    if not ranked:
+        summary = (
+            f"No single point of failure in the map: redundancy absorbs every single failure"
+            f" of its {plural(len(services), 'business service')}"
+        )
+        return Answer("spof", summary, (), data=data, actions=(share,))
+    summary = (
+        f"The map has {plural(len(ranked), 'single point')} of failure across"
+        f" {plural(len(services), 'business service')}: {joined(ranked, 5)}"
+    )
+    actions = (
+        Action("simulate", f"Simulate {ranked[0]} failing", f"what if {ranked[0]} fails"),
+        share,
+    )
+    section = capped("Single points of failure", items)
+    return Answer("spof", summary, (), (section,), actions=actions, data=data)
 
 
 def _single_points_now(req: Request, subject: str) -> dict[str, str]:

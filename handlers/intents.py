@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from handlers.markup import plain_text
 from handlers.names import NameIndex
 from handlers.spelling import correct
-from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS
+from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS, SYNONYMS
 
 # Slack refuses longer messages; anything longer came from elsewhere and is cut before the
 # parser's work (markup, spelling, name matching) can grow with it.
@@ -44,6 +44,8 @@ _MONTH_WORDS = (
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
 _DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?)?"
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_DAY_MONTH = rf"(?:{_ORDINAL} (?:{_MONTH_WORDS})|(?:{_MONTH_WORDS}) {_ORDINAL})"
 _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z]+/[a-z_]+"
 # Windows the grammar of `impact.windows` reads, kept as typed (the period is the phrase).
 _WINDOW = re.compile(
@@ -51,6 +53,8 @@ _WINDOW = re.compile(
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
     rf"|last (?:week|month|quarter)|{_DAY})"
     rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
+    rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
+    rf"(?: \d{{4}})?"
     rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)"
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
     rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
@@ -65,6 +69,7 @@ class Rule:
 
     intent: str
     pattern: re.Pattern[str]
+    weak: bool = False  # everyday words: without a subject, the question is chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +84,13 @@ class Question:
     explicit: bool = True  # False when no keyword said what was asked
     args: dict[str, str] = field(default_factory=dict)
     context: str = ""  # trailing context cut off ("..., asking for a friend"), as typed
+    # the intent rests only on everyday phrasings (`vocabulary.SYNONYMS`): without a
+    # subject that resolves or looks like a name, it is chat ("who looks after the plants")
+    weak: bool = False
 
 
-def _rule(intent: str, *alternatives: str) -> Rule:
-    return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)))
+def _rule(intent: str, *alternatives: str, weak: bool = False) -> Rule:
+    return Rule(intent, re.compile("|".join(f"(?:{a})" for a in alternatives)), weak)
 
 
 # Commands with their own small grammar (channels, times): no subject phrases to resolve.
@@ -141,6 +149,7 @@ RULES: list[Rule] = [
     _rule(
         "subscriptions",
         _LEAD + r"subscriptions\b",
+        r"^(?:what|which|any|are there)\b(?!.*@).*\bsubscriptions\b",
         _LEAD + r"subscription list\b",
     ),
     _rule("subscribe", _LEAD + r"subscribe\b"),
@@ -151,6 +160,7 @@ RULES: list[Rule] = [
         "incident",
         _LEAD + r"incident @",
         r"^(?:what|how) (?:is|was) (?:the )?incident @",
+        r"\b(?:about|of|on) incident @(?!.*@)",
         r"\b(?:details?|info|more|news|update|timeline) "
         r"(?:on |about |of |for )?(?:the )?incident\b",
     ),
@@ -165,7 +175,11 @@ RULES: list[Rule] = [
         r"\bwhat ?if\b.*\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight)\b",
     ),
     _rule("incidents", _LEAD + r"incidents?\b"),
-    _rule("audit", _LEAD + r"audit\b"),
+    _rule(
+        "audit",
+        _LEAD + r"audit\b",
+        r"\bwho (?:did|changed|touched|edited|modified) what\b",
+    ),
     _rule("sync", _LEAD + r"(?:sync|resync)\b"),
     _rule(
         "changes",
@@ -175,7 +189,7 @@ RULES: list[Rule] = [
     ),
     _rule(  # non-native order: "on what is relying X", "from what depends X"
         "depends",
-        rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted)\b)",
+        rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted|based)\b)",
         r"^from (?:what|which)\b.*\bdepend",
     ),
     _rule(
@@ -183,13 +197,22 @@ RULES: list[Rule] = [
         r"\bpaths?\b",
         r"\broutes?\b(?=.*@.*@)",
         r"->|→",
+        r"\bhow (?:\w+ )?(?:arrives?|gets?|reach(?:es)?|goes|leads?) (?:from )?@ (?:to|at) @",
         r"\bchain\b(?=.*@.*@)",
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
         r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        r"\b(?:is|are) @ (?:still )?(?:connected|linked|related) (?:to |with )?@",
+        r"\b(?:is|are) @ and @ (?:still )?(?:connected|linked|related)\b",
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
+    ),
+    _rule(
+        "path",
+        r"^trace (?:from )?@ (?:to|and) @",
+        r"\bwhat (?:links|connects|ties|joins) @ (?:with|to|and) @",
+        weak=True,
     ),
     _rule(
         "whatif",
@@ -220,6 +243,13 @@ RULES: list[Rule] = [
         r"\bhow come\b",
     ),
     _rule(
+        "why",
+        r"\bwhat is making @ (?:fail|break|slow|degrade|go down|go red)",
+        r"\bbehind (?:the |this |that )?@ (?:outages?|failures?|incidents?|problems?|issues?)\b",
+        r"\bwhere (?:does|do|did|is) .*\bcom(?:e|es|ing) from\b",
+        weak=True,
+    ),
+    _rule(
         "spof",
         r"\bspofs?\b",
         r"\bsingle points? of failures?\b",
@@ -248,10 +278,19 @@ RULES: list[Rule] = [
         r"\bwhat channel\b",
         r"\bescalat",
         r"\bwho (?:runs|maintains|manages)\b",
-        r"\bwho (?:do|should|can|could) (?:i|we) (?:ping|call|ask|page|contact|talk|wake)\b",
+        r"^who (?:has|holds|got|covers) @",
+        r"\bbelongs? to\b|\bto who\b",
+        r"\bwho (?:do|should|can|could) (?:i|we) "
+        r"(?:ping|call|ask|page|contact|talk|speak|wake|message|notify)\b",
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
         r"\bpage (?:the )?(?:team|owner|someone)\b",
         r"\bteam (?:for|of|behind)\b",
+    ),
+    _rule(
+        "owner",
+        r"\bwho (?:supports|handles|operates|built|wrote|created)\b",
+        r"\bwho (?:do|should|can|could) (?:i|we) (?:bug|nag|blame|poke|bother)\b",
+        weak=True,
     ),
     _rule(
         "sla",
@@ -262,7 +301,8 @@ RULES: list[Rule] = [
         r"\berror budget",
         r"\bdowntime\b",
         r"\bnines\b",
-        r"\breliability\b",
+        r"\breliab(?:ility|le)\b",
+        r"\b(?:breach|breached|breaches|violated|violation|missed)\b",
         r"\bmttr\b",
         r"\bmtbf\b",
         r"\bmttd\b",
@@ -280,7 +320,8 @@ RULES: list[Rule] = [
         r"\bconsumers\b",
         r"\bhit by\b",
         r"\bfallout\b",
-        rf"{_WHO}.*{_RELY} (?:on |upon |at )?(?:the )?@",
+        rf"{_WHO}.*{_RELY} (?:on |upon |at |of )?(?:the )?@",
+        rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
@@ -290,6 +331,7 @@ RULES: list[Rule] = [
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
     ),
+    _rule("affects", r"\bwhat does @ (?:feed|power|drive|supply|back|underpin|serve)\b", weak=True),
     _rule(
         "depends",
         r"\bdepend",
@@ -311,7 +353,15 @@ RULES: list[Rule] = [
         r"\bdependency tree\b",
         r"\btree\b",
         r"\bwhat does @ use\b",
+        r"^what (?:\w+ )?(?:is|are) @ (?:still )?on\W*$",
+        r"\b(?:what|which)\b.*\b(?:do|does|did) @ (?:still )?(?:use|need|require|call)\b(?! @)",
         r"\buses\b",
+    ),
+    _rule(
+        "depends",
+        r"^what (?:all )?(?:feeds|powers|drives|supplies|backs|underpins) (?:the )?@",
+        r"^what (?:is|are) @ (?:connected|linked|wired|hooked) (?:up )?(?:to|with|into)\W*$",
+        weak=True,
     ),
     _rule(
         "status",
@@ -319,12 +369,19 @@ RULES: list[Rule] = [
         r"\bhealth",
         r"\bhow (?:is|are) (?:everything|things|we|it|@)(?!\S)",
         r"\bhow is it going\b",
+        r"\bhow (?:is|are) (?:going|doing) @",
         r"\bhow are we doing\b",
-        r"\bis @ (?:ok|okay|up|down|healthy|working|"
-        r"alive|fine|running|broken|degraded)\b",
+        r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
+        r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
-        r"\bwhat is (?:down|broken|failing|on fire|red)\b",
-        r"\b(?:any|anything|something|everything) (?:down|broken|failing|ok|red|on fire)\b",
+        r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
+        r"^what is wrong\W*$",
+        r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
+        r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
+        r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
+        r"|green|fine|good|healthy|working)\b",
+        r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
+        r"(?:problems?|issues?|troubles?|alerts?)(?: (?:right )?(?:now|today|atm|rn))? ?\??$",
         r"\boverview\b",
         r"\bdashboard\b",
         r"\bstate of\b",
@@ -339,7 +396,59 @@ RULES: list[Rule] = [
         r"\b(?:is|are) @ ok\b",
         r"^(?:all|everything|things|we) ok\b",
     ),
+    _rule(
+        "status",
+        r"\bsituation\b",
+        r"\bwhat is (?:going on|happening) (?:with|at|in|to) @",
+        weak=True,
+    ),
 ]
+
+
+# Commands recognised by their noun anywhere, when no rule above read the question: the
+# command's words are then rebuilt from the question (`command_words`).
+NOUN_RULES: list[Rule] = [
+    _rule("audit", r"\baudit\b"),
+    _rule("incidents", r"\bincidents?\b"),
+    _rule("maintenance", r"\bmaintenance\b"),
+    _rule("subscriptions", r"\bsubscriptions?\b"),
+    _rule("changes", r"\bchang(?:es|ed|elog)\b"),
+]
+
+_LISTS = {"incidents": "incidents", "changes": "changes", "audit": "audit"}
+_MAINTENANCE_VERB = re.compile(r"^.*?\bmaintenance(?: window)?(?: (?:on|for|of))?\b\s*", re.I)
+
+
+def command_words(text: str, question: Question, names: NameIndex | None) -> str:
+    """The command `question` read from `text`, in its own grammar: a listing (incidents,
+    changes, audit) is its verb, the exact names typed (audit) and the window the parser
+    took ("what changed in the map since yesterday" -> "changes since yesterday"); a
+    maintenance request starts at its subject ("start a maintenance window on X for 90m"
+    -> "maintenance X for 90m"). A command typed in its grammar stays as typed."""
+    clean = _normalise(plain_text(text))
+    verb = _LISTS.get(question.intent)
+    if question.intent == "incident" and not re.match(_LEAD + r"incident\b", clean):
+        number = re.search(r"\bincident\W+(?:no\.? |number )?#?(\d+)\b", clean)
+        return f"incident {number[1]}" if number else text
+    if question.intent == "subscriptions" and not re.match(_LEAD + r"subscriptions?\b", clean):
+        channels = [w for w in text.split() if w.startswith(("<#", "#"))]
+        return " ".join(["subscriptions", *channels[:1]])
+    if verb is None and question.intent == "maintenance":
+        if re.match(_LEAD + r"maintenance\b", clean):
+            return text
+        return "maintenance " + _MAINTENANCE_VERB.sub("", plain_text(text), count=1)
+    if verb is None or re.match(_LEAD + verb + r"\b(?:\W*$| \S+\W*$)", clean):
+        return text
+    rest, _ = _take_period(clean)
+    named = [
+        w
+        for w in _TOKEN.findall(rest)
+        if verb == "audit" and names is not None and w not in FILLERS and names.exact(w)
+    ]
+    period = question.period or ""
+    if re.fullmatch(r"(?:this|last)-(?:week|month|quarter|year)", period):
+        period = period.replace("-", " ")
+    return " ".join([verb, *named, period]).strip()
 
 
 # Trailing context after a clause break: who is asking, what it is for, thanks.
@@ -357,9 +466,14 @@ _CONTEXT = re.compile(
 )
 
 
+# A channel reference leading a question addresses the channel ("<#C1|inc-x> what does db-03
+# affect"): it is not a subject. Elsewhere it stays, as its label.
+_ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
+
+
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
-    clean = _normalise(plain_text(text[:MAX_QUESTION]))
+    clean = _normalise(plain_text(_ADDRESSED.sub("", text[:MAX_QUESTION])))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
         return _parse(clean, names)
@@ -369,8 +483,23 @@ def parse(text: str, names: NameIndex | None = None) -> Question:
 def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(clean)
     clean, depth = _take_depth(clean)
-    tokens = _TOKEN.findall(clean)
-    template, phrases = _template(tokens, names)
+    read = _with_synonyms(clean)
+    template, phrases = _template(_TOKEN.findall(read), names)
+    asked = _intent(template, phrases, period, depth, names)
+    if read == clean or asked.intent in ("unknown", "help"):
+        return asked
+    plain = _intent(*_template(_TOKEN.findall(clean), names), period, depth, names)
+    return replace(asked, weak=plain.intent != asked.intent)
+
+
+def _intent(
+    template: str,
+    phrases: tuple[str, ...],
+    period: str | None,
+    depth: int | None,
+    names: NameIndex | None,
+) -> Question:
+    """The question a keyword template asks: the first rule that matches it."""
     if (asked := report_question(template, phrases, period, depth)) is not None:
         return asked
     if _FOCUS.search(template) and len(phrases) >= 2:
@@ -383,7 +512,10 @@ def _parse(clean: str, names: NameIndex | None) -> Question:
         if rule.pattern.search(template):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
                 return Question(rule.intent, (), template, period, depth)
-            return Question(rule.intent, phrases, template, period, depth)
+            return Question(rule.intent, phrases, template, period, depth, weak=rule.weak)
+    for rule in NOUN_RULES:  # a command named by its noun anywhere: "what incidents are on"
+        if rule.pattern.search(template):
+            return Question(rule.intent, (), template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
 
@@ -511,6 +643,18 @@ def _take_period(text: str) -> tuple[str, str | None]:
     return text[: match.start()] + " " + text[match.end() :], period
 
 
+_SYNONYMS = tuple(
+    (re.compile(rf"(?<![\w.\-])(?:{pattern})(?![\w.\-])"), keyword) for pattern, keyword in SYNONYMS
+)
+
+
+def _with_synonyms(text: str) -> str:
+    """`text` with everyday phrasings of keywords (`vocabulary.SYNONYMS`) read as them."""
+    for pattern, keyword in _SYNONYMS:
+        text = pattern.sub(keyword, text)
+    return text
+
+
 def _take_depth(text: str) -> tuple[str, int | None]:
     match = _DEPTH.search(text)
     if match is None:
@@ -536,13 +680,27 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
 
 
 def _split_keywords(token: str, names: NameIndex | None) -> list[str]:
-    """`blast-radius` and `what-if` are keywords typed with a hyphen; names stay whole."""
+    """`blast-radius` and `what-if` are keywords typed with a hyphen, `blastradius` and
+    `rootcause` run together; names stay whole."""
     token = ALIASES.get(token, token)
     parts = token.split("-")
-    if len(parts) == 1 or (names is not None and names.exact(token)):
-        return token.split()
+    if names is not None and names.exact(token):
+        return [token]
+    if len(parts) == 1:
+        return _run_together(token) or token.split()
     words = KEYWORDS | FILLERS
     return parts if all(p in words or correct(p) for p in parts) else [token]
+
+
+def _run_together(token: str) -> list[str] | None:
+    """Two keywords typed as one word ("blastradius" -> blast radius), else None."""
+    if len(token) < 7 or not token.isalpha() or token in KEYWORDS or token in FILLERS:
+        return None
+    for cut in range(3, len(token) - 2):
+        left, right = token[:cut], token[cut:]
+        if left in KEYWORDS and right in KEYWORDS:
+            return [left, right]
+    return None
 
 
 def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:

@@ -1,8 +1,9 @@
 """Keyword spelling correction: "waht does db-03 afect" reads as "what does db-03 affect".
 
-Only alphabetic tokens of four letters or more are corrected, only towards the keyword
-vocabulary, keeping the first letter (or swapping the first two), and only within one
-edit (two for words of seven letters or more); a transposition counts as one edit. A
+Only alphabetic tokens of four letters or more that are not common English words are
+corrected, only towards the keyword vocabulary (then the filler words of six letters or
+more), keeping the first letter (or swapping the first two), and only within one edit
+(two for words of seven letters or more); a transposition counts as one edit. A
 three-letter token is read only as a four-letter keyword without one of its vowels
 ("wht", "dwn"). Map names never reach here (the parser protects them).
 The edits are counted by the one suggester, `impact.suggest`.
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from handlers.vocabulary import KEYWORDS
+from handlers.vocabulary import COMMON_WORDS, FILLERS, KEYWORDS
 from impact.suggest import Suggester
 
 
 @cache
-def keywords() -> Suggester:
-    """The keyword vocabulary as suggestions, in alphabetical order (ties go to the first)."""
-    return Suggester(sorted(w for w in KEYWORDS if len(w) >= 3))
+def keywords() -> tuple[Suggester, Suggester]:
+    """The keyword vocabulary as suggestions, in alphabetical order (ties go to the first),
+    then the long filler words ("something", "currently"), read when no keyword is close."""
+    fillers = sorted(w for w in FILLERS if len(w) >= 6 and w not in KEYWORDS)
+    return Suggester(sorted(w for w in KEYWORDS if len(w) >= 3)), Suggester(fillers)
 
 
 def _with_a_vowel(token: str) -> str | None:
@@ -36,13 +39,17 @@ def _with_a_vowel(token: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def correct(token: str) -> str | None:
-    """The keyword `token` is a misspelling of, or None."""
+    """The keyword `token` is a misspelling of, or None. A common English word is itself,
+    never a misspelling ("slow" is not "slos", "weather" not "whether")."""
+    if token in COMMON_WORDS:
+        return None
     if len(token) == 3 and token.isalpha():
         return _with_a_vowel(token)
     if len(token) < 4 or not token.isalpha():
         return None
     budget = 1 if len(token) < 7 else 2
-    for word in keywords().corrections(token, budget):
-        if word[0] == token[0] or word[:2] == token[1::-1]:
-            return word  # a wrong first letter is more likely another word ("perfect")
+    for vocabulary in keywords():
+        for word in vocabulary.corrections(token, budget):
+            if word[0] == token[0] or word[:2] == token[1::-1]:
+                return word  # a wrong first letter is more likely another word ("perfect")
     return None

@@ -34,11 +34,18 @@ KEYWORDS = _words(
     outages ok okay working alive fine running degraded failing fire red good
     who which how is are does do did -> → between
     report reports no not without lose losing lost
-    details detail info timeline hood come page talk wake
+    details detail info timeline hood come page talk wake speak message notify
     beneath underlying reason reasons keeps keep mttr mtbf mttd die
     digest digests
     subscribe unsubscribe subscription subscriptions maintenance audit sync resync confirm
     changes changed unlink soft hard open
+    problem problems issue issues trouble troubles alert alerts green
+    restart restarting reboot rebooting bounce reliable breach breached breaches
+    violated violation missed holds covers
+    belong belongs belonging arrive arrives based gets leads
+    feed feeds power powers drive drives supply supplies backs underpin underpins serve serves
+    wired hooked supports handles operates bug nag blame poke bother alright situation
+    gone making trace changelog slow slower sluggish kill kills killed built wrote created
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
@@ -48,6 +55,7 @@ KEYWORDS = _words(
 FILLERS = _words(
     """
     a an the of for on in to at by from with about into onto upon over under below via
+    across throughout among
     it its this that these those there here me my our we us i you your they them
     be been being was were am has have had can should shall may might must
     please pls plz tell show give list get see know find check display print
@@ -59,14 +67,143 @@ FILLERS = _words(
     much many more most analysis power run doing have time too again well
     rn atm asap
     as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
-    when whether same sure hmm hm um uh ok okay so like guys folks team
+    where when whether same sure hmm hm um uh ok okay so like guys folks team
+    map whole entire every each overall business customers clients
+    database databases caches queues hosts vms machines boxes infrastructure infra hardware
+    apps applications apis microservices numbers figures metrics stats
+    current latest recent recently ongoing active exist exists existing
+    having seeing experiencing parts part pieces piece bits
     """
+)
+
+# Everyday phrasings of a keyword, read as that keyword before the question is split into
+# words (inflections included): "what does X take down" asks what X affects, "what is X
+# sitting on" what X depends on. Each is (pattern over the lower-cased text, keyword text).
+SYNONYMS: tuple[tuple[str, str], ...] = (
+    # why: "what took X down" asks for the cause
+    (
+        r"^what (?:took|brought|knocked|has taken|has brought|is taking|is bringing) down\b",
+        "why is down",
+    ),
+    (r"\bon top of\b", "on"),  # "what sits on top of X" sits on X
+    # failing in slang: "goes belly up", "went south", "blows up"
+    (
+        r"\b(go|goes|going|went|gone) (?:belly up|south|bang|boom|poof|kaput|pear-shaped)\b",
+        r"\1 down",
+    ),
+    (r"\b(?:blows?|blew|blown|blowing) up\b|\bexplodes\b|\bexploded\b", "fails"),
+    (r"\bplay (?:out|through)\b|\bgame out\b", "simulate"),
+    (r"\bwhat about if\b", "what if"),
+    # what-if: "pretend X and Y are down", "combined outage of X and Y"
+    (
+        r"\b(?:combined|joint|simultaneous|double|dual|concurrent) (?:outage|failure|loss)s?\b",
+        "simulate",
+    ),
+    (r"\b(?:pretend|assume|assuming|presume|presuming|hypothesi[sz]e)\b", "suppose"),
+    # depends: "what X cannot live without"
+    (
+        r"\b(?:cannot|can not|ca not|could not|would not) (?:live|work|run|function|survive)"
+        r" without\b",
+        "depends on",
+    ),
+    # why: the culprit, who is to blame
+    (r"\bculprits?\b", "root cause"),
+    (r"\b(?:who|what) is to blame for\b", "cause of"),
+    # spof: gaps in redundancy
+    (r"\bredundancy (?:gaps?|holes?)\b|\bgaps? in (?:the )?redundancy\b", "no redundancy"),
+    (r"\bunprotected\b|\bnon-?redundant\b", "not redundant"),
+    # sla: "how available was X"
+    (r"\bhow available\b", "availability"),
+    # owner: "who looks after X", "who is in charge of X", "which squad"
+    (r"\b(which|what) (?:squad|crew|group|tribe|org|department|dept|people|folks)\b", r"\1 team"),
+    (
+        r"\b(?:looks?|looking) after\b|\bin charge of\b|\bon the hook for\b"
+        r"|\baccountable for\b|\b(?:takes?|taking) care of\b|\bthe go-?to (?:person |team )?for\b",
+        "owns",
+    ),
+    # depends: what X talks to, what it is made of
+    (
+        r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:talks?|talking|speaks?|speaking) to\b"
+        r"|\b(?:made|composed|built) (?:up )?(?:of|from)\b"
+        r"|\bconsists? of\b|\bconsisting of\b",
+        "depends on",
+    ),
+    # affects: phrasal verbs of taking something down with it
+    (
+        r"\b(?:take|takes|taking|took|taken|knocks?|knocking|knocked|brings?|bringing|brought)"
+        r" (?:down|out|offline)\b",
+        "affect",
+    ),
+    (
+        r"\b(?:take|takes|taking|took|drags?|dragging|dragged|pulls?|pulling|pulled)"
+        r"(?: \w+)? (?:with|along with) (?:it|them|him|her)\b",
+        "affect",
+    ),
+    # "is it safe to restart X": what restarting it affects
+    (r"\bsafe(?:ly)?\b", "affect"),
+    (r"\b(?:go|goes|going|went|gone)(?: down)?(?: along)? with\b", "affect"),
+    # affected: "what is hurt", "who feels it"
+    (r"\b(?:hurt|hurts|harmed|suffers?|suffering|feels? (?:it|the pain))\b", "affected"),
+    (r"\bdamage(?: assessment| report)?\b|\brevenue (?:at risk|impact|loss)\b", "impact"),
+    (r"\b(?:cost|costs) (?:us|me|the business|the company)\b", "impact"),
+    (r"\b(?:stops?|stopped|stopping|quits?) (?:working|functioning)\b", "breaks"),
+    # failing: "has an outage", "falls over", "is out"
+    (
+        r"\b(?:has|have|had|having|suffers?|suffering|gets?|getting) (?:an? )?"
+        r"(?:outage|failure|crash|meltdown)\b",
+        "fails",
+    ),
+    (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
+    (
+        r"\b(is|are|was|were|being) (?:out|gone|dead|kaput|toast|unavailable|unreachable)\b(?! of)",
+        r"\1 down",
+    ),
+    # depends: resting on something
+    (
+        r"\b(?:relying|relied|reliant|sits?|sitting|sat|rests?|resting|rested|stands?|standing"
+        r"|leans?|leaning|leaned|hinges?|hinging|counts?|counting|builds?|building|runs?|running"
+        r"|hosted|deployed|lives?|living|placed|located|based)"
+        r" (?:on|upon)\b",
+        "depends on",
+    ),
+    # spof: "which one thing could take X down"
+    (
+        r"\b(?:one|a single|single) (?:thing|component|box|node|part|piece|machine|server)\b",
+        "single",
+    ),
+    (r"\bachilles(?:'s?)? heels?\b", "single point of failure"),
+    (r"\bblast (?:zone|area|range)\b", "blast radius"),
+    # affects/depends: what X feeds into, what feeds off X
+    (r"\bfeeds? (?:into|to)\b", "affect"),
+    (r"\b(?:feeds?|feeding|lives?|living) off\b", "depends on"),
+    # a pronoun with "one": "who owns that one" leans on the last answer like "that"
+    (r"\b(that|this|these|those|the same|same) ones?\b", r"\1"),
+    # sla metrics said in full
+    (
+        r"\bmean time (?:to|for|of) (?:repair|recover|recovery|restore|resolve|resolution|fix)\b",
+        "mttr",
+    ),
+    (r"\bmean time between (?:failures?|outages?|incidents?)\b", "mtbf"),
+    (r"\bmean time to (?:detect|detection|notice)\b", "mttd"),
+    (r"\b(?:service level (?:agreement|objective)s?)\b", "sla"),
 )
 
 SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})
 
 # Chat shorthand, replaced before anything else.
-ALIASES = {"y": "why", "wat": "what", "wot": "what", "whats": "what is", "u": "you", "r": "are"}
+ALIASES = {
+    "y": "why",
+    "wy": "why",
+    "whom": "who",
+    "wat": "what",
+    "wot": "what",
+    "whats": "what is",
+    "hows": "how is",
+    "whos": "who is",
+    "wheres": "where is",
+    "u": "you",
+    "r": "are",
+}
 
 # Common English words: never resolved to a component by a partial or fuzzy match ("as
 # well" must not become cdn-edge's "assets"); an exact name or title still wins.

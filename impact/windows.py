@@ -127,8 +127,9 @@ def parse_window(
     Besides the forms above: month names ("september", "for october 2026": the latest such
     month when no year), hours ("past 24h", "last 6 hours"), weeks ("last 2 weeks"),
     quarters ("this quarter", "last quarter"), "since monday" / "since 2026-11-01" (until
-    now), "from 2026-11-01 to 2026-11-15", and a trailing time zone ("today in CET",
-    "this week Europe/Berlin"). `what` names the window in errors ("changes window").
+    now), "from 2026-11-01 to 2026-11-15", "from 1 to 15 november", and a trailing time
+    zone ("today in CET", "this week Europe/Berlin"). `what` names the window in errors
+    ("changes window").
     """
     phrase = _LEAD.sub("", " ".join((text or "").lower().split()))
     zoned = _ZONE.match(phrase)
@@ -140,7 +141,8 @@ def parse_window(
     if ".." in phrase:
         return _between(" ".join(phrase.split()), zone)
     if (ranged := _RANGE.match(phrase)) is not None:
-        return _between(f"{ranged[1]}..{ranged[2]}", zone)
+        days = _day_month_range(ranged[1], ranged[2], local_now)
+        return _between("..".join(days or (ranged[1], ranged[2])), zone)
     for reader in (
         _calendar,
         _rolling,
@@ -222,6 +224,45 @@ def _month_name(phrase: str, now: datetime) -> Window | None:
     year = int(match[2]) if match[2] else now.year - (month > now.month)
     assert now.tzinfo is not None
     return month_window(year, month, now.tzinfo)
+
+
+_DAY_MONTH = re.compile(
+    r"^(?:(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m>[a-z]{3,9})\.?"
+    r"|(?P<m2>[a-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)(?:,?\s+(?P<y>\d{4}))?$"
+)
+_BARE_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
+
+
+def _day_month(text: str, now: datetime) -> date | None:
+    """ "15 november", "nov 15th", "15 nov 2026": without a year, the latest such month."""
+    match = _DAY_MONTH.match(text)
+    month = _month_number(match["m"] or match["m2"]) if match else None
+    if match is None or month is None:
+        return None
+    year = int(match["y"]) if match["y"] else now.year - (month > now.month)
+    try:
+        return date(year, month, int(match["d"] or match["d2"]))
+    except ValueError:
+        return None
+
+
+def _day_month_range(left: str, right: str, now: datetime) -> tuple[str, str] | None:
+    """ "1 to 15 november", "nov 1 to nov 15": the ends as ISO dates; a bare first day
+    takes the month and year of the second."""
+    end = _day_month(right, now)
+    if end is None:
+        return None
+    bare = _BARE_DAY.match(left)
+    try:
+        start = end.replace(day=int(bare[1])) if bare else _day_month(left, now)
+    except ValueError:
+        return None
+    if start is None:
+        return None
+    dated = _DAY_MONTH.match(left)
+    if dated is not None and not dated["y"] and start > end:  # "20 dec to 5 jan"
+        start = start.replace(year=start.year - 1)
+    return start.isoformat(), end.isoformat()
 
 
 def _month_number(word: str) -> int | None:

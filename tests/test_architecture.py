@@ -45,7 +45,8 @@ ALLOWED_STATE = {
     "store.alerts._EVENT_INSERTS": "statement constructs per dialect name; no connection held",
     "store.alerts._UPSERTS": "statement constructs per dialect name; no connection held",
     "handlers.spelling.correct": "a memo of a pure function over the fixed keyword list",
-    "handlers.spelling.keywords": "the fixed keyword list as a suggester, built on first use",
+    "handlers.spelling.keywords": "the fixed keyword and filler lists as suggesters, built on "
+    "first use",
     # SQLite allows one writer per file: every engine of the process on one file must queue
     # on the same lock, whoever built it, so the lock belongs to the file, not to an object.
     "store.database._SQLITE_WRITERS": "one writer lock per SQLite file, for the whole process",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -121,8 +122,11 @@ def load_corpus(name: str) -> list[dict[str, Any]]:
 def score_corpus(conversation: Any, entries: list[dict[str, Any]]) -> Score:
     """Ask every entry as a reader in chat (changes are refused, not made) and score it."""
     score = Score()
+    # Sessions of one scoring run: a corpus must not follow up on another's answers (they
+    # share the demo database).
+    run = uuid.uuid4().hex[:8]
     for number, entry in enumerate(entries):
-        session = f"corpus-{number}"
+        session = f"corpus-{run}-{number}"
         if "after" in entry:
             ask_in_session(conversation, entry["after"], session)
         answer = ask_in_session(conversation, entry["q"], session)

@@ -90,3 +90,278 @@ def test_everyday_commands(typed: str, command: str) -> None:
 def test_commands_ignore_a_closing_question_mark_and_please(corpus_conversation: Any) -> None:
     assert ask(corpus_conversation, "changes since yesterday? pls").ok
     assert ask(corpus_conversation, "latest changes").intent == "changes"
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # phrasal verbs of taking down, any inflection, read as "affect"
+        ("what would cart-cache bring down", "affects", ["cart-cache"]),
+        ("which services is dns knocking out", "affects", ["dns"]),
+        ("what does db-03 drag along with it", "affects", ["db-03"]),
+        ("what breaks if orders-db keels over", "affects", ["orders-db"]),
+        ("what do users lose when search-api is unreachable", "affects", ["search-api"]),
+        # resting on something, read as "depends on"
+        ("what is catalog-api leaning on", "depends", ["catalog-api"]),
+        ("what does checkout-api rest upon", "depends", ["checkout-api"]),
+        ("which pieces does orders-api need", "depends", ["orders-api"]),
+        # spelled-out metrics
+        ("mean time between failures of payments last month", "sla", ["payments"]),
+        # a channel reference addressing the channel is not a subject
+        ("<#C0OPS99|ops-war-room> who owns dns", "owner", ["dns"]),
+        # chat shorthand of wh-words
+        ("hows payments-api", "status", ["payments-api"]),
+    ],
+)
+def test_synonyms_and_shorthand(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_single_points_of_the_whole_map(corpus_conversation: Any, demo_map: Any) -> None:
+    """No subject: every component whose failure alone takes a business service down."""
+    from impact.engine import ImpactModel
+
+    model = ImpactModel(demo_map)
+    services = [s.name for s in model.status().services]
+    expected = {n for s in services for n in model.spof(s).spofs}
+    for typed in ("spofs across the entire map?", "single points of failure for each service"):
+        answer = ask(corpus_conversation, typed)
+        assert answer.intent == "spof" and answer.ok, answer.summary
+        assert set(answer.data["spofs"]) == expected
+    per_service = ask(corpus_conversation, "spof payments")
+    assert set(per_service.data["spofs"]) == set(model.spof("payments").spofs)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "words"),
+    [
+        ("are there incidents going on for the shop", "incidents", "incidents"),
+        ("show what was changed on the service map in the past 6 hours", "changes", None),
+        ("anything changed since monday?", "changes", "changes since monday"),
+        ("open the audit history for db-03", "audit", "audit db-03"),
+        ("please plan maintenance for cache-02 for 2h, kernel", "maintenance", None),
+    ],
+)
+def test_commands_are_recognised_by_their_noun_and_rebuilt(
+    corpus_conversation: Any, typed: str, intent: str, words: str | None
+) -> None:
+    from handlers.intents import command_words
+
+    question = corpus_conversation.parse(typed)
+    assert question.intent == intent
+    rebuilt = command_words(typed, question, corpus_conversation._names)
+    if words is not None:
+        assert rebuilt == words
+    if intent == "maintenance":
+        assert rebuilt == "maintenance cache-02 for 2h, kernel"
+    if intent == "changes" and words is None:
+        assert rebuilt == "changes past 6 hours"
+
+
+def test_a_command_in_its_own_grammar_stays_as_typed(corpus_conversation: Any) -> None:
+    from handlers.intents import command_words
+
+    for typed in ("audit db-03", "changes today", "incidents", "maintenance cache-02 for 1h x"):
+        question = corpus_conversation.parse(typed)
+        assert command_words(typed, question, corpus_conversation._names) == typed
+
+
+def test_that_one_leans_on_the_last_answer(corpus_conversation: Any) -> None:
+    ask(corpus_conversation, "what does search-api depend on", session="rules-one")
+    answer = ask(corpus_conversation, "who runs this one", session="rules-one")
+    assert answer.subjects == ("search-api",), answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("who takes care of catalog-db", "owner", ["catalog-db"]),
+        ("who is accountable for search-api", "owner", ["search-api"]),
+        ("who should we speak to about cdn-edge", "owner", ["cdn-edge"]),
+        ("what does accounts-api speak to", "depends", ["accounts-api"]),
+        ("what is web-storefront composed of", "depends", ["web-storefront"]),
+        ("what lives on top of k8s-pool-b", "affects", ["k8s-pool-b"]),
+        ("which services are deployed on k8s-pool-c", "affects", ["k8s-pool-c"]),
+        ("assume redis-01 and db-02 are down", "whatif", ["redis-01", "db-02"]),
+        ("what breaks if search-api went south", "affects", ["search-api"]),
+        ("what stops when orders-db blows up", "affects", ["orders-db"]),
+        ("are there issues right now", "status", []),
+        ("is all healthy?", "status", []),
+        ("are checkout-api and orders-db linked", "path", ["checkout-api", "orders-db"]),
+        ("uptime of payments from 2 to 9 november", "sla", ["payments"]),
+    ],
+)
+def test_more_everyday_words(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
+    corpus_conversation: Any,
+) -> None:
+    ask(corpus_conversation, "who owns cdn-edge", session="rules-rests")
+    answer = ask(corpus_conversation, "which services rely on that", session="rules-rests")
+    assert (answer.intent, answer.subjects) == ("affects", ("cdn-edge",)), answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("what goes along with kafka-01 if it dies", "affects", ["kafka-01"]),
+        ("who gets hurt when dns has a failure", "affects", ["dns"]),
+        ("what quits working if redis-01 goes", "affects", ["redis-01"]),
+        ("is a reboot of db-02 safe", "affects", ["db-02"]),
+        ("double failure of redis-01 and redis-02", "whatif", ["redis-01", "redis-02"]),
+        ("which hosts does search-api use", "depends", ["search-api"]),
+        ("what hardware is orders-db on", "depends", ["orders-db"]),
+        ("who holds dns", "owner", ["dns"]),
+        ("what group maintains cdn-edge", "owner", ["cdn-edge"]),
+        ("what single machine could take payments down", "spof", ["payments"]),
+        ("was customer support reliable in october", "sla", ["customer-support"]),
+        ("has payments violated its slo", "sla", ["payments"]),
+    ],
+)
+def test_kinds_are_fillers_and_more_synonyms(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_an_incident_number_anywhere_is_that_incident(corpus_conversation: Any) -> None:
+    from handlers.intents import command_words
+
+    for typed in ("any news about incident #7", "timeline of incident 7 please"):
+        question = corpus_conversation.parse(typed)
+        assert question.intent == "incident"
+        assert command_words(typed, question, corpus_conversation._names) == "incident 7"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "who looks after the garden this weekend",
+        "pretend it is friday already",
+        "is it safe to park in the garage",
+        "my phone is running on fumes",
+        "i got hurt playing football",
+    ],
+)
+def test_everyday_words_alone_with_no_subject_are_chat(
+    corpus_conversation: Any, typed: str
+) -> None:
+    """A synonym reading ("looks after" as owns) is no question when nothing names a
+    subject: the answer is a clarification, not a domain answer about unknown words."""
+    answer = ask(corpus_conversation, typed)
+    assert answer.intent == "help" and not answer.ok, answer.summary
+
+
+def test_a_synonym_reading_with_a_real_subject_still_answers(corpus_conversation: Any) -> None:
+    answer = ask(corpus_conversation, "who looks after the cdn-edge")
+    assert (answer.intent, answer.subjects) == ("owner", ("cdn-edge",))
+    assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # two keywords run together
+        ("rootcause for payments", "why", ["payments"]),
+        ("the blastradius of cdn-edge", "affects", ["cdn-edge"]),
+        # a long filler misspelt is still a filler
+        ("is anythng down", "status", []),
+        # non-native prepositions and orders
+        ("which services are dependent of dns", "affects", ["dns"]),
+        ("upon which hosts is search-api based", "depends", ["search-api"]),
+        ("to whom does cdn-edge belong", "owner", ["cdn-edge"]),
+        ("how are doing payments", "status", ["payments"]),
+        ("how gets payments to dns", "path", ["payments", "dns"]),
+    ],
+)
+def test_run_together_words_and_non_native_orders(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_filler_spelling_keeps_keywords_first() -> None:
+    assert correct("somthing") == "something"
+    assert correct("affekt") == "affect"  # a keyword, not a filler
+    assert correct("perfect") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("what brought down payments", "why", ["payments"]),
+        ("what is making online checkout slow", "why", ["online-checkout"]),
+        ("where is the customer accounts outage coming from", "why", ["customer-accounts"]),
+        ("what does kafka-01 feed into", "affects", ["kafka-01"]),
+        ("what does dns power", "affects", ["dns"]),
+        ("what lives off redis-02", "affects", ["redis-02"]),
+        ("what powers the search-api", "depends", ["search-api"]),
+        ("what is checkout-api hooked up to", "depends", ["checkout-api"]),
+        ("who handles kafka-cluster", "owner", ["kafka-cluster"]),
+        ("who should we nag about db-03", "owner", ["db-03"]),
+        ("is db-02 alright", "status", ["db-02"]),
+        ("what is happening with online checkout", "status", ["online-checkout"]),
+        ("trace web-storefront to dns", "path", ["web-storefront", "dns"]),
+        ("blast area of catalog-db", "affects", ["catalog-db"]),
+        ("the achilles heel of payments?", "spof", ["payments"]),
+        ("who did what since monday", "audit", []),
+        ("map changelog today", "changes", []),
+    ],
+)
+def test_everyday_verbs_of_each_intent(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    if intent not in ("audit", "changes"):
+        assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["who do i blame for the weather", "who supports liverpool", "what is happening with lunch"],
+)
+def test_everyday_verbs_with_no_subject_are_chat(corpus_conversation: Any, typed: str) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert answer.intent == "help" and not answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("which services suffer if cdn-edge breaks down", "affects", ["cdn-edge"]),
+        ("damage report for tor-r3", "affects", ["tor-r3"]),
+        ("how much would losing dns cost the business", "affects", ["dns"]),
+        ("game out redis-01 and db-03 failing", "whatif", ["redis-01", "db-03"]),
+        ("what about if dns and cdn-edge die together", "whatif", ["dns", "cdn-edge"]),
+        ("the things search-api cannot function without", "depends", ["search-api"]),
+        ("the culprit behind payments being down", "why", ["payments"]),
+        ("what is to blame for online checkout being degraded", "why", ["online-checkout"]),
+        ("any gaps in the redundancy of payments", "spof", ["payments"]),
+        ("non-redundant parts of online checkout", "spof", ["online-checkout"]),
+        ("how available was customer support last month", "sla", ["customer-support"]),
+        ("who wrote checkout-api", "owner", ["checkout-api"]),
+        ("is product search experiencing problems", "status", ["product-search"]),
+        ("what connects payments and kafka-01", "path", ["payments", "kafka-01"]),
+    ],
+)
+def test_still_more_everyday_words(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary

@@ -118,3 +118,29 @@ def test_quarter_and_year_follow_the_timezone() -> None:
 def test_a_fifth_quarter_is_refused_by_name() -> None:
     with pytest.raises(WindowError, match="2026-q5"):
         parse_window("2026-Q5", NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # a bare first day takes the second's month; without a year, the latest such month
+        ("from 2 to 9 november", utc(11, 2), utc(11, 10)),
+        ("from oct 3 to oct 10", utc(10, 3), utc(10, 11)),
+        ("between 3rd and 17th oct", utc(10, 3), utc(10, 18)),
+        (
+            "from 1 dec 2025 to 4 dec 2025",
+            datetime(2025, 12, 1, tzinfo=UTC),
+            datetime(2025, 12, 5, tzinfo=UTC),
+        ),
+        # across a year end: the first day is in the year before
+        ("from 28 dec to 3 jan", datetime(2025, 12, 28, tzinfo=UTC), utc(1, 4)),
+    ],
+)
+def test_day_and_month_ranges(text: str, start: datetime, end: datetime) -> None:
+    window = parse_window(text, NOW)
+    assert (window.start, window.end) == (start, end)
+
+
+def test_an_impossible_day_in_a_range_is_refused() -> None:
+    with pytest.raises(WindowError, match="31"):
+        parse_window("from 1 to 31 november", NOW)
