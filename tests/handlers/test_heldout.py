@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 HELD_OUT = "heldout.yaml"
 
 
@@ -70,3 +72,21 @@ def test_third_held_out_split_is_understood_and_answered(
     corpus_score: Callable[[str, int], Any],
 ) -> None:
     corpus_score(HELD_OUT_3, 160)
+
+
+# Fourth held-out split (corpus/heldout4.yaml): written by a fourth hand after the second
+# round of parser work, from the demo map, README.md and docs/ only, without reading the
+# parser, its tests or any other corpus; scored once, after that round, with nothing changed
+# for it: 183 phrasings, understood 94.0%, answered 98.6% of 148, clarified 93.8% of 16.
+# Below the bar of issue 14, which stays open until a split scored blind meets it.
+HELD_OUT_4 = "heldout4.yaml"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): heldout4, scored once blind, is understood at 94.0% (bar 97%)",
+)
+def test_fourth_held_out_split_is_understood_and_answered(
+    corpus_score: Callable[[str, int], Any],
+) -> None:
+    corpus_score(HELD_OUT_4, 150)
