@@ -160,12 +160,13 @@ RULES: list[Rule] = [
         "incident",
         _LEAD + r"incident @",
         r"^(?:what|how) (?:is|was) (?:the )?incident @",
-        r"\b(?:about|of|on) incident @(?!.*@)",
+        r"\b(?:about|of|on|in|during|with) incident @(?!.*@)",
         r"\b(?:details?|info|more|news|update|timeline) "
         r"(?:on |about |of |for )?(?:the )?incident\b",
     ),
     # redundancy at risk: "what is at risk?", "margins for checkout"
-    _rule("margins", r"\bat risk\b", r"\bmargins?\b"),
+    # "X is down, what is at risk" asks what X affects (the affects rule below)
+    _rule("margins", r"^(?!.*@).*\bat risk\b", r"\bat risk (?:for|in|of|on) @", r"\bmargins?\b"),
     # error-budget burn: "what is burning?", "burn rate for payments"
     _rule("burn", r"\bburn(?:s|ing|ed|t)?\b", r"\bburn.?rates?\b"),
     # change-risk preview: "risk db-03 at saturday 02:00 for 2h", or a what-if with a when
@@ -259,6 +260,9 @@ RULES: list[Rule] = [
         r"\bwhat (?:alone )?(?:can|could|would) "
         r"(?:take|bring|knock) @ down\b",
         r"\bno redundancy\b",
+        # "which parts alone can take X down": "alone" with an affect verb
+        r"\balone\b.*\b(?:affect|take|bring|knock|break|kill)\b"
+        r"|\b(?:affect|take|bring|knock|break|kill)\b.*\balone\b",
         r"\b(?:is|are) @ (?:really )?redundant\b",
         r"\bnot redundant\b",
     ),
@@ -269,7 +273,7 @@ RULES: list[Rule] = [
         r"\bownership\b",
         r"\bowned\b",
         r"\bresponsible\b",
-        r"\bon ?call\b",
+        r"(?<!\bi )(?<!\bi am )(?<!\bwe )(?<!\bwe are )(?<!\bbe )\bon ?call\b",  # "i am on call"
         r"\bcontacts?\b",
         r"\bwhich team\b",
         r"\bwhat team\b",
@@ -280,7 +284,8 @@ RULES: list[Rule] = [
         r"\bwho (?:runs|maintains|manages)\b",
         r"^who (?:has|holds|got|covers) @",
         r"\bbelongs? to\b|\bto who\b",
-        r"\bwho (?:do|should|can|could) (?:i|we) "
+        r"\bwho (?:(?:do|should|can|could|must|shall) )?(?:i|we)"
+        r"(?: (?:must|should|need to|have to|can|could|shall|do|ought to))? "
         r"(?:ping|call|ask|page|contact|talk|speak|wake|message|notify)\b",
         r"\bwho (?:to|do i) (?:ping|call|page|contact)\b",
         r"\bpage (?:the )?(?:team|owner|someone)\b",
@@ -328,6 +333,9 @@ RULES: list[Rule] = [
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
+        r"\bat risk\b",
+        # "which services do we lose", "what would users lose"
+        r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?) (?:lose|lost|losing)\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
     ),
@@ -471,9 +479,25 @@ _CONTEXT = re.compile(
 _ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
 
 
+# Alert boilerplate pasted with a question is context, not subject: a state in brackets
+# ("[FIRING:2]", "[RESOLVED]"), labels in parentheses ("(severity=critical, team=x)") and
+# CamelCase alert names ("DiskAlmostFull") unless the map knows the word.
+_ALERT_STATE = re.compile(r"\[\s*[A-Za-z]+(?:\s*:\s*\d+)?\s*\]")
+_ALERT_LABELS = re.compile(r"\(\s*[\w.-]+\s*=[^()]*\)")
+_CAMEL = re.compile(r"(?<![\w.\-])[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+(?![\w.\-])")
+
+
+def _without_alert(text: str, names: NameIndex | None) -> str:
+    text = _ALERT_LABELS.sub(" ", _ALERT_STATE.sub(" ", text))
+    return _CAMEL.sub(
+        lambda m: m.group(0) if names is not None and names.exact(m.group(0).casefold()) else " ",
+        text,
+    )
+
+
 def parse(text: str, names: NameIndex | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown"."""
-    clean = _normalise(plain_text(_ADDRESSED.sub("", text[:MAX_QUESTION])))
+    clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text[:MAX_QUESTION]), names)))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
         return _parse(clean, names)
@@ -538,7 +562,11 @@ _IN_MAINTENANCE = re.compile(  # "anything in maintenance right now?": the list
 
 
 _SUBSCRIBED = re.compile(  # "which channels are subscribed to notices?": the list
-    r"^(?:which|what|who)(?: \S+)? (?:is|are) (?:subscribed|following|getting notices)\b[^\n]*$",
+    r"^(?:which|what|who)(?: \S+)? (?:is|are) (?:subscribed|following|getting notices)\b[^\n]*$"
+    # "what is this channel subscribed to?", "what does our room follow"
+    r"|^(?:which|what)(?: \S+)? (?:is|are|does|do) (?:this|the|our|my|your) (?:channel|room)"
+    r"(?: (?:still|currently|now))? (?:subscribed|following|follow|watching|watch|get notices)"
+    r"(?: (?:to|for|about|on))?\W*$",
     re.I,
 )
 

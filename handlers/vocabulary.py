@@ -73,6 +73,7 @@ FILLERS = _words(
     apps applications apis microservices numbers figures metrics stats
     current latest recent recently ongoing active exist exists existing
     having seeing experiencing parts part pieces piece bits
+    says said saying fyi
     """
 )
 
@@ -186,6 +187,30 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bmean time between (?:failures?|outages?|incidents?)\b", "mtbf"),
     (r"\bmean time to (?:detect|detection|notice)\b", "mttd"),
     (r"\b(?:service level (?:agreement|objective)s?)\b", "sla"),
+    # sla: "did X meet its 99.9", "stay within the target"
+    (
+        r"\b(?:meet|meets|met|meeting|stay|stays|stayed|staying|keep|keeps|kept|remain|remained"
+        r"|hold|held|hit|hits|miss|misses|missed) (?:within |inside |under |above |to |on )?"
+        r"(?:its|their|the|our|his|her) (?:\d+(?:\.\d+)?%?|sla|slo|targets?|objectives?|goals?)\b",
+        "sla",
+    ),
+    # affects: what an outage means for the business
+    (r"\b(?:mean|means|meant) (?:for|to) (?:the |our |its )?\w+\b", "impact"),
+    # who reported a problem is context: "db-03 errors reported by the vendor, what breaks"
+    (
+        r"\b(?:reported|raised|flagged|spotted|noticed|seen|announced) by"
+        r" (?:the |our |a )?[\w-]+\b",
+        "",
+    ),
+    (r"\bheads[- ]up\b", ""),  # a warning, not "up"
+    # spof: "which parts can take X down on their own"
+    (
+        r"\bon (?:their|its|his|her|my|our) own\b|\bby (?:themselves|itself)\b"
+        r"|\bsingle-?handedly\b",
+        "alone",
+    ),
+    # "customer-facing", "user-facing" describe services: fillers
+    (r"\b[a-z]+-facing\b", "services"),
 )
 
 SEPARATORS = frozenset({",", ";", "&", "+", "and", "or", "plus", "/"})

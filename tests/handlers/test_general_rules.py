@@ -365,3 +365,55 @@ def test_still_more_everyday_words(
     answer = ask(corpus_conversation, typed)
     assert (answer.intent, list(answer.subjects)) == (intent, subjects)
     assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # alert boilerplate pasted with the question is context, not subject
+        ("[FIRING:3] DiskAlmostFull db-03 (team=dba, sev=2) what breaks", "affects", ["db-03"]),
+        ("[RESOLVED] HighLatency cdn-edge (env=prod) why", "why", ["cdn-edge"]),
+        # what "we" lose, what an outage means, what is at risk when a component is named
+        ("if dns goes away which apps do users lose", "affects", ["dns"]),
+        ("dns is flapping, what services would we lose", "affects", ["dns"]),
+        ("what does losing tor-r3 mean for our customers", "affects", ["tor-r3"]),
+        ("which user-facing services are hurt when redis-01 dies", "affects", ["redis-01"]),
+        ("cdn-edge errors spotted by the vendor; what is at risk", "affects", ["cdn-edge"]),
+        # who "i" must call, parts that take a subject down on their own
+        ("who we should ping about kafka-01", "owner", ["kafka-01"]),
+        ("what can break product search by itself", "spof", ["product-search"]),
+        # meeting a target is an sla question; the number is the target, not a subject
+        ("has customer support met its 99.9 this month", "sla", ["customer-support"]),
+        ("did payments stay inside the target last week", "sla", ["payments"]),
+    ],
+)
+def test_third_round_rules(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_at_risk_without_a_name_is_still_the_margins() -> None:
+    from handlers.intents import parse
+
+    assert parse("anything at risk right now?").intent == "margins"
+
+
+def test_an_incident_number_after_in_or_during_is_that_incident(corpus_conversation: Any) -> None:
+    answer = ask(corpus_conversation, "what went wrong in incident 12")
+    assert answer.intent == "incident" and answer.summary.startswith("No incident #12")
+
+
+def test_what_this_channel_follows_is_the_subscription_list() -> None:
+    assert command_text("what is our channel following?") == "subscriptions"
+    assert command_text("what does this room watch") == "subscriptions"
+
+
+@pytest.mark.parametrize(
+    "typed", ["i am on call this weekend", "we're on call tomorrow, heads up", "fyi I'm oncall"]
+)
+def test_saying_you_are_on_call_is_chat(corpus_conversation: Any, typed: str) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert answer.intent not in ("owner", "affects", "status"), answer.summary
