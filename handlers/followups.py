@@ -24,6 +24,7 @@ _MORE = re.compile(r"\b(?:too|also|as well|on top|in addition|at the same time)\
 _SINCE = re.compile(r"^\W*(?:and )?(?:since when|how long|for how long|since what time)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|they|those|these|its|their)\b")
 _SIMULATED = ("whatif", "affects")
+_WITH_DOWN = re.compile(r"^\W*and (?:with|if|plus|when)\b")
 _PERIODIC = frozenset({"sla"})  # intents that read a period: a follow-up may change only it
 _NEEDS_SUBJECT = frozenset({"affects", "whatif", "depends", "why", "spof", "owner"})
 
@@ -51,7 +52,10 @@ def complete(
     if question.period and not subjects and not question.explicit and context.intent in _PERIODIC:
         return replace(question, intent=context.intent), last  # "and last month?"
     simulated = context.intent in _SIMULATED and (
-        question.intent in _SIMULATED or not question.explicit
+        question.intent in _SIMULATED
+        or not question.explicit
+        # "and with X down as well?": X failing with the earlier ones, not X's status
+        or (question.intent == "status" and _WITH_DOWN.search(lowered) is not None)
     )
     if subjects and simulated and _MORE.search(lowered):
         merged = tuple(dict.fromkeys(last + subjects))

@@ -208,6 +208,10 @@ RULES: list[Rule] = [
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
+        # "how does it reach X": from the subject of the thread (handlers.followups)
+        r"\bhow (?:is|are|does|do|did|would|could) (?:it|that|this|they|them|those|these) "
+        r"(?:\w+ )?(?:reach(?:es)?|get to|gets to|connect(?:s|ed)? to|lead to|leads to"
+        r"|link(?:s|ed)? to|affect|impact|touch) @(?: [?!])*$",
     ),
     _rule(
         "path",

@@ -417,3 +417,33 @@ def test_what_this_channel_follows_is_the_subscription_list() -> None:
 def test_saying_you_are_on_call_is_chat(corpus_conversation: Any, typed: str) -> None:
     answer = ask(corpus_conversation, typed)
     assert answer.intent not in ("owner", "affects", "status"), answer.summary
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "intent", "subjects"),
+    [
+        # "how does it reach X" goes from the thread's subject to X
+        ("who owns dns?", "how would that get to payments", "path", ["dns", "payments"]),
+        # "and with X down as well" adds X to the earlier failure, it is not X's status
+        (
+            "what breaks if redis-01 fails",
+            "and with db-03 down too?",
+            "whatif",
+            ["redis-01", "db-03"],
+        ),
+    ],
+)
+def test_third_round_follow_ups(
+    corpus_conversation: Any, first: str, then: str, intent: str, subjects: list[str]
+) -> None:
+    session = f"rules-{first}"
+    ask(corpus_conversation, first, session)
+    answer = ask(corpus_conversation, then, session)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
+    assert answer.ok, answer.summary
+
+
+def test_and_is_x_down_after_an_impact_is_still_a_status(corpus_conversation: Any) -> None:
+    ask(corpus_conversation, "what does kafka-01 affect", "rules-status")
+    answer = ask(corpus_conversation, "and is cdn-edge down?", "rules-status")
+    assert (answer.intent, list(answer.subjects)) == ("status", ["cdn-edge"])
