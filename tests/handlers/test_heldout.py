@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 HELD_OUT = "heldout.yaml"
 
 
@@ -93,3 +95,22 @@ def test_fourth_held_out_split_is_understood_and_answered(
     corpus_score: Callable[[str, int], Any],
 ) -> None:
     corpus_score(HELD_OUT_4, 150)
+
+
+# Fifth held-out split (corpus/heldout5.yaml): written by a fifth hand after the third round
+# of parser work, from the demo map, README.md and docs/ only, without reading the parser,
+# its tests or any other corpus; scored once, after that round, with nothing changed for it:
+# 176 phrasings, understood 90.9%, answered 97.8% of 136, clarified 100% of 16. Blind scores
+# so far: 90.9% (split 2), 88.5% (3), 94.0% (4), 90.9% (5): rules added per round do not
+# carry to the next hand, and issue 14 stays open until a split scored blind meets the bar.
+HELD_OUT_5 = "heldout5.yaml"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): heldout5, scored once blind, is understood at 90.9% (bar 97%)",
+)
+def test_fifth_held_out_split_is_understood_and_answered(
+    corpus_score: Callable[[str, int], Any],
+) -> None:
+    corpus_score(HELD_OUT_5, 150)
