@@ -206,7 +206,8 @@ def _change(line: DigestLine) -> str | None:
     if abs(delta) < NOTABLE_CHANGE_PP:
         return None
     trend = "better" if delta > 0 else "worse"
-    incidents = f"; {now.incidents} incidents, was {before.incidents}" * (
+    noun = "incident" if now.incidents == 1 else "incidents"
+    incidents = f"; {now.incidents} {noun}, was {before.incidents}" * (
         now.incidents != before.incidents
     )
     return f"{line.title} {trend} by {abs(delta):.2f} pp ({was}{incidents})"

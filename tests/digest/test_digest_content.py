@@ -81,6 +81,15 @@ def test_changes_since_the_previous_period_lead_with_sla_verdicts() -> None:
     assert "mail" not in " ".join(digest.changes)  # the same 5 minutes: nothing changed
 
 
+def test_a_move_within_the_target_counts_its_incidents_in_words() -> None:
+    # 5 minutes down of a day: 1 - 5/1440 = 99.653%, still within 99%; the day before had
+    # none. The move is 0.35 pp, with one incident where there were none.
+    digest = build_digest(
+        [report("mail", DAY, 5)], [report("mail", BEFORE, 0)], window=DAY, previous_window=BEFORE
+    )
+    assert digest.changes == ("mail worse by 0.35 pp (99.653%, was 100.000%; 1 incident, was 0)",)
+
+
 def test_top_causes_sum_over_services() -> None:
     current = [
         report("a", DAY, 30, cause="db-01"),
