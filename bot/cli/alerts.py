@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from bot.cli.options import DURATION, open_store
+from bot.cli.options import AT_OPTION, DURATION, open_store, start_at
 from impact.model import MaintenanceWindow
 
 
@@ -90,14 +90,7 @@ def maintenance() -> None:
 @click.option(
     "--for", "length", type=DURATION, default="1h", show_default=True, help="e.g. 30m, 2h, 1d"
 )
-@click.option(
-    "--at",
-    "start_text",
-    default="now",
-    show_default=True,
-    metavar="WHEN",
-    help='Start: "saturday 02:00", "tomorrow 02:00", "now" or ISO (UTC when no offset).',
-)
+@AT_OPTION
 @click.option(
     "--announce",
     "lead",
@@ -116,19 +109,13 @@ def maintenance_add(
     actor: str,
 ) -> None:
     """Plan a maintenance window on COMPONENT (from now unless --at says when)."""
-    from handlers.commands import when
-    from impact.errors import ImpactError
-
     store = _store()
     known = {name.casefold(): name for name in store.load_map().components}
     name = known.get(component.casefold())
     if name is None:
         raise click.ClickException(f"unknown component {component!r}: `bsm map show` lists them")
     now = datetime.now(UTC)
-    try:
-        start = max(now, when(start_text, now))
-    except ImpactError as error:
-        raise click.BadParameter(str(error), param_hint="--at") from None
+    start = max(now, start_at(start_text, now))
     if lead is not None and start <= now:
         raise click.BadParameter(
             "needs a later start: give --at, e.g. --at 'saturday 02:00'", param_hint="--announce"

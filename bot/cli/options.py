@@ -26,6 +26,27 @@ DB_OPTION = click.option(
 )
 
 
+AT_OPTION = click.option(
+    "--at",
+    "start_text",
+    default="now",
+    show_default=True,
+    metavar="WHEN",
+    help='Start: "saturday 02:00", "tomorrow 02:00", "now" or ISO (UTC when no offset).',
+)
+
+
+def start_at(text: str, now: datetime) -> datetime:
+    """The start `--at` names, read by the one argument grammar relative to `now`."""
+    from handlers.commands import when
+    from impact.errors import ImpactError
+
+    try:
+        return when(text, now)
+    except ImpactError as error:
+        raise click.BadParameter(str(error), param_hint="--at") from None
+
+
 def open_store(db_url: str | None, *, upgrade: bool | None = None) -> Store:
     """The store at `db_url`; a store that cannot open is a usage error naming why."""
     from bot.settings import database_url

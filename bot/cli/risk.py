@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import click
 
-from bot.cli.options import DB_OPTION, DURATION, open_store, use_color
+from bot.cli.options import AT_OPTION, DB_OPTION, DURATION, open_store, start_at, use_color
 
 
 def register(group: click.Group) -> None:
@@ -21,14 +21,7 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.argument("components", nargs=-1, required=True)
-@click.option(
-    "--at",
-    "start_text",
-    default="now",
-    show_default=True,
-    metavar="WHEN",
-    help='Start: "saturday 02:00", "tomorrow 02:00", "now" or ISO (UTC when no offset).',
-)
+@AT_OPTION
 @click.option(
     "--for", "length", type=DURATION, default="1h", show_default=True, help="e.g. 30m, 2h"
 )
@@ -44,7 +37,6 @@ def risk(
     db_url: str | None,
 ) -> None:
     """What taking COMPONENTS down from --at for --for would do to the business services."""
-    from handlers.commands import when
     from handlers.risk_answers import risk_answer
     from handlers.terminal import render_text
     from impact.clock import utcnow
@@ -53,10 +45,7 @@ def risk(
     from services.risk import preview_risk
 
     store = open_store(db_url)
-    try:
-        start = when(start_text, utcnow())
-    except ImpactError as error:
-        raise click.BadParameter(str(error), param_hint="--at") from None
+    start = start_at(start_text, utcnow())
     model = ModelService(store).current().model  # the command's one compiled model
     try:
         preview = preview_risk(store, model, list(components), start, start + length)
