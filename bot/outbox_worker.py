@@ -7,6 +7,10 @@ A claimed row is leased (`sending` until `next_attempt_at`), sent, then marked `
 together with the notice's `ts` in one transaction. A crash after the commit that wrote
 the row and before the post leaves it `pending`; a crash during a send leaves it `sending`
 until the lease ends, then it is sent again (the one window where Slack may see it twice).
+When the database is lost between the send and its mark (a PostgreSQL restart), the worker
+keeps the mark in memory and writes it before it claims anything else, once the database
+answers again: the message is not sent twice and does not wait out its lease. A row whose
+send never started because the database was lost is released the same way.
 429 waits Retry-After, 5xx and network errors back off exponentially, other Slack errors
 (channel_not_found, not_in_channel...) fail the row and are logged. At most one message a
 second per channel, across replicas (the rate reads `sent_at` from the shared table).
@@ -16,7 +20,7 @@ Every outcome is counted in `bsm_notices_total{kind, outcome=posted|retried|fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +32,7 @@ from bot.render.margins import render_living_notice
 from bot.render.notices import render_notice, render_thread_line
 from impact.clock import Clock, utcnow
 from store import Outbox, OutboxItem, PostedNotice
+from store.errors import database_failure
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +63,46 @@ class OutboxWorker:
         self.min_interval_s = min_interval_s
         self.lease_s = lease_s
         self.batch = batch
+        # Outbox writes the database could not take (it was unavailable), oldest first:
+        # replayed before the next claim. At most one per claimed row, so at most `batch`.
+        self._unwritten: list[Callable[[], None]] = []
 
     def drain_once(self) -> int:
         """Claim what is due now and send it; returns how many messages were delivered."""
+        self._write_pending()
         items = self.outbox.claim(
             self.clock(), limit=self.batch, lease_s=self.lease_s, min_interval_s=self.min_interval_s
         )
-        return sum(self._deliver(item) for item in items)
+        delivered = 0
+        for number, item in enumerate(items):
+            try:
+                delivered += self._deliver(item)
+            except Exception as error:
+                if database_failure(error) != "unavailable":
+                    raise
+                # The database went away: release this row and the unsent rest once it is
+                # back, instead of leaving them leased.
+                log.warning("outbox: database unavailable, %d rows wait", len(items) - number)
+                for waiting in items[number:]:
+                    self._unwritten.append(self._release(waiting))
+                break
+        return delivered
+
+    @property
+    def unwritten(self) -> int:
+        """How many outbox writes wait for the database to answer again."""
+        return len(self._unwritten)
+
+    def _write_pending(self) -> None:
+        """Write what the database could not take, in order; stops at the first that fails
+        again (raising the database's error, as a claim would)."""
+        while self._unwritten:
+            self._unwritten[0]()
+            self._unwritten.pop(0)
+
+    def _release(self, item: OutboxItem) -> Callable[[], None]:
+        now = self.clock()
+        return lambda: self.outbox.retry_later(item, now, "database unavailable")
 
     def drain(self, rounds: int = 1000) -> int:
         """Send until a round sends nothing (rows waiting for Retry-After or the rate stay).
@@ -93,7 +131,16 @@ class OutboxWorker:
         except (OSError, TimeoutError) as error:
             self._retry(item, self._backoff(item), f"network: {error}")
             return False
-        self.outbox.sent(item, self.clock(), ts=answer.get("ts"), channel=answer.get("channel"))
+        now, ts, channel = self.clock(), answer.get("ts"), answer.get("channel")
+        try:
+            self.outbox.sent(item, now, ts=ts, channel=channel)
+        except Exception as error:
+            if database_failure(error) != "unavailable":
+                raise
+            log.warning(
+                "outbox %s to %s sent; its mark waits for the database", item.kind, item.channel
+            )
+            self._unwritten.append(lambda: self.outbox.sent(item, now, ts=ts, channel=channel))
         self.metrics.notices.inc(kind=item.kind, outcome="posted")
         return True
 
