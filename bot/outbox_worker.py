@@ -40,6 +40,11 @@ MAX_BACKOFF_S = 300.0
 PERMANENT = "permanent"
 
 
+def _database_lost(error: BaseException) -> bool:
+    """Whether `error` says the database is unreachable (worth writing again later)."""
+    return database_failure(error) == "unavailable"
+
+
 class NoticeNotPosted(Exception):
     """An update or reply whose notice has no `ts` (its post failed for good)."""
 
@@ -78,7 +83,7 @@ class OutboxWorker:
             try:
                 delivered += self._deliver(item)
             except Exception as error:
-                if database_failure(error) != "unavailable":
+                if not _database_lost(error):
                     raise
                 # The database went away: release this row and the unsent rest once it is
                 # back, instead of leaving them leased.
@@ -135,7 +140,7 @@ class OutboxWorker:
         try:
             self.outbox.sent(item, now, ts=ts, channel=channel)
         except Exception as error:
-            if database_failure(error) != "unavailable":
+            if not _database_lost(error):
                 raise
             log.warning(
                 "outbox %s to %s sent; its mark waits for the database", item.kind, item.channel

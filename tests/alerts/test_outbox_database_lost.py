@@ -43,6 +43,10 @@ class Flaky:
         return call
 
 
+def worker_over(flaky: Flaky, slack: FakeSlack, clock: Clock) -> OutboxWorker:
+    return OutboxWorker(flaky, slack_client(slack), clock=clock, min_interval_s=0)  # type: ignore[arg-type]
+
+
 def statuses(store: Store) -> list[str]:
     with store.engine.connect() as connection:
         return list(connection.execute(select(OutboxRow.status).order_by(OutboxRow.id)).scalars())
@@ -59,7 +63,7 @@ def test_a_mark_lost_after_the_send_is_written_later_and_nothing_is_sent_twice(
     http: TestClient, slack: FakeSlack, mapped_store: Store, clock: Clock
 ) -> None:
     flaky = Flaky(mapped_store.outbox, "sent", fail=2)
-    worker = OutboxWorker(flaky, slack_client(slack), clock=clock, min_interval_s=0)  # type: ignore[arg-type]
+    worker = worker_over(flaky, slack, clock)
     fire(http)
     assert worker.drain_once() == 1  # posted to Slack, its mark not written
     assert worker.unwritten == 1 and statuses(mapped_store) == ["sending"]
@@ -83,7 +87,7 @@ def test_rows_claimed_before_the_database_went_away_are_released_not_left_leased
     http: TestClient, slack: FakeSlack, mapped_store: Store, clock: Clock
 ) -> None:
     flaky = Flaky(mapped_store.outbox, "posted_notice", fail=0)
-    worker = OutboxWorker(flaky, slack_client(slack), clock=clock, min_interval_s=0)  # type: ignore[arg-type]
+    worker = worker_over(flaky, slack, clock)
     fire(http)
     worker.drain()
     assert statuses(mapped_store) == ["sent"]
