@@ -248,8 +248,16 @@ def _conversation(
     access = _access(settings, client)
     tokens = SourceAccess(settings.source_tokens, settings.outbound)  # sync fetches by policy
     reports = _reports(models, client)
+    from handlers.intent_model import IntentJudge
+
     return Conversation(
-        models, incidents=desk, access=access, digests=digests, tokens=tokens, reports=reports
+        models,
+        incidents=desk,
+        access=access,
+        digests=digests,
+        tokens=tokens,
+        reports=reports,
+        judge=IntentJudge.installed(settings.sentence_model),
     )
 
 

@@ -103,6 +103,7 @@ class Settings:
     digest_tick_s: float = 60.0
     outbox_lease_s: float = 60.0
     report_channels: tuple[str, ...] = ()  # BSM_REPORT_CHANNELS: monthly SLA report PDFs
+    sentence_model: str | None = None  # BSM_SENTENCE_MODEL: the intent model's encoder files
     outbound_allow: Allowed = field(default_factory=Allowed)  # BSM_OUTBOUND_ALLOW
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)  # bot/web
     # Map-sync sources name the variable holding their token (`token_env`): the environment
@@ -149,6 +150,7 @@ class Settings:
             outbound_allow=outbound_allow(env),
             dashboard=DashboardSettings.from_env(env),
             report_channels=_report_channels(env),
+            sentence_model=env.get("BSM_SENTENCE_MODEL") or None,
             source_tokens=env,
         )
 

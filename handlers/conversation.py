@@ -30,6 +30,7 @@ from handlers.followups import FOLLOWED, complete, looks_like_follow_up
 from handlers.graph_answers import depends, path, spof, why
 from handlers.impact_answers import affects, whatif
 from handlers.incident_answers import incident, incidents
+from handlers.intent_model import IntentJudge
 from handlers.intents import (
     COMMAND_INTENTS,
     MAX_QUESTION,
@@ -112,8 +113,10 @@ class Conversation:
         digests: DigestService | None = None,
         tokens: Mapping[str, str] | None = None,
         reports: ReportService | None = None,
+        judge: IntentJudge | None = None,
     ) -> None:
         self.models = models
+        self.judge = judge  # the intent model beside the rules; None: the rules alone
         self.store = models.store
         self.incidents = incidents
         self.access = access or AccessPolicy(Admins())
@@ -187,7 +190,7 @@ class Conversation:
         """The answer, and the question it answers as one that stands alone (a follow-up
         completed by its context, in words: what a "show more" re-asks)."""
         model = self._refresh()
-        question = parse(text, self._names)
+        question = parse(text, self._names, self.judge)
         if question.intent == "help":
             return guidance.help_answer(), text
         resolved = self._names.resolve_all(question.phrases)
@@ -266,12 +269,14 @@ class Conversation:
     def parse(self, text: str) -> Question:
         """The parsed question, as the conversation would read it (for tests and tools)."""
         self._refresh()
-        return parse(text, self._names)
+        return parse(text, self._names, self.judge)
 
     def warm(self) -> None:
         """Build what the first question needs (the model, the name index of its map), so
         that it does not pay for them: `bsm serve` calls it before /healthz reports ready."""
         self._refresh()
+        if self.judge is not None:
+            self.judge.load()
 
     def _refresh(self) -> ImpactModel:
         compiled = self.models.current()

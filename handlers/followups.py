@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from handlers.intents import FOLLOW_UP as _ANOTHER
 from handlers.intents import Question
 from store import Context
 
 FOLLOWED = frozenset(
     {"affects", "whatif", "depends", "why", "spof", "path", "status", "owner", "sla"}
-)
-_ANOTHER = re.compile(
-    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b|^\W*and\b|^\W*same for\b"
 )
 _MORE = re.compile(r"\b(?:too|also|as well|on top|in addition|at the same time)\b|^\W*and if\b")
 _SINCE = re.compile(r"^\W*(?:and )?(?:since when|how long|for how long|since what time)\b")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from handlers.intent_model import IntentJudge
 from handlers.markup import plain_text
 from handlers.names import NameIndex
 from handlers.spelling import correct
@@ -499,13 +500,43 @@ def _without_alert(text: str, names: NameIndex | None) -> str:
     )
 
 
-def parse(text: str, names: NameIndex | None = None) -> Question:
-    """Parse one question; never raises. Unparseable text gives intent "unknown"."""
+def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None = None) -> Question:
+    """Parse one question; never raises. Unparseable text gives intent "unknown". With a
+    `judge`, the intent model weighs the rules' reading (`intent_model`)."""
     clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text[:MAX_QUESTION]), names)))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
-        return _parse(clean, names)
-    return replace(_parse(clean[: cut.start()], names), context=cut.group(0))
+        return _judged(_parse(clean, names), text, names, judge)
+    cut_off = replace(_parse(clean[: cut.start()], names), context=cut.group(0))
+    return _judged(cut_off, text, names, judge)
+
+
+# A follow-up's opening ("what about X?", "and X?", "same for X"): its intent is the
+# thread's (handlers.followups), never the model's.
+FOLLOW_UP = re.compile(
+    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b|^\W*and\b|^\W*same for\b"
+)
+
+
+def _judged(
+    asked: Question, text: str, names: NameIndex | None, judge: IntentJudge | None
+) -> Question:
+    """`asked` with the intent `intent_model.judge` settles on between the rules' reading
+    and the model's."""
+    if judge is None or (asked.intent == "unknown" and FOLLOW_UP.search(text.casefold())):
+        return asked
+    named = sum(
+        1 for p in asked.phrases if names is None or names.resolve(p) or names.looks_like_name(p)
+    )
+    intent = judge.judge(asked.intent, named, plain_text(text))
+    if intent == asked.intent:
+        return asked
+    if intent in COMMAND_INTENTS or intent == "help":  # read in their own grammar
+        return Question(intent, (), asked.template, asked.period, asked.depth)
+    # A reading the rules found none for is not a keyword's: a follow-up in a thread
+    # ("what about X?") still takes the thread's intent (handlers.followups).
+    explicit = asked.explicit and asked.intent != "unknown"
+    return replace(asked, intent=intent, explicit=explicit, weak=False)
 
 
 def _parse(clean: str, names: NameIndex | None) -> Question:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable
@@ -36,11 +37,13 @@ def register(group: click.Group) -> None:
 
 def conversation_for(store: Store) -> Conversation:
     from handlers.conversation import Conversation
+    from handlers.intent_model import IntentJudge
     from services.incidents import Incidents
     from services.model import ModelService
 
     models = ModelService(store)
-    return Conversation(models, incidents=Incidents(store, models))
+    judge = IntentJudge.installed(os.environ.get("BSM_SENTENCE_MODEL"))
+    return Conversation(models, incidents=Incidents(store, models), judge=judge)
 
 
 @click.command()

