@@ -277,11 +277,28 @@ class Conversation:
         compiled = self.models.current()
         with self._lock:
             if compiled.version != self._names_version:
-                components = compiled.service_map.components.values()
+                components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
-                    self._names = self._names.with_components(components)
-                else:
-                    self._names = NameIndex(components)
+                    self._names = self._names.with_components(components.values())
+                elif self._names_version is None:
+                    self._names = NameIndex(components.values())
+                else:  # names or titles changed: the held index, edited
+                    touched = self._touched(self._names_version, compiled.version)
+                    if touched is None:
+                        self._names = self._names.following(components)
+                    else:
+                        self._names = self._names.edited(components, touched)
                 self._names_version = compiled.version
                 self._labels_version = compiled.labels_version
         return compiled.model
+
+    def _touched(self, held: int, version: int) -> set[str] | None:
+        """The names that may have been added, removed or retitled from map version `held`
+        to `version`, from the store's change log; None when it cannot tell."""
+        delta_since = getattr(self.store, "map_delta", None)
+        delta = delta_since(held) if delta_since is not None else None
+        if delta is None or delta.version != version:
+            return None
+        touched = {c.name for c in delta.components.values()}
+        touched.update(name for key in delta.touched if (name := self._names.exact(key)))
+        return touched
