@@ -40,6 +40,7 @@ from bot.settings import (
 )
 from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
+from impact.bulk import no_cycle_collection
 from services.announce import Announcer
 from services.burn import BurnWatch
 from services.digests import DigestService
@@ -144,8 +145,10 @@ class Runtime:
 
     def start(self) -> None:
         """Start the incident loop and the scheduler (the jobs are already in its table)."""
-        # warm before the port opens: the model (a snapshot when stored) and the name index
-        self.conversation.warm()
+        # warm before the port opens: the model (a snapshot when stored) and the name index,
+        # which are long-lived objects only: the cyclic collector would walk them for nothing
+        with no_cycle_collection():
+            self.conversation.warm()
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from itertools import chain, repeat
 
 from handlers.vocabulary import COMMON_WORDS
+from impact.bulk import no_cycle_collection
 from impact.model import Component, name_key
 from impact.suggest import Suggester
 
@@ -121,6 +122,10 @@ class NameIndex:
     """
 
     def __init__(self, components: Iterable[Component]) -> None:
+        with no_cycle_collection():  # ~10^5 strings, tuples and lists that it keeps
+            self._build(components)
+
+    def _build(self, components: Iterable[Component]) -> None:
         self._components = {c.name: c for c in components}
         names = list(self._components)
         titled = [c.name for c in self._components.values() if c.title]
