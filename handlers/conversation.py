@@ -51,6 +51,7 @@ from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
+from impact.bulk import no_cycle_collection
 from impact.engine import ImpactModel
 from services.digests import DigestService
 from services.incidents import Incidents
@@ -274,6 +275,12 @@ class Conversation:
         self._refresh()
 
     def _refresh(self) -> ImpactModel:
+        # a first load (a snapshot, a compile) and a new name index are ~10^5 objects kept:
+        # the cyclic collector would walk them for nothing (a current model costs nothing)
+        with no_cycle_collection():
+            return self._refreshed()
+
+    def _refreshed(self) -> ImpactModel:
         compiled = self.models.current()
         with self._lock:
             if compiled.version != self._names_version:
