@@ -112,6 +112,7 @@ def build_client(settings: Settings) -> WebClient:
 def create_app(settings: Settings, deps: Deps, client: WebClient | None = None) -> App:
     """Build the Bolt app with every listener registered exactly once."""
     app = App(
+        name="app.py",  # Bolt's default (the caller's file name), without its inspect.stack()
         client=client or build_client(settings),
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=settings.signing_secret is not None,

@@ -17,6 +17,7 @@ again by the next replica that fires.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,13 +25,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
 from bot.metrics import Metrics
 from store import JobRecords, Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # APScheduler, httpx and the pollers load when the scheduler is built
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from bot.pollers import Pollers
     from bot.settings import Settings
     from bot.webhooks import IncidentRuntime
     from services.announce import Announcer
@@ -86,6 +87,8 @@ class ClusterJobs:
 
     def schedule(self, scheduler: BaseScheduler, job: ClusterJob) -> None:
         """Fire `job` every `job.every_s` seconds, at the same instants on every replica."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
         scheduler.add_job(
             self.run,
             IntervalTrigger(seconds=job.every_s, start_date=EPOCH, timezone=UTC),
@@ -115,12 +118,12 @@ def job_table(
     burn: BurnWatch | None = None,
     announcer: Announcer | None = None,
 ) -> list[ClusterJob]:
-    """The named cluster jobs of `bsm serve`, each run once per period across replicas."""
-    import httpx
+    """The named cluster jobs of `bsm serve`, each run once per period across replicas.
 
-    from bot.pollers import Pollers
-
-    pollers = Pollers(incidents.desk, httpx.Client(timeout=10), policy=settings.outbound)
+    The pollers (and their HTTP client) are made by the first job that polls, off the
+    start of `bsm serve`; every polling job shares them.
+    """
+    pollers = _PollersOnFirstUse(incidents, settings)
     table = [
         ClusterJob("health_checks", HEALTH_CHECKS_EVERY_S, pollers.run_checks),
         ClusterJob("reconcile", RECONCILE_EVERY_S, incidents.desk.reconcile),
@@ -141,6 +144,32 @@ def job_table(
             ClusterJob("risk_register_monthly", settings.digest_tick_s, reports.tick_risks)
         )
     return table
+
+
+class _PollersOnFirstUse:
+    """One `bot.pollers.Pollers` for every polling job, made when the first one runs."""
+
+    def __init__(self, incidents: IncidentRuntime, settings: Settings) -> None:
+        self._incidents, self._settings = incidents, settings
+        self._pollers: Pollers | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Pollers:
+        with self._lock:
+            if self._pollers is None:
+                import httpx
+
+                from bot.pollers import Pollers
+
+                http = httpx.Client(timeout=10)
+                self._pollers = Pollers(self._incidents.desk, http, policy=self._settings.outbound)
+            return self._pollers
+
+    def run_checks(self) -> object:
+        return self.get().run_checks()
+
+    def poll_alertmanager(self, base_url: str) -> object:
+        return self.get().poll_alertmanager(base_url)
 
 
 def _sync_due(store: Store, settings: Settings) -> None:

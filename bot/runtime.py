@@ -9,8 +9,9 @@ it takes the model service), the access policy from the settings' admins, the Sl
 the incident side (webhooks, reconcile loop, outbox), the digest service, the metrics,
 /healthz, and ONE `BackgroundScheduler` (in-memory job store) that fires the table of
 named cluster jobs (`bot.jobs.job_table`), each run at most once per period
-across replicas through the database (`bot.jobs.ClusterJobs`). Nothing is changed on
-these objects after they are built.
+across replicas through the database (`bot.jobs.ClusterJobs`); `bsm serve` builds and
+starts it `SCHEDULER_AFTER_S` after it is ready, so that its first answer does not wait
+for APScheduler. Nothing is changed on these objects after they are built.
 
 The incident loop (`bot.webhooks.ReconcileLoop`) stays a thread of its own, not a job:
 webhooks wake it on commit, so a lone alert is reconciled and its notice sent at once
@@ -40,6 +41,7 @@ from bot.settings import (
 )
 from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
+from impact.bulk import no_cycle_collection
 from services.announce import Announcer
 from services.burn import BurnWatch
 from services.digests import DigestService
@@ -67,6 +69,9 @@ GROUP_FETCH_TIMEOUT_S = 5.0  # a truncated webhook's group fetch from Alertmanag
 # In a storm of alerts a question answers from states caught up at most this long ago (the
 # reconcile loop catches them up every second); the map and a quiet moment stay current.
 STATES_AGE_S = 2.0
+# `bsm serve` starts the scheduler this long after it is ready (its jobs' periods are 15 s
+# and more): loading APScheduler is then off the way to the first answer.
+SCHEDULER_AFTER_S = 3.0
 
 
 class StartupError(Exception):
@@ -85,7 +90,7 @@ class Runtime:
     app: App
     incidents: IncidentRuntime
     digests: DigestService
-    scheduler: BackgroundScheduler
+    scheduling: Scheduling  # the one scheduler, built when first needed (`scheduler`)
     health: Health
     routes: list[BaseRoute]
     socket: SocketModeHandler | None
@@ -132,7 +137,7 @@ class Runtime:
             app=app,
             incidents=incidents,
             digests=digests,
-            scheduler=_scheduler(table, ClusterJobs(store.job_records, metrics)),
+            scheduling=Scheduling(table, ClusterJobs(store.job_records, metrics)),
             health=_health(store, socket),
             routes=_routes(incidents, metrics),
             socket=socket,
@@ -142,20 +147,28 @@ class Runtime:
             announcer=announcer,
         )
 
-    def start(self) -> None:
-        """Start the incident loop and the scheduler (the jobs are already in its table)."""
-        # warm before the port opens: the model (a snapshot when stored) and the name index
-        self.conversation.warm()
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        """The process's one scheduler, holding the job table."""
+        return self.scheduling.scheduler
+
+    def start(self, *, scheduler_after_s: float = 0.0) -> None:
+        """Start the incident loop and the scheduler (the jobs are already in its table);
+        with `scheduler_after_s`, the scheduler starts that many seconds later, in a
+        thread, unless stopped before."""
+        # warm before the port opens: the model (a snapshot when stored) and the name index,
+        # which are long-lived objects only: the cyclic collector would walk them for nothing
+        with no_cycle_collection():
+            self.conversation.warm()
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()
         self.incidents.start()
-        self.scheduler.start()
+        self.scheduling.start(after_s=scheduler_after_s)
 
     def stop(self) -> None:
         self.following.set()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        self.scheduling.stop()
         self.incidents.stop()
         self.work.shutdown(wait=False)
 
@@ -191,14 +204,14 @@ class Runtime:
 
     def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> None:
         server = self.server(slack=slack)
-        self.start()
+        self.start(scheduler_after_s=SCHEDULER_AFTER_S)
         try:
             _uvicorn(server, host, port, log_level)
         finally:
             self.stop()
 
     def _until_signal(self) -> None:
-        self.start()
+        self.start(scheduler_after_s=SCHEDULER_AFTER_S)
         try:
             _wait_for_signal()
         finally:
@@ -358,6 +371,50 @@ def _group_fetcher(settings: Settings) -> Callable[[Payload], Payload] | None:
 
     http = httpx.Client(timeout=GROUP_FETCH_TIMEOUT_S)
     return partial(complete_group, policy=settings.outbound, http=http, base_url=url)
+
+
+class Scheduling:
+    """The process's one scheduler over the job table, built when first asked for (so
+    that `bsm serve` loads APScheduler after its first answer, not before)."""
+
+    def __init__(self, table: list[ClusterJob], jobs: ClusterJobs) -> None:
+        self._table, self._jobs = table, jobs
+        self._scheduler: BackgroundScheduler | None = None
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        with self._lock:
+            if self._scheduler is None:
+                self._scheduler = _scheduler(self._table, self._jobs)
+            return self._scheduler
+
+    def start(self, *, after_s: float = 0.0) -> None:
+        """Start the scheduler now, or `after_s` seconds from now in a thread (not at all
+        when `stop` comes first)."""
+        if after_s <= 0:
+            self._start()
+            return
+        threading.Thread(
+            target=self._start_after, args=(after_s,), name="scheduler-start", daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            if self._scheduler is not None and self._scheduler.running:
+                self._scheduler.shutdown(wait=True)
+
+    def _start_after(self, after_s: float) -> None:
+        if not self._stopped.wait(after_s):
+            self._start()
+
+    def _start(self) -> None:
+        scheduler = self.scheduler
+        with self._lock:
+            if not self._stopped.is_set() and not scheduler.running:
+                scheduler.start()
 
 
 def _scheduler(table: list[ClusterJob], jobs: ClusterJobs) -> BackgroundScheduler:

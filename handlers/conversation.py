@@ -52,6 +52,7 @@ from handlers.service_answers import owner, status
 from handlers.sla_answers import sla
 from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
+from impact.bulk import no_cycle_collection
 from impact.engine import ImpactModel
 from services.digests import DigestService
 from services.incidents import Incidents
@@ -279,14 +280,37 @@ class Conversation:
             self.judge.load()
 
     def _refresh(self) -> ImpactModel:
+        # a first load (a snapshot, a compile) and a new name index are ~10^5 objects kept:
+        # the cyclic collector would walk them for nothing (a current model costs nothing)
+        with no_cycle_collection():
+            return self._refreshed()
+
+    def _refreshed(self) -> ImpactModel:
         compiled = self.models.current()
         with self._lock:
             if compiled.version != self._names_version:
-                components = compiled.service_map.components.values()
+                components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
-                    self._names = self._names.with_components(components)
-                else:
-                    self._names = NameIndex(components)
+                    self._names = self._names.with_components(components.values())
+                elif self._names_version is None:
+                    self._names = NameIndex(components.values())
+                else:  # names or titles changed: the held index, edited
+                    touched = self._touched(self._names_version, compiled.version)
+                    if touched is None:
+                        self._names = self._names.following(components)
+                    else:
+                        self._names = self._names.edited(components, touched)
                 self._names_version = compiled.version
                 self._labels_version = compiled.labels_version
         return compiled.model
+
+    def _touched(self, held: int, version: int) -> set[str] | None:
+        """The names that may have been added, removed or retitled from map version `held`
+        to `version`, from the store's change log; None when it cannot tell."""
+        delta_since = getattr(self.store, "map_delta", None)
+        delta = delta_since(held) if delta_since is not None else None
+        if delta is None or delta.version != version:
+            return None
+        touched = {c.name for c in delta.components.values()}
+        touched.update(name for key in delta.touched if (name := self._names.exact(key)))
+        return touched

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 from handlers.vocabulary import COMMON_WORDS
-from impact.model import Component, by_name_key, name_key
+from impact.bulk import no_cycle_collection
+from impact.model import Component, name_key
 from impact.suggest import Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -55,29 +58,112 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
+def _label_words(c: Component) -> tuple[tuple[str, ...], ...]:
+    """The words of `c`'s name, and of its title when it has one."""
+    return tuple(words_of(label) for label in (c.name, c.title) if label)
+
+
+def _entries_of(name: str, words: tuple[str, ...]) -> list[str]:
+    return [word + _JOIN + name for word in words]
+
+
+def _width(span: tuple[int, int]) -> int:
+    return span[1] - span[0]
+
+
+def _spellings(c: Component) -> set[str]:
+    """The casefolded spellings of `c` the suggester knows: its name and its title."""
+    return {s.casefold() for s in (c.name, c.title) if s}
+
+
+# Whole-map passes: one casefold, one regular expression over all labels joined by NUL,
+# instead of one call per label (the same result: both work character by character).
+_JOIN = "\x00"
+_NOT_WORD = re.compile(r"[^a-z0-9\x00]+")
+_SEPARATORS_BUT_JOIN = re.compile(r"[\s\-_.]+")
+
+
+def _casefolded(labels: list[str]) -> list[str]:
+    joined = _JOIN.join(labels)
+    if joined.count(_JOIN) != max(len(labels) - 1, 0):  # a label with NUL in it
+        return [label.casefold() for label in labels]
+    return joined.casefold().split(_JOIN) if labels else []
+
+
+def _loose_keys(folded: list[str]) -> list[str]:
+    """`loose_key` of each casefolded label."""
+    if not folded:
+        return []
+    keys = _SEPARATORS_BUT_JOIN.sub("", _JOIN.join(folded)).split(_JOIN)
+    return keys if len(keys) == len(folded) else [_loose_key_of_folded(f) for f in folded]
+
+
+def _loose_key_of_folded(folded: str) -> str:
+    return _SEPARATORS.sub("", folded)
+
+
+def _words_of_folded(folded: list[str]) -> list[tuple[str, ...]]:
+    """`words_of` each casefolded label."""
+    if not folded:
+        return []
+    parts = _NOT_WORD.sub(" ", _JOIN.join(folded)).split(_JOIN)
+    if len(parts) != len(folded):
+        return [tuple(_WORD.findall(f)) for f in folded]
+    return [tuple(part.split()) for part in parts]
+
+
 class NameIndex:
-    """Lookup tables over the components of one map; build once per map version."""
+    """Lookup tables over the components of one map; build once per map version.
+
+    Every table is keyed by canonical name, so that `edited` makes the index of the next
+    map version from this one by touching only the components added, removed or retitled.
+    An index is never changed once built (questions in other threads may be reading it).
+    The "did you mean" suggester is built on the first `suggest`.
+    """
 
     def __init__(self, components: Iterable[Component]) -> None:
+        with no_cycle_collection():  # ~10^5 strings, tuples and lists that it keeps
+            self._build(components)
+
+    def _build(self, components: Iterable[Component]) -> None:
         self._components = {c.name: c for c in components}
-        self._exact = by_name_key(self._components)
-        self._loose: dict[str, set[str]] = {}
-        self._words: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
-        for c in self._components.values():
-            labels = [c.name] + ([c.title] if c.title else [])
-            for label in labels:
-                self._loose.setdefault(loose_key(label), set()).add(c.name)
-            self._words.append((c.name, tuple(words_of(label) for label in labels)))
-        self._close = Suggester(
-            {s: c.name for c in self._components.values() for s in (c.name, c.title) if s}
-        )
-        self._postings: dict[str, list[int]] = {}  # word -> indexes into self._words
-        for i, (_, labels) in enumerate(self._words):
-            for word in {w for ws in labels for w in ws}:
-                self._postings.setdefault(word, []).append(i)
-        self._sorted_words = sorted(self._postings)
-        self.vocabulary = frozenset(w for _, labels in self._words for ws in labels for w in ws)
-        self.longest = max((len(ws) for _, labels in self._words for ws in labels), default=1)
+        names = list(self._components)
+        titled = [c.name for c in self._components.values() if c.title]
+        labels = names + [self._components[n].title or "" for n in titled]
+        owners = names + titled
+        folded = _casefolded(labels)
+        self._exact = dict(zip(folded[: len(names)], names, strict=True))
+        # loose key -> the one name spelled so; the keys several names share in `_shared`
+        keys = _loose_keys(folded)
+        self._loose = dict(zip(keys, owners, strict=True))
+        self._shared: dict[str, tuple[str, ...]] = {}
+        if len(self._loose) != len(labels):  # a key twice: a name and its own title, or two
+            twice = {key for key, count in Counter(keys).items() if count > 1}
+            found: dict[str, set[str]] = {}
+            for key, name in zip(keys, owners, strict=True):
+                if key in twice:
+                    found.setdefault(key, set()).add(name)
+            self._shared = {k: tuple(sorted(ns)) for k, ns in found.items() if len(ns) > 1}
+        words = _words_of_folded(folded)
+        self._name_words = dict(zip(names, words, strict=False))  # name -> its name's words
+        self._title_words = dict(zip(titled, words[len(names) :], strict=True))
+        # "word NUL name" for every word of every label, sorted: the names with a word
+        # starting with a prefix are one slice, found by bisection
+        tails = chain.from_iterable(map(repeat, [_JOIN + o for o in owners], map(len, words)))
+        self._entries = sorted(map(str.__add__, chain.from_iterable(words), tails))
+        self._vocabulary = frozenset(chain.from_iterable(words))
+        self._lengths = Counter(map(len, words))  # words per label -> how many labels
+        self._close: Suggester | None = None
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every name and title."""
+        return self._vocabulary
+
+    @property
+    def longest(self) -> int:
+        """The most words of one name or title."""
+        return max(self._lengths, default=1)
 
     def with_components(self, components: Iterable[Component]) -> NameIndex:
         """This index over the same names and titles with other field values (an edit of
@@ -85,6 +171,53 @@ class NameIndex:
         fresh = copy.copy(self)
         fresh._components = {c.name: c for c in components}
         return fresh
+
+    def edited(self, components: Mapping[str, Component], touched: Iterable[str]) -> NameIndex:
+        """The index of `components` (name -> component, the whole next map), made from
+        this one: only the names in `touched` may have been added, removed or retitled
+        (every other component keeps its name and title; its other fields may differ).
+
+        It answers exactly as `NameIndex(components.values())` would; its cost is the
+        touched components and a copy of the tables, not a rebuild. This index is left alone.
+        """
+        touched = set(touched)
+        gone = [self._components[n] for n in touched if n in self._components]
+        came = [components[n] for n in touched if n in components]
+        fresh = copy.copy(self)
+        fresh._components = dict(components)
+        fresh._exact = dict(self._exact)
+        fresh._loose = dict(self._loose)
+        fresh._shared = dict(self._shared)
+        fresh._name_words = dict(self._name_words)
+        fresh._title_words = dict(self._title_words)
+        fresh._entries = list(self._entries)
+        fresh._lengths = Counter(self._lengths)
+        for c in gone:
+            fresh._drop(c)
+        for c in came:
+            fresh._add(c)
+        fresh._lengths = +fresh._lengths  # without the lengths no label has any more
+        words = {w for c in gone + came for ws in _label_words(c) for w in ws}
+        if words:
+            kept = {w for w in words if fresh._has_word(w)}
+            fresh._vocabulary = (self._vocabulary - words) | kept
+        if self._close is not None:
+            spellings = {s for c in gone + came for s in _spellings(c)}
+            fresh._close = self._close.replaced(
+                [s for s in spellings if fresh._shown_for(s) is None],
+                {s: shown for s in spellings if (shown := fresh._shown_for(s)) is not None},
+            )
+        return fresh
+
+    def following(self, components: Mapping[str, Component]) -> NameIndex:
+        """The index of `components` (the whole next map), made from this one by comparing
+        names and titles: `edited` with what it finds added, removed or retitled."""
+        held = self._components
+        touched = [
+            n for n, c in components.items() if (h := held.get(n)) is None or h.title != c.title
+        ]
+        touched.extend(held.keys() - components.keys())
+        return self.edited(components, touched)
 
     def component(self, name: str) -> Component:
         return self._components[name]
@@ -94,17 +227,18 @@ class NameIndex:
         hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return hit
-        loose = self._loose.get(loose_key(phrase), set())
-        return next(iter(loose)) if len(loose) == 1 else None
+        key = loose_key(phrase)
+        return None if key in self._shared else self._loose.get(key)
 
     def resolve(self, phrase: str) -> tuple[str, ...]:
         """Candidates for one phrase: one name when resolved, several when ambiguous, none."""
         hit = self._exact.get(name_key(phrase))
         if hit is not None:
             return (hit,)
-        loose = self._loose.get(loose_key(phrase))
-        if loose:
-            return self._prefer_business(sorted(loose))
+        key = loose_key(phrase)
+        loose = self._loose.get(key)
+        if loose is not None:
+            return self._prefer_business(list(self._shared.get(key, (loose,))))
         if is_common(phrase):
             return ()  # plain English is never a component by a partial match
         return self._prefer_business(self._partial(words_of(phrase)))
@@ -113,7 +247,10 @@ class NameIndex:
         """Close spellings of `phrase` among names and titles, as canonical names."""
         if is_common(phrase):
             return ()
-        return tuple(self._close.close(phrase, limit))
+        close = self._close
+        if close is None:  # built on first use (an index may be read by several threads)
+            close = self._close = Suggester(self._suggestions())
+        return tuple(close.close(phrase, limit))
 
     def looks_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase is worth reporting: digits, hyphens, dots or
@@ -182,34 +319,96 @@ class NameIndex:
     def _partial(self, typed: tuple[str, ...]) -> list[str]:
         if not typed:
             return []
-        found = (self._words[i] for i in self._candidates(typed))
         return sorted(
-            name for name, labels in found if any(_prefixes_in_order(typed, ws) for ws in labels)
+            name
+            for name in self._candidates(typed)
+            if any(_prefixes_in_order(typed, ws) for ws in self._labels_of(name))
         )
 
-    def _candidates(self, typed: tuple[str, ...]) -> set[int]:
+    def _candidates(self, typed: tuple[str, ...]) -> set[str]:
         """Components with a word starting with the rarest typed word (a superset to check)."""
-        best: list[str] = []
-        best_cost = len(self._words) + 1
-        for prefix in set(typed):
-            words = self._words_starting(prefix)
-            cost = 0
-            for word in words:
-                cost += len(self._postings[word])
-                if cost >= best_cost:
-                    break
-            if cost < best_cost:
-                best, best_cost = words, cost
-        return {i for word in best for i in self._postings[word]}
+        start, end = min((self._starting(prefix) for prefix in set(typed)), key=_width)
+        return {entry.partition(_JOIN)[2] for entry in self._entries[start:end]}
 
-    def _words_starting(self, prefix: str) -> list[str]:
-        start = bisect_left(self._sorted_words, prefix)
-        end = bisect_left(self._sorted_words, prefix + "{", start)  # "{" sorts after [a-z0-9]
-        return self._sorted_words[start:end]
+    def _starting(self, prefix: str) -> tuple[int, int]:
+        """The slice of `_entries` whose word starts with `prefix`."""
+        start = bisect_left(self._entries, prefix)
+        return start, bisect_left(self._entries, prefix + "{", start)  # "{" after [a-z0-9]
+
+    def _has_word(self, word: str) -> bool:
+        start = bisect_left(self._entries, word + _JOIN)
+        return start < len(self._entries) and self._entries[start].startswith(word + _JOIN)
+
+    def _labels_of(self, name: str) -> tuple[tuple[str, ...], ...]:
+        """The words of `name`, and of its title when it has one."""
+        title = self._title_words.get(name)
+        return (self._name_words[name],) if title is None else (self._name_words[name], title)
 
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
         return (business[0],) if len(business) == 1 else tuple(candidates)
+
+    def _suggestions(self) -> dict[str, str]:
+        """Spelling (casefolded) -> the name it suggests: every name, and every title
+        spelled like no name; a title two components share suggests the first name."""
+        shown = {
+            c.title.casefold(): c.name
+            for c in sorted(
+                (c for c in self._components.values() if c.title),
+                key=lambda c: c.name,
+                reverse=True,
+            )
+            if c.title
+        }
+        shown.update(self._exact)
+        return shown
+
+    def _shown_for(self, spelling: str) -> str | None:
+        """What `spelling` (casefolded) suggests in this index, as `_suggestions` has it."""
+        hit = self._exact.get(spelling)
+        if hit is not None:
+            return hit
+        key = _loose_key_of_folded(spelling)
+        spelled = self._shared.get(key) or ((self._loose[key],) if key in self._loose else ())
+        titled = [n for n in spelled if (self._components[n].title or "").casefold() == spelling]
+        return min(titled) if titled else None
+
+    def _add(self, c: Component) -> None:
+        """Index `c` (a name not indexed) in this index's own copies of the tables."""
+        self._exact[name_key(c.name)] = c.name
+        for key in {loose_key(label) for label in (c.name, c.title) if label}:
+            spelled = self._shared.get(key) or ((self._loose[key],) if key in self._loose else ())
+            together = tuple(sorted({*spelled, c.name}))
+            self._loose[key] = together[-1]
+            if len(together) > 1:
+                self._shared[key] = together
+        words = _label_words(c)
+        self._name_words[c.name] = words[0]
+        if c.title:
+            self._title_words[c.name] = words[1]
+        self._lengths.update(len(ws) for ws in words)
+        for entry in chain.from_iterable(_entries_of(c.name, ws) for ws in words):
+            insort(self._entries, entry)
+
+    def _drop(self, c: Component) -> None:
+        """Forget `c` (an indexed component) in this index's own copies of the tables."""
+        del self._exact[name_key(c.name)]
+        for key in {loose_key(label) for label in (c.name, c.title) if label}:
+            left = tuple(n for n in self._shared.get(key, (self._loose[key],)) if n != c.name)
+            self._shared.pop(key, None)
+            if not left:
+                del self._loose[key]
+                continue
+            self._loose[key] = left[-1]
+            if len(left) > 1:
+                self._shared[key] = left
+        words = self._labels_of(c.name)
+        del self._name_words[c.name]
+        self._title_words.pop(c.name, None)
+        self._lengths.subtract(len(ws) for ws in words)
+        for entry in set(chain.from_iterable(_entries_of(c.name, ws) for ws in words)):
+            start = bisect_left(self._entries, entry)
+            del self._entries[start : bisect_right(self._entries, entry, start)]
 
 
 _NAMELIKE = re.compile(r"[0-9\-._/]")

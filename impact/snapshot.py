@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from impact.bulk import no_cycle_collection
 from impact.model import Component, HealthCheck, RedundancyGroup
 
 FORMAT = 1
@@ -48,7 +49,8 @@ def unpack(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
             arrays = {name: loaded[name] for name in loaded.files}
-        meta = json.loads(arrays.pop(META).tobytes())
+        with no_cycle_collection():  # the component columns: ~10^5 strings in lists
+            meta = json.loads(arrays.pop(META).tobytes())
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise SnapshotError(f"not a model snapshot: {error}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -80,11 +82,15 @@ def components_from_columns(columns: Mapping[str, Any]) -> list[Component]:
             extra.setdefault(int(position), {})[name] = (
                 HealthCheck(**value) if name == "check" else value
             )
-    plain: dict[str, Any] = {}
-    return [  # each built once, with its fields (a frozen dataclass costs per construction)
-        Component(name, kind, **extra.get(position, plain))
-        for position, (name, kind) in enumerate(zip(names, kinds, strict=True))
-    ]
+    if len(names) != len(kinds):
+        raise ValueError(f"{len(names)} component names for {len(kinds)} kinds")
+    # each built once (a frozen dataclass costs per construction): most with a name and a
+    # kind only, in one pass of `map`; those with other fields again, with them
+    with no_cycle_collection():
+        components = list(map(Component, names, kinds))
+        for position, values in extra.items():
+            components[position] = Component(names[position], kinds[position], **values)
+    return components
 
 
 def group_rows(groups: Iterable[RedundancyGroup]) -> list[list[Any]]:

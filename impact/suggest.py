@@ -10,10 +10,10 @@ the value a mapping gives it (a title suggests its component's name).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -36,8 +36,20 @@ class Suggester:
         for spelling, shown in pairs:
             self._shown.setdefault(spelling.casefold(), shown)
         self._keys = list(self._shown)
-        self._rank = _alphabetical_rank(self._keys)
         self._left = budget
+
+    def replaced(self, removed: Iterable[str], added: Mapping[str, str]) -> Suggester:
+        """A new suggester over these choices without the spellings `removed` and with
+        `added` (spelling -> what to suggest; it replaces a choice spelled alike). This
+        one is left alone; the cost is a copy of the choices, not a rebuild."""
+        fresh = copy.copy(self)
+        fresh._shown = dict(self._shown)
+        for spelling in removed:
+            fresh._shown.pop(spelling.casefold(), None)
+        for spelling, shown in added.items():
+            fresh._shown[spelling.casefold()] = shown
+        fresh._keys = list(fresh._shown)
+        return fresh
 
     def close(self, text: str, limit: int = 3, cutoff: float = CUTOFF) -> list[str]:
         """Up to `limit` distinct suggestions at least `cutoff` similar to `text`, best first."""
@@ -46,13 +58,16 @@ class Suggester:
         scores = process.cdist(
             [text.casefold()], self._keys, scorer=fuzz.ratio, score_cutoff=cutoff
         )
-        hits = np.flatnonzero(scores[0] >= cutoff)
-        ranked = hits[np.lexsort((self._rank[hits], scores[0][hits]))[::-1]]
+        row = scores[0]
+        hits = np.flatnonzero(row >= cutoff)
         shown: dict[str, None] = {}
-        for index in ranked:
-            shown.setdefault(self._shown[self._keys[index]])
-            if len(shown) == limit:
-                break
+        # best score first; equal scores: the later spelling in alphabetical order first
+        for score in np.unique(row[hits])[::-1]:
+            level = sorted((self._keys[i] for i in hits[row[hits] == score]), reverse=True)
+            for key in level:
+                shown.setdefault(self._shown[key])
+                if len(shown) == limit:
+                    return list(shown)
         return list(shown)
 
     def closest(self, text: str, cutoff: float = CUTOFF) -> str | None:
@@ -85,10 +100,3 @@ class Suggester:
             return False
         self._left -= 1
         return True
-
-
-def _alphabetical_rank(keys: list[str]) -> npt.NDArray[np.int64]:
-    """Each key's position in alphabetical order: equal scores rank the later key first."""
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-    return rank

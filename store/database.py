@@ -12,16 +12,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from store.errors import SchemaOutOfDate, StoreError
+
+if TYPE_CHECKING:  # Alembic loads only to migrate: a store at head never imports it
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _URL_PASSWORD = re.compile(r"://[^:/@]*:([^@]+)@")
@@ -129,6 +129,8 @@ def _fsync_commits(connection: Connection) -> None:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config found through the package path, so it works from any cwd."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     url = engine.url.render_as_string(hide_password=False)
@@ -141,23 +143,57 @@ def head_revision(engine: Engine) -> str | None:
     return _head(str(MIGRATIONS))
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(None|\"[^\"]*\")\s*$", re.MULTILINE)
+
+
 @functools.cache
 def _head(location: str) -> str | None:
-    # Reading the scripts costs ~50 ms; the head cannot change while the process runs.
+    """The head of the migration scripts: the revision no other one revises, read from
+    the scripts' `revision = "..."` lines; Alembic reads them (~150 ms with its import)
+    when they are not that simple (a branch, a merge). Cannot change while running."""
+    revisions: dict[str, str | None] = {}
+    for script in sorted(Path(location, "versions").glob("*.py")):
+        found = dict(_REVISION.findall(script.read_text(encoding="utf-8")))
+        if set(found) != {"revision", "down_revision"} or found["revision"] == "None":
+            return _alembic_head(location)
+        down = found["down_revision"]
+        revisions[found["revision"].strip('"')] = None if down == "None" else down.strip('"')
+    heads = set(revisions) - {down for down in revisions.values() if down is not None}
+    if len(heads) != 1 or list(revisions.values()).count(None) != 1:
+        return _alembic_head(location)
+    return heads.pop()
+
+
+def _alembic_head(location: str) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", location)
     return ScriptDirectory.from_config(config).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (Alembic's version table); None when none."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        except DBAPIError:  # no version table yet: a new database
+            return None
+    if len(rows) > 1:  # several heads: Alembic says which (it raises)
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    return rows[0][0] if rows else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent; writes nothing when already there)."""
     if revision == "head" and current_revision(engine) == head_revision(engine):
         return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 

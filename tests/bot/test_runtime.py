@@ -78,6 +78,28 @@ def test_start_and_stop_run_the_scheduler(runtime: Runtime) -> None:
     assert not runtime.scheduler.running
 
 
+def test_serve_starts_the_scheduler_after_it_is_ready(runtime: Runtime) -> None:
+    """`bsm serve` starts the scheduler a moment after warming, off the first answer's way."""
+    import time
+
+    runtime.start(scheduler_after_s=0.3)
+    deadline = time.monotonic() + 10
+    while not runtime.scheduler.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runtime.scheduler.running and len(runtime.scheduler.get_jobs()) == 7
+    runtime.stop()
+    assert not runtime.scheduler.running
+
+
+def test_a_scheduler_stopped_before_its_start_never_runs(runtime: Runtime) -> None:
+    import time
+
+    runtime.start(scheduler_after_s=0.2)
+    runtime.stop()
+    time.sleep(0.4)
+    assert not runtime.scheduler.running
+
+
 def test_a_bad_database_url_names_it_without_its_password(slack: FakeSlack, tmp_path: Path) -> None:
     bad = replace(
         settings_for(slack, tmp_path), database_url="postgresql://u:pw-secret-1@h:port/db"

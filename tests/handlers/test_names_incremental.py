@@ -1,0 +1,167 @@
+"""The name index of the next map version made from the last one (`NameIndex.edited`,
+`NameIndex.following`) answers exactly as one built afresh from the same components."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from handlers.names import NameIndex
+from impact.model import BUSINESS_KIND, Component
+
+# few syllables, so that names share words, prefixes, loose keys and titles collide
+_SYLLABLES = ("db", "api", "check", "out", "pay", "cart", "web", "core", "dns", "01", "02", "1")
+
+
+def _name(rng: random.Random) -> str:
+    parts = [rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 3))]
+    return rng.choice(("-", "_", ".", "")).join(parts)
+
+
+def _title(rng: random.Random) -> str | None:
+    if rng.random() < 0.4:
+        return None
+    words = [rng.choice(_SYLLABLES).capitalize() for _ in range(rng.randint(1, 3))]
+    return " ".join(words)
+
+
+def _component(rng: random.Random, name: str) -> Component:
+    kind = BUSINESS_KIND if rng.random() < 0.2 else "service"
+    return Component(name, kind=kind, title=_title(rng), owner=rng.choice(("a", "b")))
+
+
+def _probes(components: dict[str, Component], rng: random.Random) -> list[str]:
+    spelled = [s for c in components.values() for s in (c.name, c.title) if s]
+    words = [w for s in spelled for w in s.replace("-", " ").split()]
+    typed = [_name(rng) for _ in range(20)] + ["chek", "pament", "Db 0", "api-", "zzz"]
+    return sorted(
+        {*spelled, *(s.upper() for s in spelled), *words, *(w[:2] for w in words), *typed}
+    )
+
+
+def _answers(index: NameIndex, probes: list[str]) -> dict[str, object]:
+    return {
+        "vocabulary": index.vocabulary,
+        "longest": index.longest,
+        **{
+            f"{p!r}": (index.exact(p), index.resolve(p), index.suggest(p), index.suggest(p, 8))
+            for p in probes
+        },
+    }
+
+
+def _mutate(
+    rng: random.Random, components: dict[str, Component]
+) -> tuple[dict[str, Component], set[str]]:
+    """The next map: a few components added, removed or retitled, and other fields edited."""
+    after = dict(components)
+    touched: set[str] = set()
+    for _ in range(rng.randint(1, 4)):
+        move = rng.random()
+        names = sorted(after)
+        if move < 0.35 or not names:
+            name = _name(rng)
+            if any(n.casefold() == name.casefold() for n in after):
+                continue  # names are unique case-insensitively
+            after[name] = _component(rng, name)
+            touched.add(name)
+        elif move < 0.6:
+            name = rng.choice(names)
+            del after[name]
+            touched.add(name)
+        elif move < 0.85:
+            name = rng.choice(names)
+            after[name] = replace(after[name], title=_title(rng))
+            touched.add(name)
+        else:  # an owner or kind edit: not touched, same name and title
+            name = rng.choice(names)
+            after[name] = replace(after[name], kind=BUSINESS_KIND, owner="c")
+    return after, touched
+
+
+def _start(rng: random.Random, size: int) -> dict[str, Component]:
+    components: dict[str, Component] = {}
+    while len(components) < size:
+        name = _name(rng)
+        if all(n.casefold() != name.casefold() for n in components):
+            components[name] = _component(rng, name)
+    return components
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_edited_index_answers_as_a_fresh_build(seed: int) -> None:
+    rng = random.Random(seed)
+    components = _start(rng, rng.randint(0, 40))
+    index = NameIndex(components.values())
+    for step in range(15):
+        if rng.random() < 0.5:
+            index.suggest("db")  # the suggester is built: edits must carry it over
+        after, touched = _mutate(rng, components)
+        probes = _probes({**components, **after}, rng)
+        before = _answers(index, probes)
+        edited = index.edited(after, touched)
+        fresh = NameIndex(after.values())
+        assert _answers(edited, probes) == _answers(fresh, probes), (seed, step)
+        assert _answers(index, probes) == before  # the held index is left alone
+        for name in after:
+            assert edited.component(name) is after[name]
+        components, index = after, edited
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_following_finds_what_changed(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    components = _start(rng, 30)
+    index = NameIndex(components.values())
+    for _ in range(10):
+        after, _touched = _mutate(rng, components)
+        probes = _probes({**components, **after}, rng)
+        followed = index.following(after)
+        assert _answers(followed, probes) == _answers(NameIndex(after.values()), probes)
+        components, index = after, followed
+
+
+def test_a_retitle_moves_the_title_and_keeps_the_name() -> None:
+    """Hand-checked: the old title no longer resolves, the new one does, the name stays."""
+    components = {
+        "cart-api": Component("cart-api", title="Basket Service"),
+        "db-01": Component("db-01"),
+    }
+    index = NameIndex(components.values())
+    assert index.resolve("basket service") == ("cart-api",)
+    after = {**components, "cart-api": Component("cart-api", title="Trolley")}
+    edited = index.edited(after, {"cart-api"})
+    assert edited.resolve("basket service") == ()
+    assert edited.resolve("trolley") == ("cart-api",)
+    assert edited.resolve("cart") == ("cart-api",)
+    assert "basket" not in edited.vocabulary and "trolley" in edited.vocabulary
+    assert index.resolve("basket service") == ("cart-api",)  # the held index is unchanged
+
+
+def test_a_map_change_edits_the_conversations_index(demo_store, monkeypatch) -> None:
+    """A merge import that adds a component and retitles another: the next question knows
+    both names, and the name index is edited, not built again."""
+    import handlers.conversation as conversation_module
+    from handlers.conversation import Conversation
+    from impact.model import Dependency, ServiceMap
+    from services.model import ModelService
+
+    conversation = Conversation(ModelService(demo_store))
+    conversation.warm()
+    assert conversation.ask("what does db-03 affect?").ok
+
+    def rebuilt(*args: object) -> None:
+        raise AssertionError("the name index was built again for a one-component change")
+
+    monkeypatch.setattr(conversation_module, "NameIndex", rebuilt)
+    db03 = demo_store.load_map().components["db-03"]
+    change = ServiceMap.build(
+        [Component("ledger-db-09"), replace(db03, title="Ledger Replica")],
+        [Dependency("ledger-db-09", "db-03")],
+    )
+    demo_store.import_map(change, actor="tests")
+    assert conversation.ask("what does ledger-db-09 affect?").ok
+    answer = conversation.ask("what does ledger replica affect?")
+    assert answer.ok and answer.subjects == ("db-03",)
