@@ -33,6 +33,8 @@ def sla(req: Request) -> Answer:
         reports = _reports(req, _services(req), window, now)
     except (ImpactError, ValueError) as error:
         return Answer("sla", f"Cannot compute the SLA: {error}", req.subjects, ok=False)
+    if not reports:
+        return Answer("sla", "The map has no business services to measure yet", (), ok=False)
     reports.sort(key=lambda r: (r.availability is None, r.availability or 0.0))
     items = [_item(req, r) for r in reports]
     first = reports[0]

@@ -151,3 +151,21 @@ def test_why_names_the_outage_cause_before_a_degradation(demo_store: Store) -> N
     )
     assert answer.data["root_causes"] == ["payment-gateway", "db-01"]
     assert answer.data["paths"][0] == ["payment-gateway", "payments-api", "online-checkout"]
+
+
+def test_an_iso_quarter_is_the_sla_window(ask_json: Ask) -> None:
+    # "2026-Q3" as typed (upper case, after "in"): the calendar quarter July-September 2026
+    answer = ask_json("how was uptime of Customer Support Desk in 2026-Q3")
+    assert answer["ok"], answer["summary"]
+    assert answer["subjects"] == ["customer-support"]
+    assert answer["window"] == "Q3 2026"
+    assert answer["sla"][0]["start"] == "2026-07-01T00:00:00+00:00"
+    assert answer["sla"][0]["end"] == "2026-10-01T00:00:00+00:00"
+
+
+def test_sla_on_a_map_without_business_services_says_so(
+    ask_cli: Callable[..., Any], tmp_path: Any
+) -> None:
+    answer = ask_cli(["--json", "sla"], f"sqlite:///{tmp_path / 'empty.db'}")
+    assert answer["ok"] is False
+    assert "no business services" in answer["summary"]
