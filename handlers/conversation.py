@@ -38,6 +38,7 @@ from handlers.intents import (
     command_text,
     command_words,
     in_name_position,
+    joint_failure,
     parse,
 )
 from handlers.maintenance_answers import maintenance
@@ -220,6 +221,9 @@ class Conversation:
             and not any(self._names.looks_like_name(p) for p in question.phrases)
         ):  # only everyday words said what was asked, and no word names a subject: chat
             question = replace(question, intent="unknown")
+        if question.intent == "affects" and len(resolution.names) > 1 and joint_failure(text):
+            # "db-01 and db-03 fail together, what happens": a joint failure is a what-if
+            question = replace(question, intent="whatif")
         if question.intent not in HANDLERS:
             not_understood = guidance.not_understood(
                 text, self._names, question, resolution, follow_up=follow_up and context is None

@@ -61,6 +61,17 @@ _WINDOW = re.compile(
     rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
 )
 _ZONE_AFTER = re.compile(rf" (?:in )?((?:{_ZONES}))\b")
+# A time said in passing ("down since 10 min", "since around 01:40 cet", "paged at 3am",
+# "for 20 minutes now"): when it started, not a subject and not a period to report on.
+_IN_PASSING = re.compile(
+    r"\b(?:since|from|at|around|about|for|starting|started) "
+    r"(?:(?:around|about|approx\.?|approximately|roughly|like|ca\.?|already|the last|the past) )?"
+    rf"(?:\d+ ?(?:secs?|seconds?|mins?|minutes?|m)\b|\d{{1,2}}(?= (?:{_ZONES})\b)"
+    r"|\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\b\.?)?|\d{1,2} ?[ap]\.?m\b\.?"
+    r"|(?:an?|one|half an?|a few|a couple of|couple) (?:secs?|seconds?|mins?|minutes?|hours?)\b)"
+    rf"(?: ago| now)?(?: (?:{_ZONES})\b)?"
+    r"|\b\d+ ?(?:secs?|seconds?|mins?|minutes?) ago\b"
+)
 _DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
 
 
@@ -340,9 +351,12 @@ RULES: list[Rule] = [
         r"\bconsequences?\b",
         r"\bat risk\b",
         # "which services do we lose", "what would users lose"
-        r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?) (?:lose|lost|losing)\b",
+        r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?)"
+        r" (?:are |is |will |would |might |do |did )?(?:lose|lost|losing)\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
+        r"\bwhat (?:does|do|would|will|did|could) (?:@|that|this|it) (?:touch|hit)\b",
+        r"\bwhich(?: \w+){1,3} (?:does|do|would|will|did|could) (?:@|that|this|it) (?:touch|hit)\b",
     ),
     _rule("affects", r"\bwhat does @ (?:feed|power|drive|supply|back|underpin|serve)\b", weak=True),
     _rule(
@@ -540,7 +554,7 @@ def _judged(
 
 
 def _parse(clean: str, names: NameIndex | None) -> Question:
-    clean, period = _take_period(clean)
+    clean, period = _take_period(_IN_PASSING.sub(" ", clean))
     clean, depth = _take_depth(clean)
     read = _with_synonyms(clean)
     template, phrases = _template(_TOKEN.findall(read), names)
@@ -577,6 +591,20 @@ def _intent(
             return Question(rule.intent, (), template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
+
+
+_JOINT = re.compile(
+    r"\b(?:together|at once|(?:at )?(?:the )?same time|simultaneous(?:ly)?|concurrent(?:ly)?"
+    r"|both|combined|in parallel|in one go|fail|fails|failed|failing|die|dies|died|dying"
+    r"|crash(?:es|ed|ing)?|(?:go|goes|went|going|are|were|is|was) (?:down|offline|out|away)"
+    r"|down|lost|losing|lose|cut|unavailable|unreachable)\b"
+)
+
+
+def joint_failure(text: str) -> bool:
+    """Whether a question naming several components has them fail ("db-01 and db-03 fail
+    together", "both down at once"): a what-if, not "what does each affect"."""
+    return _JOINT.search(_normalise(plain_text(text))) is not None
 
 
 _FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")

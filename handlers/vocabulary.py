@@ -49,6 +49,7 @@ KEYWORDS = _words(
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
+    touch touches
     """
 )
 
@@ -226,6 +227,8 @@ ALIASES = {
     "hows": "how is",
     "whos": "who is",
     "wheres": "where is",
+    "loosing": "losing",
+    "loose": "lose",
     "u": "you",
     "r": "are",
 }
