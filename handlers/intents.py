@@ -52,11 +52,12 @@ _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z
 _WINDOW = re.compile(
     rf"(?:\b(?:in|for|during|over|of) )?(?:the )?(?P<w>"
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
-    rf"|last (?:week|month|quarter)|{_DAY})"
+    rf"|last (?:week|month|quarter)|{_DAY}|(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?: of (?:the|this) month)?)"
     rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
     rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
     rf"(?: \d{{4}})?"
     rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)|\b\d{{4}}-q[1-4]"
+    rf"|\bq[1-4](?: \d{{4}})?|\b\d{{4}} q[1-4]"
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
     rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
 )
@@ -345,7 +346,13 @@ RULES: list[Rule] = [
         rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
-        r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
+        r"\b(?:if|when) @ (?:goes|go|went|is|were|was|are|gets|got) "
+        r"(?:down|offline|away|broken|cut|unavailable|unreachable)\b",
+        # "session cache down, what service broken??": a failure reported, then its effect
+        r"^@ (?:is |are |was )?(?:down|broken|offline)\b.*\b(?:what|which)\b"
+        r"(?!.*\b(?:status|health|why|cause)\b).*\b(?:broken|down|impacted|affected|lose|losing|lost"
+        r"|hit|dead|failing|stops?)\b",
+        r"^@ (?:is |are )?(?:down|broken|offline)(?: !)*$",  # "payment-gateway down": a report
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
@@ -575,19 +582,22 @@ def _intent(
     """The question a keyword template asks: the first rule that matches it."""
     if (asked := report_question(template, phrases, period, depth)) is not None:
         return asked
-    if _FOCUS.search(template) and len(phrases) >= 2:
+    # "is the @ service ok", "what does our @ depend on": rules read past the words around a
+    # name (the template kept says where names stand: `in_name_position`)
+    read = _AROUND_NAME.sub("@", template)
+    if _FOCUS.search(read) and len(phrases) >= 2:
         # "what happens to checkout if redis-02 dies": redis-02 fails, checkout is watched
         args = {"focus": phrases[0]}
         phrases = phrases[1:]
-        template = _FOCUS.sub("what if", template, count=1)
+        template = _FOCUS.sub("what if", read, count=1)
         return Question("whatif", phrases, template, period, depth, args=args)
     for rule in RULES:
-        if rule.pattern.search(template):
+        if rule.pattern.search(read):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
                 return Question(rule.intent, (), template, period, depth)
             return Question(rule.intent, phrases, template, period, depth, weak=rule.weak)
     for rule in NOUN_RULES:  # a command named by its noun anywhere: "what incidents are on"
-        if rule.pattern.search(template):
+        if rule.pattern.search(read):
             return Question(rule.intent, (), template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
@@ -607,6 +617,9 @@ def joint_failure(text: str) -> bool:
     return _JOINT.search(_normalise(plain_text(text))) is not None
 
 
+_AROUND_NAME = re.compile(
+    r"\b(?:the|a|an|our|your|my) @|@ (?:service|services|system|app|application|component)\b"
+)
 _FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
 _TAKE_OUT = re.compile(
     r"^(?:please |pls |can you |could you )*(?:take|put|pull) (\S+) "
