@@ -523,8 +523,58 @@ def _without_alert(text: str, names: NameIndex | None) -> str:
 
 def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown". With a
-    `judge`, the intent model weighs the rules' reading (`intent_model`)."""
-    clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text[:MAX_QUESTION]), names)))
+    `judge`, the intent model weighs the rules' reading (`intent_model`).
+
+    A message of several sentences or clauses whose whole does not read as a question the
+    bot can answer ("Customers can't log in. Why is Customer Accounts down?", "is X up?
+    orders stuck in reservation") is read clause by clause: the clause that asks a question
+    with its subjects named is the question, the rest is context."""
+    text = text[:MAX_QUESTION]
+    whole = _parse_text(text, names, judge)
+    if names is None or (_settled(whole, names) and whole.intent not in COMMAND_INTENTS):
+        return whole
+    found: Question | None = None
+    clauses = _CLAUSE.split(plain_text(text))
+    if len(clauses) > MAX_CLAUSES:
+        return whole
+    for clause in clauses:
+        if not clause or not clause.strip(" ?!.,;:-"):
+            continue
+        asked = _parse_text(clause, names, judge)
+        if not asked.explicit or not _settled(asked, names):
+            continue
+        if whole.intent in COMMAND_INTENTS and (
+            asked.intent in COMMAND_INTENTS or not names.resolve_all(asked.phrases).names
+        ):
+            continue  # a command stays one, unless a clause asks about a named subject
+        found = replace(asked, context=text)
+        if "?" in clause:
+            break
+    return found or whole
+
+
+MAX_CLAUSES = 12
+_CLAUSE = re.compile(r"(?<=[.?!;])\s+|\n+|(?<=[\w)\]*_`'\"])[,:]\s+|\s+(?:-{1,2}|\u2014|\u2013)\s+")
+# Subjects an intent needs named to be answered (a listing, status or sla: none).
+_NEEDED = {"path": 2, "affects": 1, "whatif": 1, "depends": 1, "why": 1, "owner": 1}
+
+
+def _settled(question: Question, names: NameIndex) -> bool:
+    """Whether `question` can be answered as read: an intent with a handler, and its
+    subject phrases resolved (after the words around them are screened off)."""
+    if question.intent in ("unknown", "help"):
+        return False
+    if question.intent in COMMAND_INTENTS:
+        return True
+    needed = _NEEDED.get(question.intent, 0)
+    resolution = names.screen(
+        names.resolve_all(question.phrases), named=in_name_position(question, needed > 0)
+    )
+    return resolution.ok and len(resolution.names) >= needed
+
+
+def _parse_text(text: str, names: NameIndex | None, judge: IntentJudge | None) -> Question:
+    clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text), names)))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
         return _judged(_parse(clean, names), text, names, judge)
