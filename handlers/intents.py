@@ -210,6 +210,8 @@ RULES: list[Rule] = [
         "path",
         r"\bpaths?\b",
         r"\broutes?\b(?=.*@.*@)",
+        r"@.*@.*\b(?:routes?|chain|hops)\b",
+        rf"\bhow @ (?:\w+ )?(?:ends? up |comes? to |came to )?{_RELY} (?:on |upon )?@",
         r"->|→",
         r"\bhow (?:\w+ )?(?:arrives?|gets?|reach(?:es)?|goes|leads?) (?:from )?@ (?:to|at) @",
         r"\bchain\b(?=.*@.*@)",
@@ -412,6 +414,8 @@ RULES: list[Rule] = [
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
         r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
+        r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2} (?:services?|systems?|components?)"
+        r" (?:are |is )?(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
@@ -461,8 +465,8 @@ def command_words(text: str, question: Question, names: NameIndex | None) -> str
     -> "maintenance X for 90m"). A command typed in its grammar stays as typed."""
     clean = _normalise(plain_text(text))
     verb = _LISTS.get(question.intent)
-    if question.intent == "incident" and not re.match(_LEAD + r"incident\b", clean):
-        number = re.search(r"\bincident\W+(?:no\.? |number )?#?(\d+)\b", clean)
+    if question.intent == "incident" and not re.match(_LEAD + r"incident #?\d+\W*$", clean):
+        number = _INCIDENT_NUMBER.search(clean)
         return f"incident {number[1]}" if number else text
     if question.intent == "subscriptions" and not re.match(_LEAD + r"subscriptions?\b", clean):
         channels = [w for w in text.split() if w.startswith(("<#", "#"))]
@@ -547,7 +551,8 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
             asked.intent in COMMAND_INTENTS or not names.resolve_all(asked.phrases).names
         ):
             continue  # a command stays one, unless a clause asks about a named subject
-        found = replace(asked, context=text)
+        if found is None or "?" in clause:  # the first, or the first that asks with a "?"
+            found = replace(asked, context=text)
         if "?" in clause:
             break
     return found or whole
@@ -610,8 +615,13 @@ def _judged(
     return replace(asked, intent=intent, explicit=explicit, weak=False)
 
 
+_INCIDENT_NUMBER = re.compile(r"\b(?:incident|inc)\W+(?:no\.? |nr\.? |number |id )?#? ?(\d+)\b")
+
+
 def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, period = _take_period(_IN_PASSING.sub(" ", clean))
+    if _INCIDENT_NUMBER.search(clean) and not re.match(_LEAD + r"incidents\b", clean):
+        return Question("incident", (), clean, period)  # "can you pull up incident 305"
     clean, depth = _take_depth(clean)
     read = _with_synonyms(clean)
     template, phrases = _template(_TOKEN.findall(read), names)
@@ -692,7 +702,10 @@ _SUBSCRIBED = re.compile(  # "which channels are subscribed to notices?": the li
     # "what is this channel subscribed to?", "what does our room follow"
     r"|^(?:which|what)(?: \S+)? (?:is|are|does|do) (?:this|the|our|my|your) (?:channel|room)"
     r"(?: (?:still|currently|now))? (?:subscribed|following|follow|watching|watch|get notices)"
-    r"(?: (?:to|for|about|on))?\W*$",
+    r"(?: (?:to|for|about|on))?\W*$"
+    # "which channels get notices?"
+    r"|^(?:which|what)(?: \S+)? (?:get|gets|getting|receive|receives|receiving) (?:the |our |bot )?"
+    r"(?:outage )?(?:notices|notifications)\b[^\n]*$",
     re.I,
 )
 
@@ -865,7 +878,11 @@ def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:
         words = tokens[i : i + size]
         if size == 1 and (words[0] in KEYWORDS or words[0] in FILLERS):
             continue  # a component called "status" must not swallow the keyword
-        if any(w in SEPARATORS for w in words[1:]) or words[0] in SEPARATORS:
+        if words[0] in SEPARATORS or words[-1] in SEPARATORS:
+            continue
+        # a list is not one name, but a title may hold an "and" ("Marketing and subscriber
+        # database"): only a title of three words or more matched whole
+        if any(w in SEPARATORS and (w != "and" or size < 3) for w in words[1:-1]):
             continue
         if names.exact(" ".join(words)) is not None:
             return size
