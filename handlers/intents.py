@@ -52,7 +52,8 @@ _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z
 _WINDOW = re.compile(
     rf"(?:\b(?:in|for|during|over|of) )?(?:the )?(?P<w>"
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
-    rf"|last (?:week|month|quarter)|{_DAY}|(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?: of (?:the|this) month)?)"
+    rf"|last (?:week|month|quarter)|{_DAY}"
+    rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?: of (?:the|this) month)?)"
     rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
     rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
     rf"(?: \d{{4}})?"
@@ -351,7 +352,7 @@ RULES: list[Rule] = [
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was|are|gets|got) "
         r"(?:down|offline|away|broken|cut|unavailable|unreachable)\b",
         # "session cache down, what service broken??": a failure reported, then its effect
-        r"^@ (?:is |are |was )?(?:down|broken|offline)\b.*\b(?:what|which)\b"
+        r"^(?:\S+ ){0,3}@ (?:is |are |was )?(?:down|broken|offline)\b.*\b(?:what|which)\b"
         r"(?!.*\b(?:status|health|why|cause)\b).*\b(?:broken|down|impacted|affected|lose|losing|lost"
         r"|hit|dead|failing|stops?)\b",
         r"^@ (?:is |are )?(?:down|broken|offline)(?: !)*$",  # "payment-gateway down": a report
@@ -414,8 +415,8 @@ RULES: list[Rule] = [
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
         r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
-        r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2} (?:services?|systems?|components?)"
-        r" (?:are |is )?(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
+        r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2}"
+        r" (?:services?|systems?|components?) (?:are |is )?(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
@@ -514,11 +515,25 @@ _ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
 # CamelCase alert names ("DiskAlmostFull") unless the map knows the word.
 _ALERT_STATE = re.compile(r"\[\s*[A-Za-z]+(?:\s*:\s*\d+)?\s*\]")
 _ALERT_LABELS = re.compile(r"\(\s*[\w.-]+\s*=[^()]*\)")
+_LABEL_VALUE = re.compile(r"=\s*\"?([\w.\-:/]+)")
+
+
+def _named_labels(labels: str, names: NameIndex | None) -> str:
+    """The label values of `labels` that are names of the map ("instance=\"db-02\""), the
+    rest dropped: the alert's subject stays, its severity and team do not."""
+    if names is None:
+        return " "
+    found = [v for v in _LABEL_VALUE.findall(labels) if names.exact(v.split(":")[0].casefold())]
+    return " " + " ".join(v.split(":")[0] for v in found) + " "
+
+
 _CAMEL = re.compile(r"(?<![\w.\-])[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+(?![\w.\-])")
 
 
 def _without_alert(text: str, names: NameIndex | None) -> str:
-    text = _ALERT_LABELS.sub(" ", _ALERT_STATE.sub(" ", text))
+    text = _ALERT_LABELS.sub(
+        lambda m: _named_labels(m.group(0), names), _ALERT_STATE.sub(" ", text)
+    )
     return _CAMEL.sub(
         lambda m: m.group(0) if names is not None and names.exact(m.group(0).casefold()) else " ",
         text,
@@ -535,12 +550,16 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
     with its subjects named is the question, the rest is context."""
     text = text[:MAX_QUESTION]
     whole = _parse_text(text, names, judge)
-    if names is None or (_settled(whole, names) and whole.intent not in COMMAND_INTENTS):
+    if names is None:
         return whole
-    found: Question | None = None
+    settled = _settled(whole, names) and whole.intent not in COMMAND_INTENTS
     clauses = _CLAUSE.split(plain_text(text))
-    if len(clauses) > MAX_CLAUSES:
+    if len(clauses) > MAX_CLAUSES or (settled and len(clauses) < 2):
         return whole
+    if settled:
+        sentences = _SENTENCE.split(plain_text(text))
+        return _asked_clause(whole, sentences, text, names, judge) or whole
+    found: Question | None = None
     for clause in clauses:
         if not clause or not clause.strip(" ?!.,;:-"):
             continue
@@ -558,7 +577,26 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
     return found or whole
 
 
+def _asked_clause(
+    whole: Question, clauses: list[str], text: str, names: NameIndex, judge: IntentJudge | None
+) -> Question | None:
+    """The clause with a "?" that asks about some of the subjects the whole message names
+    ("Checkout is throwing errors. Is the Payments API healthy?"): the rest tells the story."""
+    named = set(names.resolve_all(whole.phrases).names)
+    for clause in clauses:
+        if "?" not in clause:
+            continue
+        asked = _parse_text(clause, names, judge)
+        if not asked.explicit or not _settled(asked, names):
+            continue
+        own = set(names.resolve_all(asked.phrases).names)
+        if own and own < named:
+            return replace(asked, context=text)
+    return None
+
+
 MAX_CLAUSES = 12
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\n+")
 _CLAUSE = re.compile(r"(?<=[.?!;])\s+|\n+|(?<=[\w)\]*_`'\"])[,:]\s+|\s+(?:-{1,2}|\u2014|\u2013)\s+")
 # Subjects an intent needs named to be answered (a listing, status or sla: none).
 _NEEDED = {"path": 2, "affects": 1, "whatif": 1, "depends": 1, "why": 1, "owner": 1}
@@ -590,7 +628,9 @@ def _parse_text(text: str, names: NameIndex | None, judge: IntentJudge | None) -
 # A follow-up's opening ("what about X?", "and X?", "same for X"): its intent is the
 # thread's (handlers.followups), never the model's.
 FOLLOW_UP = re.compile(
-    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b|^\W*and\b|^\W*same for\b"
+    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b"
+    r"|^\W*(?:(?:ok|okay|so|alright|right|then|hm+|thx|thanks)\W+)?and\b"
+    r"|^\W*(?:(?:ok|okay|and)\W+)*(?:the )?same (?:\w+ )?for\b"
 )
 
 
@@ -843,7 +883,29 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
             continue
         marks.append(_classify(tokens[i], names))
         i += 1
-    return _collapse(marks)
+    return _collapse(_with_kind_words(marks, names))
+
+
+def _with_kind_words(marks: list[str], names: NameIndex | None) -> list[str]:
+    """A kind word after a subject phrase joins it when only then it names one component:
+    "the Catalogue database" is catalog-db, though "catalogue" alone is three names."""
+    if names is None:
+        return marks
+    for i in range(1, len(marks)):
+        word = marks[i]
+        if word.startswith("@") or word not in FILLERS or not marks[i - 1].startswith("@"):
+            continue
+        if marks[i - 1].endswith("\x00"):
+            continue
+        start = i - 1
+        while (
+            start > 0 and marks[start - 1].startswith("@") and not marks[start - 1].endswith("\x00")
+        ):
+            start -= 1
+        run = " ".join(m[1:] for m in marks[start:i])
+        if len(names.resolve(run)) != 1 and len(names.resolve(f"{run} {word}")) == 1:
+            marks[i] = "@" + word
+    return marks
 
 
 def _split_keywords(token: str, names: NameIndex | None) -> list[str]:

@@ -285,10 +285,13 @@ class NameIndex:
                 for p, s in resolution.unknown.items()
                 if self.looks_like_name(p) or (named and not is_common(p))
             }
+        # an ambiguous phrase one of whose candidates is already a subject describes it
+        # again ("both core routers, core-router-1 and core-router-2")
         ambiguous = {
             p: c
             for p, c in resolution.ambiguous.items()
             if not (resolution.names and (is_common(p) or len(words_of(p)) > 1))
+            and not set(c) & set(resolution.names)
         }
         return Resolution(resolution.names, unknown, ambiguous)
 

@@ -67,7 +67,7 @@ FILLERS = _words(
     thanks thank thx cheers bot bsm
     much many more most analysis power run doing have time too again well
     rn atm asap
-    as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
+    as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps fast
     where when whether same sure hmm hm um uh ok okay so like guys folks team
     map whole entire every each overall business customers clients
     database databases caches queues hosts vms machines boxes infrastructure infra hardware

@@ -86,7 +86,9 @@ _ABBREVIATIONS = {
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-q(\d)$|^q(\d)(?:\s+(\d{4}))?$|^(\d{4})\s+q(\d)$")
-_DAY_OF_MONTH = re.compile(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?:the|this)\s+month)?$")
+_DAY_OF_MONTH = re.compile(
+    r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?:the|this)\s+month)?$"
+)
 _YEAR = re.compile(r"^(\d{4})$")
 
 
