@@ -416,7 +416,8 @@ RULES: list[Rule] = [
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
         r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
         r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2}"
-        r" (?:services?|systems?|components?) (?:are |is )?(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
+        r" (?:services?|systems?|components?) (?:are |is )?"
+        r"(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
