@@ -14,6 +14,8 @@ are put in their grammar (`intents.command_text`). A `session` (a Slack thread o
 
 from __future__ import annotations
 
+import re
+
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -201,6 +203,7 @@ class Conversation:
             if question.intent in HANDLERS
             else "@" in question.template
         )
+        resolved = _whole_of(model, _both_of(text, resolved))
         resolution = self._names.screen(resolved, named=named)
         contexts = self._contexts() if session else None
         standalone = text
@@ -318,3 +321,38 @@ class Conversation:
         touched = {c.name for c in delta.components.values()}
         touched.update(name for key in delta.touched if (name := self._names.exact(key)))
         return touched
+
+
+_BOTH = re.compile(r"\bboth\b")
+
+
+def _both_of(text: str, resolved: Resolution) -> Resolution:
+    """ "both core routers": an ambiguous phrase of exactly two candidates, after "both",
+    names them both."""
+    if not _BOTH.search(text.casefold()):
+        return resolved
+    pairs = {p: c for p, c in resolved.ambiguous.items() if len(c) == 2}
+    if len(pairs) != 1:
+        return resolved
+    ((phrase, pair),) = pairs.items()
+    names = tuple(dict.fromkeys((*resolved.names, *pair)))
+    ambiguous = {p: c for p, c in resolved.ambiguous.items() if p != phrase}
+    return Resolution(names, resolved.unknown, ambiguous)
+
+
+def _whole_of(model: ImpactModel, resolved: Resolution) -> Resolution:
+    """ "who to page for kafka": an ambiguous phrase whose candidates are one component and
+    what it is built of (kafka-cluster over kafka-01..05) names the whole."""
+    if not resolved.ambiguous:
+        return resolved
+    names, ambiguous = list(resolved.names), {}
+    for phrase, candidates in resolved.ambiguous.items():
+        others = set(candidates)
+        whole = [
+            c for c in candidates if others - {c} <= set(model.depends(c, depth=1).dependencies)
+        ]
+        if len(whole) == 1:
+            names.append(whole[0])
+        else:
+            ambiguous[phrase] = candidates
+    return Resolution(tuple(dict.fromkeys(names)), resolved.unknown, ambiguous)

@@ -36,7 +36,8 @@ _CONTRACTIONS = (
 _PERIOD = re.compile(
     r"\b(?:(?:over |for |in |during )?(?:the )?(?:last|past|previous) "
     r"(\d+) ?(day|week|month|hour)s?"
-    r"|(\d+) ?(d|w|h|days?|weeks?|hours?)\b(?: ago)?"
+    r"|(?:(?:over |for |in |during )?(?:the )?(?:last|past|previous) )?"
+    r"(\d+) ?(d|w|h|days?|weeks?|hours?)\b(?: ago)?"
     r"|(?:this|current) (week|month|quarter|year)|(?:last|previous) (week|month|quarter|year)"
     r"|(today|yesterday))\b"
 )
@@ -44,7 +45,7 @@ _MONTH_WORDS = (
     "january|february|march|april|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
-_DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?)?"
+_DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?| \d{1,2}:\d{2}(?::\d{2})?)?"
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY_MONTH = rf"(?:{_ORDINAL} (?:{_MONTH_WORDS})|(?:{_MONTH_WORDS}) {_ORDINAL})"
 _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z]+/[a-z_]+"
@@ -54,13 +55,15 @@ _WINDOW = re.compile(
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
     rf"|last (?:week|month|quarter)|{_DAY}"
     rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?: of (?:the|this) month)?)"
-    rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
-    rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
+    rf"|\b(?:(?:from|between) |(?:the )?period (?:of |from )?)?{_DAY} (?:to|until|till|and|through|-)"
+    rf" {_DAY}|\b{_DAY}\.\.{_DAY}"
+    rf"|\b(?:from|between) (?:{_DAY_MONTH}(?: \d{{4}})?|{_ORDINAL}) (?:to|until|till|and)"
+    rf" {_DAY_MONTH}"
     rf"(?: \d{{4}})?"
     rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)|\b\d{{4}}-q[1-4]"
     rf"|\bq[1-4](?: \d{{4}})?|\b\d{{4}} q[1-4]"
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
-    rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
+    rf")\b(?P<z>,? \(?(?:in )?(?:{_ZONES})\b\)?)?"
 )
 _ZONE_AFTER = re.compile(rf" (?:in )?((?:{_ZONES}))\b")
 # A time said in passing ("down since 10 min", "since around 01:40 cet", "paged at 3am",
@@ -218,7 +221,9 @@ RULES: list[Rule] = [
         r"\bchain\b(?=.*@.*@)",
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
-        r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend|tied|coupled"
+        r"|wired|hooked|bound) (?:up )?(?:to |on |with |into )?@",
+        r"\bhow @ (?:reach(?:es)?|gets? to|connects? to|leads? to|arrives? at|is tied to) @",
         r"\b(?:is|are) @ (?:still )?(?:connected|linked|related) (?:to |with )?@",
         r"\b(?:is|are) @ and @ (?:still )?(?:connected|linked|related)\b",
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
@@ -349,6 +354,8 @@ RULES: list[Rule] = [
         rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
+        r"\bwhat (?:would|will|could|might) (?:be|go|get) (?:down|broken|affected|impacted|hit)\b"
+        r"(?=.*@)",
         r"\b(?:if|when) @ (?:goes|go|went|is|were|was|are|gets|got) "
         r"(?:down|offline|away|broken|cut|unavailable|unreachable)\b",
         # "session cache down, what service broken??": a failure reported, then its effect
@@ -411,6 +418,7 @@ RULES: list[Rule] = [
         r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
+        r"\b(?:is|are) @ (?:really |fully |now |finally )?(?:back|recovered|restored|stable)\b",
         r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
@@ -825,13 +833,22 @@ def _normalise(text: str) -> str:
     return text
 
 
+_DATE_ASIDE = re.compile(
+    rf"\((?=[^()]*(?:\d|\b(?:{_MONTH_WORDS})\b))(?:\s|,|-|\d{{1,4}}(?:st|nd|rd|th)?|\b(?:{_MONTH_WORDS}|may|to|and|from|until|till"
+    rf"|through|the|in|{_ZONES})\b)+\)"
+)
+
+
 def _take_period(text: str) -> tuple[str, str | None]:
+    text = _DATE_ASIDE.sub(" ", text)  # "Q3 2026 (1 July to 30 September, UTC)": said twice
     window = _WINDOW.search(text)
     if window is not None:
-        zone = (window["z"] or "").strip()
+        zone = (window["z"] or "").strip(" ,()")
         period = " ".join(p for p in (window["w"], zone) if p)
         if re.fullmatch(r"(?:last|past|previous) (?:h|hrs?|hours?)", window["w"]):
             period = "last 1 hours"  # "the past hour"
+        # "the period 2026-10-01 00:00 to 2026-10-31 23:59": a range, in the window grammar
+        period = re.sub(rf"^(?:(?:the )?period (?:of |from )?)?(?={_DAY} )", "from ", period)
         return text[: window.start()] + " " + text[window.end() :], period
     match = _PERIOD.search(text)
     if match is None:
@@ -956,6 +973,8 @@ def _classify(token: str, names: NameIndex | None) -> str:
     if token in SEPARATORS or token in KEYWORDS or token in FILLERS or token in "?!":
         return token
     protected = names.vocabulary if names is not None else frozenset()
+    if token not in protected and token.endswith("s") and token[:-1] in protected:
+        return "@" + token[:-1]  # "both core routers": the word of the names, in the plural
     fixed = None if token in protected else correct(token) or _stem(token)
     return fixed if fixed is not None else "@" + token
 

@@ -337,10 +337,20 @@ class NameIndex:
     def _partial(self, typed: tuple[str, ...]) -> list[str]:
         if not typed:
             return []
+        candidates = self._candidates(typed)
+        found = sorted(
+            name
+            for name in candidates
+            if any(_prefixes_in_order(typed, ws) for ws in self._labels_of(name))
+        )
+        if found or len(typed) < 2 or any(len(t) < 3 for t in typed):
+            return found
+        # "session redis", "frankfurt colo cage": every typed word starts its own word of
+        # the label, in any order and with others between ("Colocation cage, Frankfurt")
         return sorted(
             name
-            for name in self._candidates(typed)
-            if any(_prefixes_in_order(typed, ws) for ws in self._labels_of(name))
+            for name in candidates
+            if any(_prefixes_anywhere(typed, ws) for ws in self._labels_of(name))
         )
 
     def _candidates(self, typed: tuple[str, ...]) -> set[str]:
@@ -446,6 +456,17 @@ def is_common(phrase: str) -> bool:
     """Every word of `phrase` is a common English word."""
     words = words_of(phrase)
     return bool(words) and all(w in COMMON_WORDS for w in words)
+
+
+def _prefixes_anywhere(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Every typed word starts a different word of `words`, in any order."""
+    left = list(words)
+    for t in sorted(typed, key=len, reverse=True):
+        hit = next((i for i, w in enumerate(left) if w.startswith(t)), None)
+        if hit is None:
+            return False
+        del left[hit]
+    return True
 
 
 def _prefixes_in_order(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -49,7 +49,7 @@ KEYWORDS = _words(
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
-    touch touches
+    touch touches tied coupled bound recovered restored stable normal
     """
 )
 
@@ -174,6 +174,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "single",
     ),
     (r"\bachilles(?:'s?)? heels?\b", "single point of failure"),
+    (r"\b(?:one|a single|single) (?:failure|outage|crash|fault) away\b", "single point of failure"),
+    (r"\bback to normal\b|\bback up\b|\bback online\b", "recovered"),
     (r"\bblast (?:zone|area|range)\b", "blast radius"),
     # affects/depends: what X feeds into, what feeds off X
     (r"\bfeeds? (?:into|to)\b", "affect"),
@@ -259,5 +261,7 @@ COMMON_WORDS = FILLERS | _words(
     weather order room war coffee lunch dinner meeting call guys folks hey hi hello
     woke paged same time die dies gone dead slow slowly flaky weird strange
     checking curious wondering brb asdf test testing job everyone noon night channel
+    provide provides provided providing include includes including figure figures
+    ack acked noted roger lgtm wilco np yw kk
     """
 )
