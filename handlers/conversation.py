@@ -41,6 +41,7 @@ from handlers.intents import (
     command_words,
     in_name_position,
     joint_failure,
+    statement,
     parse,
 )
 from handlers.maintenance_answers import maintenance
@@ -217,13 +218,16 @@ class Conversation:
                 standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if (
-            question.weak
+            (question.weak or (statement(text) and question.intent not in COMMAND_INTENTS))
             and question.phrases
             and not resolution.names
             and not resolution.ambiguous
             and not any(self._names.looks_like_name(p) for p in question.phrases)
-        ):  # only everyday words said what was asked, and no word names a subject: chat
+        ):  # only everyday words said what was asked, or told something, and no word names
+            # a subject: chat ("the coffee machine is down again")
             question = replace(question, intent="unknown")
+        if _NOTICE.match(text) and statement(text) and question.intent not in COMMAND_INTENTS:
+            question = replace(question, intent="unknown")  # "fyi: db-02 is back, no action"
         if question.intent == "affects" and len(resolution.names) > 1 and joint_failure(text):
             # "db-01 and db-03 fail together, what happens": a joint failure is a what-if
             question = replace(question, intent="whatif")
@@ -324,6 +328,7 @@ class Conversation:
 
 
 _BOTH = re.compile(r"\bboth\b")
+_NOTICE = re.compile(r"^\W*(?:fyi|heads[- ]up|psa|note|update|info)\b", re.I)
 
 
 def _both_of(text: str, resolved: Resolution) -> Resolution:

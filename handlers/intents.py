@@ -712,6 +712,27 @@ def _intent(
     return Question(intent, phrases, template, period, depth, explicit=False)
 
 
+_ASKING = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|pls|please|so|ok|okay|and|quick|urgent)\W+)*(?:what|which|who|whom|whose"
+    r"|why|how|is|are|was|were|does|do|did|can|could|will|would|should|when|where|show|list|give"
+    r"|tell|check|find|get|explain|simulate|trace|status|sla|slo|uptime|availability|affects?"
+    r"|depends?|deps|impact|path|owners?|spofs?|blast|what-?if|help|any|anything|overall|health"
+    r"|every|all)\b"
+)
+
+
+def statement(text: str) -> bool:
+    """Whether `text` tells rather than asks: no "?", and it does not open with a question
+    word or a request ("the coffee machine is down again", "fyi: db-02 is back")."""
+    clean = _normalise(plain_text(text))
+    if "?" in clean:
+        return False
+    return not any(_ASKING.match(c) or _ASKED.search(c) for c in _CLAUSE.split(clean) if c)
+
+
+_ASKED = re.compile(r"\b(?:give|show|list|tell|send|pull up|need)\b.*\b(?:me|us|the|a|every|all)\b")
+
+
 _JOINT = re.compile(
     r"\b(?:together|at once|(?:at )?(?:the )?same time|simultaneous(?:ly)?|concurrent(?:ly)?"
     r"|both|combined|in parallel|in one go|fail|fails|failed|failing|die|dies|died|dying"
