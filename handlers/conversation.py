@@ -222,7 +222,12 @@ class Conversation:
             and question.phrases
             and not resolution.names
             and not resolution.ambiguous
-            and not any(self._names.looks_like_name(p) for p in question.phrases)
+            and not any(
+                self._names.shaped_like_name(p)
+                if statement(text)
+                else self._names.looks_like_name(p)
+                for p in question.phrases
+            )
         ):  # only everyday words said what was asked, or told something, and no word names
             # a subject: chat ("the coffee machine is down again")
             question = replace(question, intent="unknown")

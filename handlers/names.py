@@ -239,8 +239,8 @@ class NameIndex:
         loose = self._loose.get(key)
         if loose is not None:
             return self._prefer_business(list(self._shared.get(key, (loose,))))
-        if is_common(phrase):
-            return ()  # plain English is never a component by a partial match
+        if is_common(phrase) or _NUMBERS.fullmatch(phrase):
+            return ()  # plain English, or a number ("2 incidents"), is never a partial match
         return self._prefer_business(self._partial(words_of(phrase)))
 
     def suggest(self, phrase: str, limit: int = 3, cutoff: float = CUTOFF) -> tuple[str, ...]:
@@ -439,6 +439,7 @@ class NameIndex:
             del self._entries[start : bisect_right(self._entries, entry, start)]
 
 
+_NUMBERS = re.compile(r"[\d\s#.,:%-]+")
 _NAMELIKE = re.compile(r"[0-9\-._/]")
 _JOINED = re.compile(r"[a-z][-._/][a-z0-9]|[0-9][-._/][a-z]")  # db-05, a.b, v2-api
 _MIXED = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+")  # k8s, db05, s3

@@ -30,7 +30,8 @@ from handlers.markup import plain_text
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO / "tests" / "handlers"
 # Splits written to be scored once, blind, after the model was trained: never learnt from.
-BLIND = frozenset({"heldout6.yaml", "heldout7.yaml"})
+# Splits 6 and 7 were scored blind once and are training data since; 8 and 9 are next.
+BLIND = frozenset({"heldout8.yaml", "heldout9.yaml"})
 PENALTY_C = 30.0  # inverse strength of the L2 penalty (chosen by bench/intents_cv.py)
 
 

@@ -156,6 +156,16 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "fails",
     ),
     (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
+    (r"\bcrash ?loop(?:s|ing|ed)?\b|\bcrashloopbackoff\b", "down"),
+    (
+        r"\b(?:lose|loses|losing|lost) (?:all )?(?:power|connectivity|its network|network)\b",
+        "fails",
+    ),
+    (
+        r"\b(is|are|was|were|gets?|got) (?:killed|stopped|shut ?down|turned off|switched off"
+        r"|unplugged|powered off|pulled)\b",
+        r"\1 down",
+    ),
     (
         r"\b(is|are|was|were|being) (?:out|gone|dead|kaput|toast|unavailable|unreachable)\b(?! of)",
         r"\1 down",
@@ -262,6 +272,7 @@ COMMON_WORDS = FILLERS | _words(
     woke paged same time die dies gone dead slow slowly flaky weird strange
     checking curious wondering brb asdf test testing job everyone noon night channel
     provide provides provided providing include includes including figure figures
-    ack acked noted roger lgtm wilco np yw kk
+    ack acked noted roger lgtm wilco np yw kk internal external
+    prod production staging stage dev qa uat env
     """
 )
