@@ -15,7 +15,6 @@ are put in their grammar (`intents.command_text`). A `session` (a Slack thread o
 from __future__ import annotations
 
 import re
-
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -41,8 +40,8 @@ from handlers.intents import (
     command_words,
     in_name_position,
     joint_failure,
-    statement,
     parse,
+    statement,
 )
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
