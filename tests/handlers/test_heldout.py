@@ -145,3 +145,32 @@ def test_sixth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
 )
 def test_seventh_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
     corpus_score(HELD_OUT_7, 180)
+
+
+# Held-out splits 8 (an incident channel at night and the morning after) and 9 (a global
+# company: non-native English, phones, new joiners, finance, DR planning): written from the
+# demo map, README.md and docs/ only, before the fourth round of parser work, and never
+# read while doing it; the intent model's trainer left them out. Split 10 (long messages,
+# pasted notifications, executives, auditors), written the same way, was tuning data for
+# that round. Scored once, blind, after it (rules + intent model, at 38f7c20):
+# split 8: understood 95.4%, answered 100% of 162, clarified 93.8% of 16;
+# split 9: understood 86.7%, answered 98.6% of 146, clarified 81.2% of 16.
+# Below the bar (97%, every understood question answered): issue 14 stays open.
+HELD_OUT_8 = "heldout8.yaml"
+HELD_OUT_9 = "heldout9.yaml"
+HELD_OUT_10 = "heldout10.yaml"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (open): heldout8, scored once blind, 95.4%")
+def test_eighth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(HELD_OUT_8, 180)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 (open): heldout9, scored once blind, 86.7%")
+def test_ninth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(HELD_OUT_9, 180)
+
+
+@pytest.mark.xfail(strict=True, reason="heldout10 (tuning data of round four): 96.9%")
+def test_tenth_split(corpus_score: Callable[[str, int], Any]) -> None:
+    corpus_score(HELD_OUT_10, 180)
