@@ -76,6 +76,7 @@ _IN_PASSING = re.compile(
     r"|(?:an?|one|half an?|a few|a couple of|couple) (?:secs?|seconds?|mins?|minutes?|hours?)\b)"
     rf"(?: ago| now)?(?: (?:{_ZONES})\b)?"
     r"|\b\d+ ?(?:secs?|seconds?|mins?|minutes?) ago\b"
+    r"|\b\d{1,2}(?::\d{2})? ?[ap]\.?m\b\.?|\b(?:p[0-5]|sev ?-?[0-5])\b"
 )
 _DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
 
@@ -175,7 +176,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "incident",
-        _LEAD + r"incident @",
+        _LEAD + r"incident @(?: [?!])*$",
         r"^(?:what|how) (?:is|was) (?:the )?incident @",
         r"\b(?:about|of|on|in|during|with) incident @(?!.*@)",
         r"\b(?:details?|info|more|news|update|timeline) "
@@ -204,9 +205,12 @@ RULES: list[Rule] = [
         _LEAD + r"changes\b",
         r"^what (?:has |have |is )?changed\b",
         r"^(?:@ )?changes\b",  # "recent map changes"
+        r"\b(?:new|added|removed|deleted) (?:dependencies|dependency|components?|services?|edges?)"
+        r"\b(?!.*@)",
     ),
     _rule(  # non-native order: "on what is relying X", "from what depends X"
         "depends",
+        rf"{_WHO}.*{_RELY} (?:the )?@ (?:to|in order to|for) (?:work|run|function|operate|start)\b",
         rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted|based)\b)",
         r"^from (?:what|which)\b.*\bdepend",
     ),
@@ -216,7 +220,7 @@ RULES: list[Rule] = [
         r"\broutes?\b(?=.*@.*@)",
         r"@.*@.*\b(?:routes?|chain|hops)\b",
         rf"\bhow @ (?:\w+ )?(?:ends? up |comes? to |came to )?{_RELY} (?:on |upon )?@",
-        r"->|→",
+        r"@ ?(?:->|→) ?@",
         r"\bhow (?:\w+ )?(?:arrives?|gets?|reach(?:es)?|goes|leads?) (?:from )?@ (?:to|at) @",
         r"\bchain\b(?=.*@.*@)",
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
@@ -229,6 +233,7 @@ RULES: list[Rule] = [
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
+        r"\b(?:by|in|through) (?:which|what) (?:way|route|path|means)\b(?=.*@.*@)",
         # "how does it reach X": from the subject of the thread (handlers.followups)
         r"\bhow (?:is|are|does|do|did|would|could) (?:it|that|this|they|them|those|these) "
         r"(?:\w+ )?(?:reach(?:es)?|get to|gets to|connect(?:s|ed)? to|lead to|leads to"
@@ -366,6 +371,7 @@ RULES: list[Rule] = [
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
+        r"\bwhat (?:is|would be|will be|are) the (?:results?|outcomes?)\b",
         r"\bat risk\b",
         # "which services do we lose", "what would users lose"
         r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?)"
@@ -419,6 +425,8 @@ RULES: list[Rule] = [
         r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\b(?:is|are) @ (?:really |fully |now |finally )?(?:back|recovered|restored|stable)\b",
+        r"^(?:\S+ )?(?:is|are) (?:it|that|this|they) (?:still |really |now )?(?:ok|okay|up|down|fine|healthy"
+        r"|working|back|recovered)\b",
         r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
@@ -523,7 +531,9 @@ _ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
 # ("[FIRING:2]", "[RESOLVED]"), labels in parentheses ("(severity=critical, team=x)") and
 # CamelCase alert names ("DiskAlmostFull") unless the map knows the word.
 _ALERT_STATE = re.compile(r"\[\s*[A-Za-z]+(?:\s*:\s*\d+)?\s*\]")
-_ALERT_LABELS = re.compile(r"\(\s*[\w.-]+\s*=[^()]*\)")
+_ALERT_LABELS = re.compile(
+    r"\(\s*[\w.-]+\s*=[^()]*\)|(?:(?<=\s)|^)(?:[a-z_]+=(?:\"[^\"]*\"|[^\s,]+)[\s,]*)+", re.I
+)
 _LABEL_VALUE = re.compile(r"=\s*\"?([\w.\-:/]+)")
 
 
@@ -532,8 +542,14 @@ def _named_labels(labels: str, names: NameIndex | None) -> str:
     rest dropped: the alert's subject stays, its severity and team do not."""
     if names is None:
         return " "
-    found = [v for v in _LABEL_VALUE.findall(labels) if names.exact(v.split(":")[0].casefold())]
-    return " " + " ".join(v.split(":")[0] for v in found) + " "
+    found = []
+    for value in _LABEL_VALUE.findall(labels):
+        host = value.split(":")[0]
+        for candidate in (host, host.split(".")[0]):  # db-02.fra-dc1:9100 is db-02
+            if names.exact(candidate.casefold()):
+                found.append(candidate)
+                break
+    return " " + " ".join(found) + " "
 
 
 _CAMEL = re.compile(r"(?<![\w.\-])[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+(?![\w.\-])")
@@ -544,7 +560,7 @@ def _without_alert(text: str, names: NameIndex | None) -> str:
         lambda m: _named_labels(m.group(0), names), _ALERT_STATE.sub(" ", text)
     )
     return _CAMEL.sub(
-        lambda m: m.group(0) if names is not None and names.exact(m.group(0).casefold()) else " ",
+        lambda m: m.group(0) if names is not None and names.resolve(m.group(0).casefold()) else " ",
         text,
     )
 
@@ -599,9 +615,22 @@ def _asked_clause(
         if not asked.explicit or not _settled(asked, names):
             continue
         own = set(names.resolve_all(asked.phrases).names)
-        if own and own < named:
+        told = [c for c in clauses if "?" not in c and c.strip()]
+        if own and (
+            own < named
+            # "db-03 is down - what do customers feel? need it for the status page": the
+            # reading came from a sentence that tells, the "?" one asks
+            or (own == named and asked.intent != whole.intent and not any(map(_ORDERS.match, told)))
+        ):
             return replace(asked, context=text)
     return None
+
+
+_ORDERS = re.compile(
+    r"^\W*(?:pls |please |and |then |also |now )*(?:show|list|give|tell|explain|trace|check|find"
+    r"|get|display|draw|simulate)\b",
+    re.I,
+)
 
 
 MAX_CLAUSES = 12

@@ -157,6 +157,14 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
     (r"\bcrash ?loop(?:s|ing|ed)?\b|\bcrashloopbackoff\b", "down"),
+    (r"^what (?:broke|killed|crashed|brought down)\b", "what caused"),
+    (
+        r"\b(?:what|who|which \w+) (?:do|does|will|would|can|could) (?:the |our )?"
+        r"(?:customers?|users?|people|clients?|shoppers?) (?:feel|notice|see|experience)\b",
+        "what is affected",
+    ),
+    (r"\bwhat sees the (?:customers?|users?)\b", "what is affected"),
+    (r"\bcheck out\b(?! (?:the|this|that|my|our|what|which|how|if|whether|who)\b)", "checkout"),
     (
         r"\b(?:lose|loses|losing|lost) (?:all )?(?:power|connectivity|its network|network)\b",
         "fails",
@@ -241,6 +249,7 @@ ALIASES = {
     "wheres": "where is",
     "loosing": "losing",
     "loose": "lose",
+    "im": "i am",
     "u": "you",
     "r": "are",
 }
@@ -274,5 +283,7 @@ COMMON_WORDS = FILLERS | _words(
     provide provides provided providing include includes including figure figures
     ack acked noted roger lgtm wilco np yw kk internal external
     prod production staging stage dev qa uat env
+    contract contracts partner partners penalty clause station breath cover covering rota
+    luck wish customer user person people scanner scanners typos phone
     """
 )
