@@ -230,7 +230,11 @@ class Conversation:
         ):  # only everyday words said what was asked, or told something, and no word names
             # a subject: chat ("the coffee machine is down again")
             question = replace(question, intent="unknown")
-        if _NOTICE.match(text) and statement(text) and question.intent not in COMMAND_INTENTS:
+        if (
+            (_NOTICE.match(text) or _RECOVERED.match(text))
+            and statement(text)
+            and (question.intent not in COMMAND_INTENTS)
+        ):
             question = replace(question, intent="unknown")  # "fyi: db-02 is back, no action"
         if question.intent == "affects" and len(resolution.names) > 1 and joint_failure(text):
             # "db-01 and db-03 fail together, what happens": a joint failure is a what-if
@@ -332,6 +336,10 @@ class Conversation:
 
 
 _BOTH = re.compile(r"\bboth\b")
+_RECOVERED = re.compile(  # "db-03 is back, thanks all": news, not a question
+    r"^\W*[\w.-]+ (?:is|are) (?:back|recovered|restored|fixed|up again|fine again|stable again)\b",
+    re.I,
+)
 _NOTICE = re.compile(r"^\W*(?:fyi|heads[- ]up|psa|note|update|info)\b", re.I)
 
 

@@ -729,6 +729,10 @@ def _intent(
         phrases = phrases[1:]
         template = _FOCUS.sub("what if", read, count=1)
         return Question("whatif", phrases, template, period, depth, args=args)
+    if _WATCHED.search(read) and len(phrases) >= 2 and _JOINT_WORDS.search(read):
+        # "kafka-01 and kafka-02 fail at once. the event bus survives?": the last is watched
+        args = {"focus": phrases[-1]}
+        return Question("whatif", phrases[:-1], template, period, depth, args=args)
     for rule in RULES:
         if rule.pattern.search(read):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
@@ -778,6 +782,13 @@ def joint_failure(text: str) -> bool:
 
 _AROUND_NAME = re.compile(
     r"\b(?:the|a|an|our|your|my) @|@ (?:service|services|system|app|application|component)\b"
+)
+_WATCHED = re.compile(
+    r"@ (?:still )?(?:survives?|writable|alive|standing)\b[^@]*$"
+    r"|\b(?:is|does|will|would|can) @ (?:still )?(?:up|ok|working|works|survive)\b[^@]*$"
+)
+_JOINT_WORDS = re.compile(
+    r"\b(?:fail|fails|die|dies|crash|crashes|down|what ?if|suppose|imagine)\b"
 )
 _FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
 _TAKE_OUT = re.compile(

@@ -50,6 +50,8 @@ KEYWORDS = _words(
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
     touch touches tied coupled bound recovered restored stable normal
+    work way route result results outcome outcomes added removed deleted new
+    survive survives writable
     """
 )
 

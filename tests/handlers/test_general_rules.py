@@ -535,3 +535,72 @@ def test_follow_up_openers_and_the_direction_of_a_path(corpus_conversation: Any)
     ask(corpus_conversation, "who owns payments-api", session="rules-same")
     answer = ask(corpus_conversation, "same question for orders-api pls", session="rules-same")
     assert (answer.intent, list(answer.subjects)) == ("owner", ["orders-api"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # words of a label in any order, with others between
+        ("who owns the session redis", "owner", ["session-cache"]),
+        ("is the email provider ok", "status", ["mail-provider"]),
+        # a component and what it is built of: the phrase names the whole
+        ("who do i page for kafka", "owner", ["kafka-cluster"]),
+        # a name the map spells in CamelCase is no alert name
+        ("who runs PayFlow", "owner", ["payment-gateway"]),
+        # bare alert labels keep the host that names a component
+        ("NodeDown instance=db-03.fra-dc1:9100 severity=page what breaks?", "affects", ["db-03"]),
+        # numbers, times and priorities are never names
+        ("any P2 on payments-db, 3 alerts since 9am?", "status", ["payments-db"]),
+        # failing in everyday words, watching one service while others fail
+        ("if cart-cache gets shut down what do we lose", "affects", ["cart-cache"]),
+        ("db-01 and db-03 die together. does orders-db survive?", "whatif", ["db-01", "db-03"]),
+        # paths in non-native orders and arrows between names
+        ("by which way does checkout-api depend of dns", "path", ["checkout-api", "dns"]),
+        ("what things needs the search api to work", "depends", ["search-api"]),
+        # a sentence asking beside one that tells
+        (
+            "search-api is down - what do users notice? need it for the status page",
+            "affects",
+            ["search-api"],
+        ),
+    ],
+)
+def test_fifth_round_mechanisms(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    answer = ask(corpus_conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects), answer.summary
+    assert answer.ok, answer.summary
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "the printer on floor 2 is down again",
+        "fyi: dwh is back, no action needed",
+        "db-02 is back, thanks everyone",
+        "ack",
+    ],
+)
+def test_news_and_acknowledgements_are_chat(corpus_conversation: Any, typed: str) -> None:
+    assert ask(corpus_conversation, typed).intent not in {
+        "affects",
+        "whatif",
+        "depends",
+        "why",
+        "spof",
+        "path",
+        "status",
+        "owner",
+        "sla",
+    }
+
+
+def test_date_ranges_with_times_years_and_zones(corpus_conversation: Any) -> None:
+    asked = corpus_conversation.parse(
+        "availability of payments for the period 2026-10-01 00:00 to 2026-10-31 23:59 UTC"
+    )
+    assert asked.period == "from 2026-10-01 00:00 to 2026-10-31 23:59 utc"
+    asked = corpus_conversation.parse("downtime of payments between 1 Oct 2026 and 15 Oct 2026")
+    assert asked.period == "between 1 oct 2026 and 15 oct 2026"
+    assert ask(corpus_conversation, "sla past 14d").ok

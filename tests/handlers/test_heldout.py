@@ -155,22 +155,21 @@ def test_seventh_held_out_split(corpus_score: Callable[[str, int], Any]) -> None
 # that round. Scored once, blind, after it (rules + intent model, at 38f7c20):
 # split 8: understood 95.4%, answered 100% of 162, clarified 93.8% of 16;
 # split 9: understood 86.7%, answered 98.6% of 146, clarified 81.2% of 16.
-# Below the bar (97%, every understood question answered): issue 14 stays open.
+# Below the bar (97%, every understood question answered): issue 14 stays open; splits 8
+# and 9 are spent as blind splits. The fifth round read their misses (general mechanisms,
+# tests/handlers/test_general_rules.py::test_fifth_round_mechanisms): words of a title in
+# any order, a component and its parts, CamelCase map names, bare alert labels, numbers and
+# priorities never names, news and acknowledgements are chat, date ranges with times and
+# zones, "by which way", "X needs to work", a watched service in a what-if. After it:
+# split 8 understood 97.4%, answered 100% of 165, clarified 100% of 16; split 9 97.4%,
+# 100% of 164, 100% of 16; split 10 97.4%, 100% of 164, 100% of 16 (training data now).
 HELD_OUT_8 = "heldout8.yaml"
 HELD_OUT_9 = "heldout9.yaml"
 HELD_OUT_10 = "heldout10.yaml"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (open): heldout8, scored once blind, 95.4%")
-def test_eighth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
-    corpus_score(HELD_OUT_8, 180)
-
-
-@pytest.mark.xfail(strict=True, reason="issue 14 (open): heldout9, scored once blind, 86.7%")
-def test_ninth_held_out_split(corpus_score: Callable[[str, int], Any]) -> None:
-    corpus_score(HELD_OUT_9, 180)
-
-
-@pytest.mark.xfail(strict=True, reason="heldout10 (tuning data of round four): 96.9%")
-def test_tenth_split(corpus_score: Callable[[str, int], Any]) -> None:
-    corpus_score(HELD_OUT_10, 180)
+@pytest.mark.parametrize("split", [HELD_OUT_8, HELD_OUT_9, HELD_OUT_10])
+def test_splits_of_the_fourth_and_fifth_rounds(
+    corpus_score: Callable[[str, int], Any], split: str
+) -> None:
+    corpus_score(split, 180)
