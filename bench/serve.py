@@ -1,6 +1,6 @@
 """Latency of the served bot on a large map, quiet and during an alert storm.
 
-    python bench/serve.py [--nodes 100000] [--rounds 15] [--storm-rate 500]
+    python bench/serve.py [--nodes 100000] [--rounds 15] [--storm-rate 500] [--start-only]
 
 Generates the layered map of `bench/impact.py` (with 1,000 business services, so that
 "what does dns affect?" is a 1,000-service answer), imports it into an SQLite file, starts
@@ -242,6 +242,14 @@ def process_start(code: str, times: int = 3) -> float:
     return sorted(taken)[len(taken) // 2]
 
 
+def floors() -> dict[str, float]:
+    """`python -c pass` and `import bot.runtime` (the floors under a start)."""
+    return {
+        "python_start_s": round(process_start("pass"), 3),
+        "python_import_runtime_s": round(process_start("import bot.runtime"), 3),
+    }
+
+
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from store import Store, load_map_file
 
@@ -283,6 +291,17 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         first_answer(demo_env, api, slack_url, args.timeout, ask_demo)  # compiles, saves
         demo_s = first_answer(demo_env, api, slack_url, args.timeout, ask_demo)
         cold_s = first_answer(env, api, slack_url, args.timeout, pick)  # nothing stored yet
+        if args.start_only:
+            first_s = first_answer(env, api, slack_url, args.timeout, pick)
+            return {
+                "nodes": args.nodes,
+                "components": len(names),
+                "start_to_first_answer_s": round(first_s, 2),
+                "first_start_to_first_answer_s": round(cold_s, 2),
+                "demo_start_to_first_answer_s": round(demo_s, 2),
+                "ratio_start_vs_demo": round(first_s / max(demo_s, 1e-9), 2),
+                **floors(),
+            }
         launched = time.perf_counter()
         with (
             served.serving(env, args.timeout) as (process, base),
@@ -307,7 +326,6 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 time.sleep(2.0)  # let the storm reach its rate before asking
                 stormy = latencies(client, questions, args.rounds)
             memory = served.memory_kb(process.pid)
-    python_s, import_s = process_start("pass"), process_start("import bot.runtime")
     help_ms = quiet["help"]["p50_ms"]
     return {
         "nodes": args.nodes,
@@ -319,8 +337,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "start_to_first_answer_s": round(first_s, 2),
         "first_start_to_first_answer_s": round(cold_s, 2),
         "demo_start_to_first_answer_s": round(demo_s, 2),  # the same on the 80-component map
-        "python_start_s": round(python_s, 3),  # floor: `python -c pass`
-        "python_import_runtime_s": round(import_s, 3),  # floor: `import bot.runtime`
+        **floors(),
         "ratio_start_vs_demo": round(first_s / max(demo_s, 1e-9), 2),
         "after_change_first_answer_ms": round(after_change_ms, 1),
         "after_change_next_p50_ms": round(sorted(after_second)[len(after_second) // 2], 1),
@@ -350,6 +367,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="questions of each kind per phase")
     parser.add_argument("--storm-rate", type=int, default=500, help="alerts per second")
     parser.add_argument("--timeout", type=float, default=900.0, help="per step, seconds")
+    parser.add_argument(
+        "--start-only",
+        action="store_true",
+        help="measure the starts only (restart, first start, demo, floors), no latencies",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bsm-serve-") as tmp:
         print(json.dumps(run(args, Path(tmp))))

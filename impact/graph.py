@@ -126,10 +126,10 @@ class CompiledGraph:
         graph._build_gate_arrays()
         graph._reach = None
         if "reach.label" in arrays:
-            graph._reach = BusinessReach(
-                arrays["reach.label"].astype(np.int32),
-                arrays["reach.bits"].astype(np.uint64),
-                arrays["reach.business"].astype(np.int32),
+            graph._reach = BusinessReach(  # read-only views of the snapshot: never written
+                np.asarray(arrays["reach.label"], dtype=np.int32),
+                np.asarray(arrays["reach.bits"], dtype=np.uint64),
+                np.asarray(arrays["reach.business"], dtype=np.int32),
             )
         else:
             graph._reach = business_reach(graph.strict, graph.business_nodes)
