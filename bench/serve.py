@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import threading
@@ -291,15 +292,22 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         first_answer(demo_env, api, slack_url, args.timeout, ask_demo)  # compiles, saves
         demo_s = first_answer(demo_env, api, slack_url, args.timeout, ask_demo)
         cold_s = first_answer(env, api, slack_url, args.timeout, pick)  # nothing stored yet
-        if args.start_only:
-            first_s = first_answer(env, api, slack_url, args.timeout, pick)
+        if args.start_only:  # restarts and demo starts alternated, `--starts` of each
+            starts, demos = [], [demo_s]
+            for _ in range(args.starts):
+                starts.append(first_answer(env, api, slack_url, args.timeout, pick))
+                if len(demos) < args.starts:
+                    demos.append(first_answer(demo_env, api, slack_url, args.timeout, ask_demo))
+            first_s, demo_s = statistics.median(starts), statistics.median(demos)
             return {
                 "nodes": args.nodes,
                 "components": len(names),
-                "start_to_first_answer_s": round(first_s, 2),
+                "start_to_first_answer_s": round(first_s, 2),  # the median of `--starts`
+                "start_to_first_answer_min_s": round(min(starts), 2),
                 "first_start_to_first_answer_s": round(cold_s, 2),
                 "demo_start_to_first_answer_s": round(demo_s, 2),
                 "ratio_start_vs_demo": round(first_s / max(demo_s, 1e-9), 2),
+                "starts": args.starts,
                 **floors(),
             }
         launched = time.perf_counter()
@@ -371,6 +379,9 @@ def main() -> None:
         "--start-only",
         action="store_true",
         help="measure the starts only (restart, first start, demo, floors), no latencies",
+    )
+    parser.add_argument(
+        "--starts", type=int, default=1, help="with --start-only: restarts (and demo starts) timed"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bsm-serve-") as tmp:
