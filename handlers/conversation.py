@@ -57,6 +57,7 @@ from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.bulk import no_cycle_collection
 from impact.engine import ImpactModel
+from impact.traversal import bfs_kernel
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
@@ -293,10 +294,30 @@ class Conversation:
 
     def warm(self) -> None:
         """Build what the first question needs (the model, the name index of its map), so
-        that it does not pay for them: `bsm serve` calls it before /healthz reports ready."""
-        self._refresh()
-        if self.judge is not None:
-            self.judge.load()
+        that it does not pay for them: `bsm serve` calls it before /healthz reports ready.
+
+        The rest of what it needs (scipy's search kernel, the intent model's encoder and a
+        first reading of it) is loaded beside, in a thread: the snapshot's read and checksum
+        leave the interpreter free meanwhile. An error of either is raised here, as if
+        loaded in turn."""
+        failed: list[BaseException] = []
+        aside = threading.Thread(target=self._warm_aside, args=(failed,), name="warm-aside")
+        aside.start()
+        try:
+            self._refresh()
+        finally:
+            aside.join()
+        if failed:
+            raise failed[0]
+
+    def _warm_aside(self, failed: list[BaseException]) -> None:
+        try:
+            bfs_kernel()  # imports scipy (~0.2 s)
+            if self.judge is not None:
+                self.judge.load()
+                self.judge.opinion("help")  # a first reading: its one-time imports, done
+        except BaseException as error:  # re-raised by warm, in its thread
+            failed.append(error)
 
     def _refresh(self) -> ImpactModel:
         # a first load (a snapshot, a compile) and a new name index are ~10^5 objects kept:

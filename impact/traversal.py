@@ -3,22 +3,31 @@
 One row per node lists the nodes its failure reaches. An extra last row, the super source,
 holds the seeds of the current search, written in place, so a search from many seeds costs
 one scipy BFS and never copies the arrays. Rows stay sorted, which keeps answers deterministic.
+scipy is imported by the first search (`bfs_kernel`): about 0.2 s that a process which
+answers no graph question, or loads its model from a snapshot, does not pay at start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse.csgraph import breadth_first_order
-
-try:  # the compiled kernel lets us reuse scratch arrays and pre-mark visited nodes
-    from scipy.sparse.csgraph._traversal import _breadth_first_directed as _kernel
-except ImportError:  # pragma: no cover - depends on the scipy build
-    _kernel = None
 
 IntArray = npt.NDArray[np.int32]
 NULL = -9999  # scipy's "no predecessor" marker: a node with this predecessor is unvisited
 BLOCKED = -1  # any other value marks a node as already visited
+
+
+def bfs_kernel() -> Callable[..., int] | None:
+    """scipy's compiled BFS kernel (it lets us reuse scratch arrays and pre-mark visited
+    nodes), imported on first call; None when this scipy build has no such kernel."""
+    try:
+        from scipy.sparse.csgraph._traversal import _breadth_first_directed
+    except ImportError:  # pragma: no cover - depends on the scipy build
+        return None
+    kernel: Callable[..., int] = _breadth_first_directed
+    return kernel
 
 
 class Adjacency:
@@ -148,8 +157,9 @@ class Walk:
 
     def _search(self, keep: bool = True) -> IntArray:
         adj = self.adj
-        if _kernel is not None:
-            length = _kernel(adj.n, adj.indices, adj.indptr, adj._order, adj._pred)
+        kernel = bfs_kernel()
+        if kernel is not None:
+            length = kernel(adj.n, adj.indices, adj.indptr, adj._order, adj._pred)
             if not keep:  # the scratch is handed over, so nothing is reset from this list
                 self._masked = True  # (and should it be closed instead, it is refilled)
                 return adj._order[:0].copy()
@@ -158,6 +168,7 @@ class Walk:
 
     def _search_public(self) -> IntArray:  # pragma: no cover - fallback without the kernel
         from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import breadth_first_order
 
         adj = self.adj
         size = int(adj.indptr[adj.n + 1])
