@@ -425,8 +425,8 @@ RULES: list[Rule] = [
         r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\b(?:is|are) @ (?:really |fully |now |finally )?(?:back|recovered|restored|stable)\b",
-        r"^(?:\S+ )?(?:is|are) (?:it|that|this|they) (?:still |really |now )?(?:ok|okay|up|down|fine|healthy"
-        r"|working|back|recovered)\b",
+        r"^(?:\S+ )?(?:is|are) (?:it|that|this|they) (?:still |really |now )?"
+        r"(?:ok|okay|up|down|fine|healthy|working|back|recovered)\b",
         r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
