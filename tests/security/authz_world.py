@@ -48,6 +48,12 @@ class Clock:
         return self.now
 
 
+# Tables that are no change the policy guards: the schema's version, and the conversation's
+# memory of its last answer in a session (what a follow-up leans on; written for every
+# reader's question, kept 2 hours, never a change of the map, its settings or its history).
+UNGUARDED = frozenset({"alembic_version", "conversation_contexts"})
+
+
 @dataclass
 class World(Chat):
     """`Chat` plus the group lookup's clock and a database snapshot."""
@@ -62,7 +68,7 @@ class World(Chat):
             counts = {
                 t: connection.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar()
                 for t in tables
-                if t != "alembic_version"
+                if t not in UNGUARDED
             }
         return {"counts": counts, "audit": self.store.audit_log(limit=1000)}
 
