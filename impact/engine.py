@@ -120,6 +120,27 @@ class ImpactModel:
             fork._removed, fork._lock, fork._memo = set(), threading.RLock(), self._memo
             return fork
 
+    def edited(self, delta: MapDelta) -> ImpactModel | None:
+        """A new model: this one with the change log's `delta` applied (`apply_delta`), this
+        one left as it was (copy on write: the graph's arrays are copied, not recompiled);
+        None when the delta needs a compile (see `apply_delta`)."""
+        with self._lock:
+            self._apply_removals()
+            copy = object.__new__(ImpactModel)
+            copy._graph = self._graph.copy()
+            held = self._map
+            if isinstance(held, DeferredMap) and held.pending:
+                copy._map = DeferredMap(
+                    dict(held.components), list(held.groups), copy._graph.plain_dependencies
+                )
+            else:
+                copy._map = ServiceMap(
+                    dict(held.components), list(held.dependencies), list(held.groups)
+                )
+            copy._observed, copy._current, copy._memo = dict(self._observed), None, None
+            copy._removed, copy._lock = set(), threading.RLock()
+        return copy if copy.apply_delta(delta) else None
+
     # ---- states ------------------------------------------------------------------------
     @_locked
     def set_states(self, states: Mapping[str, State]) -> None:

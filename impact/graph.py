@@ -299,6 +299,22 @@ class CompiledGraph:
         return kinds
 
     # ---- incremental updates -------------------------------------------------------------
+    def copy(self) -> CompiledGraph:
+        """A graph equal to this one whose edits leave this one alone (copy on write).
+
+        The adjacencies and the tables an edit changes are copied; what edits replace
+        rather than change (the edge array, the business-reach table, the gates and their
+        arrays, which a group change compiles anew) is shared.
+        """
+        graph = object.__new__(CompiledGraph)
+        graph.__dict__.update(self.__dict__)
+        graph.components = list(self.components)
+        graph._added = list(self._added)
+        for name in ("all", "hard", "strict"):
+            setattr(graph, name, getattr(self, name).copy())
+        graph._forward = self._forward.copy() if self._forward is not None else None
+        return graph
+
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)

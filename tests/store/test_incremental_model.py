@@ -65,6 +65,7 @@ def test_random_incremental_changes_leave_the_model_equal_to_a_fresh_compile(
     rng = random.Random(seed)
     models = ModelService(demo_store)
     first = models.current()
+    first_map = demo_store.load_map()
     names = sorted(first.service_map.components)
     for step in range(25):
         random_change(demo_store, rng, names, step)
@@ -75,7 +76,9 @@ def test_random_incremental_changes_leave_the_model_equal_to_a_fresh_compile(
     models.current()
     assert_same(models.current().model, demo_store.load_map())
     assert models.applied_deltas, "the changes were applied from the change log"
-    assert models.current().model is first.model, "caught up in place, never recompiled"
+    assert models.compiled_versions == [first.version], "caught up, never recompiled"
+    assert first.version < models.current().version
+    assert_same(first.model, first_map)  # copies were edited: the model handed out is as it was
 
 
 def test_a_new_component_or_a_replace_compiles_the_map_again(demo_store: Store) -> None:
@@ -149,7 +152,10 @@ def test_a_following_replica_catches_up_before_anyone_asks(demo_store: Store) ->
                 break
             stop.wait(0.1)
         assert caught_up.is_set(), "the replica followed the change log"
-        assert held.model.service_map is replica.current().model.service_map
+        caught = replica.current()
+        assert caught.version == wanted
+        # built once (compiled or loaded), then caught up from the log: never read again
+        assert replica.compiled_versions + replica.loaded_from_snapshot == [held.version]
         assert_same(replica.current().model, demo_store.load_map())
     finally:
         stop.set()
