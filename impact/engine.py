@@ -16,7 +16,15 @@ import numpy as np
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    State,
+    name_key,
+)
 from impact.propagation import Outcome, evaluate, raised_by
 from impact.queries import affects_result, indices, state_changes
 from impact.results import (
@@ -140,6 +148,36 @@ class ImpactModel:
             copy._observed, copy._current, copy._memo = dict(self._observed), None, None
             copy._removed, copy._lock = set(), threading.RLock()
         return copy if copy.apply_delta(delta) else None
+
+    def patched(self, delta: MapDelta) -> ImpactModel | None:
+        """A new model: this one with the change log's `delta` applied when it adds or
+        re-describes components (`CompiledGraph.patched`: renumbered from this graph's
+        arrays, not compiled from a map), this one left as it was; the observed states
+        follow by name. None when the delta removes a component: compile then.
+        """
+        if any(key not in delta.components for key in delta.touched):
+            return None
+        touched = delta.touched
+        with self._lock:
+            self._apply_removals()
+            graph, held, observed = self._graph, self._map, dict(self._observed)
+            groups = [g for g in held.groups if name_key(g.dependant) not in touched]
+            components = {n: c for n, c in held.components.items() if name_key(n) not in touched}
+        try:
+            new_graph = graph.patched(delta.components, delta.dependencies, delta.groups)
+        except (MapError, UnknownComponent):
+            return None
+        components.update((c.name, c) for c in delta.components.values())
+        model = object.__new__(ImpactModel)
+        model._graph = new_graph
+        model._map = DeferredMap(components, groups + delta.groups, new_graph.plain_dependencies)
+        states = {graph.names[i]: s for i, s in observed.items() if i < graph.n_components}
+        model._observed = {
+            node: s for name, s in states.items() if (node := new_graph.find(name)) is not None
+        }
+        model._current, model._memo = None, None
+        model._removed, model._lock = set(), threading.RLock()
+        return model
 
     # ---- states ------------------------------------------------------------------------
     @_locked

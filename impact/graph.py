@@ -17,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    name_key,
+)
 from impact.reach import BusinessReach, business_reach
 from impact.results import GroupImpact
 from impact.snapshot import (
@@ -313,6 +320,65 @@ class CompiledGraph:
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
         graph._forward = self._forward.copy() if self._forward is not None else None
+        return graph
+
+    def patched(
+        self,
+        components: Mapping[str, Component],
+        dependencies: Sequence[Dependency],
+        groups: Sequence[RedundancyGroup],
+    ) -> CompiledGraph:
+        """A new graph: this one with the components `components` (by name key: added, or
+        re-described whole with their own `dependencies` and the `groups` they are the
+        dependant of) in place of what it held for them; this one is left alone.
+
+        Built from this graph's arrays, not from a map: the edges kept are renumbered in
+        numpy and the adjacencies sorted anew, no dependency object is made. The
+        business-reach table is left to be rebuilt when questions need it (`reach`).
+        Raises MapError when a dependency or group names an unknown component.
+        """
+        touched = set(components)
+        old_names = self.names
+        kept = [c for c in self.components if name_key(c.name) not in touched]
+        graph = object.__new__(CompiledGraph)
+        graph.components = sorted([*kept, *components.values()], key=lambda c: c.name)
+        graph.names = [c.name for c in graph.components]
+        graph.index = {name: i for i, name in enumerate(graph.names)}
+        graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
+        graph.n_components = len(graph.names)
+        held_groups = [g.group for g in self.gates if name_key(g.group.dependant) not in touched]
+        graph.gates = graph._compile_gates([*held_groups, *groups])
+        graph.n = graph.n_components + len(graph.gates)
+        graph.business = np.concatenate(
+            [
+                np.array([c.is_business for c in graph.components], dtype=bool),
+                np.zeros(len(graph.gates), dtype=bool),
+            ]
+        )
+        # old component index -> new (NULL for a touched one: its edges are replaced)
+        renumber = np.fromiter(
+            (
+                -1 if name_key(name) in touched else graph.index[name]
+                for name in old_names[: self.n_components]
+            ),
+            np.int64,
+            self.n_components,
+        )
+        edges = self.edges
+        plain = edges[edges[:, 2] <= SOFT]
+        plain = plain[renumber[plain[:, 0]] >= 0]
+        moved = np.column_stack([renumber[plain[:, 0]], renumber[plain[:, 1]], plain[:, 2]])
+        if (moved[:, 1] < 0).any():  # an edge into a touched component keeps its target
+            targets = plain[:, 1][moved[:, 1] < 0]
+            moved[moved[:, 1] < 0, 1] = [graph._known(old_names[t], old_names[t]) for t in targets]
+        added = graph._compile_edges(dependencies)  # the new plain edges, then every gate's
+        graph._edges = np.concatenate([moved.astype(np.int64), added])
+        graph._added = []
+        graph.rank = graph._business_rank()
+        graph._build_adjacencies()
+        graph._build_gate_arrays()
+        graph._reach, graph._reach_current, graph._reach_misses = None, False, 0
+        graph.name_array = np.array(graph.names, dtype=object)
         return graph
 
     def add_edge(self, dep: Dependency) -> None:

@@ -32,7 +32,6 @@ from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel, SnapshotError
-from impact.mapdiff import patched
 from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
@@ -368,27 +367,31 @@ class ModelService:
         return self._compiled
 
     def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
-        """The model of `version`: its snapshot when stored, else the held map patched with
-        the change log's delta (a new component: no full read), else the map read; compiled."""
+        """The model of `version`: the held model patched with the change log's delta (a
+        new component: renumbered from the held arrays, no map read, no compile), else its
+        snapshot when stored, else the map read and compiled."""
+        patched = self._patched(version)
+        if patched is not None:
+            self.patched_versions.append(version)  # no snapshot: a start patches it again
+            return Compiled(version, patched.service_map, patched)
         snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
         model = self._from_snapshot(snapshots, version)
         if model is None:
-            version, service_map = self._patched(version) or load()
+            version, service_map = load()
             model = ImpactModel.from_map(service_map)
             self.compiled_versions.append(version)
             if snapshots is not None:
                 self._save_later(snapshots, version, model)
         return Compiled(version, model.service_map, model)
 
-    def _patched(self, version: int) -> tuple[int, ServiceMap] | None:
+    def _patched(self, version: int) -> ImpactModel | None:
         held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
         if held is None or delta_since is None or held.version >= version:
             return None
         delta = delta_since(held.version)
         if delta is None or delta.version != version:
             return None
-        service_map = patched(held.model.service_map, delta)
-        return (version, service_map) if service_map is not None else None
+        return held.model.patched(delta)
 
     def _install(self, built: Compiled) -> Compiled:
         """Hold `built` when it is newer than the held model; returns it either way."""
@@ -414,8 +417,12 @@ class ModelService:
                 return None
             delta_since = getattr(self.store, "map_delta", None)
             delta = delta_since(stored) if delta_since is not None else None
-            if delta is None or delta.version != version or not model.apply_delta(delta):
+            if delta is None or delta.version != version:
                 return None
+            caught = model.edited(delta) or model.patched(delta)
+            if caught is None:
+                return None
+            model = caught
         self.loaded_from_snapshot.append(stored)
         return model
 
