@@ -26,10 +26,11 @@ from impact.model import (
     name_key,
 )
 from impact.propagation import Outcome, evaluate, raised_by
-from impact.queries import affects_result, indices, state_changes
+from impact.queries import affects_result, group_impacts, indices, state_changes
 from impact.results import (
     AffectsResult,
     DependsResult,
+    GroupImpact,
     PathResult,
     SpofResult,
     StatusResult,
@@ -218,6 +219,18 @@ class ImpactModel:
         after = evaluate(self._graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
         result = affects_result(self._graph, after, failed)
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
+
+    @_locked
+    def standing(self) -> tuple[frozenset[str], frozenset[str], tuple[GroupImpact, ...]]:
+        """The business services down and degraded now, and the groups that lost members:
+        the names and groups `whatif([]).affects` lists, without evaluating the states
+        again or tracing a path for each service (the groups at their minimum read it
+        after every reconcile)."""
+        outcome, graph = self._outcome(), self._graph
+        states = [(graph.names[v], outcome.state(v)) for v in graph.business_nodes.tolist()]
+        down = frozenset(name for name, state in states if state == State.DOWN)
+        degraded = frozenset(name for name, state in states if state == State.DEGRADED)
+        return down, degraded, group_impacts(graph, outcome.spread)
 
     @_locked
     def worsened_by(self, names: Sequence[str]) -> dict[str, frozenset[str]]:

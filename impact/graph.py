@@ -37,6 +37,7 @@ from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
 REACH_REBUILD_AFTER = 100  # questions answered by search before a stale table is rebuilt
+ABOVE_KEPT = 20_000  # nodes whose business services reached (`business_above`) are kept
 # which adjacency carries each edge kind (forward: source depends on target)
 _CARRIERS = {HARD: ("all", "hard", "strict"), SOFT: ("all",), GATE: ("all", "hard", "strict")}
 
@@ -286,6 +287,24 @@ class CompiledGraph:
             self._reach_current, self._reach_misses = True, 0
         return self._reach
 
+    def business_above(self, node: int) -> list[int]:
+        """The business services a failure of `node` reaches (over every edge kind), by
+        node index in search order: the map's structure only, so kept per node until the
+        graph is edited. A status in a storm asks it of the same failing components again
+        and again."""
+        kept: dict[int, list[int]] | None = self.__dict__.get("_above")
+        if kept is None:
+            kept = self.__dict__.setdefault("_above", {})
+        found = kept.get(node)
+        if found is None:
+            with self.all.walk() as walk:
+                reach = walk.extend(np.array([node], dtype=np.int32))
+            found = reach[self.business[reach]].tolist()
+            if len(kept) >= ABOVE_KEPT:
+                kept.clear()  # bounded: a storm's failures fit many times over
+            kept[node] = found
+        return found
+
     @property
     def forward(self) -> Adjacency:
         """Forward edges (dependant -> dependency, every kind), built on first use."""
@@ -317,6 +336,7 @@ class CompiledGraph:
         graph.__dict__.update(self.__dict__)
         graph.components = list(self.components)
         graph._added = list(self._added)
+        graph.__dict__["_above"] = {}  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
         graph._forward = self._forward.copy() if self._forward is not None else None
@@ -384,6 +404,7 @@ class CompiledGraph:
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
+        self.__dict__["_above"] = {}  # the structure changed: reached services anew
         self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
@@ -399,6 +420,7 @@ class CompiledGraph:
         doomed &= self.edges[:, 2] <= SOFT
         if not doomed.any():
             return False
+        self.__dict__["_above"] = {}
         self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)

@@ -101,3 +101,39 @@ def test_forks_evaluated_in_threads_agree_with_one_thread() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_standing_lists_what_a_whatif_of_nothing_lists() -> None:
+    model = ImpactModel.from_map(_random_map(17))
+    rng = random.Random(4)
+    names = [n for n in model.names() if n.startswith("c")]
+    for _ in range(10):
+        states = {n: rng.choice([State.DOWN, State.DEGRADED]) for n in rng.sample(names, 6)}
+        model.set_states(states)
+        now = model.whatif([]).affects
+        down, degraded, groups = model.standing()
+        assert down == {s.name for s in now.down}
+        assert degraded == {s.name for s in now.degraded}
+        assert groups == now.groups
+
+
+def test_causes_kept_per_component_follow_an_edit_of_the_map() -> None:
+    service_map = _random_map(23)
+    late = Component("late-service", kind="business_service")
+    failing = {"c0001": State.DOWN, "c0002": State.DOWN}
+    model = ImpactModel.from_map(
+        ServiceMap.build([*service_map.components.values(), late], service_map.dependencies, [])
+    )
+    model.set_states(failing)
+    assert "late-service" not in {s.name for s in model.status().services if s.causes}
+    model.add_dependency(Dependency("late-service", "c0001"))  # what c0001 reaches grew
+    fresh = ImpactModel.from_map(
+        ServiceMap.build(
+            [*service_map.components.values(), late],
+            [*service_map.dependencies, Dependency("late-service", "c0001")],
+            [],
+        )
+    )
+    fresh.set_states(failing)
+    assert model.status() == fresh.status()
+    assert "late-service" in {s.name for s in model.status().services if s.causes}
