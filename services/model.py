@@ -195,7 +195,11 @@ class ModelService:
         For readers that see the map inside a transaction of their own (incident reconcile):
         they pass the version they read and how to read the map in that transaction. The
         states of the returned model are whatever was current; fork it to set others.
+        The version held answers without the lock (webhooks ask it for every commit).
         """
+        held = self._compiled
+        if held is not None and held.version == version:
+            return held
         with self._lock:
             found = self._held_or_delta(version)
             if found is not None:
