@@ -5,8 +5,8 @@ holds the seeds of the current search, written in place, so a search from many s
 one scipy BFS and never copies the arrays. Rows stay sorted, which keeps answers deterministic.
 
 Walks may run in several threads at once over one adjacency: each walk has scratch arrays
-of its own (one reusable pair per thread), and only writing the super source's row and the
-search that reads it are serialised, by the adjacency's lock, as are edits.
+of its own (taken from a few kept for reuse), and only writing the super source's row and
+the search that reads it are serialised, by the adjacency's lock, as are edits.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on the scipy build
 IntArray = npt.NDArray[np.int32]
 NULL = -9999  # scipy's "no predecessor" marker: a node with this predecessor is unvisited
 BLOCKED = -1  # any other value marks a node as already visited
+KEEP_SCRATCH = 4  # free scratch pairs an adjacency keeps for the next walks
 
 
 class Adjacency:
@@ -56,7 +57,7 @@ class Adjacency:
 
     def _init_scratch(self) -> None:
         self._lock = threading.Lock()  # the super source's row, and edits
-        self._local = threading.local()  # per thread: a free (pred, order) scratch pair
+        self._free: list[tuple[IntArray, IntArray]] = []  # scratch pairs kept for reuse
 
     def copy(self) -> Adjacency:
         """An adjacency with the same rows and arrays of its own (edit it, not this one)."""
@@ -67,16 +68,17 @@ class Adjacency:
             return Adjacency.from_arrays(self.n, indptr, self.indices[:end])
 
     def _take_scratch(self) -> tuple[IntArray, IntArray]:
-        """This thread's free scratch (pred all NULL, order), or new arrays when it is taken."""
-        free = getattr(self._local, "free", None)
-        if free is not None:
-            self._local.free = None
-            return free  # type: ignore[no-any-return]
-        return np.full(self.n + 1, NULL, dtype=np.int32), np.empty(self.n + 1, dtype=np.int32)
+        """A free scratch pair (pred all NULL, order), or new arrays when none is free."""
+        try:
+            return self._free.pop()  # atomic: two walks never take the same pair
+        except IndexError:
+            return np.full(self.n + 1, NULL, dtype=np.int32), np.empty(self.n + 1, dtype=np.int32)
 
     def _give_scratch(self, pred: IntArray, order: IntArray) -> None:
-        """Hand a scratch pair back to this thread (pred reset to NULL by the caller)."""
-        self._local.free = (pred, order)
+        """Keep a scratch pair for the next walk (pred reset to NULL by the caller); a few
+        at most, so a map of a million nodes holds megabytes of scratch, not a pair per thread."""
+        if len(self._free) < KEEP_SCRATCH:
+            self._free.append((pred, order))
 
     def arrays(self) -> tuple[IntArray, IntArray]:
         """The CSR rows (indptr, indices): the super-source row empty, no spare room."""
