@@ -157,9 +157,15 @@ class Runtime:
         with `scheduler_after_s`, the scheduler starts that many seconds later, in a
         thread, unless stopped before."""
         # warm before the port opens: the model (a snapshot when stored) and the name index,
-        # which are long-lived objects only: the cyclic collector would walk them for nothing
-        with no_cycle_collection():
-            self.conversation.warm()
+        # which are long-lived objects only: the cyclic collector would walk them for nothing;
+        # meanwhile a thread commits the health write probe (waiting on the disk, mostly)
+        primer = threading.Thread(target=self.health.prime, name="health-prime")
+        primer.start()
+        try:
+            with no_cycle_collection():
+                self.conversation.warm()
+        finally:
+            primer.join()
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()

@@ -83,6 +83,12 @@ class WriteProbe:
             self._ok_at = time.monotonic()
         return reason
 
+    def prime(self) -> None:
+        """Probe now, in this thread (a process about to open its port: its first /healthz
+        then finds a success of a moment ago instead of waiting for a committed write)."""
+        if self._attempt() is None:
+            self._ok_at = time.monotonic()
+
     def _attempt(self) -> str | None:
         try:
             self._write()
@@ -111,6 +117,11 @@ class Health:
     def __post_init__(self) -> None:
         if self.writes is None and self.store is not None:
             self.writes = WriteProbe(self.store.deliveries.probe, self.write_every_s)
+
+    def prime(self) -> None:
+        """Probe the writes now (see `WriteProbe.prime`); blocking, for a start-up thread."""
+        if self.writes is not None:
+            self.writes.prime()
 
     async def report(self) -> tuple[int, dict[str, Any]]:
         database = "ok" if self.store is None else await self._database()

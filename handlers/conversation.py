@@ -14,6 +14,7 @@ are put in their grammar (`intents.command_text`). A `session` (a Slack thread o
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -38,7 +39,9 @@ from handlers.intents import (
     command_text,
     command_words,
     in_name_position,
+    joint_failure,
     parse,
+    statement,
 )
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
@@ -54,6 +57,7 @@ from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.bulk import no_cycle_collection
 from impact.engine import ImpactModel
+from impact.traversal import bfs_kernel
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
@@ -200,6 +204,7 @@ class Conversation:
             if question.intent in HANDLERS
             else "@" in question.template
         )
+        resolved = _whole_of(model, _both_of(text, resolved))
         resolution = self._names.screen(resolved, named=named)
         contexts = self._contexts() if session else None
         standalone = text
@@ -213,13 +218,28 @@ class Conversation:
                 standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
         if (
-            question.weak
+            (question.weak or (statement(text) and question.intent not in COMMAND_INTENTS))
             and question.phrases
             and not resolution.names
             and not resolution.ambiguous
-            and not any(self._names.looks_like_name(p) for p in question.phrases)
-        ):  # only everyday words said what was asked, and no word names a subject: chat
+            and not any(
+                self._names.shaped_like_name(p)
+                if statement(text)
+                else self._names.looks_like_name(p)
+                for p in question.phrases
+            )
+        ):  # only everyday words said what was asked, or told something, and no word names
+            # a subject: chat ("the coffee machine is down again")
             question = replace(question, intent="unknown")
+        if (
+            (_NOTICE.match(text) or _RECOVERED.match(text))
+            and statement(text)
+            and (question.intent not in COMMAND_INTENTS)
+        ):
+            question = replace(question, intent="unknown")  # "fyi: db-02 is back, no action"
+        if question.intent == "affects" and len(resolution.names) > 1 and joint_failure(text):
+            # "db-01 and db-03 fail together, what happens": a joint failure is a what-if
+            question = replace(question, intent="whatif")
         if question.intent not in HANDLERS:
             not_understood = guidance.not_understood(
                 text, self._names, question, resolution, follow_up=follow_up and context is None
@@ -274,10 +294,30 @@ class Conversation:
 
     def warm(self) -> None:
         """Build what the first question needs (the model, the name index of its map), so
-        that it does not pay for them: `bsm serve` calls it before /healthz reports ready."""
-        self._refresh()
-        if self.judge is not None:
-            self.judge.load()
+        that it does not pay for them: `bsm serve` calls it before /healthz reports ready.
+
+        The rest of what it needs (scipy's search kernel, the intent model's encoder and a
+        first reading of it) is loaded beside, in a thread: the snapshot's read and checksum
+        leave the interpreter free meanwhile. An error of either is raised here, as if
+        loaded in turn."""
+        failed: list[BaseException] = []
+        aside = threading.Thread(target=self._warm_aside, args=(failed,), name="warm-aside")
+        aside.start()
+        try:
+            self._refresh()
+        finally:
+            aside.join()
+        if failed:
+            raise failed[0]
+
+    def _warm_aside(self, failed: list[BaseException]) -> None:
+        try:
+            bfs_kernel()  # imports scipy (~0.2 s)
+            if self.judge is not None:
+                self.judge.load()
+                self.judge.opinion("help")  # a first reading: its one-time imports, done
+        except BaseException as error:  # re-raised by warm, in its thread
+            failed.append(error)
 
     def _refresh(self) -> ImpactModel:
         # a first load (a snapshot, a compile) and a new name index are ~10^5 objects kept:
@@ -314,3 +354,43 @@ class Conversation:
         touched = {c.name for c in delta.components.values()}
         touched.update(name for key in delta.touched if (name := self._names.exact(key)))
         return touched
+
+
+_BOTH = re.compile(r"\bboth\b")
+_RECOVERED = re.compile(  # "db-03 is back, thanks all": news, not a question
+    r"^\W*[\w.-]+ (?:is|are) (?:back|recovered|restored|fixed|up again|fine again|stable again)\b",
+    re.I,
+)
+_NOTICE = re.compile(r"^\W*(?:fyi|heads[- ]up|psa|note|update|info)\b", re.I)
+
+
+def _both_of(text: str, resolved: Resolution) -> Resolution:
+    """ "both core routers": an ambiguous phrase of exactly two candidates, after "both",
+    names them both."""
+    if not _BOTH.search(text.casefold()):
+        return resolved
+    pairs = {p: c for p, c in resolved.ambiguous.items() if len(c) == 2}
+    if len(pairs) != 1:
+        return resolved
+    ((phrase, pair),) = pairs.items()
+    names = tuple(dict.fromkeys((*resolved.names, *pair)))
+    ambiguous = {p: c for p, c in resolved.ambiguous.items() if p != phrase}
+    return Resolution(names, resolved.unknown, ambiguous)
+
+
+def _whole_of(model: ImpactModel, resolved: Resolution) -> Resolution:
+    """ "who to page for kafka": an ambiguous phrase whose candidates are one component and
+    what it is built of (kafka-cluster over kafka-01..05) names the whole."""
+    if not resolved.ambiguous:
+        return resolved
+    names, ambiguous = list(resolved.names), {}
+    for phrase, candidates in resolved.ambiguous.items():
+        others = set(candidates)
+        whole = [
+            c for c in candidates if others - {c} <= set(model.depends(c, depth=1).dependencies)
+        ]
+        if len(whole) == 1:
+            names.append(whole[0])
+        else:
+            ambiguous[phrase] = candidates
+    return Resolution(tuple(dict.fromkeys(names)), resolved.unknown, ambiguous)

@@ -20,6 +20,7 @@ FOLLOWED = frozenset(
 )
 _MORE = re.compile(r"\b(?:too|also|as well|on top|in addition|at the same time)\b|^\W*and if\b")
 _SINCE = re.compile(r"^\W*(?:and )?(?:since when|how long|for how long|since what time)\b")
+_TO_PRONOUN = re.compile(r"\b(?:to|into|reaches|reach) (?:it|that|this|them|they)\b")
 _PRONOUN = re.compile(r"\b(?:it|that|this|them|they|those|these|its|their)\b")
 _SIMULATED = ("whatif", "affects")
 _WITH_DOWN = re.compile(r"^\W*and (?:with|if|plus|when)\b")
@@ -61,6 +62,8 @@ def complete(
     if _ANOTHER.search(lowered) and subjects and not question.explicit:
         return replace(question, intent=context.intent), subjects
     if question.intent == "path" and len(subjects) == 1 and last:
+        if _TO_PRONOUN.search(lowered):  # "the path from accounts-db to it"
+            return question, (subjects[0], last[0])
         return question, (last[0], subjects[0])
     if (
         not subjects

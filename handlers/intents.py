@@ -36,7 +36,8 @@ _CONTRACTIONS = (
 _PERIOD = re.compile(
     r"\b(?:(?:over |for |in |during )?(?:the )?(?:last|past|previous) "
     r"(\d+) ?(day|week|month|hour)s?"
-    r"|(\d+) ?(d|w|h|days?|weeks?|hours?)\b(?: ago)?"
+    r"|(?:(?:over |for |in |during )?(?:the )?(?:last|past|previous) )?"
+    r"(\d+) ?(d|w|h|days?|weeks?|hours?)\b(?: ago)?"
     r"|(?:this|current) (week|month|quarter|year)|(?:last|previous) (week|month|quarter|year)"
     r"|(today|yesterday))\b"
 )
@@ -44,7 +45,7 @@ _MONTH_WORDS = (
     "january|february|march|april|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
-_DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?)?"
+_DAY = r"\d{4}-\d{2}-\d{2}(?:t[\d:]+z?| \d{1,2}:\d{2}(?::\d{2})?)?"
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY_MONTH = rf"(?:{_ORDINAL} (?:{_MONTH_WORDS})|(?:{_MONTH_WORDS}) {_ORDINAL})"
 _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z]+/[a-z_]+"
@@ -52,15 +53,31 @@ _ZONES = r"utc|gmt|cet|cest|eet|wet|bst|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|[a-z
 _WINDOW = re.compile(
     rf"(?:\b(?:in|for|during|over|of) )?(?:the )?(?P<w>"
     rf"\bsince (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|midnight"
-    rf"|last (?:week|month|quarter)|{_DAY})"
-    rf"|\bfrom {_DAY} (?:to|until|till) {_DAY}|\b{_DAY}\.\.{_DAY}"
-    rf"|\b(?:from|between) (?:{_DAY_MONTH}|{_ORDINAL}) (?:to|until|till|and) {_DAY_MONTH}"
+    rf"|last (?:week|month|quarter)|{_DAY}"
+    rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?: of (?:the|this) month)?)"
+    rf"|\b(?:(?:from|between) |(?:the )?period (?:of |from )?)?{_DAY}"
+    rf" (?:to|until|till|and|through|-) {_DAY}|\b{_DAY}\.\.{_DAY}"
+    rf"|\b(?:from|between) (?:{_DAY_MONTH}(?: \d{{4}})?|{_ORDINAL}) (?:to|until|till|and)"
+    rf" {_DAY_MONTH}"
     rf"(?: \d{{4}})?"
     rf"|\b(?:{_MONTH_WORDS})(?: \d{{4}})?|\b\d{{4}}-\d{{2}}(?!-)|\b\d{{4}}-q[1-4]"
+    rf"|\bq[1-4](?: \d{{4}})?|\b\d{{4}} q[1-4]"
     rf"|\b(?:last|past|previous) (?:\d+ ?)?(?:h|hrs?|hours?)|\b(?:this|last|previous) quarter"
-    rf")\b(?P<z> (?:in )?(?:{_ZONES})\b)?"
+    rf")\b(?P<z>,? \(?(?:in )?(?:{_ZONES})\b\)?)?"
 )
 _ZONE_AFTER = re.compile(rf" (?:in )?((?:{_ZONES}))\b")
+# A time said in passing ("down since 10 min", "since around 01:40 cet", "paged at 3am",
+# "for 20 minutes now"): when it started, not a subject and not a period to report on.
+_IN_PASSING = re.compile(
+    r"\b(?:since|from|at|around|about|for|starting|started) "
+    r"(?:(?:around|about|approx\.?|approximately|roughly|like|ca\.?|already|the last|the past) )?"
+    rf"(?:\d+ ?(?:secs?|seconds?|mins?|minutes?|m)\b|\d{{1,2}}(?= (?:{_ZONES})\b)"
+    r"|\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\b\.?)?|\d{1,2} ?[ap]\.?m\b\.?"
+    r"|(?:an?|one|half an?|a few|a couple of|couple) (?:secs?|seconds?|mins?|minutes?|hours?)\b)"
+    rf"(?: ago| now)?(?: (?:{_ZONES})\b)?"
+    r"|\b\d+ ?(?:secs?|seconds?|mins?|minutes?) ago\b"
+    r"|\b\d{1,2}(?::\d{2})? ?[ap]\.?m\b\.?|\b(?:p[0-5]|sev ?-?[0-5])\b"
+)
 _DEPTH = re.compile(r"\b(?:depth|levels?|deep)\s*(\d+)\b|\b(\d+)\s*(?:levels?|deep)\b")
 
 
@@ -159,7 +176,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "incident",
-        _LEAD + r"incident @",
+        _LEAD + r"incident @(?: [?!])*$",
         r"^(?:what|how) (?:is|was) (?:the )?incident @",
         r"\b(?:about|of|on|in|during|with) incident @(?!.*@)",
         r"\b(?:details?|info|more|news|update|timeline) "
@@ -188,9 +205,12 @@ RULES: list[Rule] = [
         _LEAD + r"changes\b",
         r"^what (?:has |have |is )?changed\b",
         r"^(?:@ )?changes\b",  # "recent map changes"
+        r"\b(?:new|added|removed|deleted) (?:dependencies|dependency|components?|services?|edges?)"
+        r"\b(?!.*@)",
     ),
     _rule(  # non-native order: "on what is relying X", "from what depends X"
         "depends",
+        rf"{_WHO}.*{_RELY} (?:the )?@ (?:to|in order to|for) (?:work|run|function|operate|start)\b",
         rf"^(?:on|upon) (?:what|which)\b.*(?:{_RELY}|\b(?:runs?|running|built|hosted|based)\b)",
         r"^from (?:what|which)\b.*\bdepend",
     ),
@@ -198,17 +218,22 @@ RULES: list[Rule] = [
         "path",
         r"\bpaths?\b",
         r"\broutes?\b(?=.*@.*@)",
-        r"->|→",
+        r"@.*@.*\b(?:routes?|chain|hops)\b",
+        rf"\bhow @ (?:\w+ )?(?:ends? up |comes? to |came to )?{_RELY} (?:on |upon )?@",
+        r"@ ?(?:->|→) ?@",
         r"\bhow (?:\w+ )?(?:arrives?|gets?|reach(?:es)?|goes|leads?) (?:from )?@ (?:to|at) @",
         r"\bchain\b(?=.*@.*@)",
         rf"@ (?:do|does|is|are )?(?:still )?{_RELY} (?:on |upon )?(?:@|\bon\b)(?=.*@)",
         rf"\b(?:do|does|is|are|can|could) @ (?:still )?{_RELY} (?:on |upon )?@",
-        r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend) (?:to |on |with )?@",
+        r"\bhow (?:is|are|does|do) @ (?:connected|linked|related|reach|depend|tied|coupled"
+        r"|wired|hooked|bound) (?:up )?(?:to |on |with |into )?@",
+        r"\bhow @ (?:reach(?:es)?|gets? to|connects? to|leads? to|arrives? at|is tied to) @",
         r"\b(?:is|are) @ (?:still )?(?:connected|linked|related) (?:to |with )?@",
         r"\b(?:is|are) @ and @ (?:still )?(?:connected|linked|related)\b",
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
         r"\bfrom @ to @",
+        r"\b(?:by|in|through) (?:which|what) (?:way|route|path|means)\b(?=.*@.*@)",
         # "how does it reach X": from the subject of the thread (handlers.followups)
         r"\bhow (?:is|are|does|do|did|would|could) (?:it|that|this|they|them|those|these) "
         r"(?:\w+ )?(?:reach(?:es)?|get to|gets to|connect(?:s|ed)? to|lead to|leads to"
@@ -334,15 +359,27 @@ RULES: list[Rule] = [
         rf"{_WHO}.*{_RELY} (?:on|upon|at) (?:it|that|this|them|those|these) ?\??$",
         rf"{_RELY} (?:on |upon |at )@",
         r"\bwhat (?:goes|would go|will go|fails|would fail|stops) (?:down|dark)?\b",
-        r"\b(?:if|when) @ (?:goes|go|went|is|were|was) (?:down|offline|away)\b",
+        r"\bwhat (?:would|will|could|might) (?:be|go|get) (?:down|broken|affected|impacted|hit)\b"
+        r"(?=.*@)",
+        r"\b(?:if|when) @ (?:goes|go|went|is|were|was|are|gets|got) "
+        r"(?:down|offline|away|broken|cut|unavailable|unreachable)\b",
+        # "session cache down, what service broken??": a failure reported, then its effect
+        r"^(?:\S+ ){0,3}@ (?:is |are |was )?(?:down|broken|offline)\b.*\b(?:what|which)\b"
+        r"(?!.*\b(?:status|health|why|cause)\b).*\b(?:broken|down|impacted|affected|lose|losing|lost"
+        r"|hit|dead|failing|stops?)\b",
+        r"^@ (?:is |are )?(?:down|broken|offline)(?: !)*$",  # "payment-gateway down": a report
         r"\bif @ (?:dies|died|fails|failed|crashes|crashed)\b",
         r"@ (?:going|goes|went) (?:down|offline|away|dark)\b",
         r"\bconsequences?\b",
+        r"\bwhat (?:is|would be|will be|are) the (?:results?|outcomes?)\b",
         r"\bat risk\b",
         # "which services do we lose", "what would users lose"
-        r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?) (?:lose|lost|losing)\b",
+        r"\b(?:what|which)\b.*\b(?:we|i|you|they|users?|customers?)"
+        r" (?:are |is |will |would |might |do |did )?(?:lose|lost|losing)\b",
         r"\bwhat (?:would|will) (?:we|i) lose\b",
         r"\busers? of @",
+        r"\bwhat (?:does|do|would|will|did|could) (?:@|that|this|it) (?:touch|hit)\b",
+        r"\bwhich(?: \w+){1,3} (?:does|do|would|will|did|could) (?:@|that|this|it) (?:touch|hit)\b",
     ),
     _rule("affects", r"\bwhat does @ (?:feed|power|drive|supply|back|underpin|serve)\b", weak=True),
     _rule(
@@ -387,10 +424,16 @@ RULES: list[Rule] = [
         r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded|alright|slow)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
+        r"\b(?:is|are) @ (?:really |fully |now |finally )?(?:back|recovered|restored|stable)\b",
+        r"^(?:\S+ )?(?:is|are) (?:it|that|this|they) (?:still |really |now )?"
+        r"(?:ok|okay|up|down|fine|healthy|working|back|recovered)\b",
         r"\bwhat is (?:down|broken|failing|on fire|red|degraded|slow)\b",
         r"^what is wrong\W*$",
         r"\b(?:is|are) @ (?:having|seeing|experiencing) (?:any )?"
         r"(?:issues?|problems?|troubles?|errors?|outages?)\b",
+        r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2}"
+        r" (?:services?|systems?|components?) (?:are |is )?"
+        r"(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
@@ -440,8 +483,8 @@ def command_words(text: str, question: Question, names: NameIndex | None) -> str
     -> "maintenance X for 90m"). A command typed in its grammar stays as typed."""
     clean = _normalise(plain_text(text))
     verb = _LISTS.get(question.intent)
-    if question.intent == "incident" and not re.match(_LEAD + r"incident\b", clean):
-        number = re.search(r"\bincident\W+(?:no\.? |number )?#?(\d+)\b", clean)
+    if question.intent == "incident" and not re.match(_LEAD + r"incident #?\d+\W*$", clean):
+        number = _INCIDENT_NUMBER.search(clean)
         return f"incident {number[1]}" if number else text
     if question.intent == "subscriptions" and not re.match(_LEAD + r"subscriptions?\b", clean):
         channels = [w for w in text.split() if w.startswith(("<#", "#"))]
@@ -488,22 +531,131 @@ _ADDRESSED = re.compile(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*)+(?=\S)")
 # ("[FIRING:2]", "[RESOLVED]"), labels in parentheses ("(severity=critical, team=x)") and
 # CamelCase alert names ("DiskAlmostFull") unless the map knows the word.
 _ALERT_STATE = re.compile(r"\[\s*[A-Za-z]+(?:\s*:\s*\d+)?\s*\]")
-_ALERT_LABELS = re.compile(r"\(\s*[\w.-]+\s*=[^()]*\)")
+_ALERT_LABELS = re.compile(
+    r"\(\s*[\w.-]+\s*=[^()]*\)|(?:(?<=\s)|^)(?:[a-z_]+=(?:\"[^\"]*\"|[^\s,]+)[\s,]*)+", re.I
+)
+_LABEL_VALUE = re.compile(r"=\s*\"?([\w.\-:/]+)")
+
+
+def _named_labels(labels: str, names: NameIndex | None) -> str:
+    """The label values of `labels` that are names of the map ("instance=\"db-02\""), the
+    rest dropped: the alert's subject stays, its severity and team do not."""
+    if names is None:
+        return " "
+    found = []
+    for value in _LABEL_VALUE.findall(labels):
+        host = value.split(":")[0]
+        for candidate in (host, host.split(".")[0]):  # db-02.fra-dc1:9100 is db-02
+            if names.exact(candidate.casefold()):
+                found.append(candidate)
+                break
+    return " " + " ".join(found) + " "
+
+
 _CAMEL = re.compile(r"(?<![\w.\-])[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+(?![\w.\-])")
 
 
 def _without_alert(text: str, names: NameIndex | None) -> str:
-    text = _ALERT_LABELS.sub(" ", _ALERT_STATE.sub(" ", text))
+    text = _ALERT_LABELS.sub(
+        lambda m: _named_labels(m.group(0), names), _ALERT_STATE.sub(" ", text)
+    )
     return _CAMEL.sub(
-        lambda m: m.group(0) if names is not None and names.exact(m.group(0).casefold()) else " ",
+        lambda m: m.group(0) if names is not None and names.resolve(m.group(0).casefold()) else " ",
         text,
     )
 
 
 def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None = None) -> Question:
     """Parse one question; never raises. Unparseable text gives intent "unknown". With a
-    `judge`, the intent model weighs the rules' reading (`intent_model`)."""
-    clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text[:MAX_QUESTION]), names)))
+    `judge`, the intent model weighs the rules' reading (`intent_model`).
+
+    A message of several sentences or clauses whose whole does not read as a question the
+    bot can answer ("Customers can't log in. Why is Customer Accounts down?", "is X up?
+    orders stuck in reservation") is read clause by clause: the clause that asks a question
+    with its subjects named is the question, the rest is context."""
+    text = text[:MAX_QUESTION]
+    whole = _parse_text(text, names, judge)
+    if names is None:
+        return whole
+    settled = _settled(whole, names) and whole.intent not in COMMAND_INTENTS
+    clauses = _CLAUSE.split(plain_text(text))
+    if len(clauses) > MAX_CLAUSES or (settled and len(clauses) < 2):
+        return whole
+    if settled:
+        sentences = _SENTENCE.split(plain_text(text))
+        return _asked_clause(whole, sentences, text, names, judge) or whole
+    found: Question | None = None
+    for clause in clauses:
+        if not clause or not clause.strip(" ?!.,;:-"):
+            continue
+        asked = _parse_text(clause, names, judge)
+        if not asked.explicit or not _settled(asked, names):
+            continue
+        if whole.intent in COMMAND_INTENTS and (
+            asked.intent in COMMAND_INTENTS or not names.resolve_all(asked.phrases).names
+        ):
+            continue  # a command stays one, unless a clause asks about a named subject
+        if found is None or "?" in clause:  # the first, or the first that asks with a "?"
+            found = replace(asked, context=text)
+        if "?" in clause:
+            break
+    return found or whole
+
+
+def _asked_clause(
+    whole: Question, clauses: list[str], text: str, names: NameIndex, judge: IntentJudge | None
+) -> Question | None:
+    """The clause with a "?" that asks about some of the subjects the whole message names
+    ("Checkout is throwing errors. Is the Payments API healthy?"): the rest tells the story."""
+    named = set(names.resolve_all(whole.phrases).names)
+    for clause in clauses:
+        if "?" not in clause:
+            continue
+        asked = _parse_text(clause, names, judge)
+        if not asked.explicit or not _settled(asked, names):
+            continue
+        own = set(names.resolve_all(asked.phrases).names)
+        told = [c for c in clauses if "?" not in c and c.strip()]
+        if own and (
+            own < named
+            # "db-03 is down - what do customers feel? need it for the status page": the
+            # reading came from a sentence that tells, the "?" one asks
+            or (own == named and asked.intent != whole.intent and not any(map(_ORDERS.match, told)))
+        ):
+            return replace(asked, context=text)
+    return None
+
+
+_ORDERS = re.compile(
+    r"^\W*(?:pls |please |and |then |also |now )*(?:show|list|give|tell|explain|trace|check|find"
+    r"|get|display|draw|simulate)\b",
+    re.I,
+)
+
+
+MAX_CLAUSES = 12
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\n+")
+_CLAUSE = re.compile(r"(?<=[.?!;])\s+|\n+|(?<=[\w)\]*_`'\"])[,:]\s+|\s+(?:-{1,2}|\u2014|\u2013)\s+")
+# Subjects an intent needs named to be answered (a listing, status or sla: none).
+_NEEDED = {"path": 2, "affects": 1, "whatif": 1, "depends": 1, "why": 1, "owner": 1}
+
+
+def _settled(question: Question, names: NameIndex) -> bool:
+    """Whether `question` can be answered as read: an intent with a handler, and its
+    subject phrases resolved (after the words around them are screened off)."""
+    if question.intent in ("unknown", "help"):
+        return False
+    if question.intent in COMMAND_INTENTS:
+        return True
+    needed = _NEEDED.get(question.intent, 0)
+    resolution = names.screen(
+        names.resolve_all(question.phrases), named=in_name_position(question, needed > 0)
+    )
+    return resolution.ok and len(resolution.names) >= needed
+
+
+def _parse_text(text: str, names: NameIndex | None, judge: IntentJudge | None) -> Question:
+    clean = _normalise(plain_text(_without_alert(_ADDRESSED.sub("", text), names)))
     cut = _CONTEXT.search(clean)
     if cut is None or not cut.start():
         return _judged(_parse(clean, names), text, names, judge)
@@ -514,7 +666,9 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
 # A follow-up's opening ("what about X?", "and X?", "same for X"): its intent is the
 # thread's (handlers.followups), never the model's.
 FOLLOW_UP = re.compile(
-    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b|^\W*and\b|^\W*same for\b"
+    r"^\W*(?:and|so|ok|okay|also|then)?\s*(?:what|how) about\b"
+    r"|^\W*(?:(?:ok|okay|so|alright|right|then|hm+|thx|thanks)\W+)?and\b"
+    r"|^\W*(?:(?:ok|okay|and)\W+)*(?:the )?same (?:\w+ )?for\b"
 )
 
 
@@ -539,8 +693,13 @@ def _judged(
     return replace(asked, intent=intent, explicit=explicit, weak=False)
 
 
+_INCIDENT_NUMBER = re.compile(r"\b(?:incident|inc)\W+(?:no\.? |nr\.? |number |id )?#? ?(\d+)\b")
+
+
 def _parse(clean: str, names: NameIndex | None) -> Question:
-    clean, period = _take_period(clean)
+    clean, period = _take_period(_IN_PASSING.sub(" ", clean))
+    if _INCIDENT_NUMBER.search(clean) and not re.match(_LEAD + r"incidents\b", clean):
+        return Question("incident", (), clean, period)  # "can you pull up incident 305"
     clean, depth = _take_depth(clean)
     read = _with_synonyms(clean)
     template, phrases = _template(_TOKEN.findall(read), names)
@@ -561,24 +720,76 @@ def _intent(
     """The question a keyword template asks: the first rule that matches it."""
     if (asked := report_question(template, phrases, period, depth)) is not None:
         return asked
-    if _FOCUS.search(template) and len(phrases) >= 2:
+    # "is the @ service ok", "what does our @ depend on": rules read past the words around a
+    # name (the template kept says where names stand: `in_name_position`)
+    read = _AROUND_NAME.sub("@", template)
+    if _FOCUS.search(read) and len(phrases) >= 2:
         # "what happens to checkout if redis-02 dies": redis-02 fails, checkout is watched
         args = {"focus": phrases[0]}
         phrases = phrases[1:]
-        template = _FOCUS.sub("what if", template, count=1)
+        template = _FOCUS.sub("what if", read, count=1)
         return Question("whatif", phrases, template, period, depth, args=args)
+    if _WATCHED.search(read) and len(phrases) >= 2 and _JOINT_WORDS.search(read):
+        # "kafka-01 and kafka-02 fail at once. the event bus survives?": the last is watched
+        args = {"focus": phrases[-1]}
+        return Question("whatif", phrases[:-1], template, period, depth, args=args)
     for rule in RULES:
-        if rule.pattern.search(template):
+        if rule.pattern.search(read):
             if rule.intent in COMMAND_INTENTS:  # the handler reads the command text itself
                 return Question(rule.intent, (), template, period, depth)
             return Question(rule.intent, phrases, template, period, depth, weak=rule.weak)
     for rule in NOUN_RULES:  # a command named by its noun anywhere: "what incidents are on"
-        if rule.pattern.search(template):
+        if rule.pattern.search(read):
             return Question(rule.intent, (), template, period, depth)
     intent = "affects" if _bare_names(template, phrases, names) else "unknown"
     return Question(intent, phrases, template, period, depth, explicit=False)
 
 
+_ASKING = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|pls|please|so|ok|okay|and|quick|urgent)\W+)*(?:what|which|who|whom|whose"
+    r"|why|how|is|are|was|were|does|do|did|can|could|will|would|should|when|where|show|list|give"
+    r"|tell|check|find|get|explain|simulate|trace|status|sla|slo|uptime|availability|affects?"
+    r"|depends?|deps|impact|path|owners?|spofs?|blast|what-?if|help|any|anything|overall|health"
+    r"|every|all)\b"
+)
+
+
+def statement(text: str) -> bool:
+    """Whether `text` tells rather than asks: no "?", and it does not open with a question
+    word or a request ("the coffee machine is down again", "fyi: db-02 is back")."""
+    clean = _normalise(plain_text(text))
+    if "?" in clean:
+        return False
+    return not any(_ASKING.match(c) or _ASKED.search(c) for c in _CLAUSE.split(clean) if c)
+
+
+_ASKED = re.compile(r"\b(?:give|show|list|tell|send|pull up|need)\b.*\b(?:me|us|the|a|every|all)\b")
+
+
+_JOINT = re.compile(
+    r"\b(?:together|at once|(?:at )?(?:the )?same time|simultaneous(?:ly)?|concurrent(?:ly)?"
+    r"|both|combined|in parallel|in one go|fail|fails|failed|failing|die|dies|died|dying"
+    r"|crash(?:es|ed|ing)?|(?:go|goes|went|going|are|were|is|was) (?:down|offline|out|away)"
+    r"|down|lost|losing|lose|cut|unavailable|unreachable)\b"
+)
+
+
+def joint_failure(text: str) -> bool:
+    """Whether a question naming several components has them fail ("db-01 and db-03 fail
+    together", "both down at once"): a what-if, not "what does each affect"."""
+    return _JOINT.search(_normalise(plain_text(text))) is not None
+
+
+_AROUND_NAME = re.compile(
+    r"\b(?:the|a|an|our|your|my) @|@ (?:service|services|system|app|application|component)\b"
+)
+_WATCHED = re.compile(
+    r"@ (?:still )?(?:survives?|writable|alive|standing)\b[^@]*$"
+    r"|\b(?:is|does|will|would|can) @ (?:still )?(?:up|ok|working|works|survive)\b[^@]*$"
+)
+_JOINT_WORDS = re.compile(
+    r"\b(?:fail|fails|die|dies|crash|crashes|down|what ?if|suppose|imagine)\b"
+)
 _FOCUS = re.compile(r"\bwhat (?:happens|would happen|will happen|happened) to @ (?:if|when)\b")
 _TAKE_OUT = re.compile(
     r"^(?:please |pls |can you |could you )*(?:take|put|pull) (\S+) "
@@ -601,7 +812,10 @@ _SUBSCRIBED = re.compile(  # "which channels are subscribed to notices?": the li
     # "what is this channel subscribed to?", "what does our room follow"
     r"|^(?:which|what)(?: \S+)? (?:is|are|does|do) (?:this|the|our|my|your) (?:channel|room)"
     r"(?: (?:still|currently|now))? (?:subscribed|following|follow|watching|watch|get notices)"
-    r"(?: (?:to|for|about|on))?\W*$",
+    r"(?: (?:to|for|about|on))?\W*$"
+    # "which channels get notices?"
+    r"|^(?:which|what)(?: \S+)? (?:get|gets|getting|receive|receives|receiving) (?:the |our |bot )?"
+    r"(?:outage )?(?:notices|notifications)\b[^\n]*$",
     re.I,
 )
 
@@ -680,13 +894,22 @@ def _normalise(text: str) -> str:
     return text
 
 
+_DATE_ASIDE = re.compile(
+    rf"\((?=[^()]*(?:\d|\b(?:{_MONTH_WORDS})\b))(?:\s|,|-|\d{{1,4}}(?:st|nd|rd|th)?|\b(?:{_MONTH_WORDS}|may|to|and|from|until|till"
+    rf"|through|the|in|{_ZONES})\b)+\)"
+)
+
+
 def _take_period(text: str) -> tuple[str, str | None]:
+    text = _DATE_ASIDE.sub(" ", text)  # "Q3 2026 (1 July to 30 September, UTC)": said twice
     window = _WINDOW.search(text)
     if window is not None:
-        zone = (window["z"] or "").strip()
+        zone = (window["z"] or "").strip(" ,()")
         period = " ".join(p for p in (window["w"], zone) if p)
         if re.fullmatch(r"(?:last|past|previous) (?:h|hrs?|hours?)", window["w"]):
             period = "last 1 hours"  # "the past hour"
+        # "the period 2026-10-01 00:00 to 2026-10-31 23:59": a range, in the window grammar
+        period = re.sub(rf"^(?:(?:the )?period (?:of |from )?)?(?={_DAY} )", "from ", period)
         return text[: window.start()] + " " + text[window.end() :], period
     match = _PERIOD.search(text)
     if match is None:
@@ -739,7 +962,29 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
             continue
         marks.append(_classify(tokens[i], names))
         i += 1
-    return _collapse(marks)
+    return _collapse(_with_kind_words(marks, names))
+
+
+def _with_kind_words(marks: list[str], names: NameIndex | None) -> list[str]:
+    """A kind word after a subject phrase joins it when only then it names one component:
+    "the Catalogue database" is catalog-db, though "catalogue" alone is three names."""
+    if names is None:
+        return marks
+    for i in range(1, len(marks)):
+        word = marks[i]
+        if word.startswith("@") or word not in FILLERS or not marks[i - 1].startswith("@"):
+            continue
+        if marks[i - 1].endswith("\x00"):
+            continue
+        start = i - 1
+        while (
+            start > 0 and marks[start - 1].startswith("@") and not marks[start - 1].endswith("\x00")
+        ):
+            start -= 1
+        run = " ".join(m[1:] for m in marks[start:i])
+        if len(names.resolve(run)) != 1 and len(names.resolve(f"{run} {word}")) == 1:
+            marks[i] = "@" + word
+    return marks
 
 
 def _split_keywords(token: str, names: NameIndex | None) -> list[str]:
@@ -774,7 +1019,11 @@ def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:
         words = tokens[i : i + size]
         if size == 1 and (words[0] in KEYWORDS or words[0] in FILLERS):
             continue  # a component called "status" must not swallow the keyword
-        if any(w in SEPARATORS for w in words[1:]) or words[0] in SEPARATORS:
+        if words[0] in SEPARATORS or words[-1] in SEPARATORS:
+            continue
+        # a list is not one name, but a title may hold an "and" ("Marketing and subscriber
+        # database"): only a title of three words or more matched whole
+        if any(w in SEPARATORS and (w != "and" or size < 3) for w in words[1:-1]):
             continue
         if names.exact(" ".join(words)) is not None:
             return size
@@ -785,6 +1034,8 @@ def _classify(token: str, names: NameIndex | None) -> str:
     if token in SEPARATORS or token in KEYWORDS or token in FILLERS or token in "?!":
         return token
     protected = names.vocabulary if names is not None else frozenset()
+    if token not in protected and token.endswith("s") and token[:-1] in protected:
+        return "@" + token[:-1]  # "both core routers": the word of the names, in the plural
     fixed = None if token in protected else correct(token) or _stem(token)
     return fixed if fixed is not None else "@" + token
 

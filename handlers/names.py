@@ -29,7 +29,7 @@ from itertools import chain, repeat
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
 from impact.model import Component, name_key
-from impact.suggest import Suggester
+from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -239,23 +239,35 @@ class NameIndex:
         loose = self._loose.get(key)
         if loose is not None:
             return self._prefer_business(list(self._shared.get(key, (loose,))))
-        if is_common(phrase):
-            return ()  # plain English is never a component by a partial match
+        if is_common(phrase) or _NUMBERS.fullmatch(phrase):
+            return ()  # plain English, or a number ("2 incidents"), is never a partial match
         return self._prefer_business(self._partial(words_of(phrase)))
 
-    def suggest(self, phrase: str, limit: int = 3) -> tuple[str, ...]:
+    def suggest(self, phrase: str, limit: int = 3, cutoff: float = CUTOFF) -> tuple[str, ...]:
         """Close spellings of `phrase` among names and titles, as canonical names."""
         if is_common(phrase):
             return ()
         close = self._close
         if close is None:  # built on first use (an index may be read by several threads)
             close = self._close = Suggester(self._suggestions())
-        return tuple(close.close(phrase, limit))
+        return tuple(close.close(phrase, limit, cutoff))
 
     def looks_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase is worth reporting: digits, hyphens, dots or
         underscores in it, or a close spelling of a real name; plain words are not."""
         return bool(_NAMELIKE.search(phrase)) or bool(self.suggest(phrase, 1))
+
+    def shaped_like_name(self, phrase: str) -> bool:
+        """Whether an unresolved phrase beside names that did resolve is still worth
+        reporting: a word shaped like a technical name (`db-05`, `k8s`, `redis_7`), not a
+        measure or a time (`10`, `02:10`, `3am`, `5xx`, `100%`), or a very close spelling
+        of a real name. "vp wants", "preparing", "since 10 min" are words around it."""
+        for token in _TOKEN.findall(phrase.casefold()):
+            if _MEASURE.fullmatch(token):
+                continue
+            if _JOINED.search(token) or _MIXED.fullmatch(token):
+                return True
+        return bool(self.suggest(phrase, 1, STRONG))
 
     def screen(self, resolution: Resolution, *, named: bool) -> Resolution:
         """`resolution` without the phrases that are only words around the question.
@@ -265,15 +277,21 @@ class NameIndex:
         has a name's position empty (nothing else resolved): then a plain unknown word
         stays, since it is most likely the name the user meant.
         """
-        unknown = {
-            p: s
-            for p, s in resolution.unknown.items()
-            if self.looks_like_name(p) or (named and not resolution.names and not is_common(p))
-        }
+        if resolution.names:  # the question has its subject: keep only what reads as a name
+            unknown = {p: s for p, s in resolution.unknown.items() if self.shaped_like_name(p)}
+        else:
+            unknown = {
+                p: s
+                for p, s in resolution.unknown.items()
+                if self.looks_like_name(p) or (named and not is_common(p))
+            }
+        # an ambiguous phrase one of whose candidates is already a subject describes it
+        # again ("both core routers, core-router-1 and core-router-2")
         ambiguous = {
             p: c
             for p, c in resolution.ambiguous.items()
             if not (resolution.names and (is_common(p) or len(words_of(p)) > 1))
+            and not set(c) & set(resolution.names)
         }
         return Resolution(resolution.names, unknown, ambiguous)
 
@@ -319,10 +337,20 @@ class NameIndex:
     def _partial(self, typed: tuple[str, ...]) -> list[str]:
         if not typed:
             return []
+        candidates = self._candidates(typed)
+        found = sorted(
+            name
+            for name in candidates
+            if any(_prefixes_in_order(typed, ws) for ws in self._labels_of(name))
+        )
+        if found or len(typed) < 2 or any(len(t) < 3 for t in typed):
+            return found
+        # "session redis", "frankfurt colo cage": every typed word starts its own word of
+        # the label, in any order and with others between ("Colocation cage, Frankfurt")
         return sorted(
             name
-            for name in self._candidates(typed)
-            if any(_prefixes_in_order(typed, ws) for ws in self._labels_of(name))
+            for name in candidates
+            if any(_prefixes_anywhere(typed, ws) for ws in self._labels_of(name))
         )
 
     def _candidates(self, typed: tuple[str, ...]) -> set[str]:
@@ -411,7 +439,16 @@ class NameIndex:
             del self._entries[start : bisect_right(self._entries, entry, start)]
 
 
+_NUMBERS = re.compile(r"[\d\s#.,:%-]+")
 _NAMELIKE = re.compile(r"[0-9\-._/]")
+_JOINED = re.compile(r"[a-z][-._/][a-z0-9]|[0-9][-._/][a-z]")  # db-05, a.b, v2-api
+_MIXED = re.compile(r"(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+")  # k8s, db05, s3
+# numbers and measures: counts, times, sizes, codes, ordinals
+_MEASURE = re.compile(
+    r"\d+(?:[.,:]\d+)*(?:xx|am|pm|h|hrs?|m|mins?|s|secs?|ms|k|kb|mb|gb|tb|x|st|nd|rd|th|d|w)?"
+    r"|[0-9]{1,2}[:.][0-9]{2}(?:am|pm)?"
+)
+STRONG = 85.0  # the similarity of a typo of a real name, not of another word
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9._\-/]*[a-z0-9]")
 _NAME_SHAPE = re.compile(r"^[a-z]+[a-z\-._]*\d+$")  # letters, then digits: inc-4521, db-05
 
@@ -420,6 +457,17 @@ def is_common(phrase: str) -> bool:
     """Every word of `phrase` is a common English word."""
     words = words_of(phrase)
     return bool(words) and all(w in COMMON_WORDS for w in words)
+
+
+def _prefixes_anywhere(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Every typed word starts a different word of `words`, in any order."""
+    left = list(words)
+    for t in sorted(typed, key=len, reverse=True):
+        hit = next((i for i, w in enumerate(left) if w.startswith(t)), None)
+        if hit is None:
+            return False
+        del left[hit]
+    return True
 
 
 def _prefixes_in_order(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:

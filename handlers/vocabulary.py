@@ -49,6 +49,9 @@ KEYWORDS = _words(
     fix first priorities priority risk risks register top
     burn burns burning burned burnt rate rates
     margin margins monday tuesday wednesday thursday friday saturday sunday tomorrow
+    touch touches tied coupled bound recovered restored stable normal
+    work way route result results outcome outcomes added removed deleted new
+    survive survives writable
     """
 )
 
@@ -66,7 +69,7 @@ FILLERS = _words(
     thanks thank thx cheers bot bsm
     much many more most analysis power run doing have time too again well
     rn atm asap
-    as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps
+    as both also somehow anyway quick quickly asap urgent urgently kindly maybe perhaps fast
     where when whether same sure hmm hm um uh ok okay so like guys folks team
     map whole entire every each overall business customers clients
     database databases caches queues hosts vms machines boxes infrastructure infra hardware
@@ -155,6 +158,24 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "fails",
     ),
     (r"\b(?:falls?|fell|falling|keels?|keeled) over\b", "fails"),
+    (r"\bcrash ?loop(?:s|ing|ed)?\b|\bcrashloopbackoff\b", "down"),
+    (r"^what (?:broke|killed|crashed|brought down)\b", "what caused"),
+    (
+        r"\b(?:what|who|which \w+) (?:do|does|will|would|can|could) (?:the |our )?"
+        r"(?:customers?|users?|people|clients?|shoppers?) (?:feel|notice|see|experience)\b",
+        "what is affected",
+    ),
+    (r"\bwhat sees the (?:customers?|users?)\b", "what is affected"),
+    (r"\bcheck out\b(?! (?:the|this|that|my|our|what|which|how|if|whether|who)\b)", "checkout"),
+    (
+        r"\b(?:lose|loses|losing|lost) (?:all )?(?:power|connectivity|its network|network)\b",
+        "fails",
+    ),
+    (
+        r"\b(is|are|was|were|gets?|got) (?:killed|stopped|shut ?down|turned off|switched off"
+        r"|unplugged|powered off|pulled)\b",
+        r"\1 down",
+    ),
     (
         r"\b(is|are|was|were|being) (?:out|gone|dead|kaput|toast|unavailable|unreachable)\b(?! of)",
         r"\1 down",
@@ -173,6 +194,8 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "single",
     ),
     (r"\bachilles(?:'s?)? heels?\b", "single point of failure"),
+    (r"\b(?:one|a single|single) (?:failure|outage|crash|fault) away\b", "single point of failure"),
+    (r"\bback to normal\b|\bback up\b|\bback online\b", "recovered"),
     (r"\bblast (?:zone|area|range)\b", "blast radius"),
     # affects/depends: what X feeds into, what feeds off X
     (r"\bfeeds? (?:into|to)\b", "affect"),
@@ -226,6 +249,9 @@ ALIASES = {
     "hows": "how is",
     "whos": "who is",
     "wheres": "where is",
+    "loosing": "losing",
+    "loose": "lose",
+    "im": "i am",
     "u": "you",
     "r": "are",
 }
@@ -256,5 +282,10 @@ COMMON_WORDS = FILLERS | _words(
     weather order room war coffee lunch dinner meeting call guys folks hey hi hello
     woke paged same time die dies gone dead slow slowly flaky weird strange
     checking curious wondering brb asdf test testing job everyone noon night channel
+    provide provides provided providing include includes including figure figures
+    ack acked noted roger lgtm wilco np yw kk internal external
+    prod production staging stage dev qa uat env
+    contract contracts partner partners penalty clause station breath cover covering rota
+    luck wish customer user person people scanner scanners typos phone
     """
 )

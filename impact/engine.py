@@ -107,7 +107,7 @@ class ImpactModel:
         except (KeyError, TypeError, IndexError, ValueError) as error:
             raise SnapshotError(f"snapshot does not fit its format: {error!r}") from None
         model = object.__new__(cls)
-        components = {c.name: c for c in graph.components}
+        components = dict(zip(graph.names, graph.components, strict=True))
         model._map = DeferredMap(components, groups, graph.plain_dependencies)
         model._graph = graph
         model._observed, model._current, model._memo = {}, None, None

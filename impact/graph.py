@@ -66,8 +66,8 @@ class CompiledGraph:
             service_map.components.values(), key=lambda c: c.name
         )
         self.names = [c.name for c in self.components]
-        self.index = {name: i for i, name in enumerate(self.names)}
-        self._folded = {name.casefold(): i for i, name in enumerate(self.names)}
+        self.index = dict(zip(self.names, range(len(self.names)), strict=True))
+        self._folded: dict[str, int] | None = None  # built on the first case-insensitive miss
         self.n_components = len(self.names)
         self.business = np.array([c.is_business for c in self.components], dtype=bool)
         self.gates = self._compile_gates(service_map.groups)
@@ -110,8 +110,8 @@ class CompiledGraph:
         graph = object.__new__(cls)
         graph.components = components_from_columns(meta["components"])
         graph.names = [c.name for c in graph.components]
-        graph.index = {name: i for i, name in enumerate(graph.names)}
-        graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
+        graph.index = dict(zip(graph.names, range(len(graph.names)), strict=True))
+        graph._folded = None
         graph.n_components = len(graph.names)
         groups = groups_from_rows(meta["groups"])
         graph.gates = graph._compile_gates(groups)
@@ -134,10 +134,10 @@ class CompiledGraph:
         graph._build_gate_arrays()
         graph._reach = None
         if "reach.label" in arrays:
-            graph._reach = BusinessReach(
-                arrays["reach.label"].astype(np.int32),
-                arrays["reach.bits"].astype(np.uint64),
-                arrays["reach.business"].astype(np.int32),
+            graph._reach = BusinessReach(  # read-only views of the snapshot: never written
+                np.asarray(arrays["reach.label"], dtype=np.int32),
+                np.asarray(arrays["reach.bits"], dtype=np.uint64),
+                np.asarray(arrays["reach.business"], dtype=np.int32),
             )
         else:
             graph._reach = business_reach(graph.strict, graph.business_nodes)
@@ -155,16 +155,28 @@ class CompiledGraph:
     def find(self, name: str) -> int | None:
         """Index of a component name (exact, then case-insensitive), None when unknown."""
         found = self.index.get(name)
-        return found if found is not None else self._folded.get(name.casefold())
+        return found if found is not None else self._casefolded().get(name.casefold())
 
     def lookup(self, name: str) -> int:
         """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
         found = self.index.get(name)
         if found is None:
-            found = self._folded.get(name.casefold())
+            found = self._casefolded().get(name.casefold())
         if found is None:
             raise UnknownComponent(name, close_names(name, self.names))
         return found
+
+    def _casefolded(self) -> dict[str, int]:
+        """Casefolded name -> index (the last of names folding alike), built when first
+        asked: names people type exactly, as resolved by the name index, never need it.
+        Two threads may both build it; either table is the same."""
+        folded = self._folded
+        if folded is None:
+            names = self.names
+            joined = "\0".join(names).casefold().split("\0")  # one call: ~10^5 names
+            keys = joined if len(joined) == len(names) else [n.casefold() for n in names]
+            folded = self._folded = dict(zip(keys, range(len(names)), strict=True))
+        return folded
 
     def label(self, node: int) -> str:
         """Component name, or the group name for a gate node."""

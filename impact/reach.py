@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from impact.traversal import Adjacency, IntArray
 
@@ -51,6 +49,9 @@ class BusinessReach:
 
 def business_reach(strict: Adjacency, business: IntArray) -> BusinessReach | None:
     """The table for the `strict` reverse adjacency, or None when it does not fit."""
+    from scipy.sparse import csr_matrix  # here: a model loaded from a snapshot needs no scipy
+    from scipy.sparse.csgraph import connected_components
+
     n = strict.n
     words = (len(business) + 63) // 64
     if n * max(words, 1) * 8 > MAX_BYTES:

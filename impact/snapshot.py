@@ -1,19 +1,24 @@
-"""A compiled model as bytes: numpy arrays plus JSON, in one .npz (no pickle, ever).
+"""A compiled model as bytes: numpy arrays stored raw plus JSON (no pickle, ever).
 
     data = pack(arrays, meta)           # arrays: name -> ndarray; meta: JSON-able
     arrays, meta = unpack(data)         # raises SnapshotError on anything unexpected
 
+The layout: `MAGIC`, the length of a JSON header (8 bytes, little-endian), the header
+(the format, each array's name, dtype, shape and offset, and `meta`), then each array's
+bytes at an offset aligned to 64. `unpack` makes no copy: each array is a read-only view
+of `data` (`np.frombuffer`), so loading a 100k-component model reads its arrays for the
+cost of checking their places. Only plain numeric and boolean dtypes are accepted, never
+objects, so a snapshot read from a database or a file can hold numbers and text only.
+
 The format is what `impact.graph.CompiledGraph.to_arrays` writes; `FORMAT` moves whenever
-that layout changes, and a snapshot of another format is refused (the caller recompiles).
-Loading uses `allow_pickle=False`, so a snapshot read from a database or a file can hold
-numbers and text only. Components and groups travel as columns of JSON values.
+that layout changes, and a snapshot of another format (an older .npz) is refused: the
+caller compiles instead. Components and groups travel as columns of JSON values.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
@@ -24,8 +29,11 @@ import numpy.typing as npt
 from impact.bulk import no_cycle_collection
 from impact.model import Component, HealthCheck, RedundancyGroup
 
-FORMAT = 1
-META = "meta.json"
+FORMAT = 2
+MAGIC = b"BSM-MODEL-SNAPSHOT\n"
+ALIGN = 64
+_LENGTH = 8  # bytes of the header's length
+_KINDS = frozenset("biuf")  # bool, signed and unsigned integers, floats: nothing else
 _FIELDS = [f.name for f in fields(Component)]
 
 
@@ -34,28 +42,67 @@ class SnapshotError(ValueError):
 
 
 def pack(arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]) -> bytes:
-    """One .npz holding `arrays` and `meta` (as a uint8 array of its JSON)."""
-    if META in arrays:
-        raise SnapshotError(f"{META!r} is reserved")
-    text = json.dumps({"format": FORMAT, **meta}, separators=(",", ":")).encode()
-    buffer = io.BytesIO()
-    members: dict[str, Any] = {**arrays, META: np.frombuffer(text, dtype=np.uint8)}
-    np.savez(buffer, **members)
-    return buffer.getvalue()
+    """The bytes holding `arrays` (raw, each aligned) and `meta` (JSON)."""
+    places, offset = [], 0
+    contiguous = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    for name, array in contiguous.items():
+        if array.dtype.kind not in _KINDS:
+            raise SnapshotError(f"array {name!r} of dtype {array.dtype} cannot be stored")
+        places.append([name, array.dtype.str, list(array.shape), offset])
+        offset += _aligned(array.nbytes)
+    header = {"format": FORMAT, "arrays": places, "meta": meta}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    start = _aligned(len(MAGIC) + _LENGTH + len(text))
+    parts = [MAGIC, len(text).to_bytes(_LENGTH, "little"), text]
+    parts.append(bytes(start - len(MAGIC) - _LENGTH - len(text)))
+    for array in contiguous.values():
+        parts += [array.tobytes(), bytes(_aligned(array.nbytes) - array.nbytes)]
+    return b"".join(parts)
 
 
 def unpack(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
-    """The arrays and meta of `pack`; SnapshotError for other bytes or another format."""
+    """The arrays (read-only views of `data`) and meta of `pack`; SnapshotError for
+    other bytes or another format."""
+    if not data.startswith(MAGIC):
+        raise SnapshotError(f"not a model snapshot of format {FORMAT}")
+    at = len(MAGIC) + _LENGTH
+    size = int.from_bytes(data[len(MAGIC) : at], "little")
+    if size > len(data) - at:
+        raise SnapshotError(f"snapshot header of {size} bytes in {len(data)}")
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
-            arrays = {name: loaded[name] for name in loaded.files}
         with no_cycle_collection():  # the component columns: ~10^5 strings in lists
-            meta = json.loads(arrays.pop(META).tobytes())
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
-        raise SnapshotError(f"not a model snapshot: {error}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SnapshotError(f"snapshot format {meta.get('format')!r}, expected {FORMAT}")
+            header = json.loads(data[at : at + size])
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            found = header.get("format") if isinstance(header, dict) else None
+            raise SnapshotError(f"snapshot format {found!r}, expected {FORMAT}")
+        start = _aligned(at + size)
+        arrays = {}
+        for name, kind, shape, offset in header["arrays"]:
+            arrays[str(name)] = _view(data, start + int(offset), np.dtype(kind), shape)
+        meta = header["meta"]
+    except SnapshotError:
+        raise
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
+        raise SnapshotError(f"not a model snapshot: {error!r}") from None
+    if not isinstance(meta, dict):
+        raise SnapshotError("snapshot meta is not an object")
     return arrays, meta
+
+
+def _view(data: bytes, offset: int, dtype: np.dtype[Any], shape: Any) -> npt.NDArray[Any]:
+    """The array of `dtype` and `shape` at `offset` of `data`, without a copy."""
+    if dtype.kind not in _KINDS or not isinstance(shape, list):
+        raise SnapshotError(f"snapshot array of dtype {dtype} and shape {shape!r}")
+    if not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise SnapshotError(f"snapshot array of shape {shape!r}")
+    count = math.prod(shape)
+    if offset < 0 or offset + count * dtype.itemsize > len(data):
+        raise SnapshotError(f"snapshot array at {offset} runs past {len(data)} bytes")
+    return np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGN) * ALIGN
 
 
 def component_columns(components: Sequence[Component]) -> dict[str, Any]:

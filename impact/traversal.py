@@ -7,25 +7,33 @@ one scipy BFS and never copies the arrays. Rows stay sorted, which keeps answers
 Walks may run in several threads at once over one adjacency: each walk has scratch arrays
 of its own (taken from a few kept for reuse), and only writing the super source's row and
 the search that reads it are serialised, by the adjacency's lock, as are edits.
+scipy is imported by the first search (`bfs_kernel`): about 0.2 s that a process which
+answers no graph question, or loads its model from a snapshot, does not pay at start.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse.csgraph import breadth_first_order
-
-try:  # the compiled kernel lets us reuse scratch arrays and pre-mark visited nodes
-    from scipy.sparse.csgraph._traversal import _breadth_first_directed as _kernel
-except ImportError:  # pragma: no cover - depends on the scipy build
-    _kernel = None
 
 IntArray = npt.NDArray[np.int32]
 NULL = -9999  # scipy's "no predecessor" marker: a node with this predecessor is unvisited
 BLOCKED = -1  # any other value marks a node as already visited
 KEEP_SCRATCH = 4  # free scratch pairs an adjacency keeps for the next walks
+
+
+def bfs_kernel() -> Callable[..., int] | None:
+    """scipy's compiled BFS kernel (it lets us reuse scratch arrays and pre-mark visited
+    nodes), imported on first call; None when this scipy build has no such kernel."""
+    try:
+        from scipy.sparse.csgraph._traversal import _breadth_first_directed
+    except ImportError:  # pragma: no cover - depends on the scipy build
+        return None
+    kernel: Callable[..., int] = _breadth_first_directed
+    return kernel
 
 
 class Adjacency:
@@ -187,14 +195,15 @@ class Walk:
 
     def _search(self, seeds: IntArray, keep: bool = True) -> IntArray:
         adj = self.adj
-        if _kernel is None:  # pragma: no cover
+        kernel = bfs_kernel()
+        if kernel is None:  # pragma: no cover
             return self._search_public(seeds)
         with adj._lock:  # the super source's row is shared: write it and search, alone
             adj._reserve(len(seeds))
             start = int(adj.indptr[adj.n])
             adj.indices[start : start + len(seeds)] = seeds
             adj.indptr[adj.n + 1] = start + len(seeds)
-            length = _kernel(adj.n, adj.indices, adj.indptr, self._order, self.pred)
+            length = kernel(adj.n, adj.indices, adj.indptr, self._order, self.pred)
         if not keep:  # nothing is reset from this list: the scratch is refilled instead
             self._masked = True
             return self._order[:0].copy()
@@ -202,6 +211,7 @@ class Walk:
 
     def _search_public(self, seeds: IntArray) -> IntArray:  # pragma: no cover - no kernel
         from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import breadth_first_order
 
         adj = self.adj
         with adj._lock:

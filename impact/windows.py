@@ -38,6 +38,8 @@ EXAMPLES = (
     "since monday",
     "last quarter",
     "from 2026-11-01 to 2026-11-15",
+    "Q3",
+    "since the 1st",
 )
 _ROLLING = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:d|days?|(w|weeks?))$")
 _HOURS = re.compile(r"^(?:(?:last|rolling|past)\s+)?(\d+)\s*(?:h|hrs?|hours?)$")
@@ -83,7 +85,10 @@ _ABBREVIATIONS = {
     "ist": "Asia/Kolkata",
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-q(\d)$")
+_QUARTER = re.compile(r"^(\d{4})-q(\d)$|^q(\d)(?:\s+(\d{4}))?$|^(\d{4})\s+q(\d)$")
+_DAY_OF_MONTH = re.compile(
+    r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?:the|this)\s+month)?$"
+)
 _YEAR = re.compile(r"^(\d{4})$")
 
 
@@ -295,6 +300,16 @@ def _since(phrase: str, now: datetime) -> Window | None:
         day = today - timedelta(days=(today.weekday() - _WEEKDAYS.index(rest)) % 7)
     elif rest in ("today", "midnight"):
         day = today
+    elif (of_month := _DAY_OF_MONTH.match(rest)) is not None:  # "since the 1st"
+        first = today.replace(day=1)
+        month_before = (first - timedelta(days=1)).replace(day=1)
+        for month in (first, month_before):
+            try:
+                if (candidate := month.replace(day=int(of_month[1]))) <= today:
+                    day = candidate
+                    break
+            except ValueError:
+                continue
     if day is not None:
         start = _midnight(day, tz)
     else:
@@ -325,10 +340,13 @@ def _named_month(phrase: str, now: datetime) -> Window | None:
 
 
 def _named_quarter(phrase: str, now: datetime) -> Window | None:
+    """ "2026-Q3", "q3 2026", "2026 q3"; "q3" alone: the latest such quarter begun."""
     match = _QUARTER.match(phrase)
     if match is None:
         return None
-    year, quarter = int(match[1]), int(match[2])
+    quarter = int(match[2] or match[3] or match[6])
+    year_typed = match[1] or match[4] or match[5]
+    year = int(year_typed) if year_typed else now.year - (quarter > (now.month - 1) // 3 + 1)
     if not 1 <= quarter <= 4:
         raise WindowError(f"quarter {phrase!r} does not exist; write YYYY-Qn like 2026-Q4")
     assert now.tzinfo is not None

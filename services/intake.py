@@ -373,12 +373,22 @@ def _stored(text: str) -> str:
     return text.translate(_NUL_TO_REPLACEMENT) if "\x00" in text else text
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _time(text: str, where: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(_trim_fraction(text.replace("Z", "+00:00")))
     except ValueError:
         raise AlertPayloadError(where, f"{text!r} is not an ISO-8601 time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        at = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+01:00" has no UTC time
+        raise AlertPayloadError(where, f"{text!r} is out of range") from None
+    if not EARLIEST <= at <= LATEST:  # windows and retention subtract from it
+        raise AlertPayloadError(where, f"{text!r} is out of range (1970 to 9000)")
+    return at
 
 
 def alert_time(text: str) -> datetime:

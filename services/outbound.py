@@ -25,10 +25,11 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+if TYPE_CHECKING:  # httpx loads with the first fetch: the policy is read at every start
+    import httpx
 
 MIB = 1024 * 1024
 DEFAULT_DEADLINE_S = 10.0
@@ -184,6 +185,8 @@ class OutboundPolicy:
     def _once(
         self, client: httpx.Client, url: str, params: Params, deadline: Deadline, read_body: bool
     ) -> tuple[Fetched, str | None]:
+        import httpx
+
         timeout = httpx.Timeout(max(deadline.remaining(), 0.001))
         request = client.build_request("GET", url, params=_pairs(params), timeout=timeout)
         try:
@@ -203,6 +206,8 @@ class OutboundPolicy:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url, f"declares {int(declared)} bytes")
+        import httpx
+
         watchdog = threading.Timer(deadline.remaining(), _cut, args=(response,))
         watchdog.daemon = True
         watchdog.start()
@@ -262,6 +267,8 @@ def _cut(response: httpx.Response) -> None:
 
 
 def _failure(url: str, error: httpx.HTTPError, deadline: Deadline) -> OutboundError:
+    import httpx
+
     if deadline.passed() or isinstance(error, httpx.TimeoutException):
         return _slow(url, deadline)
     return OutboundUnreachable(f"cannot reach {_shown(url)}: {type(error).__name__}")

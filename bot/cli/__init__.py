@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+import bot.cli.blas  # noqa: F401  first: it must run before numpy is loaded
 from bot.cli import alerts, ask, mapcmds, report, risk, serve, sla, sync
 from bot.cli.redaction import RedactingGroup
 

@@ -67,6 +67,9 @@ def ask(
 ) -> None:
     """Answer one QUESTION, e.g. bsm ask "what does db-03 affect?"; `-` reads one per line."""
     conversation = conversation_for(open_store(db_url))
+    # the model and name index, with scipy and the intent encoder loaded beside them: the
+    # question would load all of them in turn
+    conversation.warm()
     text = " ".join(question)
     if text.strip() == "-":
         _answer_lines(conversation, sys.stdin, as_json, color, session)

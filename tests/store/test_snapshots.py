@@ -7,6 +7,8 @@ the reference the snapshot must equal; states from the events as written (latest
 from __future__ import annotations
 
 import io
+import json
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +27,7 @@ from impact.model import (
     State,
     StatusEvent,
 )
+from impact.snapshot import MAGIC, pack, unpack
 from services.model import ModelService
 from store import Store
 from store.snapshots import SnapshotRow
@@ -85,6 +88,68 @@ def test_bytes_that_are_not_a_snapshot_are_refused() -> None:
     np.savez(buffer, **{"meta.json": np.array([{"x": 1}], dtype=object)})
     with pytest.raises(SnapshotError):
         ImpactModel.from_snapshot(buffer.getvalue())
+
+
+def test_arrays_are_views_of_the_bytes_and_only_plain_numbers_are_stored() -> None:
+    arrays = {
+        "a": np.arange(5, dtype=np.int32),
+        "b": np.array([[1, 2], [3, 4]], dtype=np.uint64),
+        "empty": np.empty(0, dtype=np.int64),
+        "flags": np.array([True, False]),
+    }
+    data = pack(arrays, {"x": [1, "two"]})
+    loaded, meta = unpack(data)
+    assert meta == {"x": [1, "two"]}
+    assert sorted(loaded) == sorted(arrays)
+    for name, array in arrays.items():
+        assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
+        assert np.array_equal(loaded[name], array)
+        assert not loaded[name].flags.writeable  # a view of the bytes, not a copy
+    with pytest.raises(SnapshotError):
+        pack({"objects": np.array([{"x": 1}], dtype=object)}, {})
+
+
+def test_damaged_or_foreign_bytes_are_refused() -> None:
+    model = ImpactModel.from_map(random_map(random.Random(4), 30))
+    data = model.to_snapshot()
+    at = len(MAGIC)
+    size = int.from_bytes(data[at : at + 8], "little")
+    header = json.loads(data[at + 8 : at + 8 + size])
+    foreign = io.BytesIO()  # the format before this one: an .npz of the same arrays
+    np.savez(foreign, edges=np.zeros((0, 3), dtype=np.int64))
+    damaged = [
+        data[: len(data) // 2],  # torn: the arrays run past the end
+        data[: at + 8 + size // 2],  # torn inside the header
+        data[:at] + (2**40).to_bytes(8, "little") + data[at + 8 :],  # a header past the end
+        b"X" + data[1:],  # another magic
+        foreign.getvalue(),
+    ]
+    for field, value in [("format", 1), ("arrays", [["edges", "|O", [3], 0]])]:
+        text = json.dumps({**header, field: value}).encode()
+        damaged.append(MAGIC + len(text).to_bytes(8, "little") + text + data[at + 8 + size :])
+    for bytes_ in damaged:
+        with pytest.raises(SnapshotError):
+            ImpactModel.from_snapshot(bytes_)
+
+
+def test_a_snapshot_of_another_format_is_compiled_again_with_a_log_line(
+    demo_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    version = demo_store.map_version()
+    foreign = io.BytesIO()  # what the previous format stored: an .npz, checksummed
+    np.savez(foreign, edges=np.zeros((0, 3), dtype=np.int64))
+    demo_store.snapshots.save(version, foreign.getvalue())
+    assert demo_store.snapshots.load(version) == foreign.getvalue()
+    models = ModelService(demo_store)
+    with caplog.at_level(logging.WARNING, logger="services.model"):
+        model = models.current().model
+    assert models.loaded_from_snapshot == []
+    assert f"snapshot of map version {version} not used" in caplog.text
+    same_answers(model, ImpactModel.from_map(demo_store.load_map()))
+    models.flush()  # the compiled model replaced it: the next process loads that one
+    again = ModelService(demo_store)
+    same_answers(again.current().model, ImpactModel.from_map(demo_store.load_map()))
+    assert again.loaded_from_snapshot == [version]
 
 
 def test_a_second_process_loads_the_snapshot_instead_of_compiling(demo_store: Store) -> None:
