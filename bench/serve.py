@@ -14,7 +14,11 @@ restart, against the same on the demo map (the process's own start, the baseline
 the very first start (nothing stored beside the map yet), the first answer
 after a one-component merge import, then p50/p99 of `help` (the baseline, in
 the same run), `affects` of a random component, `status` and the 1,000-service `affects`,
-quiet and while webhooks bring `--storm-rate` alerts per second; plus the server's RSS.
+quiet and while webhooks bring `--storm-rate` alerts per second; plus the server's RSS and
+the CPU it used per second of each phase (its own work, whatever else the machine runs),
+and the machine's load average (another load on a 2-core machine slows every figure).
+The quiet phase starts `--settle` seconds after the first answer: `bsm serve` starts its
+scheduler 3 s after it is ready, which is start-up, not a quiet moment.
 Prints ONE JSON line; ratios are against `help` and against quiet.
 """
 
@@ -231,6 +235,12 @@ def first_answer(
             return time.perf_counter() - launched
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_start(code: str, times: int = 3) -> float:
     """Seconds for `python -c code` in this interpreter, the median of `times` (a floor)."""
     import subprocess
@@ -319,7 +329,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 client.ask(pick())
                 first_s = time.perf_counter() - launched
                 client.ask("help")  # the first help pays nothing of the map: warm Bolt alike
+                time.sleep(args.settle)
+                load_before = os.getloadavg()[0]
+                cpu, started = cpu_seconds(process.pid), time.perf_counter()
                 quiet = latencies(client, questions, args.rounds)
+                quiet_cpu = (cpu_seconds(process.pid) - cpu) / (time.perf_counter() - started)
                 merge_one(url, service_map, rng.choice(hosts))
                 after_change_ms = client.ask(pick())
                 after_second = [client.ask(pick()) for _ in range(5)]
@@ -331,8 +345,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 new_seen_s -= merged_at
                 with Storm(base, hosts, args.storm_rate) as storm:
                     time.sleep(2.0)  # let the storm reach its rate before asking
+                    cpu, started = cpu_seconds(process.pid), time.perf_counter()
                     stormy = latencies(client, questions, args.rounds)
+                    storm_cpu = (cpu_seconds(process.pid) - cpu) / (time.perf_counter() - started)
                 memory = served.memory_kb(process.pid)
+                load_after = os.getloadavg()[0]
     help_ms = quiet["help"]["p50_ms"]
     return {
         "nodes": args.nodes,
@@ -361,6 +378,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "ratio_vs_help_p50": {
             kind: round(quiet[kind]["p50_ms"] / max(help_ms, 1e-9), 2) for kind in quiet
         },
+        "quiet_server_cpu_per_s": round(quiet_cpu, 2),
+        "storm_server_cpu_per_s": round(storm_cpu, 2),
+        "loadavg_1m": [round(load_before, 2), round(load_after, 2)],
         "rss_kb": memory["VmRSS"],
         "peak_rss_kb": memory["VmHWM"],
         "answer_failures": client.failures[:5],
@@ -374,6 +394,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="questions of each kind per phase")
     parser.add_argument("--storm-rate", type=int, default=500, help="alerts per second")
     parser.add_argument("--timeout", type=float, default=900.0, help="per step, seconds")
+    parser.add_argument(
+        "--settle", type=float, default=5.0, help="seconds after the first answer before quiet"
+    )
     parser.add_argument(
         "--start-only",
         action="store_true",

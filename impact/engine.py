@@ -16,12 +16,21 @@ import numpy as np
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    State,
+    name_key,
+)
 from impact.propagation import Outcome, evaluate, raised_by
-from impact.queries import affects_result, indices, state_changes
+from impact.queries import affects_result, group_impacts, indices, state_changes
 from impact.results import (
     AffectsResult,
     DependsResult,
+    GroupImpact,
     PathResult,
     SpofResult,
     StatusResult,
@@ -120,6 +129,57 @@ class ImpactModel:
             fork._removed, fork._lock, fork._memo = set(), threading.RLock(), self._memo
             return fork
 
+    def edited(self, delta: MapDelta) -> ImpactModel | None:
+        """A new model: this one with the change log's `delta` applied (`apply_delta`), this
+        one left as it was (copy on write: the graph's arrays are copied, not recompiled);
+        None when the delta needs a compile (see `apply_delta`)."""
+        with self._lock:
+            self._apply_removals()
+            copy = object.__new__(ImpactModel)
+            copy._graph = self._graph.copy()
+            held = self._map
+            if isinstance(held, DeferredMap) and held.pending:
+                copy._map = DeferredMap(
+                    dict(held.components), list(held.groups), copy._graph.plain_dependencies
+                )
+            else:
+                copy._map = ServiceMap(
+                    dict(held.components), list(held.dependencies), list(held.groups)
+                )
+            copy._observed, copy._current, copy._memo = dict(self._observed), None, None
+            copy._removed, copy._lock = set(), threading.RLock()
+        return copy if copy.apply_delta(delta) else None
+
+    def patched(self, delta: MapDelta) -> ImpactModel | None:
+        """A new model: this one with the change log's `delta` applied when it adds or
+        re-describes components (`CompiledGraph.patched`: renumbered from this graph's
+        arrays, not compiled from a map), this one left as it was; the observed states
+        follow by name. None when the delta removes a component: compile then.
+        """
+        if any(key not in delta.components for key in delta.touched):
+            return None
+        touched = delta.touched
+        with self._lock:
+            self._apply_removals()
+            graph, held, observed = self._graph, self._map, dict(self._observed)
+            groups = [g for g in held.groups if name_key(g.dependant) not in touched]
+            components = {n: c for n, c in held.components.items() if name_key(n) not in touched}
+        try:
+            new_graph = graph.patched(delta.components, delta.dependencies, delta.groups)
+        except (MapError, UnknownComponent):
+            return None
+        components.update((c.name, c) for c in delta.components.values())
+        model = object.__new__(ImpactModel)
+        model._graph = new_graph
+        model._map = DeferredMap(components, groups + delta.groups, new_graph.plain_dependencies)
+        states = {graph.names[i]: s for i, s in observed.items() if i < graph.n_components}
+        model._observed = {
+            node: s for name, s in states.items() if (node := new_graph.find(name)) is not None
+        }
+        model._current, model._memo = None, None
+        model._removed, model._lock = set(), threading.RLock()
+        return model
+
     # ---- states ------------------------------------------------------------------------
     @_locked
     def set_states(self, states: Mapping[str, State]) -> None:
@@ -159,6 +219,18 @@ class ImpactModel:
         after = evaluate(self._graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
         result = affects_result(self._graph, after, failed)
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
+
+    @_locked
+    def standing(self) -> tuple[frozenset[str], frozenset[str], tuple[GroupImpact, ...]]:
+        """The business services down and degraded now, and the groups that lost members:
+        the names and groups `whatif([]).affects` lists, without evaluating the states
+        again or tracing a path for each service (the groups at their minimum read it
+        after every reconcile)."""
+        outcome, graph = self._outcome(), self._graph
+        states = [(graph.names[v], outcome.state(v)) for v in graph.business_nodes.tolist()]
+        down = frozenset(name for name, state in states if state == State.DOWN)
+        degraded = frozenset(name for name, state in states if state == State.DEGRADED)
+        return down, degraded, group_impacts(graph, outcome.spread)
 
     @_locked
     def worsened_by(self, names: Sequence[str]) -> dict[str, frozenset[str]]:

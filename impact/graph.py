@@ -17,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    name_key,
+)
 from impact.reach import BusinessReach, business_reach
 from impact.results import GroupImpact
 from impact.snapshot import (
@@ -30,6 +37,7 @@ from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
 REACH_REBUILD_AFTER = 100  # questions answered by search before a stale table is rebuilt
+ABOVE_KEPT = 20_000  # nodes whose business services reached (`business_above`) are kept
 # which adjacency carries each edge kind (forward: source depends on target)
 _CARRIERS = {HARD: ("all", "hard", "strict"), SOFT: ("all",), GATE: ("all", "hard", "strict")}
 
@@ -291,6 +299,24 @@ class CompiledGraph:
             self._reach_current, self._reach_misses = True, 0
         return self._reach
 
+    def business_above(self, node: int) -> list[int]:
+        """The business services a failure of `node` reaches (over every edge kind), by
+        node index in search order: the map's structure only, so kept per node until the
+        graph is edited. A status in a storm asks it of the same failing components again
+        and again."""
+        kept: dict[int, list[int]] | None = self.__dict__.get("_above")
+        if kept is None:
+            kept = self.__dict__.setdefault("_above", {})
+        found = kept.get(node)
+        if found is None:
+            with self.all.walk() as walk:
+                reach = walk.extend(np.array([node], dtype=np.int32))
+            found = reach[self.business[reach]].tolist()
+            if len(kept) >= ABOVE_KEPT:
+                kept.clear()  # bounded: a storm's failures fit many times over
+            kept[node] = found
+        return found
+
     @property
     def forward(self) -> Adjacency:
         """Forward edges (dependant -> dependency, every kind), built on first use."""
@@ -311,9 +337,86 @@ class CompiledGraph:
         return kinds
 
     # ---- incremental updates -------------------------------------------------------------
+    def copy(self) -> CompiledGraph:
+        """A graph equal to this one whose edits leave this one alone (copy on write).
+
+        The adjacencies and the tables an edit changes are copied; what edits replace
+        rather than change (the edge array, the business-reach table, the gates and their
+        arrays, which a group change compiles anew) is shared.
+        """
+        graph = object.__new__(CompiledGraph)
+        graph.__dict__.update(self.__dict__)
+        graph.components = list(self.components)
+        graph._added = list(self._added)
+        graph.__dict__["_above"] = {}  # kept apart: an edit of the copy clears its own
+        for name in ("all", "hard", "strict"):
+            setattr(graph, name, getattr(self, name).copy())
+        graph._forward = self._forward.copy() if self._forward is not None else None
+        return graph
+
+    def patched(
+        self,
+        components: Mapping[str, Component],
+        dependencies: Sequence[Dependency],
+        groups: Sequence[RedundancyGroup],
+    ) -> CompiledGraph:
+        """A new graph: this one with the components `components` (by name key: added, or
+        re-described whole with their own `dependencies` and the `groups` they are the
+        dependant of) in place of what it held for them; this one is left alone.
+
+        Built from this graph's arrays, not from a map: the edges kept are renumbered in
+        numpy and the adjacencies sorted anew, no dependency object is made. The
+        business-reach table is left to be rebuilt when questions need it (`reach`).
+        Raises MapError when a dependency or group names an unknown component.
+        """
+        touched = set(components)
+        old_names = self.names
+        kept = [c for c in self.components if name_key(c.name) not in touched]
+        graph = object.__new__(CompiledGraph)
+        graph.components = sorted([*kept, *components.values()], key=lambda c: c.name)
+        graph.names = [c.name for c in graph.components]
+        graph.index = {name: i for i, name in enumerate(graph.names)}
+        graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
+        graph.n_components = len(graph.names)
+        held_groups = [g.group for g in self.gates if name_key(g.group.dependant) not in touched]
+        graph.gates = graph._compile_gates([*held_groups, *groups])
+        graph.n = graph.n_components + len(graph.gates)
+        graph.business = np.concatenate(
+            [
+                np.array([c.is_business for c in graph.components], dtype=bool),
+                np.zeros(len(graph.gates), dtype=bool),
+            ]
+        )
+        # old component index -> new (NULL for a touched one: its edges are replaced)
+        renumber = np.fromiter(
+            (
+                -1 if name_key(name) in touched else graph.index[name]
+                for name in old_names[: self.n_components]
+            ),
+            np.int64,
+            self.n_components,
+        )
+        edges = self.edges
+        plain = edges[edges[:, 2] <= SOFT]
+        plain = plain[renumber[plain[:, 0]] >= 0]
+        moved = np.column_stack([renumber[plain[:, 0]], renumber[plain[:, 1]], plain[:, 2]])
+        if (moved[:, 1] < 0).any():  # an edge into a touched component keeps its target
+            targets = plain[:, 1][moved[:, 1] < 0]
+            moved[moved[:, 1] < 0, 1] = [graph._known(old_names[t], old_names[t]) for t in targets]
+        added = graph._compile_edges(dependencies)  # the new plain edges, then every gate's
+        graph._edges = np.concatenate([moved.astype(np.int64), added])
+        graph._added = []
+        graph.rank = graph._business_rank()
+        graph._build_adjacencies()
+        graph._build_gate_arrays()
+        graph._reach, graph._reach_current, graph._reach_misses = None, False, 0
+        graph.name_array = np.array(graph.names, dtype=object)
+        return graph
+
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
+        self.__dict__["_above"] = {}  # the structure changed: reached services anew
         self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
@@ -329,6 +432,7 @@ class CompiledGraph:
         doomed &= self.edges[:, 2] <= SOFT
         if not doomed.any():
             return False
+        self.__dict__["_above"] = {}
         self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)

@@ -150,7 +150,7 @@ def _down_closure(graph: CompiledGraph, seeds: IntArray) -> tuple[IntArray, npt.
         while len(fresh):
             if len(fresh) < memberships and not graph.is_member[fresh].any():
                 break  # no group lost a member in this round: none can trip
-            is_down = _visited(graph.hard._pred)
+            is_down = _visited(walk.pred)
             counts = _members_down(graph, is_down)
             tripped = (counts > graph.gate_slack) & ~is_down[graph.gate_nodes]
             fresh = walk.extend(graph.gate_nodes[tripped])

@@ -282,7 +282,5 @@ def current_margins(model: ImpactModel) -> tuple[Margin, ...]:
 
 
 def _current_margins(model: ImpactModel) -> tuple[Margin, ...]:
-    now = model.whatif([]).affects
-    down = {s.name for s in now.down}
-    hit = down | {s.name for s in now.degraded}
-    return _margins(model, (), now.groups, down, hit)
+    down, degraded, groups = model.standing()
+    return _margins(model, (), groups, set(down), set(down | degraded))

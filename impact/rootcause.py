@@ -198,8 +198,7 @@ def status(graph: CompiledGraph, outcome: Outcome) -> StatusResult:
 def _causes_by_service(graph: CompiledGraph, outcome: Outcome) -> Mapping[int, list[str]]:
     found: dict[int, list[str]] = {}
     for root in root_nodes(graph, outcome):
-        with graph.all.walk() as walk:
-            reach = walk.extend(np.array([root], dtype=np.int32))
-        for node in reach[graph.business[reach]].tolist():
-            found.setdefault(node, []).append(graph.names[root])
+        name = graph.names[root]
+        for node in graph.business_above(root):
+            found.setdefault(node, []).append(name)
     return found

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.propagation import Outcome
 from impact.results import DependencyNode, DependsResult, PathResult
@@ -72,27 +75,47 @@ def paths(graph: CompiledGraph, source: int, target: int) -> PathResult:
 
 
 def _shortest(graph: CompiledGraph, source: int, target: int) -> tuple[tuple[str, ...], ...]:
-    """Breadth-first over dependencies, a group being transparent (dependant -> member)."""
+    """Breadth-first over dependencies, a group being transparent (dependant -> member).
+
+    Only the nodes that depend on `target` at all (one search up from it, over the
+    reversed edges) can lie on a path to it, and every node on a shortest path to such a
+    node is one of them: the search keeps to those, so its levels and parents are those
+    of the whole map, and a source that does not depend on the target costs one search.
+    """
+    if source == target:
+        return ()
+    with graph.all.walk() as walk:
+        above = walk.extend(np.array([target], dtype=np.int32))
+    within = np.zeros(graph.n, dtype=bool)
+    within[above] = True
+    if not within[source]:
+        return ()
     parents: dict[int, list[int]] = {source: []}
     frontier = [source]
     while frontier and target not in parents:
         reached: dict[int, list[int]] = {}
         for node in frontier:
-            for child in _component_deps(graph, node):
+            for child in _component_deps(graph, node, within):
                 if child not in parents:
                     reached.setdefault(child, []).append(node)
         parents.update(reached)
         frontier = sorted(reached)
-    if target not in parents or source == target:
+    if target not in parents:
         return ()
     return tuple(_unwind(graph, parents, target))
 
 
-def _component_deps(graph: CompiledGraph, node: int) -> list[int]:
+def _component_deps(
+    graph: CompiledGraph, node: int, within: npt.NDArray[np.bool_] | None = None
+) -> list[int]:
+    """The dependencies of `node`, a group's members in place of the group; with `within`,
+    only those where it is set."""
     out: list[int] = []
     for child in graph.forward.row(node).tolist():
         out.extend(graph.forward.row(child).tolist() if graph.is_gate(child) else [child])
-    return out
+    if within is None:
+        return out
+    return [v for v in out if within[v]]
 
 
 def _unwind(

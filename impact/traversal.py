@@ -3,12 +3,17 @@
 One row per node lists the nodes its failure reaches. An extra last row, the super source,
 holds the seeds of the current search, written in place, so a search from many seeds costs
 one scipy BFS and never copies the arrays. Rows stay sorted, which keeps answers deterministic.
+
+Walks may run in several threads at once over one adjacency: each walk has scratch arrays
+of its own (taken from a few kept for reuse), and only writing the super source's row and
+the search that reads it are serialised, by the adjacency's lock, as are edits.
 scipy is imported by the first search (`bfs_kernel`): about 0.2 s that a process which
 answers no graph question, or loads its model from a snapshot, does not pay at start.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +22,7 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int32]
 NULL = -9999  # scipy's "no predecessor" marker: a node with this predecessor is unvisited
 BLOCKED = -1  # any other value marks a node as already visited
+KEEP_SCRATCH = 4  # free scratch pairs an adjacency keeps for the next walks
 
 
 def bfs_kernel() -> Callable[..., int] | None:
@@ -44,8 +50,7 @@ class Adjacency:
         np.cumsum(counts, out=self.indptr[1 : n + 2])
         self.indices = np.empty(len(cols) + 64, dtype=np.int32)
         self.indices[: len(cols)] = cols
-        self._pred = np.full(n + 1, NULL, dtype=np.int32)
-        self._order = np.empty(n + 1, dtype=np.int32)
+        self._init_scratch()
 
     @classmethod
     def from_arrays(cls, n: int, indptr: IntArray, indices: IntArray) -> Adjacency:
@@ -55,9 +60,33 @@ class Adjacency:
         adjacency.indptr = np.array(indptr, dtype=np.int32)
         adjacency.indices = np.empty(len(indices) + 64, dtype=np.int32)
         adjacency.indices[: len(indices)] = indices
-        adjacency._pred = np.full(n + 1, NULL, dtype=np.int32)
-        adjacency._order = np.empty(n + 1, dtype=np.int32)
+        adjacency._init_scratch()
         return adjacency
+
+    def _init_scratch(self) -> None:
+        self._lock = threading.Lock()  # the super source's row, and edits
+        self._free: list[tuple[IntArray, IntArray]] = []  # scratch pairs kept for reuse
+
+    def copy(self) -> Adjacency:
+        """An adjacency with the same rows and arrays of its own (edit it, not this one)."""
+        with self._lock:
+            end = int(self.indptr[self.n])
+            indptr = self.indptr.copy()
+            indptr[self.n + 1] = end
+            return Adjacency.from_arrays(self.n, indptr, self.indices[:end])
+
+    def _take_scratch(self) -> tuple[IntArray, IntArray]:
+        """A free scratch pair (pred all NULL, order), or new arrays when none is free."""
+        try:
+            return self._free.pop()  # atomic: two walks never take the same pair
+        except IndexError:
+            return np.full(self.n + 1, NULL, dtype=np.int32), np.empty(self.n + 1, dtype=np.int32)
+
+    def _give_scratch(self, pred: IntArray, order: IntArray) -> None:
+        """Keep a scratch pair for the next walk (pred reset to NULL by the caller); a few
+        at most, so a map of a million nodes holds megabytes of scratch, not a pair per thread."""
+        if len(self._free) < KEEP_SCRATCH:
+            self._free.append((pred, order))
 
     def arrays(self) -> tuple[IntArray, IntArray]:
         """The CSR rows (indptr, indices): the super-source row empty, no spare room."""
@@ -79,6 +108,10 @@ class Adjacency:
 
     def add_edge(self, u: int, v: int) -> None:
         """Insert u -> v keeping the row sorted; O(edges) memory move."""
+        with self._lock:
+            self._add_edge(u, v)
+
+    def _add_edge(self, u: int, v: int) -> None:
         if self.has_edge(u, v):
             return
         self._reserve(1)
@@ -89,6 +122,10 @@ class Adjacency:
         self.indptr[u + 1 :] += 1
 
     def remove_edge(self, u: int, v: int) -> None:
+        with self._lock:
+            self._remove_edge(u, v)
+
+    def _remove_edge(self, u: int, v: int) -> None:
         if not self.has_edge(u, v):
             return
         end = int(self.indptr[self.n])
@@ -108,28 +145,34 @@ class Adjacency:
 
 
 class Walk:
-    """One search session: extend it from new seeds; nodes visited earlier are not revisited."""
+    """One search session: extend it from new seeds; nodes visited earlier are not revisited.
+
+    The session's scratch (`pred`: per node its predecessor, NULL while unvisited) is its
+    own, so walks in other threads over the same adjacency never see it.
+    """
 
     def __init__(self, adjacency: Adjacency) -> None:
         self.adj = adjacency
+        self.pred, self._order = adjacency._take_scratch()
         self.visited: list[IntArray] = []
         self._blocked: IntArray | None = None
         self._masked = False
+        self._closed = False
 
     def block(self, nodes: IntArray) -> None:
         """Treat `nodes` as already visited: the search neither enters nor crosses them."""
-        self.adj._pred[nodes] = BLOCKED
+        self.pred[nodes] = BLOCKED
         self._blocked = nodes
 
     def block_where(self, mask: npt.NDArray[np.bool_]) -> None:
         """`block` for the nodes where `mask` (one flag per node) is set; a streaming write."""
-        np.copyto(self.adj._pred[: self.adj.n], BLOCKED, where=mask)
+        np.copyto(self.pred[: self.adj.n], BLOCKED, where=mask)
         self._masked = True
 
     def rewind(self) -> None:
         """Forget the nodes visited since the blocks were set, keeping the blocks: the next
         `extend` searches past the same blocked nodes as if it were the first."""
-        pred = self.adj._pred
+        pred = self.pred
         for nodes in self.visited:
             pred[nodes] = NULL
         self.visited = []
@@ -143,40 +186,46 @@ class Walk:
         self._extend(seeds, keep=False)
 
     def _extend(self, seeds: IntArray, keep: bool) -> IntArray:
-        adj = self.adj
-        seeds = seeds[adj._pred[seeds] == NULL]
+        seeds = seeds[self.pred[seeds] == NULL]
         if len(seeds) == 0:
             return np.empty(0, dtype=np.int32)
-        adj._reserve(len(seeds))
-        start = int(adj.indptr[adj.n])
-        adj.indices[start : start + len(seeds)] = seeds
-        adj.indptr[adj.n + 1] = start + len(seeds)
-        found = self._search(keep)
+        found = self._search(seeds, keep)
         self.visited.append(found)
         return found
 
-    def _search(self, keep: bool = True) -> IntArray:
+    def _search(self, seeds: IntArray, keep: bool = True) -> IntArray:
         adj = self.adj
         kernel = bfs_kernel()
-        if kernel is not None:
-            length = kernel(adj.n, adj.indices, adj.indptr, adj._order, adj._pred)
-            if not keep:  # the scratch is handed over, so nothing is reset from this list
-                self._masked = True  # (and should it be closed instead, it is refilled)
-                return adj._order[:0].copy()
-            return adj._order[1:length].copy()
-        return self._search_public()  # pragma: no cover
+        if kernel is None:  # pragma: no cover
+            return self._search_public(seeds)
+        with adj._lock:  # the super source's row is shared: write it and search, alone
+            adj._reserve(len(seeds))
+            start = int(adj.indptr[adj.n])
+            adj.indices[start : start + len(seeds)] = seeds
+            adj.indptr[adj.n + 1] = start + len(seeds)
+            length = kernel(adj.n, adj.indices, adj.indptr, self._order, self.pred)
+        if not keep:  # nothing is reset from this list: the scratch is refilled instead
+            self._masked = True
+            return self._order[:0].copy()
+        return self._order[1:length].copy()
 
-    def _search_public(self) -> IntArray:  # pragma: no cover - fallback without the kernel
+    def _search_public(self, seeds: IntArray) -> IntArray:  # pragma: no cover - no kernel
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import breadth_first_order
 
         adj = self.adj
-        size = int(adj.indptr[adj.n + 1])
+        with adj._lock:
+            adj._reserve(len(seeds))
+            start = int(adj.indptr[adj.n])
+            adj.indices[start : start + len(seeds)] = seeds
+            adj.indptr[adj.n + 1] = start + len(seeds)
+            size = int(adj.indptr[adj.n + 1])
+            indices, indptr = adj.indices[:size].copy(), adj.indptr.copy()
         data = np.ones(size, dtype=np.float64)
-        graph = csr_matrix((data, adj.indices[:size], adj.indptr), shape=(adj.n + 1, adj.n + 1))
+        graph = csr_matrix((data, indices, indptr), shape=(adj.n + 1, adj.n + 1))
         order, pred = breadth_first_order(graph, adj.n, directed=True, return_predecessors=True)
-        fresh: IntArray = order[1:][adj._pred[order[1:]] == NULL].astype(np.int32)
-        adj._pred[fresh] = pred[fresh]
+        fresh: IntArray = order[1:][self.pred[order[1:]] == NULL].astype(np.int32)
+        self.pred[fresh] = pred[fresh]
         return fresh
 
     def predecessors(self) -> IntArray:
@@ -184,17 +233,20 @@ class Walk:
 
         The walk hands its scratch array over (no copy) and ends: call it last.
         """
-        adj = self.adj
-        taken = adj._pred
-        adj._pred = np.full(adj.n + 1, NULL, dtype=np.int32)
+        taken = self.pred
+        self.pred = np.full(self.adj.n + 1, NULL, dtype=np.int32)
         self.visited = []
         self._blocked = None
         self._masked = False
+        self.close()
         return taken
 
     def close(self) -> None:
-        """Reset the shared scratch so the next walk starts clean."""
-        pred = self.adj._pred
+        """Reset the scratch and hand it back to this thread for its next walk."""
+        if self._closed:
+            return
+        self._closed = True
+        pred = self.pred
         touched = sum(len(nodes) for nodes in self.visited)
         if self._blocked is not None:
             touched += len(self._blocked)
@@ -208,6 +260,7 @@ class Walk:
         self.visited = []
         self._blocked = None
         self._masked = False
+        self.adj._give_scratch(pred, self._order)
 
     def __enter__(self) -> Walk:
         return self

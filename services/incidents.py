@@ -162,7 +162,9 @@ class Incidents:
             }
         )
         statuses = model.status().services
-        hits = [_hit(s, snapshot) for s in statuses if s.state.is_failing or _planned(s)]
+        failing = [s for s in statuses if s.state.is_failing or _planned(s)]
+        since = _since_by_cause(failing, snapshot)
+        hits = [_hit(s, since, snapshot.now) for s in failing]
         decided = plan(hits, snapshot.incidents, snapshot.now, self.dampening)
         return Decision(decided, compiled.service_map)
 
@@ -180,9 +182,14 @@ def _planned(status: ServiceStatus) -> bool:
     return status.state is State.MAINTENANCE
 
 
-def _hit(status: ServiceStatus, snapshot: Snapshot) -> Hit:
+def _since_by_cause(statuses: Sequence[ServiceStatus], snapshot: Snapshot) -> dict[str, datetime]:
+    """Since when each cause of `statuses` has been failing, once per cause: in a storm
+    a thousand services share the same few thousand causes."""
     states = snapshot.states
-    since = [states[name_key(c)][1] for c in status.causes if name_key(c) in states]
-    return Hit(
-        status.name, status.state, frozenset(status.causes), min(since, default=snapshot.now)
-    )
+    causes = {c for s in statuses for c in s.causes}
+    return {c: states[key][1] for c in causes if (key := name_key(c)) in states}
+
+
+def _hit(status: ServiceStatus, since: Mapping[str, datetime], now: datetime) -> Hit:
+    started = [since[c] for c in status.causes if c in since]
+    return Hit(status.name, status.state, frozenset(status.causes), min(started, default=now))

@@ -11,6 +11,13 @@ when nothing changed (a store with a database); the map is recompiled only when 
 moved, and the states are pushed into the model only when they differ from the last ones.
 Replays and what-ifs that set states of their own take `model.fork()`, which shares the
 compiled graph.
+
+A `Compiled` handed out is never changed afterwards: new states are a fork of the model
+holding them, a map change applied from the change log is a copy of the model with the
+change (`ImpactModel.edited`), a new component a model patched from the held one's arrays
+(`ImpactModel.patched`). Each is built aside and published by swapping one reference, so a
+question reads one consistent version (version, map and states agree) without taking the
+lock a refresh holds, and never waits for a catch-up of states in progress.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel, SnapshotError
-from impact.mapdiff import patched
 from impact.model import MaintenanceWindow, ServiceMap, State
 
 log = logging.getLogger(__name__)
@@ -101,15 +107,19 @@ class ModelService:
         self._caught_up_at: float | None = None
         self._rebuild: threading.Thread | None = None
         self._rebuilding: int | None = None  # the version the rebuild thread builds
-        self._compiled: Compiled | None = None
+        self._compiled: Compiled | None = None  # the newest model (under the lock)
         self._states: dict[str, State] | None = None
         self._token: Any = None
         self._event: int | None = None  # the last event whose state is in _states
         self._stale_at: datetime | None = None  # the next maintenance start or end
+        # what questions read without the lock: the model published with its change token
+        self._view: tuple[Compiled, Any] | None = None
         self._lock = threading.Lock()
         self._savers: list[threading.Thread] = []
         self.loaded_from_snapshot: list[int] = []  # versions loaded, not compiled (telemetry)
-        self.applied_deltas: list[int] = []  # versions reached from the change log in place
+        self.applied_deltas: list[int] = []  # versions reached from the change log, no compile
+        self.compiled_versions: list[int] = []  # versions compiled from a whole map (telemetry)
+        self.patched_versions: list[int] = []  # new components patched into the held model
 
     def current(self) -> Compiled:
         """The model of the current map, holding the current states.
@@ -117,14 +127,16 @@ class ModelService:
         With `states_age_s`, when only new events moved the change token since states
         were caught up less than that long ago, the held states answer: in a storm of
         alerts, a question does not pay for the alerts of the last second; the map, the
-        maintenance windows and a quiet moment are always current.
+        maintenance windows and a quiet moment are always current. When only events
+        moved and another thread is catching the states up, the held version answers
+        at once: a question never waits for a catch-up of states.
         """
         return self._current(fresh=False)
 
     def catch_up(self) -> Compiled:
         """`current()` with the states of now whatever their age, and the status of them
-        computed: for a thread off the request path (the reconcile loop, after each
-        reconcile), so that questions in a storm find both ready."""
+        computed before they are published: for a thread off the request path (the
+        reconcile loop, after each reconcile), so that questions in a storm find both ready."""
         compiled = self._current(fresh=True)
         now, before = self.monotonic(), self._caught_up_at
         self._catch_up_every = now - before if before is not None else None
@@ -133,17 +145,28 @@ class ModelService:
         return compiled
 
     def _current(self, *, fresh: bool) -> Compiled:
+        token = self._change_token()  # read without the lock: one cheap query
+        view = self._view
+        if view is not None and not fresh:
+            held, seen = view
+            if token is not None and token == seen and not self._boundary_passed():
+                self._states_at = self.monotonic()  # found unchanged: current as of now
+                return held
+            if self._recent_enough(token) or (
+                self._lock.locked() and _only_events_moved(seen, token)
+            ):  # held states of a moment ago; or a catch-up is under way: never wait for it
+                return held
         with self._lock:
-            token = self._change_token()
-            moved = token is None or token != self._token or self._boundary_passed()
-            if moved and not fresh and self._recent_enough(token):
-                assert self._compiled is not None
-                return self._compiled  # the held states, of a moment ago
-            if moved:
-                self._refresh(token)
-                self._token = token
+            view = self._view
+            published = view is not None and token is not None and token == view[1]
+            if view is not None and published and not self._boundary_passed():
+                self._states_at = self.monotonic()  # another thread published it meanwhile
+                return view[0]
+            self._refresh(token, status=fresh)
+            self._token = token
             self._states_at = self.monotonic()  # read or found unchanged: current as of now
             assert self._compiled is not None
+            self._view = (self._compiled, token)
             return self._compiled
 
     def _recent_enough(self, token: Any) -> bool:
@@ -172,7 +195,11 @@ class ModelService:
         For readers that see the map inside a transaction of their own (incident reconcile):
         they pass the version they read and how to read the map in that transaction. The
         states of the returned model are whatever was current; fork it to set others.
+        The version held answers without the lock (webhooks ask it for every commit).
         """
+        held = self._compiled
+        if held is not None and held.version == version:
+            return held
         with self._lock:
             found = self._held_or_delta(version)
             if found is not None:
@@ -193,6 +220,8 @@ class ModelService:
             self._token = None
             self._event = None
             self._states_at = -float("inf")
+            if self._view is not None:
+                self._view = (self._view[0], None)
 
     def follow(self, stop: threading.Event, wait_s: float = 5.0) -> None:
         """Keep the model current until `stop` is set: woken by each map change (the
@@ -226,13 +255,14 @@ class ModelService:
     def _boundary_passed(self) -> bool:
         return self._stale_at is not None and self.clock() >= self._stale_at
 
-    def _refresh(self, token: Any) -> None:
+    def _refresh(self, token: Any, *, status: bool = False) -> None:
+        """Bring `_compiled` to the map and states of `token` (the lock held); with
+        `status`, the status of new states is computed before anyone is handed them."""
         held = self._compiled
         compiled = self._compile(self.store.map_version(), self._read_versioned)
         since = getattr(self.store, "states_since", None)
         if (
             since is None
-            or compiled is not held
             or self._states is None
             or self._event is None
             or not _only_events_moved(self._token, token)
@@ -241,20 +271,29 @@ class ModelService:
             self._event, states = since(None) if since is not None else (None, None)
             if states is None:
                 states = self.store.current_states()
-            self._push(compiled, dict(states), held is not compiled)
+            compiled = self._push(compiled, dict(states))
         else:
             self._event, moved = since(self._event)
             if moved:
-                self._push(compiled, {**self._states, **moved}, False)
+                compiled = self._push(compiled, {**self._states, **moved})
+        if status and compiled is not held:
+            compiled.model.status()  # before it is published: no question pays for it
+        self._compiled = compiled
         windows = getattr(self.store, "maintenance_windows", None)
         if windows is not None:
             self._stale_at = next_boundary(windows(), self.clock())
 
-    def _push(self, compiled: Compiled, states: dict[str, State], fresh: bool) -> None:
-        if fresh or states != self._states:
-            known = compiled.model.service_map.components
-            compiled.model.set_states({n: s for n, s in states.items() if n in known})
-            self._states = states
+    def _push(self, compiled: Compiled, states: dict[str, State]) -> Compiled:
+        """`compiled` holding `states`: a fork of its model (the one handed out keeps its
+        own), or `compiled` itself when it holds them already (`_states` is None for a
+        model built since, which holds none)."""
+        if self._states is not None and states == self._states:
+            return compiled
+        known = compiled.model.service_map.components
+        model = compiled.model.fork()
+        model.set_states({n: s for n, s in states.items() if n in known})
+        self._states = states
+        return Compiled(compiled.version, compiled.service_map, model, compiled.labels)
 
     def _read_versioned(self) -> tuple[int, ServiceMap]:
         read = getattr(self.store, "versioned_map", None)
@@ -294,11 +333,21 @@ class ModelService:
                 self._install(built)
             if self._rebuilding == version:
                 self._rebuilding = None
-            self._token = None  # the next question pushes the states into the new model
+            try:  # the states pushed into the new model, then published
+                token = self._change_token()
+                self._refresh(token)
+                self._token = token
+                assert self._compiled is not None
+                self._view = (self._compiled, token)
+            except Exception:  # the next question pushes them
+                log.exception("could not publish the model of map version %s", version)
+                self._token = None
+                if self._view is not None:
+                    self._view = (self._view[0], None)
 
     def _held_or_delta(self, version: int) -> Compiled | None:
-        """The held model when it is of `version`, or caught up to it from the change log
-        in place (an edit, a small merge: no compile); None when it must be built."""
+        """The held model when it is of `version`, or a copy of it caught up from the change
+        log (an edit, a small merge: no compile); None when it must be built."""
         held = self._compiled
         if held is None or held.version > version:
             return None
@@ -313,34 +362,40 @@ class ModelService:
             c.name not in components or components[c.name].title != c.title
             for c in delta.components.values()
         )
-        if not held.model.apply_delta(delta):
+        model = held.model.edited(delta)  # a copy: the held version stays as handed out
+        if model is None:
             return None
         labels = version if retitled else held.labels_version
-        self._compiled = Compiled(version, held.model.service_map, held.model, labels)
+        self._compiled = Compiled(version, model.service_map, model, labels)
         self.applied_deltas.append(version)  # no snapshot: a start catches up from the log
         return self._compiled
 
     def _build(self, version: int, load: Callable[[], tuple[int, ServiceMap]]) -> Compiled:
-        """The model of `version`: its snapshot when stored, else the held map patched with
-        the change log's delta (a new component: no full read), else the map read; compiled."""
+        """The model of `version`: the held model patched with the change log's delta (a
+        new component: renumbered from the held arrays, no map read, no compile), else its
+        snapshot when stored, else the map read and compiled."""
+        patched = self._patched(version)
+        if patched is not None:
+            self.patched_versions.append(version)  # no snapshot: a start patches it again
+            return Compiled(version, patched.service_map, patched)
         snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
         model = self._from_snapshot(snapshots, version)
         if model is None:
-            version, service_map = self._patched(version) or load()
+            version, service_map = load()
             model = ImpactModel.from_map(service_map)
+            self.compiled_versions.append(version)
             if snapshots is not None:
                 self._save_later(snapshots, version, model)
         return Compiled(version, model.service_map, model)
 
-    def _patched(self, version: int) -> tuple[int, ServiceMap] | None:
+    def _patched(self, version: int) -> ImpactModel | None:
         held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
         if held is None or delta_since is None or held.version >= version:
             return None
         delta = delta_since(held.version)
         if delta is None or delta.version != version:
             return None
-        service_map = patched(held.model.service_map, delta)
-        return (version, service_map) if service_map is not None else None
+        return held.model.patched(delta)
 
     def _install(self, built: Compiled) -> Compiled:
         """Hold `built` when it is newer than the held model; returns it either way."""
@@ -366,8 +421,12 @@ class ModelService:
                 return None
             delta_since = getattr(self.store, "map_delta", None)
             delta = delta_since(stored) if delta_since is not None else None
-            if delta is None or delta.version != version or not model.apply_delta(delta):
+            if delta is None or delta.version != version:
                 return None
+            caught = model.edited(delta) or model.patched(delta)
+            if caught is None:
+                return None
+            model = caught
         self.loaded_from_snapshot.append(stored)
         return model
 

@@ -34,6 +34,8 @@ from store.incident_rows import (
 )
 from store.subscriptions import target_channels
 
+UPDATE_CHUNK = 500  # service keys per UPDATE .. IN (...): well inside every bound-parameter limit
+
 
 def apply_plan(
     connection: Connection, decided: Plan, service_map: ServiceMap, now: datetime
@@ -235,24 +237,36 @@ def _enqueue(
 def _write_services(
     connection: Connection, incident_id: int, services: Mapping[str, State]
 ) -> None:
+    """Add the services new to the incident and move the states of the others: one insert
+    of all new rows and one update per new state, not a statement per service (an incident
+    of a storm holds a thousand services, many of them moving each reconcile)."""
     held = services_of(connection, incident_id)
+    added: list[dict[str, Any]] = []
+    moved: dict[State, list[str]] = {}
     for name, state in services.items():
         if name not in held:
-            values = {
-                "incident_id": incident_id,
-                "service": name,
-                "service_key": name_key(name),
-                "state": state.value,
-                "position": len(held),
-            }
-            connection.execute(insert(IncidentServiceRow).values(values))
+            added.append(
+                {
+                    "incident_id": incident_id,
+                    "service": name,
+                    "service_key": name_key(name),
+                    "state": state.value,
+                    "position": len(held),
+                }
+            )
             held[name] = state
         elif held[name] != state:
+            moved.setdefault(state, []).append(name_key(name))
+    if added:
+        connection.execute(insert(IncidentServiceRow), added)
+    row = IncidentServiceRow
+    for state, keys in moved.items():
+        for start in range(0, len(keys), UPDATE_CHUNK):
             connection.execute(
-                update(IncidentServiceRow)
+                update(row)
                 .where(
-                    IncidentServiceRow.incident_id == incident_id,
-                    IncidentServiceRow.service_key == name_key(name),
+                    row.incident_id == incident_id,
+                    row.service_key.in_(keys[start : start + UPDATE_CHUNK]),
                 )
                 .values(state=state.value)
             )

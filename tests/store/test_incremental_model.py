@@ -65,6 +65,7 @@ def test_random_incremental_changes_leave_the_model_equal_to_a_fresh_compile(
     rng = random.Random(seed)
     models = ModelService(demo_store)
     first = models.current()
+    first_map = demo_store.load_map()
     names = sorted(first.service_map.components)
     for step in range(25):
         random_change(demo_store, rng, names, step)
@@ -75,7 +76,9 @@ def test_random_incremental_changes_leave_the_model_equal_to_a_fresh_compile(
     models.current()
     assert_same(models.current().model, demo_store.load_map())
     assert models.applied_deltas, "the changes were applied from the change log"
-    assert models.current().model is first.model, "caught up in place, never recompiled"
+    assert models.compiled_versions == [first.version], "caught up, never recompiled"
+    assert first.version < models.current().version
+    assert_same(first.model, first_map)  # copies were edited: the model handed out is as it was
 
 
 def test_a_new_component_or_a_replace_compiles_the_map_again(demo_store: Store) -> None:
@@ -149,7 +152,10 @@ def test_a_following_replica_catches_up_before_anyone_asks(demo_store: Store) ->
                 break
             stop.wait(0.1)
         assert caught_up.is_set(), "the replica followed the change log"
-        assert held.model.service_map is replica.current().model.service_map
+        caught = replica.current()
+        assert caught.version == wanted
+        # built once (compiled or loaded), then caught up from the log: never read again
+        assert replica.compiled_versions + replica.loaded_from_snapshot == [held.version]
         assert_same(replica.current().model, demo_store.load_map())
     finally:
         stop.set()
@@ -267,6 +273,7 @@ def test_new_renamed_and_removed_components_leave_a_model_equal_to_a_fresh_compi
     rng = random.Random(31 + background_after)
     models = ModelService(demo_store, background_after=background_after)
     models.current()
+    additions = []
     for step in range(12):
         stored = demo_store.load_map()
         names = sorted(stored.components)
@@ -275,6 +282,7 @@ def test_new_renamed_and_removed_components_leave_a_model_equal_to_a_fresh_compi
             new, target = f"added-{step}", rng.choice(names)
             added = ServiceMap.build([Component(new)], [Dependency(new, target)], [])
             demo_store.import_map(added, actor="tests")
+            additions.append(demo_store.map_version())
         elif choice < 0.7:
             old = rng.choice([n for n in names if not stored.components[n].is_business])
             renamed = _renamed(stored, old, f"{old}-renamed-{step}")
@@ -289,3 +297,106 @@ def test_new_renamed_and_removed_components_leave_a_model_equal_to_a_fresh_compi
         held = models.current()
         assert held.version == demo_store.map_version()
         assert_same(held.model, demo_store.load_map())
+    assert additions, "the seed adds components"
+    # a new component is patched into the held model, never compiled from the whole map
+    assert set(additions) <= set(models.patched_versions)
+    assert not set(additions) & set(models.compiled_versions)
+
+
+def test_threads_asking_during_edits_and_events_each_see_one_consistent_version(
+    demo_store: Store,
+) -> None:
+    """A writer edits the map (links, unlinks, a new component) and flips dns and db-01 down
+    and up together (one transaction) while readers ask: every version a reader is handed
+    holds the map stored at its version and both states or neither, and stays so while
+    the reader uses it (nothing handed out is changed afterwards)."""
+    from impact.clock import utcnow
+    from impact.model import State, StatusEvent
+
+    models = ModelService(demo_store, background_after=0)  # every rebuild in its thread
+    models.current()
+    maps = {demo_store.map_version(): demo_store.load_map()}
+    stop = threading.Event()
+    seen: list[tuple[object, dict[str, State], object]] = []
+    failures: list[str] = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            compiled = models.current()
+            observed = compiled.model.observed()
+            status = compiled.model.status()
+            stop.wait(0.002)
+            if compiled.model.observed() != observed or compiled.model.status() != status:
+                failures.append(f"version {compiled.version} changed while held")
+            pair = {observed.get("dns"), observed.get("db-01")}
+            if len(pair) != 1:
+                failures.append(f"torn states at version {compiled.version}: {pair}")
+            seen.append((compiled.version, observed, compiled))
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    rng = random.Random(5)
+    names = sorted(maps[demo_store.map_version()].components)
+    try:
+        for step in range(16):
+            if step % 4 == 3:
+                new = f"late-{step}"
+                added = ServiceMap.build([Component(new)], [Dependency(new, rng.choice(names))])
+                demo_store.import_map(added, actor="tests")
+            else:
+                random_change(demo_store, rng, names, step)
+            version, stored = demo_store.versioned_map()
+            maps[version] = stored
+            state = State.DOWN if step % 2 == 0 else State.OK
+            at = utcnow()
+            demo_store.record_events(
+                [StatusEvent("dns", state, at), StatusEvent("db-01", state, at)]
+            )
+            stop.wait(0.02)
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join(timeout=30)
+    models.flush()
+    assert failures == []
+    assert len({version for version, _, _ in seen}) > 3, "the readers saw the map move"
+    checked = set()
+    for version, _, compiled in seen:
+        if version in checked or version not in maps:
+            continue
+        checked.add(version)
+        healthy = compiled.model.fork()  # type: ignore[attr-defined]
+        healthy.set_states({})  # the map compared alone (the reference holds no states)
+        assert_same(healthy, maps[version])
+    assert checked
+
+
+def test_a_following_replica_patches_in_a_component_added_through_the_first(
+    demo_store: Store,
+) -> None:
+    other = Store(demo_store.url, upgrade=False)
+    stop = threading.Event()
+    replica = ModelService(other, background_after=0)
+    held = replica.current()
+    follower = threading.Thread(target=replica.follow, args=(stop, 0.5), daemon=True)
+    follower.start()
+    try:
+        added = ServiceMap.build([Component("late-api")], [Dependency("late-api", "dns")], [])
+        demo_store.import_map(added, actor="tests")
+        wanted = demo_store.map_version()
+        for _ in range(200):  # bounded: up to 20 s on a slow machine
+            if wanted in replica.patched_versions:
+                break
+            stop.wait(0.1)
+        replica.flush()
+        assert replica.patched_versions == [wanted], "followed and patched, not compiled"
+        caught = replica.current()
+        assert caught.version == wanted
+        assert "late-api" in caught.model.names()
+        assert "late-api" not in held.model.names(), "the version handed out is unchanged"
+        assert_same(caught.model, demo_store.load_map())
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        other.close()
