@@ -575,8 +575,8 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
     with its subjects named is the question, the rest is context."""
     text = text[:MAX_QUESTION]
     whole = _parse_text(text, names, judge)
-    if names is None:
-        return whole
+    if names is None or len(text) > MAX_CLAUSE_READING:
+        return whole  # a long paste is read once: its cost stays linear in its length
     settled = _settled(whole, names) and whole.intent not in COMMAND_INTENTS
     clauses = _CLAUSE.split(plain_text(text))
     if len(clauses) > MAX_CLAUSES or (settled and len(clauses) < 2):
@@ -634,6 +634,7 @@ _ORDERS = re.compile(
 
 
 MAX_CLAUSES = 12
+MAX_CLAUSE_READING = 2_000  # characters: real questions, stories included, are shorter
 _SENTENCE = re.compile(r"(?<=[.?!;])\s+|\n+")
 _CLAUSE = re.compile(r"(?<=[.?!;])\s+|\n+|(?<=[\w)\]*_`'\"])[,:]\s+|\s+(?:-{1,2}|\u2014|\u2013)\s+")
 # Subjects an intent needs named to be answered (a listing, status or sla: none).
