@@ -217,25 +217,18 @@ class Conversation:
                 question, names = completed
                 standalone = paging.standalone(question.intent, names) or standalone
                 resolution = Resolution(names, resolution.unknown, resolution.ambiguous)
+        told = statement(text) and question.intent not in COMMAND_INTENTS
+        namelike = self._names.shaped_like_name if told else self._names.looks_like_name
         if (
-            (question.weak or (statement(text) and question.intent not in COMMAND_INTENTS))
+            (question.weak or told)
             and question.phrases
             and not resolution.names
             and not resolution.ambiguous
-            and not any(
-                self._names.shaped_like_name(p)
-                if statement(text)
-                else self._names.looks_like_name(p)
-                for p in question.phrases
-            )
+            and not any(namelike(p) for p in question.phrases)
         ):  # only everyday words said what was asked, or told something, and no word names
             # a subject: chat ("the coffee machine is down again")
             question = replace(question, intent="unknown")
-        if (
-            (_NOTICE.match(text) or _RECOVERED.match(text))
-            and statement(text)
-            and (question.intent not in COMMAND_INTENTS)
-        ):
+        if told and (_NOTICE.match(text) or _RECOVERED.match(text)):
             question = replace(question, intent="unknown")  # "fyi: db-02 is back, no action"
         if question.intent == "affects" and len(resolution.names) > 1 and joint_failure(text):
             # "db-01 and db-03 fail together, what happens": a joint failure is a what-if

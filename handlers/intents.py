@@ -608,6 +608,7 @@ def _asked_clause(
     """The clause with a "?" that asks about some of the subjects the whole message names
     ("Checkout is throwing errors. Is the Payments API healthy?"): the rest tells the story."""
     named = set(names.resolve_all(whole.phrases).names)
+    told = [c for c in clauses if "?" not in c and c.strip()]
     for clause in clauses:
         if "?" not in clause:
             continue
@@ -615,7 +616,6 @@ def _asked_clause(
         if not asked.explicit or not _settled(asked, names):
             continue
         own = set(names.resolve_all(asked.phrases).names)
-        told = [c for c in clauses if "?" not in c and c.strip()]
         if own and (
             own < named
             # "db-03 is down - what do customers feel? need it for the status page": the

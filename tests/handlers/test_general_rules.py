@@ -17,6 +17,13 @@ def ask(conversation: Any, text: str, session: str | None = None) -> Any:
     )
 
 
+def assert_answered_as(conversation: Any, typed: str, intent: str, subjects: list[str]) -> None:
+    """`typed` is read as `intent` about `subjects`, and answered."""
+    answer = ask(conversation, typed)
+    assert (answer.intent, list(answer.subjects)) == (intent, subjects), answer.summary
+    assert answer.ok, answer.summary
+
+
 @pytest.mark.parametrize(
     ("typed", "intent", "subjects"),
     [
@@ -38,9 +45,7 @@ def ask(conversation: Any, text: str, session: str | None = None) -> Any:
 def test_general_rules(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_spelling_keeps_the_first_letter_and_reads_dropped_vowels() -> None:
@@ -116,9 +121,7 @@ def test_commands_ignore_a_closing_question_mark_and_please(corpus_conversation:
 def test_synonyms_and_shorthand(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_single_points_of_the_whole_map(corpus_conversation: Any, demo_map: Any) -> None:
@@ -198,9 +201,7 @@ def test_that_one_leans_on_the_last_answer(corpus_conversation: Any) -> None:
 def test_more_everyday_words(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
@@ -231,9 +232,7 @@ def test_what_rests_on_a_pronoun_is_what_the_last_subject_affects(
 def test_kinds_are_fillers_and_more_synonyms(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_an_incident_number_anywhere_is_that_incident(corpus_conversation: Any) -> None:
@@ -289,9 +288,7 @@ def test_a_synonym_reading_with_a_real_subject_still_answers(corpus_conversation
 def test_run_together_words_and_non_native_orders(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_filler_spelling_keeps_keywords_first() -> None:
@@ -362,9 +359,7 @@ def test_everyday_verbs_with_no_subject_are_chat(corpus_conversation: Any, typed
 def test_still_more_everyday_words(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 @pytest.mark.parametrize(
@@ -390,9 +385,7 @@ def test_still_more_everyday_words(
 def test_third_round_rules(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects)
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 def test_at_risk_without_a_name_is_still_the_margins() -> None:
@@ -504,9 +497,7 @@ def test_and_is_x_down_after_an_impact_is_still_a_status(corpus_conversation: An
 def test_fourth_round_mechanisms(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects), answer.summary
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 @pytest.mark.parametrize(
@@ -568,9 +559,7 @@ def test_follow_up_openers_and_the_direction_of_a_path(corpus_conversation: Any)
 def test_fifth_round_mechanisms(
     corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
 ) -> None:
-    answer = ask(corpus_conversation, typed)
-    assert (answer.intent, list(answer.subjects)) == (intent, subjects), answer.summary
-    assert answer.ok, answer.summary
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
 
 
 @pytest.mark.parametrize(
