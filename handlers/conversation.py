@@ -379,6 +379,9 @@ def _whole_of(model: ImpactModel, resolved: Resolution) -> Resolution:
     names, ambiguous = list(resolved.names), {}
     for phrase, candidates in resolved.ambiguous.items():
         others = set(candidates)
+        if others & set(resolved.names):  # it names a subject again: `NameIndex.screen`
+            ambiguous[phrase] = candidates
+            continue
         whole = [
             c for c in candidates if others - {c} <= set(model.depends(c, depth=1).dependencies)
         ]

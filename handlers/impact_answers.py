@@ -143,6 +143,8 @@ def _focus(req: Request, result: WhatIfResult) -> str | None:
     if len(found) != 1:
         return None
     name = found[0]
+    if name in req.subjects:
+        return f"{req.display(name)} is one of the failures simulated"
     change = next((c for c in result.changes if c.name == name), None)
     if change is not None:
         return f"{req.display(name)} goes {change.before} -> {change.after}"

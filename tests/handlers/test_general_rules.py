@@ -545,6 +545,12 @@ def test_follow_up_openers_and_the_direction_of_a_path(corpus_conversation: Any)
         # failing in everyday words, watching one service while others fail
         ("if cart-cache gets shut down what do we lose", "affects", ["cart-cache"]),
         ("db-01 and db-03 die together. does orders-db survive?", "whatif", ["db-01", "db-03"]),
+        # a word naming a subject again is not read as the whole it belongs to
+        (
+            "both kafka brokers kafka-01 and kafka-02 down, does the event bus survive?",
+            "whatif",
+            ["kafka-01", "kafka-02"],
+        ),
         # paths in non-native orders and arrows between names
         ("by which way does checkout-api depend of dns", "path", ["checkout-api", "dns"]),
         ("what things needs the search api to work", "depends", ["search-api"]),

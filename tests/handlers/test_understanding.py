@@ -117,3 +117,15 @@ def test_what_happens_to_a_service_if_another_fails_simulates_only_the_other(
     answer = corpus_conversation.ask("what happens to checkout if payments-db fails?", origin="cli")
     assert answer.intent == "whatif" and answer.subjects == ("payments-db",)
     assert answer.summary.endswith("; Online Checkout goes ok -> down")
+
+
+def test_a_watched_service_that_also_fails_is_said_to_fail(
+    corpus_conversation,  # type: ignore[no-untyped-def]
+) -> None:
+    # the watched service is one of the failures: it neither "stays ok" nor is left out
+    answer = corpus_conversation.ask(
+        "what happens to kafka-cluster if kafka-cluster and db-02 fail?", origin="cli"
+    )
+    assert answer.intent == "whatif"
+    assert set(answer.subjects) == {"kafka-cluster", "db-02"}, answer.summary
+    assert answer.summary.endswith("; kafka-cluster is one of the failures simulated")
