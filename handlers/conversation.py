@@ -222,7 +222,16 @@ class Conversation:
         if (
             (question.weak or told)
             and question.phrases
-            and not resolution.names
+            and (
+                not resolution.names
+                # "the wifi in the office is slow": everyday words of a title name nothing
+                or (
+                    told
+                    and not any(
+                        self._names.named_by(p) for p in question.phrases if self._names.resolve(p)
+                    )
+                )
+            )
             and not resolution.ambiguous
             and not any(namelike(p) for p in question.phrases)
         ):  # only everyday words said what was asked, or told something, and no word names

@@ -263,6 +263,7 @@ RULES: list[Rule] = [
         r"\broot ?causes?\b",
         r"\brca\b",
         r"\bcause of\b",
+        r"\b(?:the|a) (?:cause|reason) (?:that|for|behind|why)\b",
         r"\bcaused\b",
         r"\bwhat is (?:wrong|broken|up) with\b",
         r"\b(?:anything|something) (?:wrong|broken|off|weird) with\b",
@@ -423,6 +424,10 @@ RULES: list[Rule] = [
         r"\bhow are we doing\b",
         r"\bis @ (?:still )?(?:ok|okay|up|down|healthy|working|"
         r"alive|fine|running|broken|degraded|alright|slow)\b",
+        # an embedded question: "my manager asks if X is working", "not sure whether X is up"
+        r"(?:\b(?:asks?|asking|asked|know|knows|wonder|wondering|check|checking|tell|see|sure)"
+        r" (?:me |us )?(?:if|whether)|\bwhether) @ (?:is|are) (?:still )?(?:ok|okay|up|down"
+        r"|healthy|working|alive|fine|running|broken|degraded|alright|slow|normal|back)\b",
         r"\b(?:is|are) @ (?:in|under) maintenance\b",
         r"\b(?:is|are) @ (?:really |fully |now |finally )?(?:back|recovered|restored|stable)\b",
         r"^(?:\S+ )?(?:is|are) (?:it|that|this|they) (?:still |really |now )?"
@@ -434,6 +439,7 @@ RULES: list[Rule] = [
         r"^(?:(?:are|is) (?:there )?)?(?:any|which|what)(?: \w+){0,2}"
         r" (?:services?|systems?|components?) (?:are |is )?"
         r"(?:down|broken|failing|degraded|red|impacted|affected)\b(?!.*@)",
+        r"\b(?:any|some) (?:problems?|issues?|troubles?|errors?|outages?) (?:with|in|on|at|for)\b",
         r"\b(?:any|anything|something|everything|all) (?:down|broken|failing|ok|red|on fire"
         r"|green|fine|good|healthy|working)\b",
         r"^(?:(?:are|is) (?:there|we seeing) )?(?:any )?(?:\w+ )?"
@@ -764,7 +770,10 @@ def statement(text: str) -> bool:
     return not any(_ASKING.match(c) or _ASKED.search(c) for c in _CLAUSE.split(clean) if c)
 
 
-_ASKED = re.compile(r"\b(?:give|show|list|tell|send|pull up|need)\b.*\b(?:me|us|the|a|every|all)\b")
+_ASKED = re.compile(
+    r"\b(?:give|show|list|tell|send|pull up|need|post|share|paste|drop|print|export|generate"
+    r"|prepare|fetch|grab)\b.*\b(?:me|us|the|a|every|all)\b"
+)
 
 
 _JOINT = re.compile(
@@ -967,8 +976,9 @@ def _template(tokens: list[str], names: NameIndex | None) -> tuple[str, tuple[st
 
 
 def _with_kind_words(marks: list[str], names: NameIndex | None) -> list[str]:
-    """A kind word after a subject phrase joins it when only then it names one component:
-    "the Catalogue database" is catalog-db, though "catalogue" alone is three names."""
+    """A kind word after a subject phrase joins it when then it names one component, and
+    another than without it: "the Catalogue database" is catalog-db, though "catalogue"
+    alone is three names."""
     if names is None:
         return marks
     for i in range(1, len(marks)):
@@ -976,6 +986,11 @@ def _with_kind_words(marks: list[str], names: NameIndex | None) -> list[str]:
         if word.startswith("@") or word not in FILLERS or not marks[i - 1].startswith("@"):
             continue
         if marks[i - 1].endswith("\x00"):
+            # "the payments database": a name said with a kind word another one is called by
+            named = marks[i - 1][1:-1]
+            joined = names.resolve(f"{named} {word}")
+            if len(joined) == 1 and joined != names.resolve(named):
+                marks[i - 1], marks[i] = f"@{named} {word}\x00", ""
             continue
         start = i - 1
         while (
@@ -983,9 +998,12 @@ def _with_kind_words(marks: list[str], names: NameIndex | None) -> list[str]:
         ):
             start -= 1
         run = " ".join(m[1:] for m in marks[start:i])
-        if len(names.resolve(run)) != 1 and len(names.resolve(f"{run} {word}")) == 1:
+        # "the accounts database": the kind word picks accounts-db, though "accounts" alone
+        # reads as the business service Customer Accounts
+        joined = names.resolve(f"{run} {word}")
+        if len(joined) == 1 and names.resolve(run) != joined:
             marks[i] = "@" + word
-    return marks
+    return [mark for mark in marks if mark]
 
 
 def _split_keywords(token: str, names: NameIndex | None) -> list[str]:
@@ -1028,7 +1046,19 @@ def _entity_at(tokens: list[str], i: int, names: NameIndex | None) -> int:
             continue
         if names.exact(" ".join(words)) is not None:
             return size
-    return 0
+    return _keyword_in_name(tokens, i, names)
+
+
+def _keyword_in_name(tokens: list[str], i: int, names: NameIndex) -> int:
+    """2 when a keyword at i and the word after it that is no name of its own are one
+    component's words ("Route 53" of "DNS (Route 53 zones and resolvers)"), else 0."""
+    if i + 1 >= len(tokens) or tokens[i] not in KEYWORDS:
+        return 0
+    after = tokens[i + 1]
+    if not after.isalnum() or after in KEYWORDS or after in FILLERS or names.resolve(after):
+        return 0
+    found = names.resolve(f"{tokens[i]} {after}")
+    return 2 if len(found) == 1 and names.says(found[0], (tokens[i], after)) else 0
 
 
 def _classify(token: str, names: NameIndex | None) -> str:

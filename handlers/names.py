@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 
+from handlers import english
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
 from impact.model import Component, name_key
@@ -58,9 +59,26 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
+# Labels whose values are names people use for a component: a vendor or product
+# ("Postwerk has an incident", "what if ParcelNet is down"), read like a second title.
+NAMING_LABELS = ("vendor", "provider", "product", "brand", "supplier", "aka", "alias", "nickname")
+
+
+def aka(c: Component) -> str:
+    """The names `c`'s naming labels give it, one phrase ("" when none)."""
+    if not c.labels:
+        return ""
+    return " ".join(c.labels[key] for key in NAMING_LABELS if c.labels.get(key))
+
+
+def _labels(c: Component) -> tuple[str, ...]:
+    """The spellings `c` is found by: its name, title and naming labels."""
+    return tuple(label for label in (c.name, c.title, aka(c)) if label)
+
+
 def _label_words(c: Component) -> tuple[tuple[str, ...], ...]:
-    """The words of `c`'s name, and of its title when it has one."""
-    return tuple(words_of(label) for label in (c.name, c.title) if label)
+    """The words of `c`'s name, and of its title and naming labels when it has them."""
+    return tuple(words_of(label) for label in _labels(c))
 
 
 def _entries_of(name: str, words: tuple[str, ...]) -> list[str]:
@@ -129,8 +147,9 @@ class NameIndex:
         self._components = {c.name: c for c in components}
         names = list(self._components)
         titled = [c.name for c in self._components.values() if c.title]
-        labels = names + [self._components[n].title or "" for n in titled]
-        owners = names + titled
+        akas = {n: a for n, c in self._components.items() if (a := aka(c))}
+        labels = names + [self._components[n].title or "" for n in titled] + list(akas.values())
+        owners = names + titled + list(akas)
         folded = _casefolded(labels)
         self._exact = dict(zip(folded[: len(names)], names, strict=True))
         # loose key -> the one name spelled so; the keys several names share in `_shared`
@@ -146,7 +165,10 @@ class NameIndex:
             self._shared = {k: tuple(sorted(ns)) for k, ns in found.items() if len(ns) > 1}
         words = _words_of_folded(folded)
         self._name_words = dict(zip(names, words, strict=False))  # name -> its name's words
-        self._title_words = dict(zip(titled, words[len(names) :], strict=True))
+        self._title_words = dict(
+            zip(titled, words[len(names) : len(names) + len(titled)], strict=True)
+        )
+        self._aka_words = dict(zip(akas, words[len(names) + len(titled) :], strict=True))
         # "word NUL name" for every word of every label, sorted: the names with a word
         # starting with a prefix are one slice, found by bisection
         tails = chain.from_iterable(map(repeat, [_JOIN + o for o in owners], map(len, words)))
@@ -154,6 +176,7 @@ class NameIndex:
         self._vocabulary = frozenset(chain.from_iterable(words))
         self._lengths = Counter(map(len, words))  # words per label -> how many labels
         self._close: Suggester | None = None
+        self._kind_words: frozenset[str] | None = None
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -170,6 +193,7 @@ class NameIndex:
         owners or tiers): no lookup table is rebuilt."""
         fresh = copy.copy(self)
         fresh._components = {c.name: c for c in components}
+        fresh._kind_words = None
         return fresh
 
     def edited(self, components: Mapping[str, Component], touched: Iterable[str]) -> NameIndex:
@@ -185,11 +209,13 @@ class NameIndex:
         came = [components[n] for n in touched if n in components]
         fresh = copy.copy(self)
         fresh._components = dict(components)
+        fresh._kind_words = None
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)
         fresh._shared = dict(self._shared)
         fresh._name_words = dict(self._name_words)
         fresh._title_words = dict(self._title_words)
+        fresh._aka_words = dict(self._aka_words)
         fresh._entries = list(self._entries)
         fresh._lengths = Counter(self._lengths)
         for c in gone:
@@ -214,7 +240,9 @@ class NameIndex:
         names and titles: `edited` with what it finds added, removed or retitled."""
         held = self._components
         touched = [
-            n for n, c in components.items() if (h := held.get(n)) is None or h.title != c.title
+            n
+            for n, c in components.items()
+            if (h := held.get(n)) is None or h.title != c.title or aka(h) != aka(c)
         ]
         touched.extend(held.keys() - components.keys())
         return self.edited(components, touched)
@@ -251,6 +279,31 @@ class NameIndex:
         if close is None:  # built on first use (an index may be read by several threads)
             close = self._close = Suggester(self._suggestions())
         return tuple(close.close(phrase, limit, cutoff))
+
+    def named_by(self, phrase: str) -> bool:
+        """Whether `phrase` names a component as people name one: spelled like a name or
+        title, a technical word, words of a name, or a business service's title words;
+        not only everyday words of a component's title ("the office": a load balancer's
+        title says "office and warehouse")."""
+        if self.exact(phrase) is not None:
+            return True
+        typed = words_of(phrase)
+        if not all(w.isalpha() and english.is_real(w) for w in typed):
+            return True
+        return any(
+            self._components[n].is_business or _prefixes_in_order(typed, self._name_words[n])
+            for n in self._partial(typed)
+        )
+
+    def says(self, name: str, words: tuple[str, ...]) -> bool:
+        """Whether `words`, whole and in this order, are words of `name`'s name, title or
+        naming labels ("route 53" of "DNS (Route 53 zones and resolvers)")."""
+        size = len(words)
+        return any(
+            label[start : start + size] == words
+            for label in self._labels_of(name)
+            for start in range(len(label) - size + 1)
+        )
 
     def looks_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase is worth reporting: digits, hyphens, dots or
@@ -347,11 +400,35 @@ class NameIndex:
             return found
         # "session redis", "frankfurt colo cage": every typed word starts its own word of
         # the label, in any order and with others between ("Colocation cage, Frankfurt")
-        return sorted(
+        found = sorted(
             name
             for name in candidates
             if any(_prefixes_anywhere(typed, ws) for ws in self._labels_of(name))
         )
+        return found or self._of_kind(typed)
+
+    def _of_kind(self, typed: tuple[str, ...]) -> list[str]:
+        """ "the Patroni cluster", "the ParcelNet integration": the words before trailing
+        kind words name the component, when each kind word is a word of its kind
+        (`database-cluster`) or a generic one (`GENERIC_KINDS`)."""
+        cut = len(typed)
+        while cut > 1 and (typed[cut - 1] in GENERIC_KINDS or self._is_kind_word(typed[cut - 1])):
+            cut -= 1
+        if cut == len(typed):
+            return []
+        kinds = typed[cut:]
+        return [
+            name
+            for name in self._partial(typed[:cut])
+            if all(k in GENERIC_KINDS or k in words_of(self._components[name].kind) for k in kinds)
+        ]
+
+    def _is_kind_word(self, word: str) -> bool:
+        kinds = self._kind_words
+        if kinds is None:  # made on first use (an index may be read by several threads)
+            found = {k for c in self._components.values() for k in words_of(c.kind)}
+            kinds = self._kind_words = frozenset(found)
+        return word in kinds
 
     def _candidates(self, typed: tuple[str, ...]) -> set[str]:
         """Components with a word starting with the rarest typed word (a superset to check)."""
@@ -368,9 +445,9 @@ class NameIndex:
         return start < len(self._entries) and self._entries[start].startswith(word + _JOIN)
 
     def _labels_of(self, name: str) -> tuple[tuple[str, ...], ...]:
-        """The words of `name`, and of its title when it has one."""
-        title = self._title_words.get(name)
-        return (self._name_words[name],) if title is None else (self._name_words[name], title)
+        """The words of `name`, and of its title and naming labels when it has them."""
+        found = (self._name_words[name], self._title_words.get(name), self._aka_words.get(name))
+        return tuple(words for words in found if words is not None)
 
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
@@ -404,7 +481,7 @@ class NameIndex:
     def _add(self, c: Component) -> None:
         """Index `c` (a name not indexed) in this index's own copies of the tables."""
         self._exact[name_key(c.name)] = c.name
-        for key in {loose_key(label) for label in (c.name, c.title) if label}:
+        for key in {loose_key(label) for label in _labels(c)}:
             spelled = self._shared.get(key) or ((self._loose[key],) if key in self._loose else ())
             together = tuple(sorted({*spelled, c.name}))
             self._loose[key] = together[-1]
@@ -414,6 +491,8 @@ class NameIndex:
         self._name_words[c.name] = words[0]
         if c.title:
             self._title_words[c.name] = words[1]
+        if aka(c):
+            self._aka_words[c.name] = words[-1]
         self._lengths.update(len(ws) for ws in words)
         for entry in chain.from_iterable(_entries_of(c.name, ws) for ws in words):
             insort(self._entries, entry)
@@ -421,7 +500,7 @@ class NameIndex:
     def _drop(self, c: Component) -> None:
         """Forget `c` (an indexed component) in this index's own copies of the tables."""
         del self._exact[name_key(c.name)]
-        for key in {loose_key(label) for label in (c.name, c.title) if label}:
+        for key in {loose_key(label) for label in _labels(c)}:
             left = tuple(n for n in self._shared.get(key, (self._loose[key],)) if n != c.name)
             self._shared.pop(key, None)
             if not left:
@@ -433,12 +512,18 @@ class NameIndex:
         words = self._labels_of(c.name)
         del self._name_words[c.name]
         self._title_words.pop(c.name, None)
+        self._aka_words.pop(c.name, None)
         self._lengths.subtract(len(ws) for ws in words)
         for entry in set(chain.from_iterable(_entries_of(c.name, ws) for ws in words)):
             start = bisect_left(self._entries, entry)
             del self._entries[start : bisect_right(self._entries, entry, start)]
 
 
+# Words that say what kind of thing a name is, whatever the map calls its kinds.
+GENERIC_KINDS = frozenset(
+    {"integration", "component", "system", "service", "server", "instance", "node", "box"}
+    | {"machine", "thing"}
+)
 _NUMBERS = re.compile(r"[\d\s#.,:%-]+")
 _NAMELIKE = re.compile(r"[0-9\-._/]")
 _JOINED = re.compile(r"[a-z][-._/][a-z0-9]|[0-9][-._/][a-z]")  # db-05, a.b, v2-api
@@ -459,11 +544,22 @@ def is_common(phrase: str) -> bool:
     return bool(words) and all(w in COMMON_WORDS for w in words)
 
 
+def _begins(word: str, typed: str) -> bool:
+    """Whether a typed word starts a word of a name: any part of a technical word ("db-0",
+    "kaf"), but a real English word only whole or in another form ("order" starts
+    "orders", "report" "reporting"; "post" does not start "postgresql")."""
+    if not word.startswith(typed):
+        return False
+    if len(word) == len(typed) or len(typed) < 3 or not typed.isalpha():
+        return True
+    return not english.is_real(typed) or english.same_word(typed, word)
+
+
 def _prefixes_anywhere(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
     """Every typed word starts a different word of `words`, in any order."""
     left = list(words)
     for t in sorted(typed, key=len, reverse=True):
-        hit = next((i for i, w in enumerate(left) if w.startswith(t)), None)
+        hit = next((i for i, w in enumerate(left) if _begins(w, t)), None)
         if hit is None:
             return False
         del left[hit]
@@ -473,6 +569,6 @@ def _prefixes_anywhere(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
 def _prefixes_in_order(typed: tuple[str, ...], words: tuple[str, ...]) -> bool:
     """Every typed word starts a word of `words`, consecutively (`db 0` in `db 01`)."""
     for start in range(len(words) - len(typed) + 1):
-        if all(words[start + i].startswith(t) for i, t in enumerate(typed)):
+        if all(_begins(words[start + i], t) for i, t in enumerate(typed)):
             return True
     return False

@@ -36,12 +36,13 @@ def report(req: Request) -> Answer:
         return Answer(
             "report",
             "SLA report files are sent in Slack; in a terminal use `bsm report sla`",
+            req.subjects,
             ok=False,
         )
     try:
         window = report_window(req.question.args.get("period") or req.question.period, utcnow())
     except ImpactError as error:
-        return Answer("report", str(error), ok=False)
+        return Answer("report", str(error), req.subjects, ok=False)
     built = reports.send(req.user_id, req.channel_id, window, req.subjects)
     count = plural(len(built.services), "business service")
     return Answer(

@@ -1,18 +1,19 @@
 """Keyword spelling correction: "waht does db-03 afect" reads as "what does db-03 affect".
 
 Only alphabetic tokens of four letters or more that are not common English words are
-corrected, only towards the keyword vocabulary (then the filler words of six letters or
-more), keeping the first letter (or swapping the first two), and only within one edit
-(two for words of seven letters or more); a transposition counts as one edit. A
-three-letter token is read only as a four-letter keyword without one of its vowels
-("wht", "dwn"). Map names never reach here (the parser protects them).
-The edits are counted by the one suggester, `impact.suggest`.
+corrected (a real English word only into another form of itself: `english`), only towards
+the keyword vocabulary (then the filler words of six letters or more), keeping the first
+letter (or swapping the first two), and only within one edit (two for words of seven
+letters or more); a transposition counts as one edit. A three-letter token is read only as
+a four-letter keyword without one of its vowels ("wht", "dwn"). Map names never reach here
+(the parser protects them). The edits are counted by the one suggester, `impact.suggest`.
 """
 
 from __future__ import annotations
 
 from functools import cache, lru_cache
 
+from handlers import english
 from handlers.vocabulary import COMMON_WORDS, FILLERS, KEYWORDS
 from impact.suggest import Suggester
 
@@ -40,7 +41,8 @@ def _with_a_vowel(token: str) -> str | None:
 @lru_cache(maxsize=4096)
 def correct(token: str) -> str | None:
     """The keyword `token` is a misspelling of, or None. A common English word is itself,
-    never a misspelling ("slow" is not "slos", "weather" not "whether")."""
+    never a misspelling ("slow" is not "slos", "weather" not "whether", "calling" not
+    "causing"), unless in another form of the keyword ("supports", "changed")."""
     if token in COMMON_WORDS:
         return None
     if len(token) == 3 and token.isalpha():
@@ -51,5 +53,9 @@ def correct(token: str) -> str | None:
     for vocabulary in keywords():
         for word in vocabulary.corrections(token, budget):
             if word[0] == token[0] or word[:2] == token[1::-1]:
-                return word  # a wrong first letter is more likely another word ("perfect")
+                # a wrong first letter is more likely another word ("perfect"); a real
+                # word is meant as typed ("manager" is not "manages"), or in another form
+                if english.is_real(token) and not english.same_word(token, word):
+                    return None
+                return word
     return None

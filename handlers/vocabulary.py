@@ -84,6 +84,8 @@ FILLERS = _words(
 # words (inflections included): "what does X take down" asks what X affects, "what is X
 # sitting on" what X depends on. Each is (pattern over the lower-cased text, keyword text).
 SYNONYMS: tuple[tuple[str, str], ...] = (
+    # "why" in the languages people around an English-speaking team fall back to
+    (r"\b(?:porque|porqu[eé]|por qu[eé]|pourquoi|warum|wieso|perch[eé]|waarom)\b", "why"),
     # why: "what took X down" asks for the cause
     (
         r"^what (?:took|brought|knocked|has taken|has brought|is taking|is bringing) down\b",
@@ -251,6 +253,13 @@ ALIASES = {
     "wheres": "where is",
     "loosing": "losing",
     "loose": "lose",
+    # real words typed for a keyword, which spelling leaves alone (`english`)
+    "falls": "fails",
+    "falling": "failing",
+    "fell": "failed",
+    "dose": "does",
+    "dues": "does",
+    "owes": "owns",
     "im": "i am",
     "u": "you",
     "r": "are",
@@ -284,6 +293,7 @@ COMMON_WORDS = FILLERS | _words(
     checking curious wondering brb asdf test testing job everyone noon night channel
     provide provides provided providing include includes including figure figures
     ack acked noted roger lgtm wilco np yw kk internal external
+    post posted share shared paste pasted drop print export send sent
     prod production staging stage dev qa uat env
     contract contracts partner partners penalty clause station breath cover covering rota
     luck wish customer user person people scanner scanners typos phone

@@ -70,7 +70,8 @@ class Compiled:
 
     @property
     def labels_version(self) -> int:
-        """Moves only when a component's name or title may have changed (name indexes)."""
+        """Moves only when a component's name, title or labels may have changed (name
+        indexes)."""
         return self.labels if self.labels is not None else self.version
 
 
@@ -358,8 +359,10 @@ class ModelService:
         if delta is None or delta.version != version:
             return None
         components = held.service_map.components
-        retitled = any(
-            c.name not in components or components[c.name].title != c.title
+        retitled = any(  # a label may name it too (a vendor's name: handlers.names)
+            c.name not in components
+            or components[c.name].title != c.title
+            or components[c.name].labels != c.labels
             for c in delta.components.values()
         )
         model = held.model.edited(delta)  # a copy: the held version stays as handed out

@@ -45,6 +45,7 @@ ALLOWED_STATE = {
     "store.alerts._EVENT_INSERTS": "statement constructs per dialect name; no connection held",
     "store.alerts._UPSERTS": "statement constructs per dialect name; no connection held",
     "handlers.spelling.correct": "a memo of a pure function over the fixed keyword list",
+    "handlers.english._dictionary": "the fixed English word counts, read once",
     "handlers.spelling.keywords": "the fixed keyword and filler lists as suggesters, built on "
     "first use",
     # SQLite allows one writer per file: every engine of the process on one file must queue

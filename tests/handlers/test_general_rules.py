@@ -599,3 +599,61 @@ def test_date_ranges_with_times_years_and_zones(corpus_conversation: Any) -> Non
     asked = corpus_conversation.parse("downtime of payments between 1 Oct 2026 and 15 Oct 2026")
     assert asked.period == "between 1 oct 2026 and 15 oct 2026"
     assert ask(corpus_conversation, "sla past 14d").ok
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        # a vendor or product label names its component (labels: {vendor: parcelnet})
+        ("is parcelnet having problems?", "status", ["shipping-carrier-api"]),
+        ("what breaks when payflow is down", "affects", ["payment-gateway"]),
+        ("who looks after the postwerk integration", "owner", ["mail-provider"]),
+        # a kind word of the component's kind, after its distinctive word
+        ("what does the patroni cluster affect", "affects", ["orders-db"]),
+        # a kind word picks the component over the business service of the same word
+        ("what does the accounts database affect", "affects", ["accounts-db"]),
+        ("who owns the payments db", "owner", ["payments-db"]),
+        # a keyword that is a word of a title, with the word after it ("Route 53 zones")
+        ("what does route 53 affect", "affects", ["dns"]),
+        # real English words are not corrected into keywords nor read as parts of names
+        ("my manager asks if payments is working normal", "status", ["payments"]),
+        ("can you check whether db-02 is up", "status", ["db-02"]),
+        ("what is the reason that orders-db is degraded", "why", ["orders-db"]),
+        ("pourquoi payments est down?", "why", ["payments"]),
+        ("good morning, any problems with checkout today?", "status", ["online-checkout"]),
+    ],
+)
+def test_sixth_round_mechanisms(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
+
+
+def test_real_words_stay_as_typed() -> None:
+    # "calling" is no "causing", "filling" no "failing": real words are meant as typed
+    assert correct("calling") is None and correct("filling") is None
+    assert correct("manager") is None and correct("brokers") is None
+    # but another form of the keyword itself is read as the keyword
+    assert correct("reported") == "report" and correct("subscribed") == "subscribe"
+    assert correct("depnds") == "depends" and correct("afect") == "affect"
+
+
+def test_everyday_words_do_not_start_longer_name_words(corpus_conversation: Any) -> None:
+    names = corpus_conversation._names
+    # "post" starts "PostgreSQL" in orders-db's title, but it is a word of its own
+    assert names.resolve("post") == ()
+    # another form of the word still matches: "report" -> "Internal Reporting"
+    assert names.resolve("internal report") == ("internal-reporting",)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "the wifi in the office is very slow today",  # "office": a word of lb-internal's title
+        "the coffee machine in the warehouse is broken",
+    ],
+)
+def test_everyday_words_of_a_title_in_a_statement_are_chat(
+    corpus_conversation: Any, typed: str
+) -> None:
+    assert ask(corpus_conversation, typed).intent not in {"status", "affects", "why"}

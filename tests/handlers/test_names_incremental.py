@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from handlers.names import NameIndex
+from handlers.names import NameIndex, aka
 from impact.model import BUSINESS_KIND, Component
 
 # few syllables, so that names share words, prefixes, loose keys and titles collide
@@ -27,15 +27,26 @@ def _title(rng: random.Random) -> str | None:
     return " ".join(words)
 
 
+def _labels(rng: random.Random) -> dict[str, str]:
+    """Sometimes a naming label (a vendor: a second title), sometimes another label."""
+    roll = rng.random()
+    if roll < 0.25:
+        return {"vendor": rng.choice(_SYLLABLES) + rng.choice(("", "net", "flow"))}
+    return {"rack": rng.choice(("r1", "r2"))} if roll < 0.4 else {}
+
+
 def _component(rng: random.Random, name: str) -> Component:
-    kind = BUSINESS_KIND if rng.random() < 0.2 else "service"
-    return Component(name, kind=kind, title=_title(rng), owner=rng.choice(("a", "b")))
+    kind = BUSINESS_KIND if rng.random() < 0.2 else rng.choice(("service", "database-cluster"))
+    return Component(
+        name, kind=kind, title=_title(rng), owner=rng.choice(("a", "b")), labels=_labels(rng)
+    )
 
 
 def _probes(components: dict[str, Component], rng: random.Random) -> list[str]:
-    spelled = [s for c in components.values() for s in (c.name, c.title) if s]
+    spelled = [s for c in components.values() for s in (c.name, c.title, aka(c)) if s]
     words = [w for s in spelled for w in s.replace("-", " ").split()]
     typed = [_name(rng) for _ in range(20)] + ["chek", "pament", "Db 0", "api-", "zzz"]
+    typed += [f"{w} cluster" for w in words[:5]] + [f"{w} system" for w in words[5:10]]
     return sorted(
         {*spelled, *(s.upper() for s in spelled), *words, *(w[:2] for w in words), *typed}
     )
@@ -71,9 +82,13 @@ def _mutate(
             name = rng.choice(names)
             del after[name]
             touched.add(name)
-        elif move < 0.85:
+        elif move < 0.75:
             name = rng.choice(names)
             after[name] = replace(after[name], title=_title(rng))
+            touched.add(name)
+        elif move < 0.85:  # a naming label changed: found by another name
+            name = rng.choice(names)
+            after[name] = replace(after[name], labels=_labels(rng))
             touched.add(name)
         else:  # an owner or kind edit: not touched, same name and title
             name = rng.choice(names)
