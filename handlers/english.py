@@ -21,6 +21,7 @@ _ENDINGS = (
     "ions", "ation", "al", "ly",
 )  # fmt: skip
 
+
 @cache
 def _dictionary() -> frozenset[str]:
     """The real words: fixed data, read once (two threads may both read it: the same set)."""
