@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from handlers.intent_model import IntentJudge
 from handlers.markup import plain_text
-from handlers.names import NameIndex
+from handlers.names import NameIndex, words_of
 from handlers.spelling import correct
 from handlers.vocabulary import ALIASES, FILLERS, KEYWORDS, SEPARATORS, SYNONYMS
 
@@ -232,7 +232,7 @@ RULES: list[Rule] = [
         r"\b(?:is|are) @ and @ (?:still )?(?:connected|linked|related)\b",
         rf"\bhow (?:is|are|does|do) @ .*{_RELY} (?:to |on |upon |with )?@",
         r"\b(?:between|connects?|connection|link) @ (?:and|to|with) @",
-        r"\bfrom @ to @",
+        r"\bfrom @ (?:to|until|till|up to|down to|all the way to|through to|towards) @",
         r"\b(?:by|in|through) (?:which|what) (?:way|route|path|means)\b(?=.*@.*@)",
         # "how does it reach X": from the subject of the thread (handlers.followups)
         r"\bhow (?:is|are|does|do|did|would|could) (?:it|that|this|they|them|those|these) "
@@ -589,7 +589,21 @@ def parse(text: str, names: NameIndex | None = None, judge: IntentJudge | None =
         return whole
     if settled:
         sentences = _SENTENCE.split(plain_text(text))
-        return _asked_clause(whole, sentences, text, names, judge) or whole
+        return (
+            _asked_clause(whole, sentences, text, names, judge)
+            # "kafka consumers lagging on the orders topic, is the event bus ok?"
+            or (
+                len(clauses) > len(sentences)
+                and _asked_clause(
+                    whole,
+                    [c for c in clauses if "?" not in c or _ASKING.match(c)],
+                    text,
+                    names,
+                    judge,
+                )
+            )
+            or whole
+        )
     found: Question | None = None
     for clause in clauses:
         if not clause or not clause.strip(" ?!.,;:-"):
@@ -710,11 +724,39 @@ def _parse(clean: str, names: NameIndex | None) -> Question:
     clean, depth = _take_depth(clean)
     read = _with_synonyms(clean)
     template, phrases = _template(_TOKEN.findall(read), names)
+    template, phrases = _between_its_ends(template, phrases, names)
     asked = _intent(template, phrases, period, depth, names)
     if read == clean or asked.intent in ("unknown", "help"):
         return asked
     plain = _intent(*_template(_TOKEN.findall(clean), names), period, depth, names)
     return replace(asked, weak=plain.intent != asked.intent)
+
+
+_BETWEEN = re.compile(
+    r"@( (?:\w+ ){0,2}(?:between|connecting|linking|joining) (?:the )?@ (?:and|with|to) (?:the )?@)"
+)
+
+
+def _between_its_ends(
+    template: str, phrases: tuple[str, ...], names: NameIndex | None
+) -> tuple[str, tuple[str, ...]]:
+    """ "the direct connect between the frankfurt colo and aws": a link described by its
+    two ends, which its title names (dx-link: "Direct Connect fra-dc1 <-> eu-central-1"), is
+    one subject; the ends are words about it, not subjects of a path."""
+    found = _BETWEEN.search(template) if names is not None else None
+    if found is None or names is None:
+        return template, phrases
+    at = template[: found.start()].count("@")
+    if at + 2 >= len(phrases):
+        return template, phrases
+    link = names.resolve(phrases[at])
+    ends = [names.resolve(p) for p in phrases[at + 1 : at + 3]]
+    if len(link) != 1 or any(len(e) != 1 for e in ends):
+        return template, phrases
+    if not all(names.says(link[0], words_of(e[0])) for e in ends):
+        return template, phrases
+    kept = phrases[: at + 1] + phrases[at + 3 :]
+    return template[: found.start(1)] + template[found.end(1) :], kept
 
 
 def _intent(
@@ -753,7 +795,8 @@ def _intent(
 
 
 _ASKING = re.compile(
-    r"^\W*(?:(?:hey|hi|hello|pls|please|so|ok|okay|and|quick|urgent)\W+)*(?:what|which|who|whom|whose"
+    r"^\W*(?:(?:hey|hi|hello|pls|please|so|ok|okay|and|quick|urgent)\W+)*"
+    r"(?:(?:to|for|from|with|by|of|on|in|at|since|until) )?(?:what|which|who|whom|whose"
     r"|why|how|is|are|was|were|does|do|did|can|could|will|would|should|when|where|show|list|give"
     r"|tell|check|find|get|explain|simulate|trace|status|sla|slo|uptime|availability|affects?"
     r"|depends?|deps|impact|path|owners?|spofs?|blast|what-?if|help|any|anything|overall|health"
@@ -795,7 +838,13 @@ _AROUND_NAME = re.compile(
 )
 _WATCHED = re.compile(
     r"@ (?:still )?(?:survives?|writable|alive|standing)\b[^@]*$"
-    r"|\b(?:is|does|will|would|can) @ (?:still )?(?:up|ok|working|works|survive)\b[^@]*$"
+    r"|\b(?:is|does|will|would|can|do) @ (?:still )?(?:up|ok|working|works|survive|break|stop"
+    r"|fail|go down|die)\b[^@]*$"
+    # "if the fraud scoring falls, the payments stop or not?": a failure, then the outcome
+    r"|\b(?:if|when|once|should)\b[^@]*@[^@]*\b(?:fails?|failing|dies|down|crash(?:es|ed)?"
+    r"|stops?|breaks?|unavailable)\b[^@]*[,;] (?:then )?@ (?:will |would )?(?:still )?"
+    r"(?:stops?|breaks?|fails?|goes down|go down|dies|die|survives?|works?|keeps? working)"
+    r"(?: or not)?\W*$"
 )
 _JOINT_WORDS = re.compile(
     r"\b(?:fail|fails|die|dies|crash|crashes|down|what ?if|suppose|imagine)\b"

@@ -284,14 +284,18 @@ class NameIndex:
         """Whether `phrase` names a component as people name one: spelled like a name or
         title, a technical word, words of a name, or a business service's title words;
         not only everyday words of a component's title ("the office": a load balancer's
-        title says "office and warehouse")."""
+        title says "(office and warehouse)"; its head, "Internal load balancer", would name it)."""
         if self.exact(phrase) is not None:
             return True
         typed = words_of(phrase)
         if not all(w.isalpha() and english.is_real(w) for w in typed):
             return True
         return any(
-            self._components[n].is_business or _prefixes_in_order(typed, self._name_words[n])
+            self._components[n].is_business
+            or _prefixes_in_order(typed, self._name_words[n])
+            or _prefixes_in_order(
+                typed, words_of(_REMARK.split(self._components[n].title or "")[0])
+            )
             for n in self._partial(typed)
         )
 
@@ -524,6 +528,7 @@ GENERIC_KINDS = frozenset(
     {"integration", "component", "system", "service", "server", "instance", "node", "box"}
     | {"machine", "thing"}
 )
+_REMARK = re.compile(r"[(,;]")  # where a title's remark starts: "Orders database (PostgreSQL)"
 _NUMBERS = re.compile(r"[\d\s#.,:%-]+")
 _NAMELIKE = re.compile(r"[0-9\-._/]")
 _JOINED = re.compile(r"[a-z][-._/][a-z0-9]|[0-9][-._/][a-z]")  # db-05, a.b, v2-api

@@ -58,7 +58,7 @@ KEYWORDS = _words(
 FILLERS = _words(
     """
     a an the of for on in to at by from with about into onto upon over under below via
-    across throughout among
+    across throughout among until till towards
     it its this that these those there here me my our we us i you your they them
     be been being was were am has have had can should shall may might must
     please pls plz tell show give list get see know find check display print

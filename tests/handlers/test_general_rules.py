@@ -621,6 +621,21 @@ def test_date_ranges_with_times_years_and_zones(corpus_conversation: Any) -> Non
         ("what is the reason that orders-db is degraded", "why", ["orders-db"]),
         ("pourquoi payments est down?", "why", ["payments"]),
         ("good morning, any problems with checkout today?", "status", ["online-checkout"]),
+        # a link described by the two ends its title names is one subject
+        (
+            "what breaks if the direct connect between fra-dc1 and the aws region dies",
+            "affects",
+            ["dx-link"],
+        ),
+        # a path "from X until Y"; a question opening with a preposition ("to whom ...")
+        (
+            "trace it from the newsletter campaigns until the mail provider",
+            "path",
+            ["newsletter-service", "mail-provider"],
+        ),
+        ("to whom do I escalate for the search cluster", "owner", ["search-cluster"]),
+        # a story, then a question about the same subject in a clause of its own
+        ("orders-db replication lagging since 2am, is orders-db healthy?", "status", ["orders-db"]),
     ],
 )
 def test_sixth_round_mechanisms(
@@ -657,3 +672,14 @@ def test_everyday_words_of_a_title_in_a_statement_are_chat(
     corpus_conversation: Any, typed: str
 ) -> None:
     assert ask(corpus_conversation, typed).intent not in {"status", "affects", "why"}
+
+
+def test_the_outcome_watched_after_a_failure(corpus_conversation: Any) -> None:
+    # "if A fails, B stops or not?": A fails in the simulation, B is the service watched
+    answer = ask(corpus_conversation, "if the fraud scoring dies, checkout stops or not?")
+    assert (answer.intent, list(answer.subjects)) == ("whatif", ["fraud-check"]), answer.summary
+    answer = ask(corpus_conversation, "when dns fails does payments break?")
+    assert (answer.intent, list(answer.subjects)) == ("whatif", ["dns"]), answer.summary
+    # a list that fails together keeps all its members
+    answer = ask(corpus_conversation, "if db-01 and db-02 fail, what breaks")
+    assert list(answer.subjects) == ["db-01", "db-02"], answer.summary
