@@ -164,12 +164,13 @@ def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:
             text += f"; {len(result.degraded)} more degraded"
         return text
     subject = req.label(req.subjects)
+    # "db-01 alone takes", "kafka-01 and kafka-02 together take"
+    takes = "alone takes" if len(req.subjects) == 1 else "together take"
     degraded = joined([req.display(s.name) for s in _ranked(result.degraded)])
     held = [g for g in result.groups if g.holds]
     if held:
-        alone = "alone " if len(req.subjects) == 1 else ""
         groups = "; ".join(f"{g.name} drops to {g.up} of {len(g.members)}" for g in held[:3])
-        text = f"{subject} {alone}takes nothing down; {groups}"
+        text = f"{subject} {takes} nothing down; {groups}"
         if result.degraded:
             text += f"; {plural(len(result.degraded), 'business service')} degraded ({degraded})"
         return text
@@ -178,8 +179,8 @@ def _impact_summary(req: Request, result: AffectsResult, lead: str) -> str:
         return f"{lead} degrades {count} ({degraded}) but takes none down"
     if result.components_impacted:
         hit = plural(result.components_impacted, "component")
-        return f"{subject} takes no business service down ({hit} impacted)"
-    return f"{subject} takes nothing down"
+        return f"{subject} {takes.split()[1]} no business service down ({hit} impacted)"
+    return f"{subject} {takes.split()[1]} nothing down"
 
 
 def _ranked(services: Sequence[ServiceImpact]) -> list[ServiceImpact]:

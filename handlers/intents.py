@@ -312,6 +312,7 @@ RULES: list[Rule] = [
         r"\bwhich channel\b",
         r"\bwhat channel\b",
         r"\bescalat",
+        r"\b(?:runbooks?|playbooks?|run ?books?)\b",
         r"\bwho (?:runs|maintains|manages)\b",
         r"^who (?:has|holds|got|covers) @",
         r"\bbelongs? to\b|\bto who\b",
@@ -797,6 +798,7 @@ def _intent(
 _ASKING = re.compile(
     r"^\W*(?:(?:hey|hi|hello|pls|please|so|ok|okay|and|quick|urgent)\W+)*"
     r"(?:(?:to|for|from|with|by|of|on|in|at|since|until) )?(?:what|which|who|whom|whose"
+    r"|whats|wat|wot|wht|wich|whos|hows|wheres|wy|y"  # the shorthand of `vocabulary.ALIASES`
     r"|why|how|is|are|was|were|does|do|did|can|could|will|would|should|when|where|show|list|give"
     r"|tell|check|find|get|explain|simulate|trace|status|sla|slo|uptime|availability|affects?"
     r"|depends?|deps|impact|path|owners?|spofs?|blast|what-?if|help|any|anything|overall|health"
@@ -822,7 +824,7 @@ _ASKED = re.compile(
 _JOINT = re.compile(
     r"\b(?:together|at once|(?:at )?(?:the )?same time|simultaneous(?:ly)?|concurrent(?:ly)?"
     r"|both|combined|in parallel|in one go|fail|fails|failed|failing|die|dies|died|dying"
-    r"|crash(?:es|ed|ing)?|(?:go|goes|went|going|are|were|is|was) (?:down|offline|out|away)"
+    r"|crash(?:es|ed|ing)?|(?:go|goes|went|going|are|were|is|was) (?:down|offline|out|away|dark)"
     r"|down|lost|losing|lose|cut|unavailable|unreachable)\b"
 )
 

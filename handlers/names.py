@@ -311,8 +311,13 @@ class NameIndex:
 
     def looks_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase is worth reporting: digits, hyphens, dots or
-        underscores in it, or a close spelling of a real name; plain words are not."""
-        return bool(_NAMELIKE.search(phrase)) or bool(self.suggest(phrase, 1))
+        underscores in it, or a close spelling of a real name (very close, for everyday
+        English words); plain words are not."""
+        if _NAMELIKE.search(phrase):
+            return True
+        # everyday words ("looking") only when spelled very like a name
+        everyday = all(w.isalpha() and english.is_real(w) for w in words_of(phrase))
+        return bool(self.suggest(phrase, 1, STRONG if everyday else CUTOFF))
 
     def shaped_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase beside names that did resolve is still worth
@@ -412,20 +417,29 @@ class NameIndex:
         return found or self._of_kind(typed)
 
     def _of_kind(self, typed: tuple[str, ...]) -> list[str]:
-        """ "the Patroni cluster", "the ParcelNet integration": the words before trailing
-        kind words name the component, when each kind word is a word of its kind
-        (`database-cluster`) or a generic one (`GENERIC_KINDS`)."""
-        cut = len(typed)
-        while cut > 1 and (typed[cut - 1] in GENERIC_KINDS or self._is_kind_word(typed[cut - 1])):
-            cut -= 1
-        if cut == len(typed):
-            return []
-        kinds = typed[cut:]
-        return [
-            name
-            for name in self._partial(typed[:cut])
-            if all(k in GENERIC_KINDS or k in words_of(self._components[name].kind) for k in kinds)
-        ]
+        """ "the Patroni cluster", "the ParcelNet integration", "the storefront looking":
+        the words before trailing kind words or -ing words that are no word of any name
+        name the component, when each kind word is a word of its kind (`database-cluster`)
+        or a generic one (`GENERIC_KINDS`). The fewest trailing words are left out."""
+        for cut in range(len(typed) - 1, 0, -1):
+            if not self._trails(typed[cut]):
+                return []
+            kinds = [k for k in typed[cut:] if self._is_kind_word(k) and k not in GENERIC_KINDS]
+            found = [
+                name
+                for name in self._partial(typed[:cut])
+                if all(k in words_of(self._components[name].kind) for k in kinds)
+            ]
+            if found:
+                return found
+        return []
+
+    def _trails(self, word: str) -> bool:
+        """Whether `word` may trail a name without being part of it: a kind word, or an
+        everyday -ing word that is no word of any name or title ("looking", "being")."""
+        if word in GENERIC_KINDS or self._is_kind_word(word):
+            return True
+        return word.endswith("ing") and word not in self._vocabulary and english.is_real(word)
 
     def _is_kind_word(self, word: str) -> bool:
         kinds = self._kind_words

@@ -21,7 +21,7 @@ KEYWORDS = _words(
     spof spofs single point points failure failures weak weakest spots spot links alone lone
     redundancy redundant take bring knock
     own owns owner owners ownership owned responsible call oncall contact contacts team whose
-    channel escalate escalation runs maintains manages ping ask
+    channel escalate escalation runs maintains manages ping ask runbook runbooks playbook playbooks
     sla slas slo slos availability uptime error budget downtime nines reliability
     affect affects affected affecting effect effects impact impacts impacted impacting
     blast radius break breaks
@@ -98,6 +98,13 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         r"\1 down",
     ),
     (r"\b(?:blows?|blew|blown|blowing) up\b|\bexplodes\b|\bexploded\b", "fails"),
+    (r"\b(go|goes|going|went|gone) (?:dark|black|silent)\b", r"\1 down"),
+    # "what is left standing": what an outage leaves, the other side of what it affects
+    (
+        r"\bwhat(?:s| is| would be| will be) (?:left|still)"
+        r" (?:standing|up|working|running|alive)\b",
+        "what is affected",
+    ),
     (r"\bplay (?:out|through)\b|\bgame out\b", "simulate"),
     (r"\bwhat about if\b", "what if"),
     # what-if: "pretend X and Y are down", "combined outage of X and Y"

@@ -683,3 +683,24 @@ def test_the_outcome_watched_after_a_failure(corpus_conversation: Any) -> None:
     # a list that fails together keeps all its members
     answer = ask(corpus_conversation, "if db-01 and db-02 fail, what breaks")
     assert list(answer.subjects) == ["db-01", "db-02"], answer.summary
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "subjects"),
+    [
+        ("kafka-01 and kafka-02 go dark, whats left standing", "whatif", ["kafka-01", "kafka-02"]),
+        ("hows the storefront looking rn", "status", ["web-storefront"]),
+        ("playbook for orders-db pls", "owner", ["orders-db"]),
+    ],
+)
+def test_after_the_eleventh_split(
+    corpus_conversation: Any, typed: str, intent: str, subjects: list[str]
+) -> None:
+    assert_answered_as(corpus_conversation, typed, intent, subjects)
+
+
+def test_an_everyday_word_beside_an_overall_question_is_not_a_name(
+    corpus_conversation: Any,
+) -> None:
+    answer = ask(corpus_conversation, "hows everything looking rn")
+    assert (answer.intent, answer.subjects, answer.ok) == ("status", (), True), answer.summary

@@ -173,3 +173,34 @@ def test_splits_of_the_fourth_and_fifth_rounds(
     corpus_score: Callable[[str, int], Any], split: str
 ) -> None:
     corpus_score(split, 180)
+
+
+# Held-out splits 11 (night on-call: terse, typos, pasted alerts; managers asking for SLA
+# reports at length) and 12 (non-native English, new joiners naming titles, vendors and
+# places, subjects described rather than named): written from the demo map, README.md and
+# docs/ only, and never read while the sixth round of parser work was done; the intent
+# model's trainer left them out.
+# Split 12 was scored once, blind, before that round (at 3127346): understood 92.0%,
+# answered 100% of 160, clarified 93.8% of 16. Its misses led the sixth round
+# (tests/handlers/test_general_rules.py::test_sixth_round_mechanisms): vendor and product
+# labels as names, kind words, a keyword inside a title ("Route 53"), real English words
+# never corrected into keywords (pyspellchecker's counts), embedded questions, foreign
+# "why", a statement naming only everyday words of a title is chat, a link described by
+# its two ends, the outcome watched after a failure, "from X until Y".
+# Split 11 was scored once, blind, after that round (at 2b617f8), with nothing changed for
+# it: 198 phrasings, understood 98.5%, answered 100% of 165, clarified 100% of 16. Four of
+# the 165 name components the map lacks (`absent`: "db-07", "the jenkins server"); their
+# answer is "I don't know ..." with suggestions, which the scorer of that day counted as
+# unanswered (97.6%); it now checks that the answer names exactly the absent phrases.
+# Its three misses ("both go dark, whats left standing", "hows everything looking rn",
+# "runbook for dns?") led to: "go dark" and "what is left standing", the shorthand of
+# question words in a statement's test, everyday words reported as unknown only when very
+# close to a name, "runbook" asks the owner answer. After it (both splits training data):
+# split 11 understood 100%, answered 100% of 168; split 12 99.5%, 100% of 173.
+HELD_OUT_11 = "heldout11.yaml"
+HELD_OUT_12 = "heldout12.yaml"
+
+
+@pytest.mark.parametrize("split", [HELD_OUT_11, HELD_OUT_12])
+def test_splits_of_the_sixth_round(corpus_score: Callable[[str, int], Any], split: str) -> None:
+    corpus_score(split, 190)
