@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from bot.web import Dashboard
     from bot.webhooks import IncidentRuntime
     from handlers.conversation import Conversation
+    from handlers.intent_model import IntentJudge
     from services.intake import Payload
 
 log = logging.getLogger("bot.serve")
@@ -72,6 +73,10 @@ STATES_AGE_S = 2.0
 # `bsm serve` starts the scheduler this long after it is ready (its jobs' periods are 15 s
 # and more): loading APScheduler is then off the way to the first answer.
 SCHEDULER_AFTER_S = 3.0
+# ... and loads the intent model's encoder (~0.5 s of CPU) this long after it is ready: the
+# judge reads only questions no rule read or read as status, path or owner; one asked
+# before loads it itself.
+JUDGE_AFTER_S = 1.0
 
 
 class StartupError(Exception):
@@ -171,6 +176,11 @@ class Runtime:
         ).start()
         self.incidents.start()
         self.scheduling.start(after_s=scheduler_after_s)
+        judge = self.conversation.judge
+        if judge is not None:  # off the first answer's way, like the scheduler
+            warming = threading.Timer(min(JUDGE_AFTER_S, scheduler_after_s), _warm, (judge,))
+            warming.daemon = True
+            warming.start()
 
     def stop(self) -> None:
         self.following.set()
@@ -470,6 +480,13 @@ def _dashboard(
     from bot.web import build_dashboard
 
     return build_dashboard(settings, models, desk, digests)
+
+
+def _warm(judge: IntentJudge) -> None:
+    try:
+        judge.warm()
+    except Exception:  # a question that needs it loads it again and reports the error
+        log.exception("could not load the intent model")
 
 
 def _wait_for_signal() -> None:

@@ -289,10 +289,10 @@ class Conversation:
         """Build what the first question needs (the model, the name index of its map), so
         that it does not pay for them: `bsm serve` calls it before /healthz reports ready.
 
-        The rest of what it needs (scipy's search kernel, the intent model's encoder and a
-        first reading of it) is loaded beside, in a thread: the snapshot's read and checksum
-        leave the interpreter free meanwhile. An error of either is raised here, as if
-        loaded in turn."""
+        The rest of what it needs (scipy's search kernel) is loaded beside, in a thread:
+        the snapshot's read and checksum leave the interpreter free meanwhile. An error of
+        either is raised here, as if loaded in turn. The intent model's encoder is not: the
+        judge asks it only about readings it may change (`IntentJudge.warm` loads it)."""
         failed: list[BaseException] = []
         aside = threading.Thread(target=self._warm_aside, args=(failed,), name="warm-aside")
         aside.start()
@@ -306,9 +306,6 @@ class Conversation:
     def _warm_aside(self, failed: list[BaseException]) -> None:
         try:
             bfs_kernel()  # imports scipy (~0.2 s)
-            if self.judge is not None:
-                self.judge.load()
-                self.judge.opinion("help")  # a first reading: its one-time imports, done
         except BaseException as error:  # re-raised by warm, in its thread
             failed.append(error)
 
