@@ -81,6 +81,34 @@ def test_a_snapshot_answers_as_a_fresh_compile_of_its_map(seed: int) -> None:
     assert model.status() == ImpactModel.from_map(service_map, down).status()
 
 
+def test_every_field_of_a_component_comes_back_as_its_constructor_made_it() -> None:
+    full = Component(
+        "api",
+        kind="service",
+        title="The API",
+        owner="team-a",
+        channel="#api",
+        tier=1,
+        revenue_per_hour=12.5,
+        service_hours="business",
+        sla=99.9,
+        labels={"alert.job": "api"},
+        runbook_url="https://127.0.0.1/runbook",
+        check=HealthCheck("http://127.0.0.1:1/health", timeout_s=2.0),
+        description="serves",
+        status_page="https://127.0.0.1/status",
+    )
+    plain = [Component("db"), Component("web", kind="business_service")]
+    service_map = ServiceMap.build([full, *plain], [Dependency("api", "db")])
+    loaded = ImpactModel.from_snapshot(ImpactModel.from_map(service_map).to_snapshot())
+    components = loaded.service_map.components
+    assert components == service_map.components
+    assert [repr(c) for c in components.values()] == [
+        repr(service_map.components[n]) for n in components
+    ]
+    assert components["db"].labels == {} and components["db"].labels is not components["web"].labels
+
+
 def test_bytes_that_are_not_a_snapshot_are_refused() -> None:
     with pytest.raises(SnapshotError):
         ImpactModel.from_snapshot(b"not a zip at all")
