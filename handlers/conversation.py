@@ -46,7 +46,7 @@ from handlers.intents import (
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
-from handlers.names import NameIndex, Resolution
+from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, index_tables
 from handlers.priority_answers import priorities, risks
 from handlers.report_answers import report
 from handlers.request import Request
@@ -129,6 +129,7 @@ class Conversation:
         self.reports = reports  # SLA report files; None: reports only from the CLI
         self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
+        models.attach(NAMES_ATTACHED, index_tables)  # the next process loads, not builds, it
         self._names_version: int | None = None
         self._labels_version: int | None = None  # the names and titles `_names` indexes
         self._lock = threading.Lock()
@@ -322,8 +323,10 @@ class Conversation:
                 components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
                     self._names = self._names.with_components(components.values())
-                elif self._names_version is None:
-                    self._names = NameIndex(components.values())
+                elif self._names_version is None:  # stored with the snapshot, or built
+                    stored = (compiled.attached or {}).get(NAMES_ATTACHED)
+                    restored = NameIndex.restored(components.values(), stored)
+                    self._names = restored or NameIndex(components.values())
                 else:  # names or titles changed: the held index, edited
                     touched = self._touched(self._names_version, compiled.version)
                     if touched is None:

@@ -19,21 +19,28 @@ components it appears in) so a 100k-component map answers in milliseconds.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from typing import Any
 
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
-from impact.model import Component, name_key
+from impact.model import Component, ServiceMap, name_key
 from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_CANDIDATES = 8
+TABLES_FORMAT = 1  # moves whenever `NameIndex.tables` changes
+NAMES_ATTACHED = "names"  # the name of the tables beside a snapshot (`ModelService.attach`)
+_LINE = "\n"  # joins stored tables' strings: no word, loose key or checked name holds one
+_Words = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +152,8 @@ class NameIndex:
                     found.setdefault(key, set()).add(name)
             self._shared = {k: tuple(sorted(ns)) for k, ns in found.items() if len(ns) > 1}
         words = _words_of_folded(folded)
-        self._name_words = dict(zip(names, words, strict=False))  # name -> its name's words
-        self._title_words = dict(zip(titled, words[len(names) :], strict=True))
+        # name -> the words of its name, and of its title when it has one
+        self._words: _Words | None = _by_name(names, titled, words)
         # "word NUL name" for every word of every label, sorted: the names with a word
         # starting with a prefix are one slice, found by bisection
         tails = chain.from_iterable(map(repeat, [_JOIN + o for o in owners], map(len, words)))
@@ -154,6 +161,66 @@ class NameIndex:
         self._vocabulary = frozenset(chain.from_iterable(words))
         self._lengths = Counter(map(len, words))  # words per label -> how many labels
         self._close: Suggester | None = None
+
+    def tables(self) -> dict[str, Any] | None:
+        """This index's lookup tables as JSON values, for `restored` (stored with the
+        compiled model's snapshot: `index_tables`); None when a name holds a newline."""
+        owners = _LINE.join(self._loose.values())
+        if owners.count(_LINE) != max(len(self._loose) - 1, 0):
+            return None  # lines cannot hold them: built again instead
+        return {
+            "format": TABLES_FORMAT,
+            "components": len(self._components),
+            "loose": [len(self._loose), _LINE.join(self._loose), owners],
+            "shared": {key: list(names) for key, names in self._shared.items()},
+            "entries": _LINE.join(self._entries),
+            "vocabulary": _LINE.join(sorted(self._vocabulary)),
+            "lengths": sorted(self._lengths.items()),
+        }
+
+    @classmethod
+    def restored(cls, components: Iterable[Component], tables: Any) -> NameIndex | None:
+        """The index of `components` from the `tables` of the index of the same map, as
+        `NameIndex(components)` would build it (the words of each label are read again
+        when first needed); None, with a log line, when the tables do not fit them."""
+        if tables is None:
+            return None
+        try:
+            with no_cycle_collection():
+                return cls._restore(components, tables)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            log.warning("stored name index not used, built again: %r", error)
+            return None
+
+    @classmethod
+    def _restore(cls, components: Iterable[Component], tables: Mapping[str, Any]) -> NameIndex:
+        if tables["format"] != TABLES_FORMAT:
+            raise ValueError(f"name index tables of format {tables['format']!r}")
+        index = object.__new__(cls)
+        index._components = {c.name: c for c in components}
+        names = list(index._components)
+        if tables["components"] != len(names):
+            raise ValueError(f"name index of {tables['components']} for {len(names)} names")
+        index._exact = dict(zip(_casefolded(names), names, strict=True))
+        count, keys, owners = tables["loose"]  # "".split(_LINE) is [""]: count tells
+        index._loose = (
+            dict(zip(keys.split(_LINE), owners.split(_LINE), strict=True)) if count else {}
+        )
+        if len(index._loose) != count:
+            raise ValueError(f"{len(index._loose)} loose keys of {count}")
+        index._shared = {key: tuple(names) for key, names in tables["shared"].items()}
+        index._words = None
+        index._entries = tables["entries"].split(_LINE) if tables["entries"] else []
+        vocabulary = tables["vocabulary"]
+        index._vocabulary = frozenset(vocabulary.split(_LINE) if vocabulary else ())
+        index._lengths = Counter({int(size): int(count) for size, count in tables["lengths"]})
+        labels = len(names) + sum(1 for c in index._components.values() if c.title)
+        if index._lengths.total() != labels or len(index._entries) != sum(
+            size * count for size, count in index._lengths.items()
+        ):
+            raise ValueError("name index tables of other labels")
+        index._close = None
+        return index
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -188,8 +255,7 @@ class NameIndex:
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)
         fresh._shared = dict(self._shared)
-        fresh._name_words = dict(self._name_words)
-        fresh._title_words = dict(self._title_words)
+        fresh._words = (dict(self._words[0]), dict(self._words[1])) if self._words else None
         fresh._entries = list(self._entries)
         fresh._lengths = Counter(self._lengths)
         for c in gone:
@@ -369,8 +435,12 @@ class NameIndex:
 
     def _labels_of(self, name: str) -> tuple[tuple[str, ...], ...]:
         """The words of `name`, and of its title when it has one."""
-        title = self._title_words.get(name)
-        return (self._name_words[name],) if title is None else (self._name_words[name], title)
+        words = self._words
+        if words is None:  # a restored index: read on first use (several threads may)
+            words = self._words = _words_by_name(self._components)
+        name_words, title_words = words
+        title = title_words.get(name)
+        return (name_words[name],) if title is None else (name_words[name], title)
 
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
@@ -411,9 +481,10 @@ class NameIndex:
             if len(together) > 1:
                 self._shared[key] = together
         words = _label_words(c)
-        self._name_words[c.name] = words[0]
-        if c.title:
-            self._title_words[c.name] = words[1]
+        if self._words is not None:
+            self._words[0][c.name] = words[0]
+            if c.title:
+                self._words[1][c.name] = words[1]
         self._lengths.update(len(ws) for ws in words)
         for entry in chain.from_iterable(_entries_of(c.name, ws) for ws in words):
             insort(self._entries, entry)
@@ -430,13 +501,35 @@ class NameIndex:
             self._loose[key] = left[-1]
             if len(left) > 1:
                 self._shared[key] = left
-        words = self._labels_of(c.name)
-        del self._name_words[c.name]
-        self._title_words.pop(c.name, None)
+        words = _label_words(c)  # as indexed: `c` is the component this index holds
+        if self._words is not None:
+            del self._words[0][c.name]
+            self._words[1].pop(c.name, None)
         self._lengths.subtract(len(ws) for ws in words)
         for entry in set(chain.from_iterable(_entries_of(c.name, ws) for ws in words)):
             start = bisect_left(self._entries, entry)
             del self._entries[start : bisect_right(self._entries, entry, start)]
+
+
+def index_tables(service_map: ServiceMap) -> dict[str, Any] | None:
+    """The tables of the name index of `service_map` (`NameIndex.tables`): what the model
+    service stores with the map's snapshot (`ModelService.attach`)."""
+    return NameIndex(service_map.components.values()).tables()
+
+
+def _words_by_name(components: Mapping[str, Component]) -> _Words:
+    names = list(components)
+    titled = [n for n, c in components.items() if c.title]
+    folded = _casefolded(names + [components[n].title or "" for n in titled])
+    return _by_name(names, titled, _words_of_folded(folded))
+
+
+def _by_name(names: list[str], titled: list[str], words: list[tuple[str, ...]]) -> _Words:
+    """Name -> the words of its name, and name -> the words of its title (the words of
+    the names, then of the titles of `titled`)."""
+    return dict(zip(names, words, strict=False)), dict(
+        zip(titled, words[len(names) :], strict=True)
+    )
 
 
 _NUMBERS = re.compile(r"[\d\s#.,:%-]+")

@@ -224,3 +224,47 @@ def test_states_catch_up_from_the_newer_events(demo_store: Store) -> None:
     demo_store.record_events([StatusEvent("db-03", State.OK, t0 + timedelta(minutes=1))])
     assert models.current().model.state_of("db-03") == State.OK
     assert demo_store.states_since(None)[1] == demo_store.current_states()
+
+
+def _counting_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the name indexes built from components (not restored) from now on."""
+    from handlers.names import NameIndex
+
+    built: list[int] = []
+    build = NameIndex._build
+
+    def counted(self: NameIndex, components: object) -> None:
+        build(self, components)  # type: ignore[arg-type]
+        if self._components:
+            built.append(len(self._components))
+
+    monkeypatch.setattr(NameIndex, "_build", counted)
+    return built
+
+
+def test_the_name_index_is_stored_with_the_snapshot_of_its_version_only(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process restores the conversation's name index from the snapshot instead of
+    building it, and answers as the first; a process starting from an older snapshot caught
+    up from the change log builds its own (the stored tables are of the older map)."""
+    from handlers.conversation import Conversation
+
+    first = Conversation(ModelService(demo_store))
+    first.warm()
+    first.models.flush()
+    questions = ["what does db-03 affect?", "why is checkout down?", "who owns orders db"]
+    answers = [first.ask(q).summary for q in questions]
+    built = _counting_builds(monkeypatch)
+    second = Conversation(ModelService(demo_store))
+    second.warm()
+    assert second.models.loaded_from_snapshot == [demo_store.map_version()]
+    assert built == []  # restored, not built
+    assert [second.ask(q).summary for q in questions] == answers
+    change = ServiceMap.build([Component("ledger-db-09")], [Dependency("ledger-db-09", "db-03")])
+    demo_store.import_map(change, actor="tests")
+    third = Conversation(ModelService(demo_store))
+    third.warm()
+    assert third.models.loaded_from_snapshot == [demo_store.map_version() - 1]  # caught up
+    assert built == [len(demo_store.load_map().components)]  # built for the map of now
+    assert third.ask("what does ledger-db-09 affect?").ok
