@@ -39,7 +39,6 @@ MAX_CANDIDATES = 8
 TABLES_FORMAT = 1  # moves whenever `NameIndex.tables` changes
 NAMES_ATTACHED = "names"  # the name of the tables beside a snapshot (`ModelService.attach`)
 _LINE = "\n"  # joins stored tables' strings: no word, loose key or checked name holds one
-_Words = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
 log = logging.getLogger(__name__)
 
 
@@ -153,7 +152,8 @@ class NameIndex:
             self._shared = {k: tuple(sorted(ns)) for k, ns in found.items() if len(ns) > 1}
         words = _words_of_folded(folded)
         # name -> the words of its name, and of its title when it has one
-        self._words: _Words | None = _by_name(names, titled, words)
+        # name -> the words of its name, and of its title when it has one
+        self._words = _by_name(names, titled, words)
         # "word NUL name" for every word of every label, sorted: the names with a word
         # starting with a prefix are one slice, found by bisection
         tails = chain.from_iterable(map(repeat, [_JOIN + o for o in owners], map(len, words)))
@@ -209,7 +209,7 @@ class NameIndex:
         if len(index._loose) != count:
             raise ValueError(f"{len(index._loose)} loose keys of {count}")
         index._shared = {key: tuple(names) for key, names in tables["shared"].items()}
-        index._words = None
+        index._words = {}  # read from the labels on first use, name by name
         index._entries = tables["entries"].split(_LINE) if tables["entries"] else []
         vocabulary = tables["vocabulary"]
         index._vocabulary = frozenset(vocabulary.split(_LINE) if vocabulary else ())
@@ -255,7 +255,7 @@ class NameIndex:
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)
         fresh._shared = dict(self._shared)
-        fresh._words = (dict(self._words[0]), dict(self._words[1])) if self._words else None
+        fresh._words = dict(self._words)
         fresh._entries = list(self._entries)
         fresh._lengths = Counter(self._lengths)
         for c in gone:
@@ -435,12 +435,10 @@ class NameIndex:
 
     def _labels_of(self, name: str) -> tuple[tuple[str, ...], ...]:
         """The words of `name`, and of its title when it has one."""
-        words = self._words
-        if words is None:  # a restored index: read on first use (several threads may)
-            words = self._words = _words_by_name(self._components)
-        name_words, title_words = words
-        title = title_words.get(name)
-        return (name_words[name],) if title is None else (name_words[name], title)
+        words = self._words.get(name)
+        if words is None:  # a restored index reads them on first use (a dict item is atomic)
+            words = self._words[name] = _label_words(self._components[name])
+        return words
 
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
@@ -480,11 +478,7 @@ class NameIndex:
             self._loose[key] = together[-1]
             if len(together) > 1:
                 self._shared[key] = together
-        words = _label_words(c)
-        if self._words is not None:
-            self._words[0][c.name] = words[0]
-            if c.title:
-                self._words[1][c.name] = words[1]
+        words = self._words[c.name] = _label_words(c)
         self._lengths.update(len(ws) for ws in words)
         for entry in chain.from_iterable(_entries_of(c.name, ws) for ws in words):
             insort(self._entries, entry)
@@ -502,9 +496,7 @@ class NameIndex:
             if len(left) > 1:
                 self._shared[key] = left
         words = _label_words(c)  # as indexed: `c` is the component this index holds
-        if self._words is not None:
-            del self._words[0][c.name]
-            self._words[1].pop(c.name, None)
+        self._words.pop(c.name, None)
         self._lengths.subtract(len(ws) for ws in words)
         for entry in set(chain.from_iterable(_entries_of(c.name, ws) for ws in words)):
             start = bisect_left(self._entries, entry)
@@ -517,19 +509,17 @@ def index_tables(service_map: ServiceMap) -> dict[str, Any] | None:
     return NameIndex(service_map.components.values()).tables()
 
 
-def _words_by_name(components: Mapping[str, Component]) -> _Words:
-    names = list(components)
-    titled = [n for n, c in components.items() if c.title]
-    folded = _casefolded(names + [components[n].title or "" for n in titled])
-    return _by_name(names, titled, _words_of_folded(folded))
-
-
-def _by_name(names: list[str], titled: list[str], words: list[tuple[str, ...]]) -> _Words:
-    """Name -> the words of its name, and name -> the words of its title (the words of
+def _by_name(
+    names: list[str], titled: list[str], words: list[tuple[str, ...]]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Name -> the words of its name, and of its title when it has one (`words`: those of
     the names, then of the titles of `titled`)."""
-    return dict(zip(names, words, strict=False)), dict(
-        zip(titled, words[len(names) :], strict=True)
-    )
+    by_name: dict[str, tuple[tuple[str, ...], ...]] = {
+        name: (own,) for name, own in zip(names, words, strict=False)
+    }
+    for name, title in zip(titled, words[len(names) :], strict=True):
+        by_name[name] = (*by_name[name], title)
+    return by_name
 
 
 _NUMBERS = re.compile(r"[\d\s#.,:%-]+")
