@@ -77,6 +77,9 @@ SCHEDULER_AFTER_S = 3.0
 # judge reads only questions no rule read or read as status, path or owner; one asked
 # before loads it itself.
 JUDGE_AFTER_S = 1.0
+# On stop, a snapshot being saved (the first start of a map version) is waited for this long:
+# a process stopped right after its first answer leaves the next start a snapshot to load.
+SAVE_WAIT_S = 30.0
 
 
 class StartupError(Exception):
@@ -187,6 +190,7 @@ class Runtime:
         self.scheduling.stop()
         self.incidents.stop()
         self.work.shutdown(wait=False)
+        self.models.flush(SAVE_WAIT_S)
 
     def server(self, *, slack: bool) -> Any:
         """The ASGI app: Slack's path only when `slack` (HTTP mode), webhooks, health, metrics."""
@@ -201,28 +205,36 @@ class Runtime:
         """Serve until stopped: HTTP mode, or Socket Mode (with an HTTP server for webhooks,
         health and metrics when BSM_WEBHOOK_TOKEN is set; else no port is opened)."""
         if self.socket is None:
-            self._serve_http(host, port, log_level, slack=True)
-            return
-        import click
+            terminated = self._serve_http(host, port, log_level, slack=True)
+        else:
+            import click
 
-        click.echo("bsm: connecting to Slack over Socket Mode", err=True)
-        self.socket.connect()
-        try:
-            if self.settings.webhook_token:
-                self._serve_http(host, port, log_level, slack=False)
-            else:
-                log.info(
-                    "BSM_WEBHOOK_TOKEN is not set: no HTTP server (webhooks, /metrics, /healthz)"
-                )
-                self._until_signal()
-        finally:
-            self.socket.close()
+            click.echo("bsm: connecting to Slack over Socket Mode", err=True)
+            self.socket.connect()
+            terminated = False
+            try:
+                if self.settings.webhook_token:
+                    terminated = self._serve_http(host, port, log_level, slack=False)
+                else:
+                    log.info(
+                        "BSM_WEBHOOK_TOKEN is not set: no HTTP server "
+                        "(webhooks, /metrics, /healthz)"
+                    )
+                    self._until_signal()
+            finally:
+                self.socket.close()
+        if terminated:  # stopped: end as SIGTERM ends a process, as uvicorn would have
+            import signal
 
-    def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
+
+    def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> bool:
+        """Serve until uvicorn stops, then stop; True when it stopped for a SIGTERM."""
         server = self.server(slack=slack)
         self.start(scheduler_after_s=SCHEDULER_AFTER_S)
         try:
-            _uvicorn(server, host, port, log_level)
+            return _uvicorn(server, host, port, log_level)
         finally:
             self.stop()
 
@@ -499,16 +511,31 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
-def _uvicorn(server: Any, host: str, port: int, log_level: str) -> None:
+def _uvicorn(server: Any, host: str, port: int, log_level: str) -> bool:
+    """Serve until stopped; True when stopped by SIGTERM. uvicorn raises the signal again
+    after its graceful shutdown, to the handler there was before: with the default one
+    the process would end there, before `Runtime.stop` (the incident loop, the scheduler
+    and a snapshot being saved), so the handler here only notes it."""
+    import signal
+
     import uvicorn
 
-    # log_config=None: uvicorn's loggers propagate to the root handler, which redacts secrets.
-    uvicorn.run(
-        server,
-        host=host,
-        port=port,
-        log_level=log_level,
-        log_config=None,
-        access_log=log_level == "debug",
-        timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
-    )
+    terminated: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        previous = signal.signal(signal.SIGTERM, lambda number, _: terminated.append(number))
+    try:
+        # log_config=None: uvicorn's loggers propagate to the root handler (redacting secrets)
+        uvicorn.run(
+            server,
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=None,
+            access_log=log_level == "debug",
+            timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
+        )
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    return bool(terminated)
