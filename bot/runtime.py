@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from bot.web import Dashboard
     from bot.webhooks import IncidentRuntime
     from handlers.conversation import Conversation
+    from handlers.intent_model import IntentJudge
     from services.intake import Payload
 
 log = logging.getLogger("bot.serve")
@@ -72,6 +73,13 @@ STATES_AGE_S = 2.0
 # `bsm serve` starts the scheduler this long after it is ready (its jobs' periods are 15 s
 # and more): loading APScheduler is then off the way to the first answer.
 SCHEDULER_AFTER_S = 3.0
+# ... and loads the intent model's encoder (~0.5 s of CPU) this long after it is ready: the
+# judge reads only questions no rule read or read as status, path or owner; one asked
+# before loads it itself.
+JUDGE_AFTER_S = 1.0
+# On stop, a snapshot being saved (the first start of a map version) is waited for this long:
+# a process stopped right after its first answer leaves the next start a snapshot to load.
+SAVE_WAIT_S = 30.0
 
 
 class StartupError(Exception):
@@ -171,12 +179,18 @@ class Runtime:
         ).start()
         self.incidents.start()
         self.scheduling.start(after_s=scheduler_after_s)
+        judge = self.conversation.judge
+        if judge is not None:  # off the first answer's way, like the scheduler
+            warming = threading.Timer(min(JUDGE_AFTER_S, scheduler_after_s), _warm, (judge,))
+            warming.daemon = True
+            warming.start()
 
     def stop(self) -> None:
         self.following.set()
         self.scheduling.stop()
         self.incidents.stop()
         self.work.shutdown(wait=False)
+        self.models.flush(SAVE_WAIT_S)
 
     def server(self, *, slack: bool) -> Any:
         """The ASGI app: Slack's path only when `slack` (HTTP mode), webhooks, health, metrics."""
@@ -191,28 +205,36 @@ class Runtime:
         """Serve until stopped: HTTP mode, or Socket Mode (with an HTTP server for webhooks,
         health and metrics when BSM_WEBHOOK_TOKEN is set; else no port is opened)."""
         if self.socket is None:
-            self._serve_http(host, port, log_level, slack=True)
-            return
-        import click
+            terminated = self._serve_http(host, port, log_level, slack=True)
+        else:
+            import click
 
-        click.echo("bsm: connecting to Slack over Socket Mode", err=True)
-        self.socket.connect()
-        try:
-            if self.settings.webhook_token:
-                self._serve_http(host, port, log_level, slack=False)
-            else:
-                log.info(
-                    "BSM_WEBHOOK_TOKEN is not set: no HTTP server (webhooks, /metrics, /healthz)"
-                )
-                self._until_signal()
-        finally:
-            self.socket.close()
+            click.echo("bsm: connecting to Slack over Socket Mode", err=True)
+            self.socket.connect()
+            terminated = False
+            try:
+                if self.settings.webhook_token:
+                    terminated = self._serve_http(host, port, log_level, slack=False)
+                else:
+                    log.info(
+                        "BSM_WEBHOOK_TOKEN is not set: no HTTP server "
+                        "(webhooks, /metrics, /healthz)"
+                    )
+                    self._until_signal()
+            finally:
+                self.socket.close()
+        if terminated:  # stopped: end as SIGTERM ends a process, as uvicorn would have
+            import signal
 
-    def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
+
+    def _serve_http(self, host: str, port: int, log_level: str, *, slack: bool) -> bool:
+        """Serve until uvicorn stops, then stop; True when it stopped for a SIGTERM."""
         server = self.server(slack=slack)
         self.start(scheduler_after_s=SCHEDULER_AFTER_S)
         try:
-            _uvicorn(server, host, port, log_level)
+            return _uvicorn(server, host, port, log_level)
         finally:
             self.stop()
 
@@ -472,6 +494,13 @@ def _dashboard(
     return build_dashboard(settings, models, desk, digests)
 
 
+def _warm(judge: IntentJudge) -> None:
+    try:
+        judge.warm()
+    except Exception:  # a question that needs it loads it again and reports the error
+        log.exception("could not load the intent model")
+
+
 def _wait_for_signal() -> None:
     import signal
     import threading
@@ -482,16 +511,31 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
-def _uvicorn(server: Any, host: str, port: int, log_level: str) -> None:
+def _uvicorn(server: Any, host: str, port: int, log_level: str) -> bool:
+    """Serve until stopped; True when stopped by SIGTERM. uvicorn raises the signal again
+    after its graceful shutdown, to the handler there was before: with the default one
+    the process would end there, before `Runtime.stop` (the incident loop, the scheduler
+    and a snapshot being saved), so the handler here only notes it."""
+    import signal
+
     import uvicorn
 
-    # log_config=None: uvicorn's loggers propagate to the root handler, which redacts secrets.
-    uvicorn.run(
-        server,
-        host=host,
-        port=port,
-        log_level=log_level,
-        log_config=None,
-        access_log=log_level == "debug",
-        timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
-    )
+    terminated: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        previous = signal.signal(signal.SIGTERM, lambda number, _: terminated.append(number))
+    try:
+        # log_config=None: uvicorn's loggers propagate to the root handler (redacting secrets)
+        uvicorn.run(
+            server,
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=None,
+            access_log=log_level == "debug",
+            timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
+        )
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    return bool(terminated)

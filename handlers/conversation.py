@@ -46,7 +46,7 @@ from handlers.intents import (
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
-from handlers.names import NameIndex, Resolution
+from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, index_tables
 from handlers.priority_answers import priorities, risks
 from handlers.report_answers import report
 from handlers.request import Request
@@ -129,6 +129,7 @@ class Conversation:
         self.reports = reports  # SLA report files; None: reports only from the CLI
         self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
+        models.attach(NAMES_ATTACHED, index_tables)  # the next process loads, not builds, it
         self._names_version: int | None = None
         self._labels_version: int | None = None  # the names and titles `_names` indexes
         self._lock = threading.Lock()
@@ -298,10 +299,10 @@ class Conversation:
         """Build what the first question needs (the model, the name index of its map), so
         that it does not pay for them: `bsm serve` calls it before /healthz reports ready.
 
-        The rest of what it needs (scipy's search kernel, the intent model's encoder and a
-        first reading of it) is loaded beside, in a thread: the snapshot's read and checksum
-        leave the interpreter free meanwhile. An error of either is raised here, as if
-        loaded in turn."""
+        The rest of what it needs (scipy's search kernel) is loaded beside, in a thread:
+        the snapshot's read and checksum leave the interpreter free meanwhile. An error of
+        either is raised here, as if loaded in turn. The intent model's encoder is not: the
+        judge asks it only about readings it may change (`IntentJudge.warm` loads it)."""
         failed: list[BaseException] = []
         aside = threading.Thread(target=self._warm_aside, args=(failed,), name="warm-aside")
         aside.start()
@@ -315,9 +316,6 @@ class Conversation:
     def _warm_aside(self, failed: list[BaseException]) -> None:
         try:
             bfs_kernel()  # imports scipy (~0.2 s)
-            if self.judge is not None:
-                self.judge.load()
-                self.judge.opinion("help")  # a first reading: its one-time imports, done
         except BaseException as error:  # re-raised by warm, in its thread
             failed.append(error)
 
@@ -334,8 +332,10 @@ class Conversation:
                 components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
                     self._names = self._names.with_components(components.values())
-                elif self._names_version is None:
-                    self._names = NameIndex(components.values())
+                elif self._names_version is None:  # stored with the snapshot, or built
+                    stored = (compiled.attached or {}).get(NAMES_ATTACHED)
+                    restored = NameIndex.restored(components.values(), stored)
+                    self._names = restored or NameIndex(components.values())
                 else:  # names or titles changed: the held index, edited
                     touched = self._touched(self._names_version, compiled.version)
                     if touched is None:

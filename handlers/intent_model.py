@@ -106,7 +106,8 @@ class IntentModel:
 
 class IntentJudge:
     """The model's reading beside the rules': `judge` settles the intent to answer. The
-    sentence encoder is loaded on the first question (`load` loads it before)."""
+    sentence encoder is loaded on the first question the model may read otherwise than
+    the rules (`warm` loads it before)."""
 
     def __init__(self, model: IntentModel, directory: Path) -> None:
         self.model = model
@@ -129,6 +130,10 @@ class IntentJudge:
                 self._encoder = sentences.SentenceEncoder(self._directory)
             return self._encoder
 
+    def warm(self) -> None:
+        """Load the encoder and read one sentence (its one-time imports, done)."""
+        self.opinion("help")
+
     def opinion(self, text: str) -> tuple[str, float]:
         """The model's intent for `text` and how sure it is."""
         return self.model.best(self.load().encode(text))
@@ -137,8 +142,10 @@ class IntentJudge:
         """The intent to answer: the rules' reading (`rules`, "unknown" when none), or the
         model's where it is sure enough, it may choose it, and the question names what it
         needs (`named`: phrases that resolve to a name or look like one)."""
-        if rules not in CHOOSABLE:
-            return rules  # help, a change, a report: the rules' own
+        if rules != UNKNOWN and rules not in OVERRULED:
+            # help, a change, a report, or a reading resting on its own keywords: the
+            # rules' own, whatever the model reads (so it is not asked: no encoding)
+            return rules
         intent, sure = self.opinion(text)
         if intent in (rules, UNKNOWN) or intent not in CHOOSABLE:
             return rules  # chat is for the rules to call (their weak readings)

@@ -19,22 +19,28 @@ components it appears in) so a 100k-component map answers in milliseconds.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from typing import Any
 
 from handlers import english
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
-from impact.model import Component, name_key
+from impact.model import Component, ServiceMap, name_key
 from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_CANDIDATES = 8
+TABLES_FORMAT = 2  # moves whenever `NameIndex.tables` changes
+NAMES_ATTACHED = "names"  # the name of the tables beside a snapshot (`ModelService.attach`)
+_LINE = "\n"  # joins stored tables' strings: no word, loose key or checked name holds one
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +170,8 @@ class NameIndex:
                     found.setdefault(key, set()).add(name)
             self._shared = {k: tuple(sorted(ns)) for k, ns in found.items() if len(ns) > 1}
         words = _words_of_folded(folded)
-        self._name_words = dict(zip(names, words, strict=False))  # name -> its name's words
-        self._title_words = dict(
-            zip(titled, words[len(names) : len(names) + len(titled)], strict=True)
-        )
-        self._aka_words = dict(zip(akas, words[len(names) + len(titled) :], strict=True))
+        # name -> the words of its name, and of its title and naming labels when it has them
+        self._words = _by_name(names, [*titled, *akas], words)
         # "word NUL name" for every word of every label, sorted: the names with a word
         # starting with a prefix are one slice, found by bisection
         tails = chain.from_iterable(map(repeat, [_JOIN + o for o in owners], map(len, words)))
@@ -177,6 +180,67 @@ class NameIndex:
         self._lengths = Counter(map(len, words))  # words per label -> how many labels
         self._close: Suggester | None = None
         self._kind_words: frozenset[str] | None = None
+
+    def tables(self) -> dict[str, Any] | None:
+        """This index's lookup tables as JSON values, for `restored` (stored with the
+        compiled model's snapshot: `index_tables`); None when a name holds a newline."""
+        owners = _LINE.join(self._loose.values())
+        if owners.count(_LINE) != max(len(self._loose) - 1, 0):
+            return None  # lines cannot hold them: built again instead
+        return {
+            "format": TABLES_FORMAT,
+            "components": len(self._components),
+            "loose": [len(self._loose), _LINE.join(self._loose), owners],
+            "shared": {key: list(names) for key, names in self._shared.items()},
+            "entries": _LINE.join(self._entries),
+            "vocabulary": _LINE.join(sorted(self._vocabulary)),
+            "lengths": sorted(self._lengths.items()),
+        }
+
+    @classmethod
+    def restored(cls, components: Iterable[Component], tables: Any) -> NameIndex | None:
+        """The index of `components` from the `tables` of the index of the same map, as
+        `NameIndex(components)` would build it (the words of each label are read again
+        when first needed); None, with a log line, when the tables do not fit them."""
+        if tables is None:
+            return None
+        try:
+            with no_cycle_collection():
+                return cls._restore(components, tables)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            log.warning("stored name index not used, built again: %r", error)
+            return None
+
+    @classmethod
+    def _restore(cls, components: Iterable[Component], tables: Mapping[str, Any]) -> NameIndex:
+        if tables["format"] != TABLES_FORMAT:
+            raise ValueError(f"name index tables of format {tables['format']!r}")
+        index = object.__new__(cls)
+        index._components = {c.name: c for c in components}
+        names = list(index._components)
+        if tables["components"] != len(names):
+            raise ValueError(f"name index of {tables['components']} for {len(names)} names")
+        index._exact = dict(zip(_casefolded(names), names, strict=True))
+        count, keys, owners = tables["loose"]  # "".split(_LINE) is [""]: count tells
+        index._loose = (
+            dict(zip(keys.split(_LINE), owners.split(_LINE), strict=True)) if count else {}
+        )
+        if len(index._loose) != count:
+            raise ValueError(f"{len(index._loose)} loose keys of {count}")
+        index._shared = {key: tuple(names) for key, names in tables["shared"].items()}
+        index._words = {}  # read from the labels on first use, name by name
+        index._entries = tables["entries"].split(_LINE) if tables["entries"] else []
+        vocabulary = tables["vocabulary"]
+        index._vocabulary = frozenset(vocabulary.split(_LINE) if vocabulary else ())
+        index._lengths = Counter({int(size): int(count) for size, count in tables["lengths"]})
+        labels = len(names) + sum(bool(c.title) + bool(aka(c)) for c in index._components.values())
+        if index._lengths.total() != labels or len(index._entries) != sum(
+            size * count for size, count in index._lengths.items()
+        ):
+            raise ValueError("name index tables of other labels")
+        index._close = None
+        index._kind_words = None
+        return index
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -213,9 +277,7 @@ class NameIndex:
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)
         fresh._shared = dict(self._shared)
-        fresh._name_words = dict(self._name_words)
-        fresh._title_words = dict(self._title_words)
-        fresh._aka_words = dict(self._aka_words)
+        fresh._words = dict(self._words)
         fresh._entries = list(self._entries)
         fresh._lengths = Counter(self._lengths)
         for c in gone:
@@ -292,7 +354,7 @@ class NameIndex:
             return True
         return any(
             self._components[n].is_business
-            or _prefixes_in_order(typed, self._name_words[n])
+            or _prefixes_in_order(typed, self._labels_of(n)[0])
             or _prefixes_in_order(
                 typed, words_of(_REMARK.split(self._components[n].title or "")[0])
             )
@@ -464,8 +526,10 @@ class NameIndex:
 
     def _labels_of(self, name: str) -> tuple[tuple[str, ...], ...]:
         """The words of `name`, and of its title and naming labels when it has them."""
-        found = (self._name_words[name], self._title_words.get(name), self._aka_words.get(name))
-        return tuple(words for words in found if words is not None)
+        words = self._words.get(name)
+        if words is None:  # a restored index reads them on first use (a dict item is atomic)
+            words = self._words[name] = _label_words(self._components[name])
+        return words
 
     def _prefer_business(self, candidates: list[str]) -> tuple[str, ...]:
         business = [n for n in candidates if self._components[n].is_business]
@@ -505,12 +569,7 @@ class NameIndex:
             self._loose[key] = together[-1]
             if len(together) > 1:
                 self._shared[key] = together
-        words = _label_words(c)
-        self._name_words[c.name] = words[0]
-        if c.title:
-            self._title_words[c.name] = words[1]
-        if aka(c):
-            self._aka_words[c.name] = words[-1]
+        words = self._words[c.name] = _label_words(c)
         self._lengths.update(len(ws) for ws in words)
         for entry in chain.from_iterable(_entries_of(c.name, ws) for ws in words):
             insort(self._entries, entry)
@@ -527,10 +586,8 @@ class NameIndex:
             self._loose[key] = left[-1]
             if len(left) > 1:
                 self._shared[key] = left
-        words = self._labels_of(c.name)
-        del self._name_words[c.name]
-        self._title_words.pop(c.name, None)
-        self._aka_words.pop(c.name, None)
+        words = _label_words(c)  # as indexed: `c` is the component this index holds
+        self._words.pop(c.name, None)
         self._lengths.subtract(len(ws) for ws in words)
         for entry in set(chain.from_iterable(_entries_of(c.name, ws) for ws in words)):
             start = bisect_left(self._entries, entry)
@@ -543,6 +600,27 @@ GENERIC_KINDS = frozenset(
     | {"machine", "thing"}
 )
 _REMARK = re.compile(r"[(,;]")  # where a title's remark starts: "Orders database (PostgreSQL)"
+
+
+def index_tables(service_map: ServiceMap) -> dict[str, Any] | None:
+    """The tables of the name index of `service_map` (`NameIndex.tables`): what the model
+    service stores with the map's snapshot (`ModelService.attach`)."""
+    return NameIndex(service_map.components.values()).tables()
+
+
+def _by_name(
+    names: list[str], labelled: list[str], words: list[tuple[str, ...]]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Name -> the words of its name, then of its title and naming labels when it has them
+    (`words`: those of the names, then of the labels of `labelled`, in its order)."""
+    by_name: dict[str, tuple[tuple[str, ...], ...]] = {
+        name: (own,) for name, own in zip(names, words, strict=False)
+    }
+    for name, label in zip(labelled, words[len(names) :], strict=True):
+        by_name[name] = (*by_name[name], label)
+    return by_name
+
+
 _NUMBERS = re.compile(r"[\d\s#.,:%-]+")
 _NAMELIKE = re.compile(r"[0-9\-._/]")
 _JOINED = re.compile(r"[a-z][-._/][a-z0-9]|[0-9][-._/][a-z]")  # db-05, a.b, v2-api

@@ -85,15 +85,17 @@ class ImpactModel:
             model.set_states(states)
         return model
 
-    def to_snapshot(self) -> bytes:
+    def to_snapshot(self, attached: Mapping[str, Any] | None = None) -> bytes:
         """The compiled model as bytes (`impact.snapshot`: numpy arrays and JSON, no pickle).
 
-        Meant right after compiling: the states are not part of it.
+        Meant right after compiling: the states are not part of it. `attached`: JSON values
+        derived from the same map that a reader keeps beside the model (a name index's
+        tables), given back by `from_snapshot_attached`.
         """
         with self._lock:
             self._apply_removals()
             arrays, meta = self._graph.to_arrays(self._map.groups)
-            return pack(arrays, meta)
+            return pack(arrays, {**meta, "attached": dict(attached or {})})
 
     @classmethod
     def from_snapshot(cls, data: bytes) -> ImpactModel:
@@ -101,9 +103,17 @@ class ImpactModel:
 
         The map's dependencies are rebuilt from the arrays only when first read.
         """
+        return cls.from_snapshot_attached(data)[0]
+
+    @classmethod
+    def from_snapshot_attached(cls, data: bytes) -> tuple[ImpactModel, dict[str, Any]]:
+        """`from_snapshot`, and the values attached to the snapshot (JSON, unchecked)."""
         arrays, meta = unpack(data)
         try:
             graph, groups = CompiledGraph.from_arrays(arrays, meta)
+            attached = meta.get("attached", {})
+            if not isinstance(attached, dict):
+                raise TypeError(f"attached values of type {type(attached).__name__}")
         except (KeyError, TypeError, IndexError, ValueError) as error:
             raise SnapshotError(f"snapshot does not fit its format: {error!r}") from None
         model = object.__new__(cls)
@@ -112,7 +122,7 @@ class ImpactModel:
         model._graph = graph
         model._observed, model._current, model._memo = {}, None, None
         model._removed, model._lock = set(), threading.RLock()
-        return model
+        return model, attached
 
     def fork(self) -> ImpactModel:
         """A model over the same compiled graph with states of its own (nothing recompiled).

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
 from impact.model import (
+    BUSINESS_KIND,
     Component,
     Dependency,
     DependencyKind,
@@ -109,7 +110,7 @@ class CompiledGraph:
         """The graph of `to_arrays` (nothing recompiled), and the map's groups in order."""
         graph = object.__new__(cls)
         graph.components = components_from_columns(meta["components"])
-        graph.names = [c.name for c in graph.components]
+        graph.names = list(meta["components"]["name"])  # the names the components hold
         graph.index = dict(zip(graph.names, range(len(graph.names)), strict=True))
         graph._folded = None
         graph.n_components = len(graph.names)
@@ -118,7 +119,7 @@ class CompiledGraph:
         graph.n = graph.n_components + len(graph.gates)
         graph.business = np.concatenate(
             [
-                np.array([c.is_business for c in graph.components], dtype=bool),
+                np.array([k == BUSINESS_KIND for k in meta["components"]["kind"]], dtype=bool),
                 np.zeros(len(graph.gates), dtype=bool),
             ]
         )

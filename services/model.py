@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -67,6 +67,9 @@ class Compiled:
     service_map: ServiceMap
     model: ImpactModel
     labels: int | None = None  # the version whose names and titles these still are
+    # values derived from this very map, stored with its snapshot (`ModelService.attach`):
+    # given only to a version loaded from a snapshot of it, never to one caught up since
+    attached: Mapping[str, Any] | None = None
 
     @property
     def labels_version(self) -> int:
@@ -121,6 +124,14 @@ class ModelService:
         self.applied_deltas: list[int] = []  # versions reached from the change log, no compile
         self.compiled_versions: list[int] = []  # versions compiled from a whole map (telemetry)
         self.patched_versions: list[int] = []  # new components patched into the held model
+        self._attach: dict[str, Callable[[ServiceMap], Any]] = {}
+
+    def attach(self, name: str, make: Callable[[ServiceMap], Any]) -> None:
+        """Store `make(service_map)` (JSON values) with each snapshot saved from now on, as
+        `name`; a version loaded from a snapshot holding it has it in `Compiled.attached`
+        (a reader's own tables of the same map: built in the saver's thread, loaded
+        instead of built by the next process). Register before the first `current()`."""
+        self._attach[name] = make
 
     def current(self) -> Compiled:
         """The model of the current map, holding the current states.
@@ -294,7 +305,9 @@ class ModelService:
         model = compiled.model.fork()
         model.set_states({n: s for n, s in states.items() if n in known})
         self._states = states
-        return Compiled(compiled.version, compiled.service_map, model, compiled.labels)
+        return Compiled(
+            compiled.version, compiled.service_map, model, compiled.labels, compiled.attached
+        )
 
     def _read_versioned(self) -> tuple[int, ServiceMap]:
         read = getattr(self.store, "versioned_map", None)
@@ -382,14 +395,14 @@ class ModelService:
             self.patched_versions.append(version)  # no snapshot: a start patches it again
             return Compiled(version, patched.service_map, patched)
         snapshots: SnapshotStore | None = getattr(self.store, "snapshots", None)
-        model = self._from_snapshot(snapshots, version)
+        model, attached = self._from_snapshot(snapshots, version)
         if model is None:
             version, service_map = load()
             model = ImpactModel.from_map(service_map)
             self.compiled_versions.append(version)
             if snapshots is not None:
                 self._save_later(snapshots, version, model)
-        return Compiled(version, model.service_map, model)
+        return Compiled(version, model.service_map, model, attached=attached)
 
     def _patched(self, version: int) -> ImpactModel | None:
         held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
@@ -407,36 +420,49 @@ class ModelService:
             self._states = None
         return built
 
-    def _from_snapshot(self, snapshots: SnapshotStore | None, version: int) -> ImpactModel | None:
+    def _from_snapshot(
+        self, snapshots: SnapshotStore | None, version: int
+    ) -> tuple[ImpactModel | None, Mapping[str, Any] | None]:
         """The model of `version` from the newest snapshot up to it, caught up from the
-        change log when it is older (versions reached by deltas save no snapshot)."""
+        change log when it is older (versions reached by deltas save no snapshot), and the
+        values attached to the snapshot when it is of `version` itself."""
         found = snapshots.newest(version) if snapshots is not None else None
         if found is None:
-            return None
+            return None, None
         stored, data = found
         try:
-            model = ImpactModel.from_snapshot(data)
+            model, attached = ImpactModel.from_snapshot_attached(data)
         except SnapshotError as error:  # another format or a damaged row: compile instead
             log.warning("snapshot of map version %s not used: %s", stored, error)
-            return None
+            return None, None
         if stored < version:
             if self._compiled is not None:  # a held model is a better start: patched below
-                return None
+                return None, None
             delta_since = getattr(self.store, "map_delta", None)
             delta = delta_since(stored) if delta_since is not None else None
             if delta is None or delta.version != version:
-                return None
+                return None, None
             caught = model.edited(delta) or model.patched(delta)
             if caught is None:
-                return None
-            model = caught
+                return None, None
+            model, attached = caught, {}  # derived from the older map: not this one's
         self.loaded_from_snapshot.append(stored)
-        return model
+        return model, attached
 
     def _save_later(self, snapshots: SnapshotStore, version: int, model: ImpactModel) -> None:
+        makers = dict(self._attach)
+
         def save() -> None:
+            attached = {}
+            for name, make in makers.items():
+                try:
+                    attached[name] = make(model.service_map)
+                except Exception:  # saved without it: the next process builds its own
+                    log.exception(
+                        "could not attach %s to the snapshot of version %s", name, version
+                    )
             try:
-                snapshots.save(version, model.to_snapshot())
+                snapshots.save(version, model.to_snapshot(attached))
             except Exception:  # a snapshot is an optimisation: never fail a question for it
                 log.exception("could not save the snapshot of map version %s", version)
 

@@ -67,8 +67,8 @@ def ask(
 ) -> None:
     """Answer one QUESTION, e.g. bsm ask "what does db-03 affect?"; `-` reads one per line."""
     conversation = conversation_for(open_store(db_url))
-    # the model and name index, with scipy and the intent encoder loaded beside them: the
-    # question would load all of them in turn
+    # the model and name index, with scipy loaded beside them: the question would load them
+    # in turn (the intent encoder loads only for a question the judge may read otherwise)
     conversation.warm()
     text = " ".join(question)
     if text.strip() == "-":

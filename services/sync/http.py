@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from services.outbound import (
     Deadline,
@@ -23,6 +21,9 @@ from services.outbound import (
     Params,
 )
 from services.sync.errors import SourceResponseError, SourceUnreachable
+
+if TYPE_CHECKING:  # httpx loads with the first client: chat imports sync at every start
+    import httpx
 
 RETRIED_STATUS = {429, 502, 503, 504}
 
@@ -45,6 +46,8 @@ class SourceClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        import httpx
+
         headers = {"Accept": "application/json", "User-Agent": "bsm-bot-sync"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -124,3 +124,56 @@ def test_warming_builds_the_name_index_the_first_question_needs(demo_store, monk
     monkeypatch.setattr(conversation_module, "NameIndex", rebuilt)
     answer = conversation.ask("what does db-03 affect?")
     assert answer.summary.startswith("db-03 alone takes nothing down")  # README's demo answer
+
+
+def test_stopping_waits_for_the_snapshot_being_saved(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process stopped right after its first answer (a first start: the map compiled)
+    leaves its snapshot stored for the next start, even when saving it is slow."""
+    import time
+
+    snapshots = runtime.store.snapshots
+    save = snapshots.save
+
+    def slow(version: int, data: bytes) -> None:
+        time.sleep(0.5)
+        save(version, data)
+
+    monkeypatch.setattr(snapshots, "save", slow)
+    version = runtime.models.current().version
+    runtime.stop()
+    assert snapshots.versions() == [version]
+
+
+def test_a_sigterm_stops_uvicorn_and_returns_to_the_runtime_to_stop() -> None:
+    """uvicorn raises SIGTERM again after its graceful shutdown: to a handler that only
+    notes it, so that `Runtime.stop` runs before the process ends."""
+    import os
+    import signal
+    import threading
+
+    import httpx
+    from served import free_port
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from bot.runtime import _uvicorn
+
+    port = free_port()
+    app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("up"))])
+
+    def terminate_when_up() -> None:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                threading.Event().wait(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Thread(target=terminate_when_up, daemon=True).start()
+    assert _uvicorn(app, "127.0.0.1", port, "warning") is True
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler of before, again

@@ -106,3 +106,22 @@ def test_judge_leaves_help_and_changes_to_the_rules(says) -> None:  # type: igno
     says("status", 0.99)
     assert judge("help", 0, "x") == "help"
     assert judge("maintenance", 1, "x") == "maintenance"
+
+
+def test_judge_asks_the_model_only_about_readings_it_may_change() -> None:
+    """No encoding for a question the rules read as their own (affects, depends, a what-if,
+    help, a change): the model's reading could not change it, whatever it says."""
+    asked: list[str] = []
+
+    class Counting(Saying):
+        def opinion(self, text: str) -> tuple[str, float]:
+            asked.append(text)
+            return ("status", 0.99)
+
+    counting = Counting()
+    for rules in ("affects", "depends", "whatif", "spof", "sla", "help", "maintenance"):
+        assert counting.judge(rules, 1, rules) == rules
+    assert asked == []
+    assert counting.judge("unknown", 1, "u") == "status"
+    assert counting.judge("owner", 1, "o") == "status"
+    assert asked == ["u", "o"]

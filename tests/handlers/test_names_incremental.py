@@ -180,3 +180,66 @@ def test_a_map_change_edits_the_conversations_index(demo_store, monkeypatch) -> 
     assert conversation.ask("what does ledger-db-09 affect?").ok
     answer = conversation.ask("what does ledger replica affect?")
     assert answer.ok and answer.subjects == ("db-03",)
+
+
+def _tables(index: NameIndex) -> dict[str, object]:
+    """Every lookup table of `index`, the words of each label read through `_labels_of`."""
+    return {
+        "exact": index._exact,
+        "loose": index._loose,
+        "shared": index._shared,
+        "entries": index._entries,
+        "vocabulary": index._vocabulary,
+        "lengths": index._lengths,
+        "words": {n: index._labels_of(n) for n in index._components},
+    }
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_restored_index_is_the_index_built_from_the_same_components(seed: int) -> None:
+    """The tables stored with a snapshot (through JSON, as stored) give the index a build
+    gives, table for table; edited afterwards it still answers as a fresh build."""
+    import json
+
+    rng = random.Random(300 + seed)
+    components = _start(rng, rng.randint(0, 40))
+    built = NameIndex(components.values())
+    stored = json.loads(json.dumps(built.tables()))
+    restored = NameIndex.restored(components.values(), stored)
+    assert restored is not None
+    assert _tables(restored) == _tables(NameIndex(components.values()))
+    probes = _probes(components, rng)
+    assert _answers(restored, probes) == _answers(built, probes)
+    index = NameIndex.restored(components.values(), stored)
+    assert index is not None
+    for step in range(6):  # edits of a restored index that never read its words
+        after, touched = _mutate(rng, components)
+        index = index.edited(after, touched)
+        fresh = NameIndex(after.values())
+        probes = _probes(after, rng)
+        assert _answers(index, probes) == _answers(fresh, probes), step
+        words = {n: fresh._labels_of(n) for n in after}
+        assert {n: index._labels_of(n) for n in after} == words, step
+        components = after
+
+
+def test_tables_that_do_not_fit_are_built_again_with_a_log_line(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    components = [Component("db-01", title="Orders DB"), Component("api")]
+    tables = NameIndex(components).tables()
+    assert tables is not None
+    other = [Component("db-01"), Component("api"), Component("web")]
+    damaged = [
+        {**tables, "format": 0},  # another layout
+        {**tables, "entries": "db\x00db-01"},  # entries of other labels
+        {"format": 1},  # torn
+        [1, 2],  # not tables at all
+    ]
+    with caplog.at_level(logging.WARNING, logger="handlers.names"):
+        assert NameIndex.restored(other, tables) is None  # another map's
+        for bad in damaged:
+            assert NameIndex.restored(components, bad) is None, bad
+    assert caplog.text.count("stored name index not used") == 1 + len(damaged)
+    assert NameIndex.restored(components, None) is None  # none stored: no line
+    assert NameIndex([Component("odd\nname")]).tables() is None  # lines cannot hold it

@@ -81,6 +81,34 @@ def test_a_snapshot_answers_as_a_fresh_compile_of_its_map(seed: int) -> None:
     assert model.status() == ImpactModel.from_map(service_map, down).status()
 
 
+def test_every_field_of_a_component_comes_back_as_its_constructor_made_it() -> None:
+    full = Component(
+        "api",
+        kind="service",
+        title="The API",
+        owner="team-a",
+        channel="#api",
+        tier=1,
+        revenue_per_hour=12.5,
+        service_hours="business",
+        sla=99.9,
+        labels={"alert.job": "api"},
+        runbook_url="https://127.0.0.1/runbook",
+        check=HealthCheck("http://127.0.0.1:1/health", timeout_s=2.0),
+        description="serves",
+        status_page="https://127.0.0.1/status",
+    )
+    plain = [Component("db"), Component("web", kind="business_service")]
+    service_map = ServiceMap.build([full, *plain], [Dependency("api", "db")])
+    loaded = ImpactModel.from_snapshot(ImpactModel.from_map(service_map).to_snapshot())
+    components = loaded.service_map.components
+    assert components == service_map.components
+    assert [repr(c) for c in components.values()] == [
+        repr(service_map.components[n]) for n in components
+    ]
+    assert components["db"].labels == {} and components["db"].labels is not components["web"].labels
+
+
 def test_bytes_that_are_not_a_snapshot_are_refused() -> None:
     with pytest.raises(SnapshotError):
         ImpactModel.from_snapshot(b"not a zip at all")
@@ -196,3 +224,47 @@ def test_states_catch_up_from_the_newer_events(demo_store: Store) -> None:
     demo_store.record_events([StatusEvent("db-03", State.OK, t0 + timedelta(minutes=1))])
     assert models.current().model.state_of("db-03") == State.OK
     assert demo_store.states_since(None)[1] == demo_store.current_states()
+
+
+def _counting_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the name indexes built from components (not restored) from now on."""
+    from handlers.names import NameIndex
+
+    built: list[int] = []
+    build = NameIndex._build
+
+    def counted(self: NameIndex, components: object) -> None:
+        build(self, components)  # type: ignore[arg-type]
+        if self._components:
+            built.append(len(self._components))
+
+    monkeypatch.setattr(NameIndex, "_build", counted)
+    return built
+
+
+def test_the_name_index_is_stored_with_the_snapshot_of_its_version_only(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process restores the conversation's name index from the snapshot instead of
+    building it, and answers as the first; a process starting from an older snapshot caught
+    up from the change log builds its own (the stored tables are of the older map)."""
+    from handlers.conversation import Conversation
+
+    first = Conversation(ModelService(demo_store))
+    first.warm()
+    first.models.flush()
+    questions = ["what does db-03 affect?", "why is checkout down?", "who owns orders db"]
+    answers = [first.ask(q).summary for q in questions]
+    built = _counting_builds(monkeypatch)
+    second = Conversation(ModelService(demo_store))
+    second.warm()
+    assert second.models.loaded_from_snapshot == [demo_store.map_version()]
+    assert built == []  # restored, not built
+    assert [second.ask(q).summary for q in questions] == answers
+    change = ServiceMap.build([Component("ledger-db-09")], [Dependency("ledger-db-09", "db-03")])
+    demo_store.import_map(change, actor="tests")
+    third = Conversation(ModelService(demo_store))
+    third.warm()
+    assert third.models.loaded_from_snapshot == [demo_store.map_version() - 1]  # caught up
+    assert built == [len(demo_store.load_map().components)]  # built for the map of now
+    assert third.ask("what does ledger-db-09 affect?").ok
