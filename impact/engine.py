@@ -262,17 +262,20 @@ class ImpactModel:
         return down, degraded, group_impacts(graph, outcome.spread)
 
     @_locked
-    def worsened_by(self, names: Sequence[str]) -> dict[str, frozenset[str]]:
+    def worsened_by(
+        self, names: Sequence[str], *, pause: Callable[[], object] | None = None
+    ) -> dict[str, frozenset[str]]:
         """For each of `names`: the business services whose state would worsen should it
         go down on top of the current states (those `whatif([name])` finds down that are
         not down now, or degraded that are not failing now), without the rest of the
-        answer. The groups at their minimum ask it of every member left."""
+        answer. The groups at their minimum ask it of every member left; `pause` is called
+        between members (see `raised_by`)."""
         outcome = self._outcome()
         graph = self._graph
         if any(s in (State.MAINTENANCE, State.UNKNOWN) for s in self._observed.values()):
             return {name: self._worsened_whatif(name) for name in names}
         nodes = [graph.lookup(name) for name in names]
-        raised = raised_by(graph, outcome.spread, nodes)
+        raised = raised_by(graph, outcome.spread, nodes, pause)
         return {
             name: frozenset(graph.names[v] for v in up[graph.business[up]])
             for name, up in zip(names, raised, strict=True)
