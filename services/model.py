@@ -168,12 +168,21 @@ class ModelService:
             if view is not None and published and not self._boundary_passed():
                 self._states_at = self.monotonic()  # another thread published it meanwhile
                 return view[0]
-            self._refresh(token, derived=fresh)
+            self._refresh(token, status=fresh)
             self._token = token
             self._states_at = self.monotonic()  # read or found unchanged: current as of now
-            assert self._compiled is not None
-            self._view = (self._compiled, token)
-            return self._compiled
+            compiled = self._compiled
+            assert compiled is not None
+            if not fresh or self._view is None or compiled is self._view[0]:
+                self._view = (compiled, token)
+                return compiled
+        # a catch-up of new states: the rest of what is derived from them (the groups at
+        # their minimum, stepping aside for questions) outside the lock, then published
+        derive(compiled.model, self.pause)
+        with self._lock:
+            if self._compiled is compiled:  # else a newer version was published meanwhile
+                self._view = (compiled, token)
+        return compiled
 
     def _recent_enough(self, token: Any) -> bool:
         """Whether the held states may answer although `token` moved (only events did)."""
@@ -261,10 +270,9 @@ class ModelService:
     def _boundary_passed(self) -> bool:
         return self._stale_at is not None and self.clock() >= self._stale_at
 
-    def _refresh(self, token: Any, *, derived: bool = False) -> None:
+    def _refresh(self, token: Any, *, status: bool = False) -> None:
         """Bring `_compiled` to the map and states of `token` (the lock held); with
-        `derived`, what is derived from new states (`derive`) is computed before anyone
-        is handed them."""
+        `status`, the status of new states is computed before anyone is handed them."""
         held = self._compiled
         compiled = self._compile(self.store.map_version(), self._read_versioned)
         since = getattr(self.store, "states_since", None)
@@ -283,8 +291,8 @@ class ModelService:
             self._event, moved = since(self._event)
             if moved:
                 compiled = self._push(compiled, {**self._states, **moved})
-        if derived and compiled is not held:
-            derive(compiled.model, self.pause)  # before it is published: no question pays
+        if status and compiled is not held:
+            compiled.model.status()  # before it is published: no question pays for it
         self._compiled = compiled
         windows = getattr(self.store, "maintenance_windows", None)
         if windows is not None:
