@@ -3,7 +3,7 @@
     metrics = Metrics()                       # one per process, built by the composition root
     metrics.notices.inc(kind="post", outcome="posted")
     server = create_server(app, routes, metrics=metrics)     # GET /metrics, request counts
-    asker = TimedAsker(conversation, metrics)                 # impact-query latency
+    asker = TimedAsker(conversation, metrics, foreground)     # latency; questions first
 
 The instruments and the text exposition are `prometheus-client`'s; each `Metrics` holds its own
 `CollectorRegistry`, so tests and replicas in one process never share a count. The small API
@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.answer import Answer
+from services.foreground import Foreground
 
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -273,8 +274,11 @@ class TimedAsker:
     Anything else the wrapped conversation offers is passed through untouched.
     """
 
-    def __init__(self, conversation: Any, metrics: Metrics) -> None:
+    def __init__(
+        self, conversation: Any, metrics: Metrics, foreground: Foreground | None = None
+    ) -> None:
         self._conversation, self._metrics = conversation, metrics
+        self._foreground = foreground or Foreground()  # background work steps aside
 
     def ask(
         self,
@@ -287,9 +291,10 @@ class TimedAsker:
         start = time.perf_counter()
         intent = "error"
         try:
-            answer: Answer = self._conversation.ask(
-                text, user_id=user_id, channel_id=channel_id, session=session
-            )
+            with self._foreground.asking():
+                answer: Answer = self._conversation.ask(
+                    text, user_id=user_id, channel_id=channel_id, session=session
+                )
             intent = answer.intent
             return answer
         finally:

@@ -45,6 +45,7 @@ from impact.bulk import no_cycle_collection
 from services.announce import Announcer
 from services.burn import BurnWatch
 from services.digests import DigestService
+from services.foreground import COMMIT_WAIT_S, Foreground
 from services.incidents import Incidents
 from services.margins import MarginWatch
 from services.model import ModelService
@@ -103,6 +104,8 @@ class Runtime:
     routes: list[BaseRoute]
     socket: SocketModeHandler | None
     work: WorkPool  # long chat work (syncs, `digest now`), off Bolt's listener threads
+    # questions in flight; the reconcile loop and the catch-up of states step aside for them
+    foreground: Foreground = field(default_factory=Foreground)
     dashboard: Dashboard | None = None  # the web dashboard (bot/web), on the same server
     burns: BurnWatch | None = None  # error-budget burn alerts (the burn_check job runs it)
     announcer: Announcer | None = None  # maintenance announcements (maintenance_announce)
@@ -121,16 +124,19 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         store = _store(settings)
-        models, metrics = ModelService(store, states_age_s=STATES_AGE_S), Metrics()
+        foreground = Foreground()  # questions first: background work steps aside for them
+        models = ModelService(store, states_age_s=STATES_AGE_S, pause=foreground.pause)
+        metrics = Metrics()
         # the incident use case, over the same model; at-risk notices follow its reconciles
-        desk = Incidents(store, models, margins=MarginWatch(store, models).refresh)
+        margins = MarginWatch(store, models).refresh
+        desk = Incidents(store, models, margins=margins, pause=foreground.pause)
         client = _client(settings)
         digests = _digests(store, models, client)
         conversation = _conversation(settings, models, desk, digests, client)
-        home = _home(conversation, desk, digests, metrics, client)
+        home = _home(conversation, desk, digests, metrics, client, foreground)
         work = WorkPool()
-        app = _app(settings, store, conversation, home, desk, metrics, client, work)
-        incidents = _incidents(desk, settings, metrics, home)
+        app = _app(settings, store, conversation, home, desk, metrics, client, work, foreground)
+        incidents = _incidents(desk, settings, metrics, home, foreground)
         burns = BurnWatch(store, models)  # error-budget burn alerts: the burn_check job
         monthly = _monthly(settings, models, client)
         announcer = Announcer(store, models)  # maintenance announcements: their job
@@ -153,6 +159,7 @@ class Runtime:
             dashboard=_dashboard(settings, models, desk, digests),
             burns=burns,
             announcer=announcer,
+            foreground=foreground,
         )
 
     @property
@@ -198,7 +205,12 @@ class Runtime:
 
         app = self.app if slack else None
         return create_server(
-            app, self.routes, health=self.health, metrics=self.metrics, dashboard=self.dashboard
+            app,
+            self.routes,
+            health=self.health,
+            metrics=self.metrics,
+            dashboard=self.dashboard,
+            foreground=self.foreground,
         )
 
     def run(self, host: str, port: int, log_level: str) -> None:
@@ -332,11 +344,12 @@ def _home(
     digests: DigestService,
     metrics: Metrics,
     client: WebClient,
+    foreground: Foreground,
 ) -> HomeDashboard:
     from bot.home import HomeDashboard, HomePanels
     from bot.metrics import TimedAsker
 
-    asker = TimedAsker(conversation, metrics)
+    asker = TimedAsker(conversation, metrics, foreground)
     return HomeDashboard(asker, client=client, panels=HomePanels(desk, digests))
 
 
@@ -349,6 +362,7 @@ def _app(
     metrics: Metrics,
     client: WebClient,
     work: WorkPool,
+    foreground: Foreground,
 ) -> App:
     from slack_bolt.error import BoltError
 
@@ -356,7 +370,7 @@ def _app(
     from bot.metrics import TimedAsker
 
     # Slack may redeliver an event to another replica: the database remembers deliveries.
-    asker = TimedAsker(conversation, metrics)
+    asker = TimedAsker(conversation, metrics, foreground)
     deps = Deps(asker, store.deliveries, home=home, desk=desk, work=work)
     try:
         return create_app(settings, deps, client=client)
@@ -367,7 +381,11 @@ def _app(
 
 
 def _incidents(
-    desk: Incidents, settings: Settings, metrics: Metrics, home: HomeDashboard
+    desk: Incidents,
+    settings: Settings,
+    metrics: Metrics,
+    home: HomeDashboard,
+    foreground: Foreground,
 ) -> IncidentRuntime:
     from slack_sdk import WebClient
 
@@ -385,6 +403,7 @@ def _incidents(
         lease_s=settings.outbox_lease_s,
         on_change=home.refresh,  # incidents changed: refresh open Home tabs
         complete_group=_group_fetcher(settings),
+        pause=lambda: foreground.pause(COMMIT_WAIT_S),  # a question in flight goes first
     )
 
 

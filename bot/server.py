@@ -40,6 +40,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.limits import BodyTooLarge, read_body
 from bot.metrics import Metrics, RequestMetrics, metrics_route
+from services.foreground import Foreground
 from store import Store, driver_error
 
 if TYPE_CHECKING:
@@ -159,9 +160,12 @@ def create_server(
     health: Health | None = None,
     metrics: Metrics | None = None,
     dashboard: Dashboard | None = None,
+    foreground: Foreground | None = None,
 ) -> Starlette:
     """The ASGI application: POST /slack/events (when `app`), GET /healthz, GET /metrics
-    (when `metrics`), `routes`, and the web dashboard's pages (when `dashboard`)."""
+    (when `metrics`), `routes`, and the web dashboard's pages (when `dashboard`).
+    A Slack request is a question in flight for `foreground` until Bolt has dispatched it
+    (the listener's answer marks itself: `bot.metrics.TimedAsker`)."""
     checker = health or Health()
 
     async def healthz(request: Request) -> Response:
@@ -170,7 +174,9 @@ def create_server(
 
     served: list[BaseRoute] = [Route(HEALTH_PATH, healthz, methods=["GET"])]
     if app is not None:
-        served.append(Route(SLACK_PATH, _slack_endpoint(app), methods=["POST"]))
+        served.append(
+            Route(SLACK_PATH, _slack_endpoint(app, foreground or Foreground()), methods=["POST"])
+        )
     if metrics is not None:
         served.append(metrics_route(metrics))
     middleware = [Middleware(RequestMetrics, metrics=metrics)] if metrics is not None else []
@@ -194,7 +200,7 @@ def _lifespan(dashboard: Dashboard | None) -> Callable[[Starlette], Any]:
     return lifespan
 
 
-def _slack_endpoint(app: App) -> Callable[[Request], Any]:
+def _slack_endpoint(app: App, foreground: Foreground) -> Callable[[Request], Any]:
     async def slack_events(request: Request) -> Response:
         try:
             raw = await read_body(request, MAX_SLACK_BODY)
@@ -210,7 +216,8 @@ def _slack_endpoint(app: App) -> Callable[[Request], Any]:
             query=request.url.query,
             headers={key: request.headers.getlist(key) for key in request.headers},
         )
-        return _to_starlette(await run_in_threadpool(app.dispatch, bolt_request))
+        with foreground.asking():  # the body is in: a slow sender holds nothing back
+            return _to_starlette(await run_in_threadpool(app.dispatch, bolt_request))
 
     return slack_events
 

@@ -62,6 +62,8 @@ class GroupCommit:
     start on demand and end after `idle_s` without work. With `writers` > 1 (PostgreSQL,
     which takes concurrent writers) a request arriving mid-commit starts the next group
     at once instead of waiting for the one in flight (SQLite: one writer at a time).
+    `pause` is called before each commit (`services.foreground`: a short wait while a
+    question is in flight).
     """
 
     def __init__(
@@ -71,9 +73,10 @@ class GroupCommit:
         max_group: int = MAX_GROUP,
         idle_s: float = 5.0,
         writers: int = 1,
+        pause: Callable[[], object] = lambda: None,
     ) -> None:
         self._commit, self.max_group, self.idle_s = commit, max_group, idle_s
-        self.writers = writers
+        self.writers, self.pause = writers, pause
         self._ready = threading.Condition()
         self._queue: list[tuple[Payload, asyncio.Future[Outcome]]] = []
         self._running = 0  # writer threads alive
@@ -107,14 +110,19 @@ class GroupCommit:
                 loop.call_soon_threadsafe(_settle, settled)
 
     def _next_group(self) -> list[tuple[Payload, asyncio.Future[Outcome]]]:
-        with self._ready:
-            if not self._queue:
-                self._ready.wait(self.idle_s)
-            if not self._queue:
-                self._running -= 1
-                return []
-            group, self._queue = self._queue[: self.max_group], self._queue[self.max_group :]
-            return group
+        while True:
+            with self._ready:
+                if not self._queue:
+                    self._ready.wait(self.idle_s)
+                if not self._queue:
+                    self._running -= 1
+                    return []
+            self.pause()  # a question in flight: a moment's wait, the payloads meanwhile join
+            with self._ready:
+                group = self._queue[: self.max_group]
+                self._queue = self._queue[self.max_group :]
+                if group:  # else another writer took them during the pause
+                    return group
 
 
 def _settle(settled: list[tuple[asyncio.Future[Outcome], Outcome]]) -> None:
@@ -136,13 +144,14 @@ class Webhooks:
         max_body: int = MAX_BODY,
         reconcile_inline: bool = True,  # False: `on_commit` must trigger `desk.reconcile()` soon
         complete_group: Callable[[Payload], Payload] | None = None,  # truncated -> whole group
+        pause: Callable[[], object] = lambda: None,  # before each group commit
     ) -> None:
         self.desk, self.token, self.on_commit = desk, token, on_commit
         self.complete_group = complete_group
         self.mapping = mapping or AlertMapping()
         self.max_body, self.reconcile_inline = max_body, reconcile_inline
         writers = 1 if desk.store.is_sqlite else 2
-        self.commits = GroupCommit(self._commit, writers=writers)
+        self.commits = GroupCommit(self._commit, writers=writers, pause=pause)
 
     def routes(self) -> list[Route]:
         return [
@@ -262,6 +271,7 @@ def webhook_routes(
     on_commit: Callable[[], None] = lambda: None,
     reconcile_inline: bool = True,
     complete_group: Callable[[Payload], Payload] | None = None,
+    pause: Callable[[], object] = lambda: None,
 ) -> list[Route]:
     """The webhook routes for `create_server(app, routes=...)`."""
     if not token:
@@ -273,6 +283,7 @@ def webhook_routes(
         on_commit,
         reconcile_inline=reconcile_inline,
         complete_group=complete_group,
+        pause=pause,
     )
     return hooks.routes()
 
@@ -393,6 +404,7 @@ class IncidentRuntime:
         *,
         on_change: Callable[[], object] = lambda: None,
         complete_group: Callable[[Payload], Payload] | None = None,
+        pause: Callable[[], object] = lambda: None,  # before each webhook group commit
     ) -> None:
         self.desk, self.worker = desk, worker
         self.loop = ReconcileLoop(desk, then=worker.drain, on_change=on_change)
@@ -402,6 +414,7 @@ class IncidentRuntime:
             on_commit=self.loop.wake,
             reconcile_inline=False,
             complete_group=complete_group,
+            pause=pause,
         )
 
     @classmethod
@@ -415,11 +428,19 @@ class IncidentRuntime:
         lease_s: float = 60.0,
         on_change: Callable[[], object] = lambda: None,
         complete_group: Callable[[Payload], Payload] | None = None,
+        pause: Callable[[], object] = lambda: None,
     ) -> IncidentRuntime:
         from bot.outbox_worker import OutboxWorker
 
         worker = OutboxWorker(incidents.store.outbox, client, lease_s=lease_s, metrics=metrics)
-        return cls(incidents, worker, token, on_change=on_change, complete_group=complete_group)
+        return cls(
+            incidents,
+            worker,
+            token,
+            on_change=on_change,
+            complete_group=complete_group,
+            pause=pause,
+        )
 
     def start(self) -> None:
         self.loop.start()

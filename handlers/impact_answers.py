@@ -31,9 +31,8 @@ def affects(req: Request) -> Answer:
     data = _impact_data(result)
     notes = ["Hypothetical: everything else assumed healthy."]
     failing = failing_now(req)
-    if failing:
-        now = req.model.whatif(list(req.subjects))
-        more = _newly(now, State.DOWN)
+    if failing:  # only what the subjects add is shown: not the whole what-if
+        more = _ranked(req.model.newly_down(list(req.subjects)))
         if more:
             names = joined([req.display(s.name) for s in more], 2)
             summary += (
@@ -68,15 +67,13 @@ def _through_subject(req: Request, services: Sequence[ServiceImpact]) -> list[Se
     """`services` with their path from the asked subject when they have one: a service lost
     because a subject fails on top of now reads "via db-03 -> orders-db -> ...", not via
     the component that was already down. Looked up for the items shown inline only."""
-    found = []
-    for index, s in enumerate(services):
-        for subject in req.subjects if index < LIST_CAP else ():
-            paths = req.model.path(s.name, subject).paths
-            if paths and paths[0][0] == s.name:
-                s = replace(s, path=tuple(reversed(paths[0])))
-                break
-        found.append(s)
-    return found
+    via: dict[str, tuple[str, ...]] = {}
+    for subject in req.subjects:  # the first subject with a path gives it
+        shown = [s.name for s in services[:LIST_CAP] if s.name not in via]
+        for name, paths in zip(shown, req.model.paths_to(shown, subject), strict=True):
+            if paths:
+                via[name] = tuple(reversed(paths[0]))
+    return [replace(s, path=via[s.name]) if s.name in via else s for s in services]
 
 
 def _newly(result: WhatIfResult, state: State) -> list[ServiceImpact]:

@@ -25,13 +25,22 @@ from impact.model import (
     State,
     name_key,
 )
-from impact.propagation import Outcome, evaluate, raised_by
-from impact.queries import affects_result, group_impacts, indices, state_changes
+from impact.propagation import CODE, Outcome, evaluate, raised_by
+from impact.queries import (
+    affects_result,
+    by_business_impact,
+    failure_paths,
+    group_impacts,
+    indices,
+    service_impact,
+    state_changes,
+)
 from impact.results import (
     AffectsResult,
     DependsResult,
     GroupImpact,
     PathResult,
+    ServiceImpact,
     SpofResult,
     StatusResult,
     WhatIfResult,
@@ -40,7 +49,7 @@ from impact.results import (
 from impact.rootcause import status, why
 from impact.snapshot import SnapshotError, pack, unpack
 from impact.spof import spof_nodes
-from impact.structure import depends, paths
+from impact.structure import depends, paths, paths_to
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -231,6 +240,26 @@ class ImpactModel:
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
 
     @_locked
+    def newly_down(self, names: Sequence[str]) -> tuple[ServiceImpact, ...]:
+        """The business services `whatif(names)` takes down that are not down now, as its
+        `affects.down` lists them (worst first), without building the rest of the what-if:
+        in a storm a thousand services are failing, and the affects answer given now shows
+        only those it adds."""
+        graph = self._graph
+        failed = indices(graph, names)
+        now = self._outcome()
+        after = evaluate(graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
+        business = graph.business_nodes
+        down = CODE[State.DOWN]
+        moved = business[(after.codes[business] == down) & (now.codes[business] != down)]
+        hit = by_business_impact(graph, after.codes, moved)
+        paths = failure_paths(graph, after.spread, hit)
+        return tuple(
+            service_impact(graph, after, v, path)
+            for v, path in zip(hit.tolist(), paths, strict=True)
+        )
+
+    @_locked
     def standing(self) -> tuple[frozenset[str], frozenset[str], tuple[GroupImpact, ...]]:
         """The business services down and degraded now, and the groups that lost members:
         the names and groups `whatif([]).affects` lists, without evaluating the states
@@ -243,17 +272,20 @@ class ImpactModel:
         return down, degraded, group_impacts(graph, outcome.spread)
 
     @_locked
-    def worsened_by(self, names: Sequence[str]) -> dict[str, frozenset[str]]:
+    def worsened_by(
+        self, names: Sequence[str], *, pause: Callable[[], object] | None = None
+    ) -> dict[str, frozenset[str]]:
         """For each of `names`: the business services whose state would worsen should it
         go down on top of the current states (those `whatif([name])` finds down that are
         not down now, or degraded that are not failing now), without the rest of the
-        answer. The groups at their minimum ask it of every member left."""
+        answer. The groups at their minimum ask it of every member left; `pause` is called
+        between members (see `raised_by`)."""
         outcome = self._outcome()
         graph = self._graph
         if any(s in (State.MAINTENANCE, State.UNKNOWN) for s in self._observed.values()):
             return {name: self._worsened_whatif(name) for name in names}
         nodes = [graph.lookup(name) for name in names]
-        raised = raised_by(graph, outcome.spread, nodes)
+        raised = raised_by(graph, outcome.spread, nodes, pause)
         return {
             name: frozenset(graph.names[v] for v in up[graph.business[up]])
             for name, up in zip(names, raised, strict=True)
@@ -318,6 +350,15 @@ class ImpactModel:
     def path(self, a: str, b: str) -> PathResult:
         """Shortest dependency paths a -> ... -> b (or b -> ... -> a when only that exists)."""
         return paths(self._graph, self._graph.lookup(a), self._graph.lookup(b))
+
+    @_locked
+    def paths_to(self, names: Sequence[str], target: str) -> list[tuple[tuple[str, ...], ...]]:
+        """For each of `names`, its shortest dependency paths to `target` (the name first),
+        none when it does not depend on it: `path(name, target)` one way only, the search
+        up from the target made once for all of them."""
+        graph = self._graph
+        sources = [graph.lookup(name) for name in names]
+        return paths_to(graph, sources, graph.lookup(target))
 
     @_locked
     def component(self, name: str) -> Component:

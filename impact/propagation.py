@@ -13,7 +13,7 @@ only); see `evaluate`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,7 +219,12 @@ def _seeds(observed: Mapping[int, State], state: State) -> IntArray:
     return np.array(sorted(i for i, s in observed.items() if s == state), dtype=np.int32)
 
 
-def raised_by(graph: CompiledGraph, base: Spread, extras: Sequence[int]) -> list[IntArray]:
+def raised_by(
+    graph: CompiledGraph,
+    base: Spread,
+    extras: Sequence[int],
+    pause: Callable[[], object] | None = None,
+) -> list[IntArray]:
     """For each component of `extras`: the nodes whose level rises when it goes down on
     top of `base`'s seeds (the spread of observations without maintenance), sorted.
 
@@ -228,7 +233,8 @@ def raised_by(graph: CompiledGraph, base: Spread, extras: Sequence[int]) -> list
     the extra failure reaches past the failures of `base` is searched: the hard closure
     from it, gates tripping on the members it adds, then its impact beyond what was
     impacted. One more failure on top of a storm of them costs its own reach, not a whole
-    evaluation.
+    evaluation. `pause`, when given, is called before each extra (background work stepping
+    aside for questions between small steps).
     """
     level = base.level
     gate_down = level[graph.gate_nodes] == DOWN
@@ -238,6 +244,8 @@ def raised_by(graph: CompiledGraph, base: Spread, extras: Sequence[int]) -> list
         hard.block_where(level == DOWN)
         every.block_where(level != OK)
         for extra in extras:
+            if pause is not None:
+                pause()
             seed = np.array([extra], dtype=np.int32)
             fresh = hard.extend(seed)
             newly = [fresh]

@@ -69,8 +69,7 @@ def affects_result(graph: CompiledGraph, outcome: Outcome, failed: Sequence[int]
     hit = by_business_impact(graph, codes, business[codes[business] >= CODE[State.DEGRADED]])
     paths = failure_paths(graph, sprd, hit)
     impacts = [
-        _service_impact(graph, outcome, v, path)
-        for v, path in zip(hit.tolist(), paths, strict=True)
+        service_impact(graph, outcome, v, path) for v, path in zip(hit.tolist(), paths, strict=True)
     ]
     down = tuple(s for s in impacts if s.state == State.DOWN)
     # failing (down, degraded or maintenance) is exactly "reached by the combined spread"
@@ -86,7 +85,7 @@ def affects_result(graph: CompiledGraph, outcome: Outcome, failed: Sequence[int]
     )
 
 
-def _service_impact(
+def service_impact(
     graph: CompiledGraph, outcome: Outcome, node: int, path: tuple[str, ...]
 ) -> ServiceImpact:
     c = graph.components[node]

@@ -24,7 +24,7 @@ alone by the what-if) and the stored maintenance windows. For the window [start,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -189,6 +189,7 @@ def _margins(
     groups: Sequence[GroupImpact],
     down: set[str],
     hit: set[str],
+    pause: Callable[[], object] | None = None,
 ) -> tuple[Margin, ...]:
     """Groups held at exactly their minimum, with what one more member lost would worsen.
 
@@ -199,7 +200,8 @@ def _margins(
     at_minimum = [g for g in groups if g.up == g.required and g.required != 0]
     left = [[m for m in g.members if m not in g.failed_members] for g in at_minimum]
     # with nothing planned, what one more loss worsens is its own reach past the failures
-    raised = model.worsened_by(sorted({m for ms in left for m in ms})) if not planned else {}
+    members = sorted({m for ms in left for m in ms})
+    raised = model.worsened_by(members, pause=pause) if not planned else {}
     for group, members in zip(at_minimum, left, strict=True):
         lost = {name_key(m) for m in group.failed_members}
         services: set[str] = set()
@@ -271,16 +273,19 @@ def _failures(
     return tuple(found)
 
 
-def current_margins(model: ImpactModel) -> tuple[Margin, ...]:
+def current_margins(
+    model: ImpactModel, pause: Callable[[], object] | None = None
+) -> tuple[Margin, ...]:
     """Redundancy groups at exactly their minimum now, and whom one more loss would hit.
 
     Over the model's current states (a fork is not needed: the what-ifs leave them alone);
     computed once per states (`ImpactModel.kept`): status, the Home and the at-risk
-    notices after each reconcile share it.
+    notices after each reconcile share it. `pause` is called between the members
+    searched (background work stepping aside for questions).
     """
-    return model.kept("margins", _current_margins)
+    return model.kept("margins", lambda held: _current_margins(held, pause))
 
 
-def _current_margins(model: ImpactModel) -> tuple[Margin, ...]:
+def _current_margins(model: ImpactModel, pause: Callable[[], object] | None) -> tuple[Margin, ...]:
     down, degraded, groups = model.standing()
-    return _margins(model, (), groups, set(down), set(down | degraded))
+    return _margins(model, (), groups, set(down), set(down | degraded), pause)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -84,10 +86,34 @@ def _shortest(graph: CompiledGraph, source: int, target: int) -> tuple[tuple[str
     """
     if source == target:
         return ()
+    return _shortest_within(graph, source, target, _depending_on(graph, target))
+
+
+def paths_to(
+    graph: CompiledGraph, sources: Sequence[int], target: int
+) -> list[tuple[tuple[str, ...], ...]]:
+    """For each of `sources`, its shortest dependency paths to `target` (source first), or
+    none when it does not depend on it: `_shortest` of each, with the one search up from
+    the target shared (the affects answer traces its shown services to the subject)."""
+    within = _depending_on(graph, target)
+    return [
+        _shortest_within(graph, source, target, within) if source != target else ()
+        for source in sources
+    ]
+
+
+def _depending_on(graph: CompiledGraph, target: int) -> npt.NDArray[np.bool_]:
+    """The nodes that depend on `target` at all (one search up from it)."""
     with graph.all.walk() as walk:
         above = walk.extend(np.array([target], dtype=np.int32))
     within = np.zeros(graph.n, dtype=bool)
     within[above] = True
+    return within
+
+
+def _shortest_within(
+    graph: CompiledGraph, source: int, target: int, within: npt.NDArray[np.bool_]
+) -> tuple[tuple[str, ...], ...]:
     if not within[source]:
         return ()
     parents: dict[int, list[int]] = {source: []}

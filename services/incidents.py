@@ -56,6 +56,7 @@ class Incidents:
         dampening: Dampening | None = None,
         clock: Clock = utcnow,
         margins: Callable[[], object] | None = None,
+        pause: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
         self.records = store.incident_records
@@ -66,6 +67,10 @@ class Incidents:
         self._index_lock = threading.Lock()
         # called after each reconcile: at-risk notices follow the states (services.margins)
         self.margins = margins
+        # called between the steps of a reconcile outside the write lock: it steps aside
+        # for questions (`services.foreground.Foreground.pause`)
+        self.pause = pause
+        self._unlocked = threading.local()  # on: deciding outside the write lock (`_paced`)
 
     def ingest(
         self,
@@ -103,9 +108,24 @@ class Incidents:
         those it was decided on; else it is decided again under the lock. States newer
         than the snapshot are no loss: their commit wakes another reconcile.
         """
-        decided = self.records.reconcile(self.clock(), self._decide)
+        self._pause()
+        decided = self.records.reconcile(self.clock(), self._decide, unlocked=self._paced)
+        self._pause()
         self._margins()
         return decided
+
+    def _pause(self) -> None:
+        if self.pause is not None:
+            self.pause()
+
+    def _paced(self, snapshot: Snapshot) -> Decision:
+        """`_decide` holding no write lock: it steps aside for questions between steps."""
+        self._pause()
+        self._unlocked.on = True
+        try:
+            return self._decide(snapshot)
+        finally:
+            self._unlocked.on = False
 
     def _margins(self) -> None:
         if self.margins is not None:
@@ -161,6 +181,8 @@ class Incidents:
                 if k in known or k in folded
             }
         )
+        if getattr(self._unlocked, "on", False):  # no write lock held: questions first
+            self._pause()
         statuses = model.status().services
         failing = [s for s in statuses if s.state.is_failing or _planned(s)]
         since = _since_by_cause(failing, snapshot)

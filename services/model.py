@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel, SnapshotError
 from impact.model import MaintenanceWindow, ServiceMap, State
+from impact.risk import current_margins
 
 log = logging.getLogger(__name__)
 BACKGROUND_AFTER = 20_000  # components: a map this big is rebuilt off the request path
@@ -98,8 +99,12 @@ class ModelService:
         background_after: int = BACKGROUND_AFTER,
         states_age_s: float = 0.0,
         monotonic: Callable[[], float] = time.monotonic,
+        pause: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
+        # called between the steps of what is derived from new states off the request
+        # path (`catch_up`): background work stepping aside for questions (`Foreground`)
+        self.pause = pause
         self.clock = clock
         self.background_after = background_after
         # Questions may answer from states read this long ago when only new events moved
@@ -146,14 +151,15 @@ class ModelService:
         return self._current(fresh=False)
 
     def catch_up(self) -> Compiled:
-        """`current()` with the states of now whatever their age, and the status of them
-        computed before they are published: for a thread off the request path (the
-        reconcile loop, after each reconcile), so that questions in a storm find both ready."""
+        """`current()` with the states of now whatever their age, and what is derived from
+        them (`derive`: the status and the groups at their minimum) computed before they
+        are published: for a thread off the request path (the reconcile loop, after each
+        reconcile), so that questions in a storm find them ready."""
         compiled = self._current(fresh=True)
         now, before = self.monotonic(), self._caught_up_at
         self._catch_up_every = now - before if before is not None else None
         self._caught_up_at = now
-        compiled.model.status()
+        derive(compiled.model, self.pause)
         return compiled
 
     def _current(self, *, fresh: bool) -> Compiled:
@@ -177,9 +183,18 @@ class ModelService:
             self._refresh(token, status=fresh)
             self._token = token
             self._states_at = self.monotonic()  # read or found unchanged: current as of now
-            assert self._compiled is not None
-            self._view = (self._compiled, token)
-            return self._compiled
+            compiled = self._compiled
+            assert compiled is not None
+            if not fresh or self._view is None or compiled is self._view[0]:
+                self._view = (compiled, token)
+                return compiled
+        # a catch-up of new states: the rest of what is derived from them (the groups at
+        # their minimum, stepping aside for questions) outside the lock, then published
+        derive(compiled.model, self.pause)
+        with self._lock:
+            if self._compiled is compiled:  # else a newer version was published meanwhile
+                self._view = (compiled, token)
+        return compiled
 
     def _recent_enough(self, token: Any) -> bool:
         """Whether the held states may answer although `token` moved (only events did)."""
@@ -470,6 +485,18 @@ class ModelService:
         saver = threading.Thread(target=save, name=f"snapshot-{version}")
         saver.start()
         self._savers.append(saver)
+
+
+def derive(model: ImpactModel, pause: Callable[[], object] | None = None) -> None:
+    """Compute what questions and the at-risk notices read of the states (kept by the
+    model per states, `ImpactModel.kept`, shared with the forks taken after it): the
+    status, and the groups at their minimum with what one more loss would take (`status`
+    lists them). The groups are searched on a fork: not under the lock of `model`, which
+    questions may be reading."""
+    model.status()
+    if pause is not None:
+        pause()
+    current_margins(model.fork(), pause)
 
 
 def _only_events_moved(before: Any, after: Any) -> bool:

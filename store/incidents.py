@@ -130,15 +130,17 @@ class IncidentStore:
         keys = tuple(sorted(changed))
         return [IngestReport(s, c, keys, decided) for s, c in zip(stored, counted, strict=True)]
 
-    def reconcile(self, now: datetime, decide: Decide) -> Plan:
+    def reconcile(self, now: datetime, decide: Decide, *, unlocked: Decide | None = None) -> Plan:
         """Decide on a read snapshot outside the lock, write under it (see `Incidents`).
 
         If the open incidents changed between the snapshot and the lock (another replica
-        reconciled), the plan is decided again under the lock.
+        reconciled), the plan is decided again under the lock. `unlocked`, when given,
+        decides on the read snapshot instead of `decide`: it may take its time (step
+        aside for questions), holding no write lock.
         """
         with self.engine.connect() as connection, connection.begin():
             snapshot = _snapshot(connection, now)
-            decision = decide(snapshot)
+            decision = (unlocked or decide)(snapshot)
         with self.transaction() as connection:
             _lock(connection)
             if _open_incidents(connection) != snapshot.incidents:

@@ -266,3 +266,38 @@ def test_worsened_by_one_more_failure_matches_reference(seed: int) -> None:
     found = model.worsened_by(names)
     for name in names:
         assert found[name] == _worsened_reference(smap, observed, name), name
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_newly_down_is_what_the_whatif_takes_down_beyond_now(seed: int) -> None:
+    """`newly_down` (the affects answer given now) lists what `whatif` moves into DOWN,
+    with the same impacts (paths, owners) in the same order, planned work and unknowns too."""
+    rng = random.Random(7000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    model = ImpactModel.from_map(smap, random_states(rng, smap))
+    names = sorted(smap.components)
+    for subjects in ([name] for name in names):
+        result = model.whatif(subjects)
+        moved = {c.name for c in result.changes if c.after == State.DOWN != c.before}
+        expected = tuple(s for s in result.affects.down if s.name in moved)
+        assert model.newly_down(subjects) == expected, subjects
+    pair = rng.sample(names, min(2, len(names)))
+    result = model.whatif(pair)
+    moved = {c.name for c in result.changes if c.after == State.DOWN != c.before}
+    assert model.newly_down(pair) == tuple(s for s in result.affects.down if s.name in moved)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
+    """`paths_to` (one search up from the target for every source) finds what `path` finds
+    from each source to the target, and nothing when only the other way runs."""
+    rng = random.Random(9000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    model = ImpactModel.from_map(smap)
+    names = sorted(smap.components)
+    for target in names:
+        found = model.paths_to(names, target)
+        for name, paths in zip(names, found, strict=True):
+            one = model.path(name, target)
+            forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
+            assert paths == forward, (name, target)
