@@ -129,3 +129,30 @@ def assert_parses_within(names: NameIndex, text: str, seconds: float) -> None:
     parse(text, names)
     took = time.perf_counter() - started
     assert took < seconds, f"{len(text)}-character question took {took:.2f} s"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "which who what x depends ",  # "who .. depends": two words related anywhere
+        "what does affect post ",
+        "path route bar and baz ",  # "@ .. @ .. route": was cubic
+        "what if zz down , ",
+    ],
+)
+def test_keyword_dense_messages_cost_their_length(names: NameIndex, unit: str) -> None:
+    """A message four times longer costs about four times more, not sixteen: the rules read
+    a long keyword template by its two ends (`intents.RULE_WINDOW`). Measured against the
+    same parser on a shorter message in the same run (the machine's speed cancels out)."""
+
+    def cost(size: int) -> float:
+        text = (unit * (size // len(unit) + 1))[:size]
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            parse(text, names)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    parse(unit, names)  # the first question's one-time work
+    assert cost(32_000) < 9 * cost(8_000)
