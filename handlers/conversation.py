@@ -46,7 +46,7 @@ from handlers.intents import (
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
-from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, index_tables
+from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, index_of, index_tables
 from handlers.priority_answers import priorities, risks
 from handlers.report_answers import report
 from handlers.request import Request
@@ -335,7 +335,7 @@ class Conversation:
                 elif self._names_version is None:  # stored with the snapshot, or built
                     stored = (compiled.attached or {}).get(NAMES_ATTACHED)
                     restored = NameIndex.restored(components.values(), stored)
-                    self._names = restored or NameIndex(components.values())
+                    self._names = restored or index_of(components)  # the saver's, if built
                 else:  # names or titles changed: the held index, edited
                     touched = self._touched(self._names_version, compiled.version)
                     if touched is None:

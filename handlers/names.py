@@ -21,6 +21,8 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
+import weakref
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -604,8 +606,67 @@ _REMARK = re.compile(r"[(,;]")  # where a title's remark starts: "Orders databas
 
 def index_tables(service_map: ServiceMap) -> dict[str, Any] | None:
     """The tables of the name index of `service_map` (`NameIndex.tables`): what the model
-    service stores with the map's snapshot (`ModelService.attach`)."""
-    return NameIndex(service_map.components.values()).tables()
+    service stores with the map's snapshot (`ModelService.attach`). The index is the one
+    the conversation builds of the same map (`index_of`), not a second one."""
+    return index_of(service_map.components).tables()
+
+
+def index_of(components: Mapping[str, Component]) -> NameIndex:
+    """`NameIndex(components.values())`, built once for the threads that ask for the index
+    of the same `components` (the very mapping) while it is alive: the conversation and the
+    snapshot saver of a freshly compiled map (1M components: seconds each)."""
+    return _SHARED.index(components)
+
+
+class _Build:
+    """One index being built, or built and alive: `index()` while someone holds it."""
+
+    def __init__(self, components: Mapping[str, Component]) -> None:
+        self.components = components  # while the build or its index lives: the same map
+        self.done = threading.Event()
+        self.ref: weakref.ref[NameIndex] | None = None
+
+    def index(self) -> NameIndex | None:
+        return self.ref() if self.ref is not None else None
+
+
+class _SharedBuilds:
+    """The newest index asked for by `index_of`, shared while its builder or a reader
+    holds it (a weak reference: dropped, with its map, once nobody does)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # `_forget` may run inside it: a reference dropped
+        self._build: _Build | None = None
+
+    def index(self, components: Mapping[str, Component]) -> NameIndex:
+        with self._lock:
+            build = self._build
+            mine = (
+                build is None
+                or build.components is not components
+                or (build.done.is_set() and build.index() is None)
+            )
+            if mine:
+                build = self._build = _Build(components)
+        assert build is not None
+        if not mine:
+            build.done.wait()
+            return build.index() or NameIndex(components.values())
+        index = None
+        try:
+            index = NameIndex(components.values())
+            build.ref = weakref.ref(index, lambda _: self._forget(build))
+            return index
+        finally:
+            build.done.set()  # a failed build: the readers waiting build their own
+
+    def _forget(self, build: _Build) -> None:
+        with self._lock:
+            if self._build is build:
+                self._build = None
+
+
+_SHARED = _SharedBuilds()
 
 
 def _by_name(

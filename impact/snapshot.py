@@ -12,13 +12,15 @@ objects, so a snapshot read from a database or a file can hold numbers and text 
 
 The format is what `impact.graph.CompiledGraph.to_arrays` writes; `FORMAT` moves whenever
 that layout changes, and a snapshot of another format (an older .npz) is refused: the
-caller compiles instead. Components and groups travel as columns of JSON values.
+caller compiles instead. Components and groups travel as columns of JSON values
+(`component_columns`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import operator
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -31,7 +33,7 @@ import numpy.typing as npt
 from impact.bulk import no_cycle_collection
 from impact.model import Component, HealthCheck, RedundancyGroup
 
-FORMAT = 2
+FORMAT = 3  # 3: the optional component fields as [positions, values]
 MAGIC = b"BSM-MODEL-SNAPSHOT\n"
 ALIGN = 64
 _LENGTH = 8  # bytes of the header's length
@@ -39,6 +41,7 @@ _KINDS = frozenset("biuf")  # bool, signed and unsigned integers, floats: nothin
 _FIELDS = [f.name for f in fields(Component)]
 # each field's slot setter (Component has slots and no __post_init__: what __init__ sets)
 _SLOTS = {name: getattr(Component, name).__set__ for name in _FIELDS}
+_GETTERS = {name: operator.attrgetter(name) for name in _FIELDS}
 
 
 class SnapshotError(ValueError):
@@ -57,10 +60,13 @@ def pack(arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]) -> byt
     header = {"format": FORMAT, "arrays": places, "meta": meta}
     text = json.dumps(header, separators=(",", ":")).encode()
     start = _aligned(len(MAGIC) + _LENGTH + len(text))
-    parts = [MAGIC, len(text).to_bytes(_LENGTH, "little"), text]
+    parts: list[bytes | memoryview] = [MAGIC, len(text).to_bytes(_LENGTH, "little"), text]
     parts.append(bytes(start - len(MAGIC) - _LENGTH - len(text)))
-    for array in contiguous.values():
-        parts += [array.tobytes(), bytes(_aligned(array.nbytes) - array.nbytes)]
+    for array in contiguous.values():  # each array's own bytes: copied once, by the join
+        parts += [
+            array.reshape(-1).view(np.uint8).data,
+            bytes(_aligned(array.nbytes) - array.nbytes),
+        ]
     return b"".join(parts)
 
 
@@ -110,17 +116,31 @@ def _aligned(size: int) -> int:
 
 
 def component_columns(components: Sequence[Component]) -> dict[str, Any]:
-    """Per field: a dense list for name and kind, {position: value} for the others."""
-    columns: dict[str, Any] = {"name": [c.name for c in components]}
-    columns["kind"] = [c.kind for c in components]
+    """Per field: a dense list for name and kind, [positions, values] for the others (the
+    positions, ascending, of the components setting the field; their values in order).
+
+    Column by column, without a Python loop over the components: each field read by
+    `attrgetter`, a field nobody sets seen by `list.count`, the set ones picked by numpy
+    (1M components: 0.75 s in a loop)."""
+    columns: dict[str, Any] = {"name": list(map(_GETTERS["name"], components))}
+    columns["kind"] = list(map(_GETTERS["kind"], components))
+    count = len(components)
     for name in _FIELDS[2:]:
-        sparse = {}
-        for position, component in enumerate(components):
-            value = getattr(component, name)
-            if value is None or (name == "labels" and not value):
-                continue
-            sparse[str(position)] = _check_json(value) if name == "check" else value
-        columns[name] = sparse
+        values = list(map(_GETTERS[name], components))
+        empty: dict[str, str] | None = {} if name == "labels" else None  # what unset holds
+        if values.count(empty) == count:  # set by none (most fields of most maps): no scan
+            columns[name] = [[], []]
+            continue
+        unset = (
+            map(operator.not_, values)
+            if name == "labels"
+            else map(operator.is_, values, repeat(None))
+        )
+        positions = np.flatnonzero(~np.fromiter(unset, dtype=bool, count=count)).tolist()
+        chosen = [values[p] for p in positions]
+        if name == "check":
+            chosen = list(map(_check_json, chosen))
+        columns[name] = [positions, chosen]
     return columns
 
 
@@ -135,8 +155,15 @@ def components_from_columns(columns: Mapping[str, Any]) -> list[Component]:
         column: list[Any] = (
             list(map(dict, repeat((), count))) if name == "labels" else [None] * count
         )
-        for position, value in columns[name].items():
-            column[int(position)] = HealthCheck(**value) if name == "check" else value
+        positions, set_values = columns[name]
+        if len(positions) != len(set_values):
+            raise ValueError(f"{len(positions)} positions of {name!r} for {len(set_values)}")
+        if name == "check":
+            set_values = [HealthCheck(**value) for value in set_values]
+        for position, value in zip(positions, set_values, strict=True):
+            if not isinstance(position, int) or not 0 <= position < count:
+                raise ValueError(f"{name!r} at position {position!r} of {count}")
+            column[position] = value
         values[name] = column
     # Restored field by field, as `Component(**fields)` would hold them: a frozen dataclass
     # costs ~2 us per construction, ten times the slots it sets (100k components: 0.2 s)

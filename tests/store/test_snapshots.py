@@ -27,7 +27,7 @@ from impact.model import (
     State,
     StatusEvent,
 )
-from impact.snapshot import MAGIC, pack, unpack
+from impact.snapshot import MAGIC, component_columns, components_from_columns, pack, unpack
 from services.model import ModelService
 from store import Store
 from store.snapshots import SnapshotRow
@@ -268,3 +268,22 @@ def test_the_name_index_is_stored_with_the_snapshot_of_its_version_only(
     assert third.models.loaded_from_snapshot == [demo_store.map_version() - 1]  # caught up
     assert built == [len(demo_store.load_map().components)]  # built for the map of now
     assert third.ask("what does ledger-db-09 affect?").ok
+
+
+def test_component_fields_travel_as_the_positions_that_set_them() -> None:
+    components = [Component(f"c{i}") for i in range(6)]
+    components[1] = Component("c1", owner="team-a", labels={"team": "a"})
+    components[4] = Component(
+        "c4", owner="team-b", tier=2, check=HealthCheck("http://127.0.0.1:1/")
+    )
+    columns = component_columns(components)
+    assert columns["name"] == [f"c{i}" for i in range(6)]
+    assert columns["owner"] == [[1, 4], ["team-a", "team-b"]]
+    assert columns["tier"] == [[4], [2]]
+    assert columns["labels"] == [[1], [{"team": "a"}]]
+    assert columns["title"] == [[], []]
+    assert columns["check"][0] == [4] and columns["check"][1][0]["url"] == "http://127.0.0.1:1/"
+    assert components_from_columns(json.loads(json.dumps(columns))) == components
+    for damaged in ([[9], ["x"]], [[1, 4], ["x"]], [["1"], ["x"]]):  # past the end, torn, text
+        with pytest.raises(ValueError):
+            components_from_columns({**columns, "owner": damaged})
