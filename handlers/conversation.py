@@ -46,7 +46,7 @@ from handlers.intents import (
 from handlers.maintenance_answers import maintenance
 from handlers.map_edit_answers import link, unlink
 from handlers.markup import tidy
-from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, index_of, index_tables
+from handlers.names import NAMES_ATTACHED, NameIndex, Resolution, SharedIndex
 from handlers.priority_answers import priorities, risks
 from handlers.report_answers import report
 from handlers.request import Request
@@ -129,7 +129,10 @@ class Conversation:
         self.reports = reports  # SLA report files; None: reports only from the CLI
         self.tokens = tokens or {}  # map-sync source tokens (`token_env` names), from the root
         self._names = NameIndex(())
-        models.attach(NAMES_ATTACHED, index_tables)  # the next process loads, not builds, it
+        # the index of a new map, built once for this conversation and the snapshot saver,
+        # whose tables the next process loads instead of building them
+        self._built = SharedIndex()
+        models.attach(NAMES_ATTACHED, lambda m: self._built.index(m.components).tables())
         self._names_version: int | None = None
         self._labels_version: int | None = None  # the names and titles `_names` indexes
         self._lock = threading.Lock()
@@ -335,7 +338,7 @@ class Conversation:
                 elif self._names_version is None:  # stored with the snapshot, or built
                     stored = (compiled.attached or {}).get(NAMES_ATTACHED)
                     restored = NameIndex.restored(components.values(), stored)
-                    self._names = restored or index_of(components)  # the saver's, if built
+                    self._names = restored or self._built.index(components)  # the saver's?
                 else:  # names or titles changed: the held index, edited
                     touched = self._touched(self._names_version, compiled.version)
                     if touched is None:

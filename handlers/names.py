@@ -33,7 +33,7 @@ from typing import Any
 from handlers import english
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
-from impact.model import Component, ServiceMap, name_key
+from impact.model import Component, name_key
 from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -185,7 +185,7 @@ class NameIndex:
 
     def tables(self) -> dict[str, Any] | None:
         """This index's lookup tables as JSON values, for `restored` (stored with the
-        compiled model's snapshot: `index_tables`); None when a name holds a newline."""
+        compiled model's snapshot: `ModelService.attach`); None when a name holds a newline."""
         owners = _LINE.join(self._loose.values())
         if owners.count(_LINE) != max(len(self._loose) - 1, 0):
             return None  # lines cannot hold them: built again instead
@@ -604,20 +604,6 @@ GENERIC_KINDS = frozenset(
 _REMARK = re.compile(r"[(,;]")  # where a title's remark starts: "Orders database (PostgreSQL)"
 
 
-def index_tables(service_map: ServiceMap) -> dict[str, Any] | None:
-    """The tables of the name index of `service_map` (`NameIndex.tables`): what the model
-    service stores with the map's snapshot (`ModelService.attach`). The index is the one
-    the conversation builds of the same map (`index_of`), not a second one."""
-    return index_of(service_map.components).tables()
-
-
-def index_of(components: Mapping[str, Component]) -> NameIndex:
-    """`NameIndex(components.values())`, built once for the threads that ask for the index
-    of the same `components` (the very mapping) while it is alive: the conversation and the
-    snapshot saver of a freshly compiled map (1M components: seconds each)."""
-    return _SHARED.index(components)
-
-
 class _Build:
     """One index being built, or built and alive: `index()` while someone holds it."""
 
@@ -630,15 +616,19 @@ class _Build:
         return self.ref() if self.ref is not None else None
 
 
-class _SharedBuilds:
-    """The newest index asked for by `index_of`, shared while its builder or a reader
-    holds it (a weak reference: dropped, with its map, once nobody does)."""
+class SharedIndex:
+    """The name index of a map built once for the threads that ask for the index of the
+    same `components` (the very mapping) together: the conversation and the snapshot
+    saver of a freshly compiled map (1M components: seconds each). The newest index is
+    shared while its builder or a reader holds it (a weak reference: dropped, with its
+    map, once nobody does). One per conversation (`Conversation`), not per process."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # `_forget` may run inside it: a reference dropped
         self._build: _Build | None = None
 
     def index(self, components: Mapping[str, Component]) -> NameIndex:
+        """`NameIndex(components.values())`, or the one built or being built of them."""
         with self._lock:
             build = self._build
             mine = (
@@ -664,9 +654,6 @@ class _SharedBuilds:
         with self._lock:
             if self._build is build:
                 self._build = None
-
-
-_SHARED = _SharedBuilds()
 
 
 def _by_name(

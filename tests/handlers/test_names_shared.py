@@ -1,5 +1,5 @@
 """The name index of a map is built once for the threads asking for it together (the
-conversation and the snapshot saver of a freshly compiled map): `index_of`."""
+conversation and the snapshot saver of a freshly compiled map): `SharedIndex`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handlers.names import NameIndex, index_of, index_tables
+from handlers.names import NameIndex, SharedIndex
 from impact.model import Component, Dependency, ServiceMap
 
 
@@ -42,38 +42,41 @@ started = threading.Event()
 
 def test_the_index_held_is_handed_out_again_and_its_tables_are_the_same(builds: list[int]) -> None:
     service_map = a_map()
-    held = index_of(service_map.components)
-    assert index_of(service_map.components) is held
-    assert index_tables(service_map) == NameIndex(service_map.components.values()).tables()
+    shared = SharedIndex()
+    held = shared.index(service_map.components)
+    assert shared.index(service_map.components) is held
+    assert held.tables() == NameIndex(service_map.components.values()).tables()
     assert len(builds) == 2  # the held one, and the reference built on purpose above
     other = a_map()  # an equal map, another mapping: its own index
-    assert index_of(other.components) is not held
+    assert shared.index(other.components) is not held
 
 
 def test_an_index_nobody_holds_is_built_again(builds: list[int]) -> None:
     service_map = a_map()
-    index_of(service_map.components)  # dropped at once
+    shared = SharedIndex()
+    shared.index(service_map.components)  # dropped at once
     gc.collect()
-    index = index_of(service_map.components)
+    index = shared.index(service_map.components)
     assert len(builds) == 2
     assert index.exact("db-01") == "db-01"
 
 
 def test_a_reader_asking_during_the_build_waits_for_it(builds: list[int]) -> None:
     service_map = a_map()
+    shared = SharedIndex()
     gate = threading.Event()
     found: dict[str, NameIndex] = {}
     started.clear()
 
     def saver() -> None:
         held_back.gate = gate  # its build waits for the gate
-        found["saver"] = index_of(service_map.components)
+        found["saver"] = shared.index(service_map.components)
 
     thread = threading.Thread(target=saver)
     thread.start()
     assert started.wait(10)  # the saver is building
     reader = threading.Thread(
-        target=lambda: found.setdefault("reader", index_of(service_map.components))
+        target=lambda: found.setdefault("reader", shared.index(service_map.components))
     )
     reader.start()
     reader.join(0.2)
