@@ -352,7 +352,7 @@ class NameIndex:
         if self.exact(phrase) is not None:
             return True
         typed = words_of(phrase)
-        if not all(w.isalpha() and english.is_real(w) for w in typed):
+        if not _everyday(typed):
             return True
         return any(
             self._components[n].is_business
@@ -380,8 +380,7 @@ class NameIndex:
         if _NAMELIKE.search(phrase):
             return True
         # everyday words ("looking") only when spelled very like a name
-        everyday = all(w.isalpha() and english.is_real(w) for w in words_of(phrase))
-        return bool(self.suggest(phrase, 1, STRONG if everyday else CUTOFF))
+        return bool(self.suggest(phrase, 1, STRONG if _everyday(words_of(phrase)) else CUTOFF))
 
     def shaped_like_name(self, phrase: str) -> bool:
         """Whether an unresolved phrase beside names that did resolve is still worth
@@ -681,6 +680,11 @@ _MEASURE = re.compile(
 STRONG = 85.0  # the similarity of a typo of a real name, not of another word
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9._\-/]*[a-z0-9]")
 _NAME_SHAPE = re.compile(r"^[a-z]+[a-z\-._]*\d+$")  # letters, then digits: inc-4521, db-05
+
+
+def _everyday(words: tuple[str, ...]) -> bool:
+    """Every word is an everyday English word (`english.is_real`), none a technical one."""
+    return all(w.isalpha() and english.is_real(w) for w in words)
 
 
 def is_common(phrase: str) -> bool:
