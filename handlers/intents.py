@@ -846,8 +846,8 @@ _AROUND_NAME = re.compile(
 )
 _WATCHED = re.compile(
     r"@ (?:still )?(?:survives?|writable|alive|standing)\b[^@]*$"
-    r"|\b(?:is|does|will|would|can|do) @ (?:still )?(?:up|ok|working|works|survive|break|stop"
-    r"|fail|go down|die)\b[^@]*$"
+    r"|\b(?:is|does|will|would|can|do) @ (?:still )?(?:up|ok|working|works?|survives?|breaks?"
+    r"|stops?|fails?|go down|goes down|dies?)\b[^@]*$"
     # "if the fraud scoring falls, the payments stop or not?": a failure, then the outcome
     r"|\b(?:if|when|once|should)\b[^@]*@[^@]*\b(?:fails?|failing|dies|down|crash(?:es|ed)?"
     r"|stops?|breaks?|unavailable)\b[^@]*[,;] (?:then )?@ (?:will |would )?(?:still )?"

@@ -680,6 +680,9 @@ def test_the_outcome_watched_after_a_failure(corpus_conversation: Any) -> None:
     assert (answer.intent, list(answer.subjects)) == ("whatif", ["fraud-check"]), answer.summary
     answer = ask(corpus_conversation, "when dns fails does payments break?")
     assert (answer.intent, list(answer.subjects)) == ("whatif", ["dns"]), answer.summary
+    # "stop" is read as the keyword "stops": the watched outcome in either form
+    answer = ask(corpus_conversation, "if dx-link fails, does checkout stop or not?")
+    assert (answer.intent, list(answer.subjects)) == ("whatif", ["dx-link"]), answer.summary
     # a list that fails together keeps all its members
     answer = ask(corpus_conversation, "if db-01 and db-02 fail, what breaks")
     assert list(answer.subjects) == ["db-01", "db-02"], answer.summary
