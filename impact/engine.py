@@ -107,7 +107,7 @@ class ImpactModel:
             return pack(arrays, {**meta, "attached": dict(attached or {})})
 
     @classmethod
-    def from_snapshot(cls, data: bytes) -> ImpactModel:
+    def from_snapshot(cls, data: bytes | memoryview) -> ImpactModel:
         """The model `to_snapshot` wrote, without compiling; raises SnapshotError on bad bytes.
 
         The map's dependencies are rebuilt from the arrays only when first read.
@@ -115,7 +115,7 @@ class ImpactModel:
         return cls.from_snapshot_attached(data)[0]
 
     @classmethod
-    def from_snapshot_attached(cls, data: bytes) -> tuple[ImpactModel, dict[str, Any]]:
+    def from_snapshot_attached(cls, data: bytes | memoryview) -> tuple[ImpactModel, dict[str, Any]]:
         """`from_snapshot`, and the values attached to the snapshot (JSON, unchecked)."""
         arrays, meta = unpack(data)
         try:

@@ -70,10 +70,11 @@ def pack(arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]) -> byt
     return b"".join(parts)
 
 
-def unpack(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
-    """The arrays (read-only views of `data`) and meta of `pack`; SnapshotError for
-    other bytes or another format."""
-    if not data.startswith(MAGIC):
+def unpack(data: bytes | memoryview) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    """The arrays (read-only views of `data`: bytes, or a memory-mapped file's view) and
+    meta of `pack`; SnapshotError for other bytes or another format."""
+    data = memoryview(data).cast("B")
+    if bytes(data[: len(MAGIC)]) != MAGIC:
         raise SnapshotError(f"not a model snapshot of format {FORMAT}")
     at = len(MAGIC) + _LENGTH
     size = int.from_bytes(data[len(MAGIC) : at], "little")
@@ -81,7 +82,7 @@ def unpack(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
         raise SnapshotError(f"snapshot header of {size} bytes in {len(data)}")
     try:
         with no_cycle_collection():  # the component columns: ~10^5 strings in lists
-            header = json.loads(data[at : at + size])
+            header = json.loads(bytes(data[at : at + size]))
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             found = header.get("format") if isinstance(header, dict) else None
             raise SnapshotError(f"snapshot format {found!r}, expected {FORMAT}")
@@ -99,7 +100,7 @@ def unpack(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
     return arrays, meta
 
 
-def _view(data: bytes, offset: int, dtype: np.dtype[Any], shape: Any) -> npt.NDArray[Any]:
+def _view(data: memoryview, offset: int, dtype: np.dtype[Any], shape: Any) -> npt.NDArray[Any]:
     """The array of `dtype` and `shape` at `offset` of `data`, without a copy."""
     if dtype.kind not in _KINDS or not isinstance(shape, list):
         raise SnapshotError(f"snapshot array of dtype {dtype} and shape {shape!r}")

@@ -55,8 +55,20 @@ class MapSource(Protocol):
     def current_states(self, at: Any = None) -> dict[str, State]: ...
 
 
+class SnapshotCopy(Protocol):
+    """One stored copy of a snapshot (`store.snapshots.Copy`)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def data(self) -> bytes | memoryview: ...
+    @property
+    def source(self) -> str: ...
+    def intact(self) -> bool: ...
+
+
 class SnapshotStore(Protocol):
-    def newest(self, version: int) -> tuple[int, bytes] | None: ...
+    def copies(self, version: int) -> Iterable[SnapshotCopy]: ...
     def save(self, version: int, data: bytes) -> None: ...
 
 
@@ -441,15 +453,10 @@ class ModelService:
         """The model of `version` from the newest snapshot up to it, caught up from the
         change log when it is older (versions reached by deltas save no snapshot), and the
         values attached to the snapshot when it is of `version` itself."""
-        found = snapshots.newest(version) if snapshots is not None else None
-        if found is None:
+        loaded = self._loaded(snapshots, version) if snapshots is not None else None
+        if loaded is None:
             return None, None
-        stored, data = found
-        try:
-            model, attached = ImpactModel.from_snapshot_attached(data)
-        except SnapshotError as error:  # another format or a damaged row: compile instead
-            log.warning("snapshot of map version %s not used: %s", stored, error)
-            return None, None
+        stored, model, attached = loaded
         if stored < version:
             if self._compiled is not None:  # a held model is a better start: patched below
                 return None, None
@@ -463,6 +470,28 @@ class ModelService:
             model, attached = caught, {}  # derived from the older map: not this one's
         self.loaded_from_snapshot.append(stored)
         return model, attached
+
+    def _loaded(
+        self, snapshots: SnapshotStore, version: int
+    ) -> tuple[int, ImpactModel, dict[str, Any]] | None:
+        """The newest snapshot up to `version` decoded from its first intact copy (the file
+        beside the database, then the database's): each copy is decoded while its checksum
+        is computed in a thread, and used only once it holds."""
+        for copy in snapshots.copies(version):
+            try:
+                model, attached = ImpactModel.from_snapshot_attached(copy.data)
+            except Exception as error:  # a damaged copy may fail anywhere: the next one
+                if not copy.intact():
+                    log.warning("snapshot %s of map version %s damaged", copy.source, copy.version)
+                    continue
+                if not isinstance(error, SnapshotError):
+                    raise
+                log.warning("snapshot of map version %s not used: %s", copy.version, error)
+                return None  # another format: so is every copy of it; compile instead
+            if copy.intact():
+                return copy.version, model, attached
+            log.warning("snapshot %s of map version %s damaged", copy.source, copy.version)
+        return None
 
     def _save_later(self, snapshots: SnapshotStore, version: int, model: ImpactModel) -> None:
         makers = dict(self._attach)
