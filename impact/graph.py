@@ -31,6 +31,7 @@ from impact.results import GroupImpact
 from impact.snapshot import (
     component_columns,
     components_from_columns,
+    dense_columns,
     group_rows,
     groups_from_rows,
 )
@@ -109,8 +110,9 @@ class CompiledGraph:
     ) -> tuple[CompiledGraph, list[RedundancyGroup]]:
         """The graph of `to_arrays` (nothing recompiled), and the map's groups in order."""
         graph = object.__new__(cls)
-        graph.components = components_from_columns(meta["components"])
-        graph.names = list(meta["components"]["name"])  # the names the components hold
+        columns = dense_columns(meta["components"])
+        graph.components = components_from_columns(columns)
+        graph.names = columns["name"]  # the names the components hold
         graph.index = dict(zip(graph.names, range(len(graph.names)), strict=True))
         graph._folded = None
         graph.n_components = len(graph.names)
@@ -119,7 +121,7 @@ class CompiledGraph:
         graph.n = graph.n_components + len(graph.gates)
         graph.business = np.concatenate(
             [
-                np.array([k == BUSINESS_KIND for k in meta["components"]["kind"]], dtype=bool),
+                np.array([k == BUSINESS_KIND for k in columns["kind"]], dtype=bool),
                 np.zeros(len(graph.gates), dtype=bool),
             ]
         )

@@ -33,11 +33,14 @@ import numpy.typing as npt
 from impact.bulk import no_cycle_collection
 from impact.model import Component, HealthCheck, RedundancyGroup
 
-FORMAT = 3  # 3: the optional component fields as [positions, values]
+FORMAT = 4  # 3: the optional component fields as [positions, values]; 4: long texts raw
 MAGIC = b"BSM-MODEL-SNAPSHOT\n"
 ALIGN = 64
 _LENGTH = 8  # bytes of the header's length
 _KINDS = frozenset("biuf")  # bool, signed and unsigned integers, floats: nothing else
+TEXT_MIN = 1 << 16  # characters: a string of meta this long is stored raw, not in the JSON
+_TEXT_DEPTH, _TEXT_ITEMS = 6, 8  # where strings are looked for: dicts, lists this short
+_LINE = "\n"
 _FIELDS = [f.name for f in fields(Component)]
 # each field's slot setter (Component has slots and no __post_init__: what __init__ sets)
 _SLOTS = {name: getattr(Component, name).__set__ for name in _FIELDS}
@@ -49,15 +52,25 @@ class SnapshotError(ValueError):
 
 
 def pack(arrays: Mapping[str, npt.NDArray[Any]], meta: Mapping[str, Any]) -> bytes:
-    """The bytes holding `arrays` (raw, each aligned) and `meta` (JSON)."""
+    """The bytes holding `arrays` (raw, each aligned) and `meta` (JSON; its long strings,
+    in dicts and short lists, as raw UTF-8 beside the arrays: JSON reads them slowly)."""
     places, offset = [], 0
+    texts: list[tuple[list[str | int], str]] = []
+    meta = _texts_out(meta, [], texts)
     contiguous = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    for number, (_, string) in enumerate(texts):
+        contiguous[f"text.{number}"] = np.frombuffer(string.encode(), dtype=np.uint8)
     for name, array in contiguous.items():
         if array.dtype.kind not in _KINDS:
             raise SnapshotError(f"array {name!r} of dtype {array.dtype} cannot be stored")
         places.append([name, array.dtype.str, list(array.shape), offset])
         offset += _aligned(array.nbytes)
-    header = {"format": FORMAT, "arrays": places, "meta": meta}
+    header = {
+        "format": FORMAT,
+        "arrays": places,
+        "texts": [path for path, _ in texts],
+        "meta": meta,
+    }
     text = json.dumps(header, separators=(",", ":")).encode()
     start = _aligned(len(MAGIC) + _LENGTH + len(text))
     parts: list[bytes | memoryview] = [MAGIC, len(text).to_bytes(_LENGTH, "little"), text]
@@ -91,9 +104,11 @@ def unpack(data: bytes | memoryview) -> tuple[dict[str, npt.NDArray[Any]], dict[
         for name, kind, shape, offset in header["arrays"]:
             arrays[str(name)] = _view(data, start + int(offset), np.dtype(kind), shape)
         meta = header["meta"]
+        for number, path in enumerate(header["texts"]):
+            _text_in(meta, path, arrays.pop(f"text.{number}"))
     except SnapshotError:
         raise
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, KeyError, IndexError) as error:
         raise SnapshotError(f"not a model snapshot: {error!r}") from None
     if not isinstance(meta, dict):
         raise SnapshotError("snapshot meta is not an object")
@@ -112,6 +127,34 @@ def _view(data: memoryview, offset: int, dtype: np.dtype[Any], shape: Any) -> np
     return np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
 
 
+def _texts_out(value: Any, path: list[str | int], texts: list[Any]) -> Any:
+    """`value` with its long strings (in dicts and short lists, not deep) taken out into
+    `texts` as (path, string), left as "" in copies of the containers holding them."""
+    if isinstance(value, str) and len(value) >= TEXT_MIN:
+        texts.append((path, value))
+        return ""
+    if len(path) >= _TEXT_DEPTH:
+        return value
+    if isinstance(value, Mapping):
+        return {key: _texts_out(item, [*path, key], texts) for key, item in value.items()}
+    if isinstance(value, list | tuple) and len(value) <= _TEXT_ITEMS:
+        return [_texts_out(item, [*path, index], texts) for index, item in enumerate(value)]
+    return value
+
+
+def _text_in(meta: Any, path: Any, raw: npt.NDArray[Any]) -> None:
+    """Put the string of `raw` (UTF-8) back at `path` of `meta`, where "" holds its place."""
+    if not isinstance(path, list) or not path or raw.dtype != np.uint8:
+        raise SnapshotError(f"snapshot text at {path!r}")
+    container = meta
+    for step in path[:-1]:
+        container = container[step]
+    last = path[-1]
+    if not isinstance(container, dict | list) or container[last] != "":
+        raise SnapshotError(f"snapshot text at {path!r} has no place")
+    container[last] = str(raw.data, "utf-8")
+
+
 def _aligned(size: int) -> int:
     return -(-size // ALIGN) * ALIGN
 
@@ -123,9 +166,12 @@ def component_columns(components: Sequence[Component]) -> dict[str, Any]:
     Column by column, without a Python loop over the components: each field read by
     `attrgetter`, a field nobody sets seen by `list.count`, the set ones picked by numpy
     (1M components: 0.75 s in a loop)."""
-    columns: dict[str, Any] = {"name": list(map(_GETTERS["name"], components))}
-    columns["kind"] = list(map(_GETTERS["kind"], components))
     count = len(components)
+    columns: dict[str, Any] = {"count": count}
+    for name in ("name", "kind"):  # one text of lines when no value holds a line break
+        values = list(map(_GETTERS[name], components))
+        text = _LINE.join(values)
+        columns[name] = text if text.count(_LINE) == max(count - 1, 0) else values
     for name in _FIELDS[2:]:
         values = list(map(_GETTERS[name], components))
         empty: dict[str, str] | None = {} if name == "labels" else None  # what unset holds
@@ -145,8 +191,22 @@ def component_columns(components: Sequence[Component]) -> dict[str, Any]:
     return columns
 
 
+def dense_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """`columns` of `component_columns` with the name and the kind as lists."""
+    count = columns["count"]
+    dense = dict(columns)
+    for name in ("name", "kind"):
+        column = columns[name]
+        if isinstance(column, str):
+            column = column.split(_LINE) if count else []
+        if not isinstance(column, list) or len(column) != count:
+            raise ValueError(f"{name!r} column of {count} components")
+        dense[name] = column
+    return dense
+
+
 def components_from_columns(columns: Mapping[str, Any]) -> list[Component]:
-    """The components of `component_columns`, in the same order."""
+    """The components of `dense_columns`, in the same order."""
     names, kinds = columns["name"], columns["kind"]
     if len(names) != len(kinds):
         raise ValueError(f"{len(names)} component names for {len(kinds)} kinds")

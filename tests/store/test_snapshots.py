@@ -27,7 +27,15 @@ from impact.model import (
     State,
     StatusEvent,
 )
-from impact.snapshot import MAGIC, component_columns, components_from_columns, pack, unpack
+from impact.snapshot import (
+    MAGIC,
+    TEXT_MIN,
+    component_columns,
+    components_from_columns,
+    dense_columns,
+    pack,
+    unpack,
+)
 from services.model import ModelService
 from store import Store
 from store.snapshots import SnapshotRow
@@ -280,13 +288,51 @@ def test_component_fields_travel_as_the_positions_that_set_them() -> None:
         "c4", owner="team-b", tier=2, check=HealthCheck("http://127.0.0.1:1/")
     )
     columns = component_columns(components)
-    assert columns["name"] == [f"c{i}" for i in range(6)]
+    assert columns["count"] == 6
+    assert columns["name"] == "\n".join(f"c{i}" for i in range(6))  # one text of lines
+    assert dense_columns(columns)["name"] == [f"c{i}" for i in range(6)]
     assert columns["owner"] == [[1, 4], ["team-a", "team-b"]]
     assert columns["tier"] == [[4], [2]]
     assert columns["labels"] == [[1], [{"team": "a"}]]
     assert columns["title"] == [[], []]
     assert columns["check"][0] == [4] and columns["check"][1][0]["url"] == "http://127.0.0.1:1/"
-    assert components_from_columns(json.loads(json.dumps(columns))) == components
+    assert components_from_columns(dense_columns(json.loads(json.dumps(columns)))) == components
     for damaged in ([[9], ["x"]], [[1, 4], ["x"]], [["1"], ["x"]]):  # past the end, torn, text
         with pytest.raises(ValueError):
-            components_from_columns({**columns, "owner": damaged})
+            components_from_columns(dense_columns({**columns, "owner": damaged}))
+    for lines in ("c0\nc1", ["c0"]):  # fewer names than components
+        with pytest.raises(ValueError):
+            dense_columns({**columns, "name": lines})
+
+
+def test_names_holding_a_line_break_travel_as_a_list() -> None:
+    components = [Component("a\nb"), Component("c", kind="database")]
+    columns = component_columns(components)
+    assert columns["name"] == ["a\nb", "c"] and columns["kind"] == "service\ndatabase"
+    assert components_from_columns(dense_columns(columns)) == components
+    assert dense_columns(component_columns([]))["name"] == []
+
+
+def test_long_texts_of_meta_travel_raw_and_come_back_in_place() -> None:
+    """A string of at least TEXT_MIN characters in a dict or a short list is kept out of
+    the JSON header (raw UTF-8 beside the arrays); what comes back equals what went in."""
+    long = "é\n" * TEXT_MIN
+    meta = {
+        "a": long,
+        "b": [1, long + "x", {"c": long, "d": "short"}],
+        "deep": {"e": [long]},
+        "many": [long] * 20,  # a long list is not searched: JSON holds it
+        "short": "x" * (TEXT_MIN - 1),
+    }
+    data = pack({"n": np.arange(3)}, meta)
+    arrays, loaded = unpack(data)
+    assert loaded == meta and sorted(arrays) == ["n"]
+    at = len(MAGIC)
+    size = int.from_bytes(data[at : at + 8], "little")
+    header = json.loads(data[at + 8 : at + 8 + size])
+    assert header["texts"] == [["a"], ["b", 1], ["b", 2, "c"], ["deep", "e", 0]]
+    assert header["meta"]["a"] == "" and len(header["meta"]["many"][0]) == len(long)
+    for texts in ([["nowhere"]], [["short"]], [[]], "a"):  # no "" held there: refused
+        text = json.dumps({**header, "texts": texts}).encode()
+        with pytest.raises(SnapshotError):
+            unpack(MAGIC + len(text).to_bytes(8, "little") + text + data[at + 8 + size :])
