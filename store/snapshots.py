@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, Integer, LargeBinary, String, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,6 +42,7 @@ from store.schema import Base, UTCDateTime
 log = logging.getLogger(__name__)
 KEEP = 2  # snapshots kept: the current version and the one before
 FILE_MAGIC = b"BSM-SNAPSHOT-1\n\x00"  # then version, size (8 bytes each), the SHA-256
+_BINARY_READ = "SELECT data FROM model_snapshots WHERE map_version = %s AND checksum = %s"
 FILE_HEADER = 64  # the bytes before the snapshot's: its arrays keep their 64-byte alignment
 
 
@@ -124,13 +126,26 @@ class Snapshots:
         mapped = self._mapped(stored, int(row.size), expected)
         if mapped is not None:
             yield _checked(stored, mapped, expected, "file")
-        read = select(SnapshotRow.data).where(
-            SnapshotRow.map_version == stored, SnapshotRow.checksum == expected
-        )
-        with self.engine.connect() as connection:
-            data = connection.execute(read).scalar_one_or_none()
+        data = self._row_data(stored, expected)
         if data is not None:
-            yield _checked(stored, bytes(data), expected, "database")
+            yield _checked(stored, data, expected, "database")
+
+    def _row_data(self, version: int, expected: str) -> bytes | None:
+        """The row's bytes; on PostgreSQL read in binary (the text protocol sends bytea
+        as hex: 7 s for the 421 MB of 1M components, 1.9 s in binary)."""
+        with self.engine.connect() as connection:
+            if self.engine.dialect.driver == "psycopg":
+                raw: Any = connection.connection.dbapi_connection
+                with raw.cursor(binary=True) as cursor:
+                    cursor.execute(_BINARY_READ, (version, expected))
+                    found = cursor.fetchone()
+                connection.rollback()
+                return bytes(found[0]) if found is not None else None
+            read = select(SnapshotRow.data).where(
+                SnapshotRow.map_version == version, SnapshotRow.checksum == expected
+            )
+            data = connection.execute(read).scalar_one_or_none()
+            return bytes(data) if data is not None else None
 
     def versions(self) -> list[int]:
         with self.engine.connect() as connection:
