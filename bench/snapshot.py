@@ -112,7 +112,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     if args.postgres:
         from sqlalchemy import text
 
-        postgres = Store(args.postgres)
+        postgres = Store(args.postgres, upgrade=True)
         with postgres.engine.begin() as connection:
             connection.execute(text("DELETE FROM model_snapshots"))
         postgres.import_map(store.load_map(), source="bench", checked=True)

@@ -4,16 +4,19 @@
     arrays, meta = unpack(data)         # raises SnapshotError on anything unexpected
 
 The layout: `MAGIC`, the length of a JSON header (8 bytes, little-endian), the header
-(the format, each array's name, dtype, shape and offset, and `meta`), then each array's
-bytes at an offset aligned to 64. `unpack` makes no copy: each array is a read-only view
-of `data` (`np.frombuffer`), so loading a 100k-component model reads its arrays for the
-cost of checking their places. Only plain numeric and boolean dtypes are accepted, never
-objects, so a snapshot read from a database or a file can hold numbers and text only.
+(the format, each array's name, dtype, shape and offset, the places in `meta` of its long
+strings, and `meta` with "" there), then each array's bytes at an offset aligned to 64,
+the long strings' UTF-8 among them (JSON reads a long string with escapes slowly: at 1M
+components the name index tables). `unpack` accepts bytes or a memory-mapped file's view
+and makes no copy: each array is a read-only view of `data` (`np.frombuffer`), so loading
+a 100k-component model reads its arrays for the cost of checking their places. Only
+plain numeric and boolean dtypes are accepted, never objects, so a snapshot read from a
+database or a file can hold numbers and text only.
 
 The format is what `impact.graph.CompiledGraph.to_arrays` writes; `FORMAT` moves whenever
 that layout changes, and a snapshot of another format (an older .npz) is refused: the
 caller compiles instead. Components and groups travel as columns of JSON values
-(`component_columns`).
+(`component_columns`: the names and kinds as one text of lines each).
 """
 
 from __future__ import annotations
