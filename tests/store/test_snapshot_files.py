@@ -166,3 +166,21 @@ def test_postgresql_keeps_the_database_copy_only(store: Store) -> None:
     assert (store.snapshots.path(version) is not None) == has_file
     assert sources(store, version) == (["file", "database"] if has_file else ["database"])
     assert restart(store).loaded_from_snapshot == [version]
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_a_random_map_read_from_its_mapped_file_answers_as_a_fresh_compile(
+    tmp_path: Path, seed: int
+) -> None:
+    import random
+
+    from tests.store.test_snapshots import random_map
+
+    service_map = random_map(random.Random(seed), 80)
+    store = Store(f"sqlite:///{tmp_path / 'bsm.db'}")
+    store.snapshots.save(7, ImpactModel.from_map(service_map).to_snapshot())
+    copy = next(iter(store.snapshots.copies(7)))
+    assert copy.source == "file" and isinstance(copy.data, memoryview)
+    model = ImpactModel.from_snapshot(copy.data)
+    assert copy.intact()
+    same_answers(model, ImpactModel.from_map(service_map))

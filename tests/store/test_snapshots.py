@@ -336,3 +336,23 @@ def test_long_texts_of_meta_travel_raw_and_come_back_in_place() -> None:
         text = json.dumps({**header, "texts": texts}).encode()
         with pytest.raises(SnapshotError):
             unpack(MAGIC + len(text).to_bytes(8, "little") + text + data[at + 8 + size :])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_meta_with_long_texts_comes_back_as_it_went(seed: int) -> None:
+    rng = random.Random(seed)
+
+    def value(depth: int) -> object:
+        roll = rng.random()
+        if depth > 7 or roll < 0.3:  # a string, long or short, with line breaks and accents
+            size = rng.choice([0, 3, TEXT_MIN - 1, TEXT_MIN, TEXT_MIN + 7])
+            return "".join(rng.choice('ab\né"\\') for _ in range(size))
+        if roll < 0.4:
+            return rng.choice([None, True, 3, 2.5, ""])
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rng.choice([0, 1, 2, 8, 9, 12]))]
+        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 4))}
+
+    meta = {"root": value(0), "more": value(0)}
+    arrays, loaded = unpack(pack({"n": np.arange(2)}, meta))
+    assert loaded == json.loads(json.dumps(meta)) and sorted(arrays) == ["n"]
