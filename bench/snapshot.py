@@ -110,11 +110,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "rounds": args.rounds,
     }
     if args.postgres:
-        from sqlalchemy import text
-
         postgres = Store(args.postgres, upgrade=True)
-        with postgres.engine.begin() as connection:
-            connection.execute(text("DELETE FROM model_snapshots"))
         postgres.import_map(store.load_map(), source="bench", checked=True)
         version = postgres.map_version()
         started = time.perf_counter()
