@@ -139,7 +139,6 @@ class Snapshots:
                 with raw.cursor(binary=True) as cursor:
                     cursor.execute(_BINARY_READ, (version, expected))
                     found = cursor.fetchone()
-                connection.rollback()
                 return bytes(found[0]) if found is not None else None
             read = select(SnapshotRow.data).where(
                 SnapshotRow.map_version == version, SnapshotRow.checksum == expected
