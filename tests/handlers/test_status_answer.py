@@ -1,0 +1,48 @@
+"""The status answer on a map of more business services than a thread's full list shows:
+items are built for what is shown (`capped_built`), the data rows list every service.
+
+Hand-built map: 300 business services `biz-000` .. `biz-299`, each on its own app
+`app-NNN`, all on `db`; apps 0-9 reported down take exactly biz-000 .. biz-009 down.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.conversation import Conversation
+from handlers.wording import FULL_CAP, LIST_CAP
+from impact.model import Component, Dependency, ServiceMap, State, StatusEvent
+from services.model import ModelService
+from store import Store
+
+SERVICES = 300
+DOWN = [f"app-{i:03d}" for i in range(10)]
+
+
+def _map() -> ServiceMap:
+    services = [Component(f"biz-{i:03d}", kind="business_service") for i in range(SERVICES)]
+    apps = [Component(f"app-{i:03d}") for i in range(SERVICES)]
+    deps = [Dependency(f"biz-{i:03d}", f"app-{i:03d}") for i in range(SERVICES)]
+    deps += [Dependency(f"app-{i:03d}", "db") for i in range(SERVICES)]
+    return ServiceMap.build([*services, *apps, Component("db")], deps, [])
+
+
+def test_status_builds_the_items_shown_and_lists_every_service(store: Store) -> None:
+    store.import_map(_map(), actor="tests")
+    now = datetime.now(UTC)
+    store.record_events([StatusEvent(n, State.DOWN, now) for n in DOWN])
+    conversation = Conversation(ModelService(store))
+    answer = conversation.ask("status")
+    assert answer.summary.startswith("10 of 300 business services failing:")
+    [listed] = [s for s in answer.sections if s.title == "Business services"]
+    assert [i.text for i in listed.items] == [f"biz-{i:03d}" for i in range(LIST_CAP)]
+    assert all(i.state is State.DOWN for i in listed.items)
+    assert len(listed.full) == FULL_CAP and listed.omitted == SERVICES - FULL_CAP
+    assert listed.more == SERVICES - LIST_CAP
+    rows = answer.data["services"]
+    assert len(rows) == SERVICES
+    assert {r["name"] for r in rows} == {f"biz-{i:03d}" for i in range(SERVICES)}
+    assert [r["state"] for r in rows[:10]] == ["down"] * 10
+    assert rows[0] == {"name": "biz-000", "state": "down", "tier": None, "causes": ["app-000"]}
+    again = conversation.ask("status")  # the same states: the same rows, a list of its own
+    assert again.data["services"] == rows and again.data["services"] is not rows
