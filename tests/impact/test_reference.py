@@ -301,3 +301,31 @@ def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
             one = model.path(name, target)
             forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
             assert paths == forward, (name, target)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_paths_to_kept_follow_each_edit_of_the_map(seed: int) -> None:
+    """The paths `paths_to` keeps (the map's structure alone) are those of the map as
+    edited since: after dependencies are added and removed, asked again, they are what
+    `path` finds on a model compiled from the edited map."""
+    rng = random.Random(12000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    model = ImpactModel.from_map(smap)
+    names = sorted(smap.components)
+    for _ in range(4):
+        for target in names:
+            model.paths_to(names, target)  # kept
+        source, target = rng.sample(names, 2)
+        if rng.random() < 0.5 and any(
+            d.source == source and d.target == target for d in model.service_map.dependencies
+        ):
+            model.remove_dependency(source, target)
+        else:
+            model.add_dependency(Dependency(source, target))
+        fresh = ImpactModel.from_map(model.service_map)
+        for target in names:
+            found = model.paths_to(names, target)
+            for name, paths in zip(names, found, strict=True):
+                one = fresh.path(name, target)
+                forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
+                assert paths == forward, (name, target)
