@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
+NEWLY_KEPT = 64  # subjects whose `newly_down` is kept per states
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -239,14 +240,25 @@ class ImpactModel:
         result = affects_result(self._graph, after, failed)
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
 
-    @_locked
     def newly_down(self, names: Sequence[str]) -> tuple[ServiceImpact, ...]:
         """The business services `whatif(names)` takes down that are not down now, as its
         `affects.down` lists them (worst first), without building the rest of the what-if:
         in a storm a thousand services are failing, and the affects answer given now shows
-        only those it adds."""
+        only those it adds. Kept per states (`kept`, for `NEWLY_KEPT` subjects): asked
+        again of the same states, it is not evaluated again."""
+        with self._lock:  # the states cannot move meanwhile: what is kept is of them
+            failed = tuple(indices(self._graph, names))
+            kept: dict[tuple[int, ...], tuple[ServiceImpact, ...]]
+            kept = self.kept("newly down", lambda _: {})
+            found = kept.get(failed)
+            if found is None:
+                found = self._newly_down(failed)
+                if len(kept) < NEWLY_KEPT:
+                    kept[failed] = found
+            return found
+
+    def _newly_down(self, failed: Sequence[int]) -> tuple[ServiceImpact, ...]:
         graph = self._graph
-        failed = indices(graph, names)
         now = self._outcome()
         after = evaluate(graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
         business = graph.business_nodes

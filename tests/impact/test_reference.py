@@ -287,6 +287,31 @@ def test_newly_down_is_what_the_whatif_takes_down_beyond_now(seed: int) -> None:
     assert model.newly_down(pair) == tuple(s for s in result.affects.down if s.name in moved)
 
 
+@pytest.mark.parametrize("seed", range(80))
+def test_newly_down_kept_follows_new_states(seed: int) -> None:
+    """`newly_down` kept per states: asked again of the same states it answers the same,
+    and after new states (on the model, or a fork of it) it is the what-if of those."""
+    rng = random.Random(15000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    model = ImpactModel.from_map(smap, random_states(rng, smap))
+    names = sorted(smap.components)
+
+    def expected(of: ImpactModel, subjects: list[str]) -> tuple[object, ...]:
+        result = of.whatif(subjects)
+        moved = {c.name for c in result.changes if c.after == State.DOWN != c.before}
+        return tuple(s for s in result.affects.down if s.name in moved)
+
+    for _ in range(3):
+        for name in names:
+            assert model.newly_down([name]) == expected(model, [name]), name
+            assert model.newly_down([name]) == expected(model, [name]), name  # kept
+        fork = model.fork()
+        fork.set_states(random_states(rng, smap))
+        for name in names:
+            assert fork.newly_down([name]) == expected(fork, [name]), name
+        model.set_states(random_states(rng, smap))
+
+
 @pytest.mark.parametrize("seed", range(100))
 def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
     """`paths_to` (one search up from the target for every source) finds what `path` finds
