@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
 NEWLY_KEPT = 64  # subjects whose `newly_down` is kept per states
+AFFECTS_KEPT = 64  # subjects whose `affects` (on a healthy map) is kept per map
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -226,10 +227,16 @@ class ImpactModel:
     # ---- impact --------------------------------------------------------------------------
     @_locked
     def affects(self, names: Sequence[str]) -> AffectsResult:
-        """What fails if `names` fail on an otherwise healthy map."""
-        failed = indices(self._graph, names)
-        outcome = evaluate(self._graph, dict.fromkeys(failed, State.DOWN))
-        return affects_result(self._graph, outcome, failed)
+        """What fails if `names` fail on an otherwise healthy map: the map's structure
+        alone, so kept until the graph is edited (`CompiledGraph.kept`, `AFFECTS_KEPT`
+        subjects): asked again in a storm, nothing is evaluated again."""
+        graph, failed = self._graph, indices(self._graph, names)
+
+        def alone() -> AffectsResult:
+            outcome = evaluate(graph, dict.fromkeys(failed, State.DOWN))
+            return affects_result(graph, outcome, failed)
+
+        return graph.kept("affects", tuple(failed), alone, AFFECTS_KEPT)
 
     @_locked
     def whatif(self, names: Sequence[str]) -> WhatIfResult:
@@ -480,7 +487,7 @@ class ImpactModel:
             if held.get(pair) != _code(dependency):
                 self.add_dependency(dependency)
         for node, new in touched:
-            graph.components[node] = new
+            graph.replace_component(node, new)
             self._map.components[new.name] = new
         return True
 

@@ -313,22 +313,32 @@ class CompiledGraph:
             found: list[int] = reach[self.business[reach]].tolist()
             return found
 
-        return self.kept(("above", node), reached)
+        return self.kept("above", node, reached)
 
-    def kept(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def replace_component(self, node: int, component: Component) -> None:
+        """`component` in place of `node`'s (its fields anew, its place in the compiled
+        order the same): what is kept of the map (`kept`: answers naming owners) anew."""
+        self.components[node] = component
+        self.__dict__["_kept"] = {}
+
+    def kept(self, kind: str, key: Hashable, compute: Callable[[], T], at_most: int = KEPT) -> T:
         """`compute()`, a value of the map's structure alone (never of states), kept under
-        `key` until the graph is edited; at most `KEPT` values (then they start anew)."""
-        kept: dict[Hashable, Any] | None = self.__dict__.get("_kept")
+        `key` until the graph is edited; at most `at_most` values of each `kind` (then
+        that kind starts anew)."""
+        kept: dict[str, dict[Hashable, Any]] | None = self.__dict__.get("_kept")
         if kept is None:
             kept = self.__dict__.setdefault("_kept", {})
+        values = kept.get(kind)
+        if values is None:
+            values = kept.setdefault(kind, {})
         try:
-            return kept[key]  # type: ignore[no-any-return]
+            return values[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
         found = compute()
-        if len(kept) >= KEPT:
-            kept.clear()  # bounded: a storm's failures fit many times over
-        kept[key] = found
+        if len(values) >= at_most:
+            values.clear()  # bounded: a storm's failures fit many times over
+        values[key] = found
         return found
 
     @property

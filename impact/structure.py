@@ -106,7 +106,7 @@ def paths_to(
         return _shortest_within(graph, source, target, within[0])
 
     return [
-        graph.kept(("paths", source, target), partial(search, source)) if source != target else ()
+        graph.kept("paths", (source, target), partial(search, source)) if source != target else ()
         for source in sources
     ]
 

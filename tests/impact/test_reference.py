@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from impact.engine import ImpactModel
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+from impact.mapdiff import MapDelta
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    State,
+    name_key,
+)
 
 LEVEL = {State.DOWN: 2, State.MAINTENANCE: 2, State.DEGRADED: 1}
 
@@ -326,6 +336,42 @@ def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
             one = model.path(name, target)
             forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
             assert paths == forward, (name, target)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_affects_kept_follow_each_edit_of_the_map(seed: int) -> None:
+    """`affects` on a healthy map is kept until the map is edited: after dependencies are
+    added or removed, or an owner changed in place (`apply_delta`), it is what a model
+    compiled from the edited map answers; states never change it."""
+    rng = random.Random(14000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    model = ImpactModel.from_map(smap)
+    names = sorted(smap.components)
+    for step in range(5):
+        for name in names:
+            model.affects([name])  # kept
+        model.set_states(random_states(rng, smap))
+        source, target = rng.sample(names, 2)
+        if step % 3 == 2:
+            key = name_key(source)
+            held = model.service_map
+            delta = MapDelta(
+                version=step,
+                touched={key},
+                components={key: replace(held.components[source], owner=f"team-{step}")},
+                dependencies=[d for d in held.dependencies if d.source == source],
+                groups=[g for g in held.groups if g.dependant == source],
+            )
+            assert model.apply_delta(delta)
+        elif rng.random() < 0.5 and any(
+            d.source == source and d.target == target for d in model.service_map.dependencies
+        ):
+            model.remove_dependency(source, target)
+        else:
+            model.add_dependency(Dependency(source, target))
+        fresh = ImpactModel.from_map(model.service_map)
+        for name in names:
+            assert model.affects([name]) == fresh.affects([name]), name
 
 
 @pytest.mark.parametrize("seed", range(60))
