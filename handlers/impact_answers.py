@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from handlers.answer import Action, Answer, Item, Section
@@ -39,8 +39,9 @@ def affects(req: Request) -> Answer:
                 f"; with {joined(failing, 3)} down now, losing {who} takes "
                 f"{plural(len(more), 'more business service')} down: {names}"
             )
-            items = [_service_item(req, s) for s in _through_subject(req, more)]
-            sections = (capped("Down given what is down now", items), *sections)
+            traced = _through_subject(req, more)
+            given = capped_built("Down given what is down now", traced, _item_of(req))
+            sections = (given, *sections)
         else:
             summary += f"; with {joined(failing, 3)} down now, losing {who} takes nothing more down"
         notes = ["Alone: everything else healthy; given now: on top of the current states."]
@@ -110,8 +111,8 @@ def whatif(req: Request) -> Answer:
         down_now = joined([req.display(s.name) for s in already], 3)
         summary = f"{head}; already down: {down_now}"
         if more:
-            newly = [_service_item(req, s) for s in _through_subject(req, more)]
-            sections = (capped("Newly down", newly), *sections)
+            newly = capped_built("Newly down", _through_subject(req, more), _item_of(req))
+            sections = (newly, *sections)
     watched = _focus(req, result)
     if watched:
         summary += f"; {watched}"
@@ -193,6 +194,10 @@ def _service_item(req: Request, s: ServiceImpact, saved: bool = False) -> Item:
     return Item(req.display(s.name), s.state, details(tier, revenue, kept, s.owner, s.channel, via))
 
 
+def _item_of(req: Request) -> Callable[[ServiceImpact], Item]:
+    return lambda s: _service_item(req, s)
+
+
 def _group_item(g: GroupImpact) -> Item:
     lost = f"lost {joined(g.failed_members, FULL_CAP)}" if g.failed_members else None
     state = State.DEGRADED if g.holds else State.DOWN
@@ -205,7 +210,7 @@ def _impact_sections(req: Request, result: AffectsResult) -> tuple[Section, ...]
     sections = []
     if result.down:
         down = _ranked(result.down)
-        sections.append(capped_built("Down", down, lambda s: _service_item(req, s)))
+        sections.append(capped_built("Down", down, _item_of(req)))
     if result.degraded:
         protected = set(result.protected)
         degraded = _ranked(result.degraded)

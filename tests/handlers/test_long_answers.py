@@ -1,5 +1,5 @@
-"""The status answer on a map of more business services than a thread's full list shows:
-items are built for what is shown (`capped_built`), the data rows list every service.
+"""Answers on a map of more business services than a thread's full list shows: items are
+built for what is shown (`capped_built`), the data lists every service.
 
 Hand-built map: 300 business services `biz-000` .. `biz-299`, each on its own app
 `app-NNN`, all on `db`; apps 0-9 reported down take exactly biz-000 .. biz-009 down.
@@ -27,11 +27,15 @@ def _map() -> ServiceMap:
     return ServiceMap.build([*services, *apps, Component("db")], deps, [])
 
 
-def test_status_builds_the_items_shown_and_lists_every_service(store: Store) -> None:
+def _asked(store: Store) -> Conversation:
     store.import_map(_map(), actor="tests")
     now = datetime.now(UTC)
     store.record_events([StatusEvent(n, State.DOWN, now) for n in DOWN])
-    conversation = Conversation(ModelService(store))
+    return Conversation(ModelService(store))
+
+
+def test_status_builds_the_items_shown_and_lists_every_service(store: Store) -> None:
+    conversation = _asked(store)
     answer = conversation.ask("status")
     assert answer.summary.startswith("10 of 300 business services failing:")
     [listed] = [s for s in answer.sections if s.title == "Business services"]
@@ -46,3 +50,21 @@ def test_status_builds_the_items_shown_and_lists_every_service(store: Store) -> 
     assert rows[0] == {"name": "biz-000", "state": "down", "tier": None, "causes": ["app-000"]}
     again = conversation.ask("status")  # the same states: the same rows, a list of its own
     assert again.data["services"] == rows and again.data["services"] is not rows
+
+
+def test_affects_given_now_builds_the_items_shown_and_traces_them_to_the_subject(
+    store: Store,
+) -> None:
+    # db alone takes all 300 down; given apps 0-9 down now, it takes 290 more down
+    answer = _asked(store).ask("what does db affect?")
+    more = [f"biz-{i:03d}" for i in range(10, SERVICES)]
+    assert answer.data["down_given_now"] == more
+    assert len(answer.data["down"]) == SERVICES
+    given, alone = answer.sections[0], answer.sections[1]
+    assert given.title == "Down given what is down now" and alone.title == "Down"
+    assert [i.text for i in given.items] == more[:LIST_CAP]
+    assert [i.detail for i in given.items] == [
+        f"via db -> app-{i:03d} -> biz-{i:03d}" for i in range(10, 10 + LIST_CAP)
+    ]
+    assert len(given.full) == FULL_CAP and given.omitted == len(more) - FULL_CAP
+    assert len(alone.full) == FULL_CAP and alone.omitted == SERVICES - FULL_CAP
