@@ -17,6 +17,7 @@ from handlers.wording import (
     money,
     plural,
 )
+from impact.engine import ImpactModel
 from impact.model import State
 from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
 
@@ -58,10 +59,15 @@ def affects(req: Request) -> Answer:
 
 
 def failing_now(req: Request) -> list[str]:
-    """Components reported down or degraded now (the subjects aside)."""
-    states = req.model.observed()
+    """Components reported down or degraded now (the subjects aside); the sorted list of
+    them kept per states (a storm's thousands, read by every affects answer)."""
+    subjects = set(req.subjects)
+    return [n for n in req.model.kept("failing now", _failing) if n not in subjects]
+
+
+def _failing(model: ImpactModel) -> tuple[str, ...]:
     failing = (State.DOWN, State.DEGRADED)
-    return sorted(n for n, st in states.items() if st in failing and n not in req.subjects)
+    return tuple(sorted(n for n, st in model.observed().items() if st in failing))
 
 
 def _through_subject(req: Request, services: Sequence[ServiceImpact]) -> list[ServiceImpact]:

@@ -68,3 +68,12 @@ def test_affects_given_now_builds_the_items_shown_and_traces_them_to_the_subject
     ]
     assert len(given.full) == FULL_CAP and given.omitted == len(more) - FULL_CAP
     assert len(alone.full) == FULL_CAP and alone.omitted == SERVICES - FULL_CAP
+
+
+def test_what_is_failing_now_follows_new_states(store: Store) -> None:
+    conversation = _asked(store)
+    assert conversation.ask("what does db affect?").data["failing_now"] == DOWN
+    store.record_events([StatusEvent("app-050", State.DOWN, datetime.now(UTC))])
+    answer = conversation.ask("what does app-000 affect?")  # the subject aside
+    assert answer.data["failing_now"] == [*DOWN[1:], "app-050"]
+    assert "biz-050" not in answer.data["down_given_now"]  # down already
