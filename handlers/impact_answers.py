@@ -21,10 +21,37 @@ from impact.engine import ImpactModel
 from impact.model import State
 from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
 
+ANSWERS_KEPT = 64  # subjects whose affects answer is kept per states
+
 
 def affects(req: Request) -> Answer:
     """What a failure of the subjects would take down: alone (on an otherwise healthy
-    map), and, when something is failing now, given what is down now."""
+    map), and, when something is failing now, given what is down now. Everything but its
+    actions (which carry the question's text) is kept per states (`ImpactModel.kept`, for
+    `ANSWERS_KEPT` subjects): in a storm the same question asked again builds nothing."""
+    kept: dict[tuple[str, ...], _Affects] = req.model.kept("affects answers", lambda _: {})
+    found = kept.get(req.subjects)
+    if found is None:
+        found = _affects(req)
+        if len(kept) >= ANSWERS_KEPT:
+            kept.clear()
+        kept[req.subjects] = found
+    summary, sections, notes, data, result = found
+    return Answer(
+        intent="affects",
+        summary=summary,
+        subjects=req.subjects,
+        sections=sections,
+        notes=notes,
+        actions=_impact_actions(req, result, simulate=True),
+        data=dict(data),
+    )
+
+
+_Affects = tuple[str, tuple[Section, ...], tuple[str, ...], dict[str, object], AffectsResult]
+
+
+def _affects(req: Request) -> _Affects:
     result = req.model.affects(list(req.subjects))
     who = req.label(req.subjects)
     summary = _impact_summary(req, result, f"{who} outage")
@@ -47,15 +74,7 @@ def affects(req: Request) -> Answer:
             summary += f"; with {joined(failing, 3)} down now, losing {who} takes nothing more down"
         notes = ["Alone: everything else healthy; given now: on top of the current states."]
         data |= {"failing_now": failing, "down_given_now": [s.name for s in more]}
-    return Answer(
-        intent="affects",
-        summary=summary,
-        subjects=req.subjects,
-        sections=sections,
-        notes=tuple(notes),
-        actions=_impact_actions(req, result, simulate=True),
-        data=data,
-    )
+    return summary, sections, tuple(notes), data, result
 
 
 def failing_now(req: Request) -> list[str]:

@@ -72,8 +72,19 @@ def test_affects_given_now_builds_the_items_shown_and_traces_them_to_the_subject
 
 def test_what_is_failing_now_follows_new_states(store: Store) -> None:
     conversation = _asked(store)
-    assert conversation.ask("what does db affect?").data["failing_now"] == DOWN
+    first = conversation.ask("what does db affect?")
+    assert first.data["failing_now"] == DOWN
+    again = conversation.ask("what does db affect?")  # the same states: kept, alike
+    assert (again.summary, again.sections, again.data) == (
+        first.summary,
+        first.sections,
+        first.data,
+    )
+    assert again.data is not first.data
     store.record_events([StatusEvent("app-050", State.DOWN, datetime.now(UTC))])
+    after = conversation.ask("what does db affect?")
+    assert after.data["failing_now"] == [*DOWN, "app-050"]
+    assert len(after.data["down_given_now"]) == len(first.data["down_given_now"]) - 1
     answer = conversation.ask("what does app-000 affect?")  # the subject aside
     assert answer.data["failing_now"] == [*DOWN[1:], "app-050"]
     assert "biz-050" not in answer.data["down_given_now"]  # down already
