@@ -440,7 +440,7 @@ class CompiledGraph:
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
-        self.__dict__["_kept"] = {}  # the structure changed: reached services anew
+        self.__dict__["_kept"] = {}  # the structure changed: what is kept of it anew
         self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)

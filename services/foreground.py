@@ -17,11 +17,12 @@ the last question (a background step starting in that gap would share the interp
 with the reply for its whole length).
 
 Bounded both ways: a pause waits at most `wait_s` (then the linger), and after a pause the
-thread runs `run_s` before it steps aside again. Under questions asked back to back the background
-still gets at least `run_s / (run_s + wait_s)` of the time (more in the gaps between
-questions), so the work it does (incidents, at-risk notices) is late, never starved. The
-webhooks' group commit pauses at most `COMMIT_WAIT_S` before a commit: an alert's 2xx is
-that much later at worst, and the payloads that arrive meanwhile share the commit.
+thread runs `run_s` before it steps aside again. Under questions asked back to back the
+background still gets at least `run_s / (run_s + wait_s + linger_s)` of the time (more in
+the gaps between questions), so the work it does (incidents, at-risk notices) is late,
+never starved. The webhooks' group commit pauses at most `COMMIT_WAIT_S` before a commit
+(and the linger): an alert's 2xx is that much later at worst, and the payloads that arrive
+meanwhile share the commit.
 """
 
 from __future__ import annotations
