@@ -16,13 +16,13 @@ thread, just after the question's mark ends: a pause also waits `linger_s` past 
 the last question (a background step starting in that gap would share the interpreter
 with the reply for its whole length).
 
-Bounded both ways: a pause waits at most `wait_s` (then the linger), and after a pause the
-thread runs `run_s` before it steps aside again. Under questions asked back to back the
-background still gets at least `run_s / (run_s + wait_s + linger_s)` of the time (more in
-the gaps between questions), so the work it does (incidents, at-risk notices) is late,
-never starved. The webhooks' group commit pauses at most `COMMIT_WAIT_S` before a commit
-(and the linger): an alert's 2xx is that much later at worst, and the payloads that arrive
-meanwhile share the commit.
+Bounded both ways: a pause waits at most `wait_s` (the linger included), and after a pause
+the thread runs `run_s` before it steps aside again. Under questions asked back to back the
+background still gets at least `run_s / (run_s + wait_s)` of the time (more in the gaps
+between questions), so the work it does (incidents, at-risk notices) is late, never
+starved. The webhooks' group commit pauses at most `COMMIT_WAIT_S` before a commit: an
+alert's 2xx is that much later at worst, and the payloads that arrive meanwhile share the
+commit.
 """
 
 from __future__ import annotations
@@ -80,21 +80,21 @@ class Foreground:
 
     def pause(self, at_most: float | None = None) -> None:
         """For background work between small steps: while a question is in flight, wait
-        for it to end (at most `at_most`, default `wait_s`) and then `linger_s` past its
-        end, unless this thread paused less than `run_s` ago. Costs a clock read when no
-        question is in flight or ended within `linger_s`."""
+        for it to end and then `linger_s` past its end, at most `at_most` (default
+        `wait_s`) in all, unless this thread paused less than `run_s` ago. Costs a clock
+        read when no question is in flight or ended within `linger_s`."""
         if not self._asking and self.monotonic() >= self._ended + self.linger_s:
             return
         now = self.monotonic()
         if now < getattr(self._running, "until", 0.0):
             return
+        bound = self.wait_s if at_most is None else at_most
         with self._idle:
-            self._idle.wait_for(
-                lambda: not self._asking, self.wait_s if at_most is None else at_most
-            )
-            left = self._ended + self.linger_s - self.monotonic()
+            self._idle.wait_for(lambda: not self._asking, bound)
+            waited = self.monotonic()
+            left = min(self._ended + self.linger_s, now + bound) - waited
             if not self._asking and left > 0:  # its reply is being sent
-                self._idle.wait(min(left, self.linger_s))
+                self._idle.wait(left)
         after = self.monotonic()
         self.paused_s += after - now
         self._running.until = after + self.run_s

@@ -164,3 +164,13 @@ def test_a_pause_lingers_after_a_question_while_its_reply_is_sent() -> None:
     for _ in range(100):
         foreground.pause()
     assert time.perf_counter() - started < 0.04
+
+
+def test_the_linger_counts_in_the_bound_of_a_pause() -> None:
+    ticks = [10.0]
+    foreground = Foreground(wait_s=5.0, run_s=0.0, linger_s=5.0, monotonic=lambda: ticks[0])
+    with foreground.asking():
+        pass
+    started = time.perf_counter()
+    foreground.pause(at_most=0.05)  # the group commit's bound holds, linger or not
+    assert 0.04 < time.perf_counter() - started < 1.0
