@@ -153,11 +153,12 @@ class Conversation:
         thread, a DM, a shell): its last answer, kept in the store, completes follow-ups.
         """
         text = command_text(tidy(text[:MAX_QUESTION]))
-        answer = self._paged(text, user_id, channel_id, origin, session)
-        if session and answer.ok and answer.intent in FOLLOWED and answer.subjects:
-            contexts = self._contexts()
-            if contexts is not None:
-                contexts.remember(session, answer.intent, answer.subjects)
+        answer, more = self._paged(text, user_id, channel_id, origin, session)
+        followed = answer.ok and answer.intent in FOLLOWED and answer.subjects
+        contexts = self._contexts() if session and (followed or more) else None
+        if contexts is not None:  # the context and the "show more" in one write
+            intent = answer.intent if followed else None
+            contexts.remember(session, intent, answer.subjects, more=more)
         return answer
 
     def _paged(
@@ -167,23 +168,22 @@ class Conversation:
         channel_id: str | None,
         origin: str,
         session: str | None,
-    ) -> Answer:
+    ) -> tuple[Answer, tuple[str, int] | None]:
         """The answer, a long one with "show more"; "more" (or a `more from N: ...` button
-        value) asks the continued question again and shows its next page."""
+        value) asks the continued question again and shows its next page. With it, where
+        "more" goes on in the session (the question and the next page), for a long one:
+        past the last page, "more" says there is nothing more."""
         contexts = self._contexts() if session else None
         found = paging.continuation(text)
         if found is None and paging.wants_more(text):
             found = contexts.recall_more(session) if contexts is not None else None
             if found is None:
-                return paging.nothing_to_continue()
+                return paging.nothing_to_continue(), None
         asked, number = found if found is not None else (text, 1)
         answer, standalone = self._answer(asked, user_id, channel_id, origin, session)
         if not paging.is_long(answer):
-            return answer
-        answer = paging.page(answer, standalone, number)
-        if contexts is not None:  # past the last page, "more" says there is nothing more
-            contexts.keep_more(session, standalone, number + 1)
-        return answer
+            return answer, None
+        return paging.page(answer, standalone, number), (standalone, number + 1)
 
     def _contexts(self) -> Any:
         return getattr(self.store, "contexts", None) if hasattr(self.store, "engine") else None

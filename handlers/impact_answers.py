@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from handlers.answer import Action, Answer, Item, Section
@@ -17,13 +17,41 @@ from handlers.wording import (
     money,
     plural,
 )
+from impact.engine import ImpactModel
 from impact.model import State
 from impact.results import AffectsResult, GroupImpact, ServiceImpact, WhatIfResult
+
+ANSWERS_KEPT = 64  # subjects whose affects answer is kept per states
 
 
 def affects(req: Request) -> Answer:
     """What a failure of the subjects would take down: alone (on an otherwise healthy
-    map), and, when something is failing now, given what is down now."""
+    map), and, when something is failing now, given what is down now. Everything but its
+    actions (which carry the question's text) is kept per states (`ImpactModel.kept`, for
+    `ANSWERS_KEPT` subjects): in a storm the same question asked again builds nothing."""
+    kept: dict[tuple[str, ...], _Affects] = req.model.kept("affects answers", lambda _: {})
+    found = kept.get(req.subjects)
+    if found is None:
+        found = _affects(req)
+        if len(kept) >= ANSWERS_KEPT:
+            kept.clear()
+        kept[req.subjects] = found
+    summary, sections, notes, data, result = found
+    return Answer(
+        intent="affects",
+        summary=summary,
+        subjects=req.subjects,
+        sections=sections,
+        notes=notes,
+        actions=_impact_actions(req, result, simulate=True),
+        data=dict(data),
+    )
+
+
+_Affects = tuple[str, tuple[Section, ...], tuple[str, ...], dict[str, object], AffectsResult]
+
+
+def _affects(req: Request) -> _Affects:
     result = req.model.affects(list(req.subjects))
     who = req.label(req.subjects)
     summary = _impact_summary(req, result, f"{who} outage")
@@ -39,28 +67,26 @@ def affects(req: Request) -> Answer:
                 f"; with {joined(failing, 3)} down now, losing {who} takes "
                 f"{plural(len(more), 'more business service')} down: {names}"
             )
-            items = [_service_item(req, s) for s in _through_subject(req, more)]
-            sections = (capped("Down given what is down now", items), *sections)
+            traced = _through_subject(req, more)
+            given = capped_built("Down given what is down now", traced, _item_of(req))
+            sections = (given, *sections)
         else:
             summary += f"; with {joined(failing, 3)} down now, losing {who} takes nothing more down"
         notes = ["Alone: everything else healthy; given now: on top of the current states."]
         data |= {"failing_now": failing, "down_given_now": [s.name for s in more]}
-    return Answer(
-        intent="affects",
-        summary=summary,
-        subjects=req.subjects,
-        sections=sections,
-        notes=tuple(notes),
-        actions=_impact_actions(req, result, simulate=True),
-        data=data,
-    )
+    return summary, sections, tuple(notes), data, result
 
 
 def failing_now(req: Request) -> list[str]:
-    """Components reported down or degraded now (the subjects aside)."""
-    states = req.model.observed()
+    """Components reported down or degraded now (the subjects aside); the sorted list of
+    them kept per states (a storm's thousands, read by every affects answer)."""
+    subjects = set(req.subjects)
+    return [n for n in req.model.kept("failing now", _failing) if n not in subjects]
+
+
+def _failing(model: ImpactModel) -> tuple[str, ...]:
     failing = (State.DOWN, State.DEGRADED)
-    return sorted(n for n, st in states.items() if st in failing and n not in req.subjects)
+    return tuple(sorted(n for n, st in model.observed().items() if st in failing))
 
 
 def _through_subject(req: Request, services: Sequence[ServiceImpact]) -> list[ServiceImpact]:
@@ -110,8 +136,8 @@ def whatif(req: Request) -> Answer:
         down_now = joined([req.display(s.name) for s in already], 3)
         summary = f"{head}; already down: {down_now}"
         if more:
-            newly = [_service_item(req, s) for s in _through_subject(req, more)]
-            sections = (capped("Newly down", newly), *sections)
+            newly = capped_built("Newly down", _through_subject(req, more), _item_of(req))
+            sections = (newly, *sections)
     watched = _focus(req, result)
     if watched:
         summary += f"; {watched}"
@@ -193,6 +219,10 @@ def _service_item(req: Request, s: ServiceImpact, saved: bool = False) -> Item:
     return Item(req.display(s.name), s.state, details(tier, revenue, kept, s.owner, s.channel, via))
 
 
+def _item_of(req: Request) -> Callable[[ServiceImpact], Item]:
+    return lambda s: _service_item(req, s)
+
+
 def _group_item(g: GroupImpact) -> Item:
     lost = f"lost {joined(g.failed_members, FULL_CAP)}" if g.failed_members else None
     state = State.DEGRADED if g.holds else State.DOWN
@@ -205,7 +235,7 @@ def _impact_sections(req: Request, result: AffectsResult) -> tuple[Section, ...]
     sections = []
     if result.down:
         down = _ranked(result.down)
-        sections.append(capped_built("Down", down, lambda s: _service_item(req, s)))
+        sections.append(capped_built("Down", down, _item_of(req)))
     if result.degraded:
         protected = set(result.protected)
         degraded = _ranked(result.degraded)

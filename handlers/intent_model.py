@@ -34,6 +34,7 @@ WEIGHTS_FILE = "intent_weights.json"
 UNKNOWN = "unknown"  # not a question the bot answers: chat, thanks, a remark
 TAKE_OVER = 0.5  # the rules found no intent: the model's, when at least this sure
 OVERRULE = 0.9  # the rules found another intent: the model's, when at least this sure
+OPINIONS_KEPT = 1024  # texts whose opinion is kept: a question asked again is not encoded
 # What the model may choose: questions and listings. Changes are only read by their rules.
 CHOOSABLE = frozenset(
     {
@@ -114,6 +115,7 @@ class IntentJudge:
         self._directory = directory
         self._encoder: sentences.SentenceEncoder | None = None
         self._lock = threading.Lock()
+        self._opinions: dict[str, tuple[str, float]] = {}
 
     @classmethod
     def installed(cls, configured: str | None = None) -> IntentJudge | None:
@@ -135,8 +137,15 @@ class IntentJudge:
         self.opinion("help")
 
     def opinion(self, text: str) -> tuple[str, float]:
-        """The model's intent for `text` and how sure it is."""
-        return self.model.best(self.load().encode(text))
+        """The model's intent for `text` and how sure it is; kept per text (at most
+        `OPINIONS_KEPT`): "status", asked again and again in an outage, is encoded once."""
+        found = self._opinions.get(text)
+        if found is None:
+            found = self.model.best(self.load().encode(text))
+            if len(self._opinions) >= OPINIONS_KEPT:
+                self._opinions.clear()
+            self._opinions[text] = found
+        return found
 
     def judge(self, rules: str, named: int, text: str) -> str:
         """The intent to answer: the rules' reading (`rules`, "unknown" when none), or the

@@ -6,7 +6,8 @@ from handlers.answer import Action, Answer, Item, Section
 from handlers.outage_facts import at_minimum_warning, groups_at_minimum
 from handlers.request import Request
 from handlers.risk_answers import margin_items
-from handlers.wording import capped, details, joined, money, plural
+from handlers.wording import capped, capped_built, details, joined, money, plural
+from impact.engine import ImpactModel
 from impact.results import ServiceStatus
 
 
@@ -17,12 +18,12 @@ def status(req: Request) -> Answer:
     result = req.model.status()
     services = result.services
     failing = [s for s in services if s.state.is_failing]
-    data: dict[str, object] = {"services": [_status_row(s) for s in services]}
+    data: dict[str, object] = {"services": list(req.model.kept("status rows", _status_rows))}
     risky = margin_items(req.model, req.names)  # groups at their minimum: one loss from down
     risk_sections = (Section("At risk", risky),) if risky else ()
     if risky:
         data["at_risk"] = [i.text for i in risky]
-    items = [_status_item(s) for s in services]
+    listed = capped_built("Business services", services, _status_item)
     share = (Action("share", "Share in channel", req.text),)
     if not failing:
         summary = f"All {plural(len(services), 'business service')} ok"
@@ -33,7 +34,7 @@ def status(req: Request) -> Answer:
             "status",
             summary,
             (),
-            (capped("Business services", items), *risk_sections),
+            (listed, *risk_sections),
             actions=share,
             data=data,
         )
@@ -54,7 +55,7 @@ def status(req: Request) -> Answer:
         "status",
         summary,
         (),
-        (capped("Business services", items), *risk_sections),
+        (listed, *risk_sections),
         actions=actions,
         data=data,
     )
@@ -72,6 +73,12 @@ def _status_item(s: ServiceStatus) -> Item:
     tier = f"tier {s.tier}" if s.tier else None
     causes = f"caused by {joined(list(s.causes))}" if s.causes else None
     return Item(_title(s), s.state, details(tier, causes, s.owner))
+
+
+def _status_rows(model: ImpactModel) -> tuple[dict[str, object], ...]:
+    """The answer's data rows of every business service: built once per states (`kept`),
+    as a status question in a storm reads the same states as the one before it."""
+    return tuple(_status_row(s) for s in model.status().services)
 
 
 def _status_row(s: ServiceStatus) -> dict[str, object]:

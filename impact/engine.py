@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
+NEWLY_KEPT = 64  # subjects whose `newly_down` is kept per states
+AFFECTS_KEPT = 64  # subjects whose `affects` (on a healthy map) is kept per map
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -225,10 +227,16 @@ class ImpactModel:
     # ---- impact --------------------------------------------------------------------------
     @_locked
     def affects(self, names: Sequence[str]) -> AffectsResult:
-        """What fails if `names` fail on an otherwise healthy map."""
-        failed = indices(self._graph, names)
-        outcome = evaluate(self._graph, dict.fromkeys(failed, State.DOWN))
-        return affects_result(self._graph, outcome, failed)
+        """What fails if `names` fail on an otherwise healthy map: the map's structure
+        alone, so kept until the graph is edited (`CompiledGraph.kept`, `AFFECTS_KEPT`
+        subjects): asked again in a storm, nothing is evaluated again."""
+        graph, failed = self._graph, indices(self._graph, names)
+
+        def alone() -> AffectsResult:
+            outcome = evaluate(graph, dict.fromkeys(failed, State.DOWN))
+            return affects_result(graph, outcome, failed)
+
+        return graph.kept("affects", tuple(failed), alone, AFFECTS_KEPT)
 
     @_locked
     def whatif(self, names: Sequence[str]) -> WhatIfResult:
@@ -239,14 +247,25 @@ class ImpactModel:
         result = affects_result(self._graph, after, failed)
         return WhatIfResult(result.failed, result, state_changes(self._graph, now, after))
 
-    @_locked
     def newly_down(self, names: Sequence[str]) -> tuple[ServiceImpact, ...]:
         """The business services `whatif(names)` takes down that are not down now, as its
         `affects.down` lists them (worst first), without building the rest of the what-if:
         in a storm a thousand services are failing, and the affects answer given now shows
-        only those it adds."""
+        only those it adds. Kept per states (`kept`, for `NEWLY_KEPT` subjects): asked
+        again of the same states, it is not evaluated again."""
+        with self._lock:  # the states cannot move meanwhile: what is kept is of them
+            failed = tuple(indices(self._graph, names))
+            kept: dict[tuple[int, ...], tuple[ServiceImpact, ...]]
+            kept = self.kept("newly down", lambda _: {})
+            found = kept.get(failed)
+            if found is None:
+                found = self._newly_down(failed)
+                if len(kept) < NEWLY_KEPT:
+                    kept[failed] = found
+            return found
+
+    def _newly_down(self, failed: Sequence[int]) -> tuple[ServiceImpact, ...]:
         graph = self._graph
-        failed = indices(graph, names)
         now = self._outcome()
         after = evaluate(graph, {**self._observed, **dict.fromkeys(failed, State.DOWN)})
         business = graph.business_nodes
@@ -468,7 +487,7 @@ class ImpactModel:
             if held.get(pair) != _code(dependency):
                 self.add_dependency(dependency)
         for node, new in touched:
-            graph.components[node] = new
+            graph.replace_component(node, new)
             self._map.components[new.name] = new
         return True
 

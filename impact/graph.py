@@ -9,9 +9,9 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,8 @@ from impact.traversal import Adjacency
 
 HARD, SOFT, GATE, MEMBER = 0, 1, 2, 3
 REACH_REBUILD_AFTER = 100  # questions answered by search before a stale table is rebuilt
-ABOVE_KEPT = 20_000  # nodes whose business services reached (`business_above`) are kept
+T = TypeVar("T")
+KEPT = 20_000  # values of the structure kept (`CompiledGraph.kept`): reached services, paths
 # which adjacency carries each edge kind (forward: source depends on target)
 _CARRIERS = {HARD: ("all", "hard", "strict"), SOFT: ("all",), GATE: ("all", "hard", "strict")}
 
@@ -307,17 +308,39 @@ class CompiledGraph:
         node index in search order: the map's structure only, so kept per node until the
         graph is edited. A status in a storm asks it of the same failing components again
         and again."""
-        kept: dict[int, list[int]] | None = self.__dict__.get("_above")
-        if kept is None:
-            kept = self.__dict__.setdefault("_above", {})
-        found = kept.get(node)
-        if found is None:
+
+        def reached() -> list[int]:
             with self.all.walk() as walk:
                 reach = walk.extend(np.array([node], dtype=np.int32))
-            found = reach[self.business[reach]].tolist()
-            if len(kept) >= ABOVE_KEPT:
-                kept.clear()  # bounded: a storm's failures fit many times over
-            kept[node] = found
+            found: list[int] = reach[self.business[reach]].tolist()
+            return found
+
+        return self.kept("above", node, reached)
+
+    def replace_component(self, node: int, component: Component) -> None:
+        """`component` in place of `node`'s (its fields anew, its place in the compiled
+        order the same): what is kept of the map (`kept`: answers naming owners) anew."""
+        self.components[node] = component
+        self.__dict__["_kept"] = {}
+
+    def kept(self, kind: str, key: Hashable, compute: Callable[[], T], at_most: int = KEPT) -> T:
+        """`compute()`, a value of the map's structure alone (never of states), kept under
+        `key` until the graph is edited; at most `at_most` values of each `kind` (then
+        that kind starts anew)."""
+        kept: dict[str, dict[Hashable, Any]] | None = self.__dict__.get("_kept")
+        if kept is None:
+            kept = self.__dict__.setdefault("_kept", {})
+        values = kept.get(kind)
+        if values is None:
+            values = kept.setdefault(kind, {})
+        try:
+            return values[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        found = compute()
+        if len(values) >= at_most:
+            values.clear()  # bounded: a storm's failures fit many times over
+        values[key] = found
         return found
 
     @property
@@ -351,7 +374,7 @@ class CompiledGraph:
         graph.__dict__.update(self.__dict__)
         graph.components = list(self.components)
         graph._added = list(self._added)
-        graph.__dict__["_above"] = {}  # kept apart: an edit of the copy clears its own
+        graph.__dict__["_kept"] = {}  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
         graph._forward = self._forward.copy() if self._forward is not None else None
@@ -419,7 +442,7 @@ class CompiledGraph:
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
-        self.__dict__["_above"] = {}  # the structure changed: reached services anew
+        self.__dict__["_kept"] = {}  # the structure changed: what is kept of it anew
         self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
@@ -435,7 +458,7 @@ class CompiledGraph:
         doomed &= self.edges[:, 2] <= SOFT
         if not doomed.any():
             return False
-        self.__dict__["_above"] = {}
+        self.__dict__["_kept"] = {}
         self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -94,10 +95,18 @@ def paths_to(
 ) -> list[tuple[tuple[str, ...], ...]]:
     """For each of `sources`, its shortest dependency paths to `target` (source first), or
     none when it does not depend on it: `_shortest` of each, with the one search up from
-    the target shared (the affects answer traces its shown services to the subject)."""
-    within = _depending_on(graph, target)
+    the target shared (the affects answer traces its shown services to the subject). The
+    map's structure alone: each kept until the graph is edited (`CompiledGraph.kept`), so
+    the same answer asked again in a storm searches nothing."""
+    within: list[npt.NDArray[np.bool_]] = []
+
+    def search(source: int) -> tuple[tuple[str, ...], ...]:
+        if not within:  # the search up from the target, for the sources not kept only
+            within.append(_depending_on(graph, target))
+        return _shortest_within(graph, source, target, within[0])
+
     return [
-        _shortest_within(graph, source, target, within) if source != target else ()
+        graph.kept("paths", (source, target), partial(search, source)) if source != target else ()
         for source in sources
     ]
 

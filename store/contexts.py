@@ -48,23 +48,39 @@ class ConversationContexts:
     def __init__(self, engine: Engine, *, ttl: timedelta = CONTEXT_TTL, clock: Clock = utcnow):
         self.engine, self.ttl, self.clock = engine, ttl, clock
 
-    def remember(self, key: str, intent: str, subjects: tuple[str, ...]) -> None:
-        """Keep the last answer of conversation `key` (replacing the one before)."""
-        now, key = self.clock(), key[:CONTEXT_KEY_LENGTH]
-        names = json.dumps(list(subjects[:_MAX_SUBJECTS]))
+    def remember(
+        self,
+        key: str,
+        intent: str | None,
+        subjects: tuple[str, ...] = (),
+        *,
+        more: tuple[str, int] | None = None,
+    ) -> None:
+        """Keep the last answer of conversation `key` (replacing the one before; none when
+        `intent` is None) and, with `more`, where its "show more" goes on (the question of
+        its long answer and the page to show next, beside the context, same lifetime): one
+        transaction for both."""
+        rows = [] if intent is None else [(key, intent, subjects)]
+        if more is not None:
+            rows.append((_more_key(key), _MORE, (more[0], str(more[1]))))
+        if not rows:
+            return
+        now = self.clock()
         with database.transaction(self.engine) as connection:
-            connection.execute(delete(ContextRow).where(ContextRow.key == key))
-            connection.execute(
-                insert(ContextRow).values(
-                    key=key, intent=intent[:40], subjects=names, updated_at=now
+            for row_key, row_intent, row_subjects in rows:
+                row_key = row_key[:CONTEXT_KEY_LENGTH]
+                names = json.dumps(list(row_subjects[:_MAX_SUBJECTS]))
+                connection.execute(delete(ContextRow).where(ContextRow.key == row_key))
+                connection.execute(
+                    insert(ContextRow).values(
+                        key=row_key, intent=row_intent[:40], subjects=names, updated_at=now
+                    )
                 )
-            )
             connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
 
     def keep_more(self, key: str, question: str, page: int) -> None:
-        """Keep where "show more" goes on in conversation `key`: the question of its long
-        answer and the page to show next (beside the context, same lifetime)."""
-        self.remember(_more_key(key), _MORE, (question, str(page)))
+        """Keep where "show more" goes on in conversation `key` (see `remember`)."""
+        self.remember(key, None, more=(question, page))
 
     def recall_more(self, key: str) -> tuple[str, int] | None:
         """The question and next page of conversation `key`'s "show more", or None."""

@@ -148,3 +148,29 @@ def test_a_paced_reconcile_opens_once_and_derives_before_publishing(
     assert not searched
     assert kept == current_margins(held)
     assert [m.group for m in kept] == ["orders-db:any_of[db-01,db-02]"]
+
+
+def test_a_pause_lingers_after_a_question_while_its_reply_is_sent() -> None:
+    ticks = [10.0]
+    foreground = Foreground(wait_s=5.0, run_s=0.0, linger_s=0.05, monotonic=lambda: ticks[0])
+    with foreground.asking():
+        pass
+    assert not foreground.busy
+    started = time.perf_counter()
+    foreground.pause()  # the question ended just now: its reply is being sent
+    assert 0.04 < time.perf_counter() - started < 2.0
+    ticks[0] += 0.05  # the linger is over: no wait
+    started = time.perf_counter()
+    for _ in range(100):
+        foreground.pause()
+    assert time.perf_counter() - started < 0.04
+
+
+def test_the_linger_counts_in_the_bound_of_a_pause() -> None:
+    ticks = [10.0]
+    foreground = Foreground(wait_s=5.0, run_s=0.0, linger_s=5.0, monotonic=lambda: ticks[0])
+    with foreground.asking():
+        pass
+    started = time.perf_counter()
+    foreground.pause(at_most=0.05)  # the group commit's bound holds, linger or not
+    assert 0.04 < time.perf_counter() - started < 1.0

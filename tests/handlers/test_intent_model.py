@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,3 +126,27 @@ def test_judge_asks_the_model_only_about_readings_it_may_change() -> None:
     assert counting.judge("unknown", 1, "u") == "status"
     assert counting.judge("owner", 1, "o") == "status"
     assert asked == ["u", "o"]
+
+
+def test_an_opinion_is_encoded_once_per_text() -> None:
+    """The same text asked again ("status", typed again and again in an outage) reads the
+    opinion kept, not the encoder; another text is encoded."""
+    encoded: list[str] = []
+
+    class Encoder:
+        def encode(self, text: str) -> np.ndarray:  # type: ignore[type-arg]
+            encoded.append(text)
+            return np.ones(1, dtype=np.float32)
+
+    class Encoding(IntentJudge):
+        def load(self) -> Any:
+            return Encoder()
+
+    model = IntentModel(("status", "help"), np.array([[2.0, -2.0]]), np.zeros(2))
+    judge = Encoding(model, Path("."))
+    first = judge.opinion("status")
+    assert first[0] == "status" and first == model.best(np.ones(1, dtype=np.float32))
+    assert judge.opinion("status") == first
+    assert encoded == ["status"]
+    judge.opinion("status please")
+    assert encoded == ["status", "status please"]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from impact.engine import ImpactModel
-from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, ServiceMap, State
+from impact.mapdiff import MapDelta
+from impact.model import (
+    Component,
+    Dependency,
+    DependencyKind,
+    RedundancyGroup,
+    ServiceMap,
+    State,
+    name_key,
+)
 
 LEVEL = {State.DOWN: 2, State.MAINTENANCE: 2, State.DEGRADED: 1}
 
@@ -287,6 +297,31 @@ def test_newly_down_is_what_the_whatif_takes_down_beyond_now(seed: int) -> None:
     assert model.newly_down(pair) == tuple(s for s in result.affects.down if s.name in moved)
 
 
+@pytest.mark.parametrize("seed", range(80))
+def test_newly_down_kept_follows_new_states(seed: int) -> None:
+    """`newly_down` kept per states: asked again of the same states it answers the same,
+    and after new states (on the model, or a fork of it) it is the what-if of those."""
+    rng = random.Random(15000 + seed)
+    smap = random_map(rng, rng.randint(3, 14))
+    model = ImpactModel.from_map(smap, random_states(rng, smap))
+    names = sorted(smap.components)
+
+    def expected(of: ImpactModel, subjects: list[str]) -> tuple[object, ...]:
+        result = of.whatif(subjects)
+        moved = {c.name for c in result.changes if c.after == State.DOWN != c.before}
+        return tuple(s for s in result.affects.down if s.name in moved)
+
+    for _ in range(3):
+        for name in names:
+            assert model.newly_down([name]) == expected(model, [name]), name
+            assert model.newly_down([name]) == expected(model, [name]), name  # kept
+        fork = model.fork()
+        fork.set_states(random_states(rng, smap))
+        for name in names:
+            assert fork.newly_down([name]) == expected(fork, [name]), name
+        model.set_states(random_states(rng, smap))
+
+
 @pytest.mark.parametrize("seed", range(100))
 def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
     """`paths_to` (one search up from the target for every source) finds what `path` finds
@@ -301,3 +336,67 @@ def test_paths_to_one_target_are_the_paths_of_each_source(seed: int) -> None:
             one = model.path(name, target)
             forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
             assert paths == forward, (name, target)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_affects_kept_follow_each_edit_of_the_map(seed: int) -> None:
+    """`affects` on a healthy map is kept until the map is edited: after dependencies are
+    added or removed, or an owner changed in place (`apply_delta`), it is what a model
+    compiled from the edited map answers; states never change it."""
+    rng = random.Random(14000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    model = ImpactModel.from_map(smap)
+    names = sorted(smap.components)
+    for step in range(5):
+        for name in names:
+            model.affects([name])  # kept
+        model.set_states(random_states(rng, smap))
+        source, target = rng.sample(names, 2)
+        if step % 3 == 2:
+            key = name_key(source)
+            held = model.service_map
+            delta = MapDelta(
+                version=step,
+                touched={key},
+                components={key: replace(held.components[source], owner=f"team-{step}")},
+                dependencies=[d for d in held.dependencies if d.source == source],
+                groups=[g for g in held.groups if g.dependant == source],
+            )
+            assert model.apply_delta(delta)
+        elif rng.random() < 0.5 and any(
+            d.source == source and d.target == target for d in model.service_map.dependencies
+        ):
+            model.remove_dependency(source, target)
+        else:
+            model.add_dependency(Dependency(source, target))
+        fresh = ImpactModel.from_map(model.service_map)
+        for name in names:
+            assert model.affects([name]) == fresh.affects([name]), name
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_paths_to_kept_follow_each_edit_of_the_map(seed: int) -> None:
+    """The paths `paths_to` keeps (the map's structure alone) are those of the map as
+    edited since: after dependencies are added and removed, asked again, they are what
+    `path` finds on a model compiled from the edited map."""
+    rng = random.Random(12000 + seed)
+    smap = random_map(rng, rng.randint(4, 14))
+    model = ImpactModel.from_map(smap)
+    names = sorted(smap.components)
+    for _ in range(4):
+        for target in names:
+            model.paths_to(names, target)  # kept
+        source, target = rng.sample(names, 2)
+        if rng.random() < 0.5 and any(
+            d.source == source and d.target == target for d in model.service_map.dependencies
+        ):
+            model.remove_dependency(source, target)
+        else:
+            model.add_dependency(Dependency(source, target))
+        fresh = ImpactModel.from_map(model.service_map)
+        for target in names:
+            found = model.paths_to(names, target)
+            for name, paths in zip(names, found, strict=True):
+                one = fresh.path(name, target)
+                forward = one.paths if one.paths and one.paths[0][0] == name != target else ()
+                assert paths == forward, (name, target)

@@ -28,6 +28,30 @@ def test_a_context_is_shared_replaced_and_forgotten_after_two_hours(store: Store
     assert replica_a.recall("slack:C1:1.2") is None
 
 
+def test_a_context_and_its_show_more_are_kept_in_one_transaction(store: Store) -> None:
+    contexts = ConversationContexts(store.engine)
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    sa.event.listen(store.engine, "commit", committed)
+    try:
+        contexts.remember("slack:C1:2.3", "affects", ("dns",), more=("what does dns affect", 2))
+        assert len(commits) == 1
+        contexts.remember("slack:C1:3.4", None, more=("status", 3))  # a long answer alone
+        assert len(commits) == 2
+    finally:
+        sa.event.remove(store.engine, "commit", committed)
+    found = contexts.recall("slack:C1:2.3")
+    assert found is not None and (found.intent, found.subjects) == ("affects", ("dns",))
+    assert contexts.recall_more("slack:C1:2.3") == ("what does dns affect", 2)
+    assert contexts.recall("slack:C1:3.4") is None
+    assert contexts.recall_more("slack:C1:3.4") == ("status", 3)
+    contexts.keep_more("slack:C1:3.4", "status", 4)
+    assert contexts.recall_more("slack:C1:3.4") == ("status", 4)
+
+
 def test_migration_0008_adds_and_drops_the_table(tmp_path: Path) -> None:
     store = Store(url=f"sqlite:///{tmp_path / 'bsm.db'}")
     assert "conversation_contexts" in sa.inspect(store.engine).get_table_names()
