@@ -2,7 +2,8 @@
 
 A subprocess builds the runtime over the demo map, builds the server, warms the model and
 answers one question, then lists what it imported. Scheduling, reports, the intent model's
-training, outbound HTTP and the map file readers load later (after ready, or on first use).
+training, outbound HTTP (no Alertmanager API is configured here) and the map file readers
+load later (after ready, or on first use).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ DEFERRED = (
     "jinja2",  # the dashboard's pages, rendered on first request
     "weasyprint",  # SLA report PDFs
     "jsonschema",  # Backstage catalog validation
-    "httpx",  # pollers, map sync and the Alertmanager API
+    "httpx",  # pollers and map sync
     "networkx",  # the map compile (a restart loads its snapshot)
     "alembic",  # a schema at head is recognised without it
     "store.mapfile",  # map file readers: import, validate, sync
