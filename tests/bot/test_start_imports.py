@@ -30,6 +30,7 @@ DEFERRED = (
     "store.mapfile",  # map file readers: import, validate, sync
     "store.backstage",
     "store.mapsource",
+    "store.sync",  # the map sync's store, loaded with the first sync
     "handlers.train_intents",
 )
 
