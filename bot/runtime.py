@@ -552,6 +552,7 @@ def _uvicorn(server: Any, host: str, port: int, log_level: str) -> bool:
             log_level=log_level,
             log_config=None,
             access_log=log_level == "debug",
+            ws="none",  # no route is a WebSocket: the protocol's modules are not loaded
             timeout_graceful_shutdown=5,  # open streams (dashboard live tiles) end by then
         )
     finally:

@@ -11,7 +11,7 @@ from impact.mapdiff import MapDiff
 from impact.windows import WindowError, parse_window
 from services.sync.errors import SourceError
 from services.sync.runner import SyncReport, parse_duration
-from store import MapSync, Store, SyncRun, SyncSource
+from store import Store, SyncRun, SyncSource
 
 SHOWN = 15
 
@@ -67,6 +67,8 @@ def changes_answer(
     store: Store, since: str | None = None, *, now: datetime | None = None
 ) -> Answer:
     """What synced sources added to and removed from the map since `since` (default 24h)."""
+    from store import MapSync  # the sync's store loads with the first sync
+
     start = since_time(since, now or datetime.now(UTC))
     runs = [r for r in MapSync(store).history(since=start, limit=500) if r.diff]
     applied = [

@@ -23,7 +23,7 @@ from impact.errors import ImpactError
 from impact.model import ServiceMap
 from services.sync.errors import SourceError
 from services.sync.runner import Discovery, SyncReport, run_sync
-from store import MapSync, StoreError
+from store import StoreError
 
 USAGE = (
     "sync SOURCE --dry-run",
@@ -36,6 +36,8 @@ USAGE = (
 
 def sync(req: Request) -> Answer:
     """The `sync` intent."""
+    from store import MapSync  # the sync's store loads with the first sync
+
     words = command_words("sync", req.text)
     verb = words[0].casefold() if words else "list"
     try:
@@ -73,6 +75,8 @@ def _run(req: Request, words: list[str]) -> Answer:
 
 
 def _confirm(req: Request, words: list[str]) -> Answer:
+    from store import MapSync  # the sync's store loads with the first sync
+
     run_id = number(words, "sync run", "sync confirm 7")
     syncs = MapSync(req.store)
     outcome = syncs.confirm(run_id, actor=actor(req).name)

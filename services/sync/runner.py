@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from impact.durations import read_duration
@@ -21,7 +21,10 @@ from services.sync.errors import SourceError
 from services.sync.http import SourceClient
 from services.sync.names import NameRules, reconcile, rename
 from services.sync.sources import fetch_backstage, fetch_jaeger, fetch_map_url, fetch_service_graph
-from store import MapSync, NotFound, Store, SyncOutcome, SyncSource
+from store import NotFound, Store, SyncOutcome, SyncSource
+
+if TYPE_CHECKING:
+    from store import MapSync
 
 Fetcher = Callable[[SourceClient, str, Mapping[str, Any]], ServiceMap]
 FETCHERS: dict[str, Fetcher] = {
@@ -124,6 +127,8 @@ def run_sync(
     A URL that is no configured source is registered on first use (on demand only), so the
     rows it contributes have an owner. Raises `SourceError` (recorded) when it fails.
     """
+    from store import MapSync  # the sync's store loads with the first sync
+
     syncs = MapSync(store)
     source = _resolve(syncs, target, source_type, actor, dry_run)
     try:
@@ -149,6 +154,8 @@ def run_due(
     tokens: Tokens = NO_TOKENS,
 ) -> list[tuple[str, SyncReport | SourceError]]:
     """The scheduler's job: sync every source that is due; one failing source stops none."""
+    from store import MapSync
+
     results: list[tuple[str, SyncReport | SourceError]] = []
     for source in MapSync(store).due(now):
         results.append((source.name, _run_one(store, source.name, now, client, tokens)))
@@ -164,6 +171,8 @@ def _run_one(
     except SourceError as error:
         return error
     except Exception as error:  # one broken source must not stop the others
+        from store import MapSync
+
         failure = SourceError(f"the sync of {name} failed ({type(error).__name__})")
         MapSync(store).record_failure(name, str(failure), actor="schedule", now=now)
         return failure

@@ -20,15 +20,7 @@ from urllib.parse import urlsplit
 from impact.model import Component, Dependency, ServiceMap
 from services.sync.errors import SourceResponseError
 from services.sync.http import SourceClient
-from store import (
-    MapError,
-    MapValidationError,
-    StoreError,
-    detect_format,
-    parse_backstage,
-    parse_edge_list,
-    parse_map,
-)
+from store import MapError, MapValidationError, StoreError
 
 ENTITY_KINDS = ("component", "resource", "system", "api")
 PAGE_SIZE = 500
@@ -71,6 +63,8 @@ def _capped(pages: Iterator[Page], cap: int, where: str) -> list[Any]:
 
 def entities_map(entities: list[Any], where: str) -> ServiceMap:
     """Backstage entities (JSON objects) as a map, using the catalog-file rules of the store."""
+    from store import parse_backstage  # the readers load with the first sync, not at start
+
     # JSON is YAML: the store's catalog parser reads the entities as one multi-document stream.
     text = "\n---\n".join(json.dumps(e) for e in entities)
     try:
@@ -163,6 +157,8 @@ def fetch_service_graph(client: SourceClient, url: str, options: Mapping[str, An
 
 def fetch_map_url(client: SourceClient, url: str, options: Mapping[str, Any]) -> ServiceMap:
     """A map file (YAML map, Backstage catalog or CSV edge list) served at `url`."""
+    from store import detect_format, parse_backstage, parse_edge_list, parse_map
+
     fetched = client.get(url)
     if fetched.content_type == "text/html":
         raise SourceResponseError(

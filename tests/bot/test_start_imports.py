@@ -1,0 +1,63 @@
+"""What `bsm serve` imports on its way to the first answer: what that answer needs only.
+
+A subprocess builds the runtime over the demo map, builds the server, warms the model and
+answers one question, then lists what it imported. Scheduling, reports, the intent model's
+training, outbound HTTP (no Alertmanager API is configured here) and the map file readers
+load later (after ready, or on first use).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fake_slack import FakeSlack
+from slack_payloads import SIGNING_SECRET
+
+REPO = Path(__file__).resolve().parents[2]
+
+# not needed for a first answer: each loads when its feature is first used
+DEFERRED = (
+    "apscheduler",  # the scheduler starts after ready (`Runtime.scheduling`)
+    "jinja2",  # the dashboard's pages, rendered on first request
+    "weasyprint",  # SLA report PDFs
+    "jsonschema",  # Backstage catalog validation
+    "httpx",  # pollers and map sync
+    "networkx",  # the map compile (a restart loads its snapshot)
+    "alembic",  # a schema at head is recognised without it
+    "store.mapfile",  # map file readers: import, validate, sync
+    "store.backstage",
+    "store.mapsource",
+    "store.sync",  # the map sync's store, loaded with the first sync
+    "handlers.train_intents",
+)
+
+SCRIPT = """
+import json, sys
+from bot.runtime import Runtime
+from bot.settings import Settings
+runtime = Runtime.build(Settings(
+    bot_token="xoxb-test", signing_secret=SECRET, api_url=API, database_url=DATABASE
+))
+runtime.server(slack=True)
+runtime.conversation.warm()
+answer = runtime.conversation.ask("what does db-03 affect?")
+print(json.dumps({"intent": answer.intent, "ok": answer.ok, "modules": sorted(sys.modules)}))
+runtime.store.close()
+"""
+
+
+def test_the_first_answer_loads_none_of_the_deferred_parts(slack: FakeSlack, demo_db: Path) -> None:
+    values = f"SECRET={SIGNING_SECRET!r}; API={slack.api_url!r}; "
+    values += f"DATABASE={'sqlite:///' + str(demo_db)!r}"
+    code = values + "\n" + SCRIPT
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (found["intent"], found["ok"]) == ("affects", True)
+    loaded = set(found["modules"])
+    assert [m for m in DEFERRED if m in loaded] == []
