@@ -334,7 +334,7 @@ class Conversation:
             if compiled.version != self._names_version:
                 components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
-                    self._names = self._names.with_components(components.values())
+                    self._names = self._names.with_components(components)
                 elif self._names_version is None:  # stored with the snapshot, or built
                     stored = (compiled.attached or {}).get(NAMES_ATTACHED)
                     restored = NameIndex.restored(components.values(), stored)

@@ -11,8 +11,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import numpy as np
-
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
@@ -153,18 +151,12 @@ class ImpactModel:
         one left as it was (copy on write: the graph's arrays are copied, not recompiled);
         None when the delta needs a compile (see `apply_delta`)."""
         with self._lock:
-            self._apply_removals()
             copy = object.__new__(ImpactModel)
             copy._graph = self._graph.copy()
-            held = self._map
-            if isinstance(held, DeferredMap) and held.pending:
-                copy._map = DeferredMap(
-                    dict(held.components), list(held.groups), copy._graph.plain_dependencies
-                )
-            else:
-                copy._map = ServiceMap(
-                    dict(held.components), list(held.dependencies), list(held.groups)
-                )
+            held = self._map  # its dependencies, when read, are the copy's graph edges
+            copy._map = DeferredMap(
+                dict(held.components), list(held.groups), copy._graph.plain_dependencies
+            )
             copy._observed, copy._current, copy._memo = dict(self._observed), None, None
             copy._removed, copy._lock = set(), threading.RLock()
         return copy if copy.apply_delta(delta) else None
@@ -458,15 +450,15 @@ class ImpactModel:
             }
         except UnknownComponent:
             return False
-        edges = graph.edges
-        mine = edges[np.isin(edges[:, 0], list(sources)) & (edges[:, 2] <= SOFT)].tolist()
-        held = {(s, t): k for s, t, k in mine}
-        for pair, kind in held.items():
-            if pair not in wanted or _code(wanted[pair]) != kind:
-                self.remove_dependency(graph.names[pair[0]], graph.names[pair[1]])
-        for pair, dependency in wanted.items():
-            if held.get(pair) != _code(dependency):
-                self.add_dependency(dependency)
+        if any(source not in sources for source, _ in wanted):
+            return False
+        removed, added = graph.rewire(sources, {pair: _code(d) for pair, d in wanted.items()})
+        if not (isinstance(self._map, DeferredMap) and self._map.pending):
+            self._removed.update(removed)  # the map's own list, filtered when next read
+            if any((s, t) in self._removed for s, t, _ in added):
+                self._apply_removals()  # the pending filter must not drop these new edges
+            self._map.dependencies.extend(wanted[s, t] for s, t, _ in added)
+        self._current = None
         for node, new in touched:
             graph.components[node] = new
             self._map.components[new.name] = new

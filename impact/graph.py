@@ -9,7 +9,7 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -425,6 +425,47 @@ class CompiledGraph:
         self._reach_current &= kind == SOFT  # soft edges are not strict
         if self._forward is not None:
             self._forward.add_edge(source, target)
+
+    def rewire(
+        self, sources: Collection[int], wanted: Mapping[tuple[int, int], int]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+        """Make the plain dependencies of the nodes `sources` exactly `wanted` ((source,
+        target) -> kind, each source among `sources`) in place, with one pass over the
+        edges; returns the pairs removed and the edges (source, target, kind) added (a pair
+        whose kind changed is both)."""
+        edges = self.edges
+        picked = np.isin(edges[:, 0], np.fromiter(sources, np.int64, len(sources)))
+        rows = np.flatnonzero(picked & (edges[:, 2] <= SOFT))
+        mine = list(zip(rows.tolist(), edges[rows].tolist(), strict=True))
+        held: dict[tuple[int, int], set[int]] = {}
+        for _, (source, target, kind) in mine:
+            held.setdefault((source, target), set()).add(kind)
+        removed = [pair for pair, kinds in held.items() if kinds != {wanted.get(pair)}]
+        added = [(s, t, k) for (s, t), k in wanted.items() if held.get((s, t)) != {k}]
+        if not removed and not added:
+            return removed, added
+        self.__dict__["_above"] = {}  # the structure changed: reached services anew
+        gone = set(removed)
+        keep = np.ones(len(edges), dtype=bool)
+        keep[[row for row, (s, t, _) in mine if (s, t) in gone]] = False
+        new = np.array(added, dtype=np.int64).reshape(-1, 3)
+        self._edges = np.concatenate([edges[keep], new]) if len(new) else edges[keep]
+        strict = any(k != SOFT for kinds in (held[p] for p in removed) for k in kinds)
+        for source, target in removed:
+            for adjacency in (self.all, self.hard, self.strict):
+                adjacency.remove_edge(target, source)
+            if self._forward is not None:
+                self._forward.remove_edge(source, target)
+        for source, target, kind in added:
+            for name in _CARRIERS[kind]:
+                adjacency = getattr(self, name)
+                adjacency.add_edge(target, source)
+            if self._forward is not None:
+                self._forward.add_edge(source, target)
+            strict |= kind != SOFT
+        if strict:  # the business-reach table reads the strict edges only
+            self._reach_current = False
+        return removed, added
 
     def remove_edges(self, source_name: str, target_name: str) -> bool:
         """Remove every plain dependency source -> target; False when there was none."""
