@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownComponent"]
 
 P = ParamSpec("P")
+# an edit from the change log: the touched nodes re-described, their dependencies by pair
+_Edit = tuple[list[tuple[int, Component]], dict[tuple[int, int], Dependency]]
 R = TypeVar("R")
 
 
@@ -149,8 +151,11 @@ class ImpactModel:
     def edited(self, delta: MapDelta) -> ImpactModel | None:
         """A new model: this one with the change log's `delta` applied (`apply_delta`), this
         one left as it was (copy on write: the graph's arrays are copied, not recompiled);
-        None when the delta needs a compile (see `apply_delta`)."""
+        None when the delta needs a compile (see `apply_delta`), found before any copy."""
         with self._lock:
+            edit = self._edit(delta)
+            if edit is None:
+                return None
             copy = object.__new__(ImpactModel)
             copy._graph = self._graph.copy()
             held = self._map  # its dependencies, when read, are the copy's graph edges
@@ -159,7 +164,8 @@ class ImpactModel:
             )
             copy._observed, copy._current, copy._memo = dict(self._observed), None, None
             copy._removed, copy._lock = set(), threading.RLock()
-        return copy if copy.apply_delta(delta) else None
+        copy._apply(*edit)  # nobody else holds the copy yet
+        return copy
 
     def patched(self, delta: MapDelta) -> ImpactModel | None:
         """A new model: this one with the change log's `delta` applied when it adds or
@@ -418,13 +424,21 @@ class ImpactModel:
         fields that leave the compiled order alone; False (nothing changed) when it adds,
         removes, renames or re-kinds a component, or changes a group: compile then.
         """
+        edit = self._edit(delta)
+        if edit is not None:
+            self._apply(*edit)
+        return edit is not None
+
+    def _edit(self, delta: MapDelta) -> _Edit | None:
+        """What `apply_delta` changes (the touched nodes with their new descriptions, and
+        their dependencies by node pair), or None when `delta` needs a compile."""
         graph = self._graph
         touched: list[tuple[int, Component]] = []
         for key in sorted(delta.touched):
             node = graph.find(key)
             new = delta.components.get(key)
             if node is None or new is None:
-                return False
+                return None
             old = graph.components[node]
             # the compiled order and business rank, and what indexes keyed by the map
             # (alert rules from labels) read once: a change of these compiles anew
@@ -435,7 +449,7 @@ class ImpactModel:
                 old.revenue_per_hour,
                 old.labels,
             ):
-                return False
+                return None
             touched.append((node, new))
         sources = {node for node, _ in touched}
         names = {graph.names[node] for node in sources}
@@ -443,15 +457,21 @@ class ImpactModel:
             (g for g in self._map.groups if g.dependant in names), key=lambda g: g.name
         )
         if held_groups != sorted(delta.groups, key=lambda g: g.name):
-            return False
+            return None
         try:
-            wanted = {
-                (graph.lookup(d.source), graph.lookup(d.target)): d for d in delta.dependencies
-            }
+            lookup = graph.lookup
+            wanted = {(lookup(d.source), lookup(d.target)): d for d in delta.dependencies}
         except UnknownComponent:
-            return False
+            return None
         if any(source not in sources for source, _ in wanted):
-            return False
+            return None
+        return touched, wanted
+
+    def _apply(
+        self, touched: list[tuple[int, Component]], wanted: dict[tuple[int, int], Dependency]
+    ) -> None:
+        graph = self._graph
+        sources = {node for node, _ in touched}
         removed, added = graph.rewire(sources, {pair: _code(d) for pair, d in wanted.items()})
         if not (isinstance(self._map, DeferredMap) and self._map.pending):
             self._removed.update(removed)  # the map's own list, filtered when next read
@@ -462,7 +482,6 @@ class ImpactModel:
         for node, new in touched:
             graph.components[node] = new
             self._map.components[new.name] = new
-        return True
 
     def _recompile(self) -> None:
         self._apply_removals()
