@@ -352,9 +352,8 @@ class Conversation:
     def _touched(self, held: int, version: int) -> set[str] | None:
         """The names that may have been added, removed or retitled from map version `held`
         to `version`, from the store's change log; None when it cannot tell."""
-        delta_since = getattr(self.store, "map_delta", None)
-        delta = delta_since(held) if delta_since is not None else None
-        if delta is None or delta.version != version:
+        delta = self.models.map_delta(held, version)  # read once for the model and names
+        if delta is None:
             return None
         touched = {c.name for c in delta.components.values()}
         touched.update(name for key in delta.touched if (name := self._names.exact(key)))
