@@ -76,6 +76,7 @@ class CompiledGraph:
         self.business = np.concatenate([self.business, np.zeros(len(self.gates), dtype=bool)])
         self._edges = self._compile_edges(service_map.dependencies)
         self._added: list[tuple[int, int, int]] = []
+        self._dropped: set[tuple[int, int]] = set()  # plain pairs whose rows in _edges went
         self.rank = self._business_rank()
         self._build_adjacencies()
         self._build_gate_arrays()
@@ -124,7 +125,7 @@ class CompiledGraph:
             ]
         )
         graph._edges = np.asarray(arrays["edges"], dtype=np.int64).reshape(-1, 3)
-        graph._added = []
+        graph._added, graph._dropped = [], set()
         graph.rank = np.asarray(arrays["rank"], dtype=np.int64)
         for name in cls.ADJACENCIES:
             indptr, indices = arrays[f"{name}.indptr"], arrays[f"{name}.indices"]
@@ -279,7 +280,15 @@ class CompiledGraph:
 
     @property
     def edges(self) -> npt.NDArray[np.int64]:
-        """Forward edges as rows (source, target, kind), updates included."""
+        """Forward edges as rows (source, target, kind), updates included (an edit keeps
+        its changes aside, `rewire`: the array, shared with the graph it was copied from,
+        is made anew only when read)."""
+        if self._dropped:
+            edges, n = self._edges, self.n
+            keys = edges[:, 0] * n + edges[:, 1]
+            gone = np.fromiter((s * n + t for s, t in self._dropped), np.int64)
+            self._edges = edges[~(np.isin(keys, gone) & (edges[:, 2] <= SOFT))]
+            self._dropped = set()
         if self._added:
             added = np.array(self._added, dtype=np.int64)
             self._edges, self._added = np.vstack([self._edges, added]), []
@@ -348,7 +357,7 @@ class CompiledGraph:
         graph = object.__new__(CompiledGraph)
         graph.__dict__.update(self.__dict__)
         graph.components = list(self.components)
-        graph._added = list(self._added)
+        graph._added, graph._dropped = list(self._added), set(self._dropped)
         graph.__dict__["_above"] = {}  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
@@ -406,7 +415,7 @@ class CompiledGraph:
             moved[moved[:, 1] < 0, 1] = [graph._known(old_names[t], old_names[t]) for t in targets]
         added = graph._compile_edges(dependencies)  # the new plain edges, then every gate's
         graph._edges = np.concatenate([moved.astype(np.int64), added])
-        graph._added = []
+        graph._added, graph._dropped = [], set()
         graph.rank = graph._business_rank()
         graph._build_adjacencies()
         graph._build_gate_arrays()
@@ -430,38 +439,38 @@ class CompiledGraph:
         self, sources: Collection[int], wanted: Mapping[tuple[int, int], int]
     ) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
         """Make the plain dependencies of the nodes `sources` exactly `wanted` ((source,
-        target) -> kind, each source among `sources`) in place, with one pass over the
-        edges; returns the pairs removed and the edges (source, target, kind) added (a pair
-        whose kind changed is both)."""
-        edges = self.edges
-        rows = np.flatnonzero(np.isin(edges[:, 0], np.fromiter(sources, np.int64, len(sources))))
-        rows = rows[edges[rows, 2] <= SOFT]
-        mine = list(zip(rows.tolist(), edges[rows].tolist(), strict=True))
-        held: dict[tuple[int, int], set[int]] = {}
-        for _, (source, target, kind) in mine:
-            held.setdefault((source, target), set()).add(kind)
-        removed = [pair for pair, kinds in held.items() if kinds != {wanted.get(pair)}]
-        added = [(s, t, k) for (s, t), k in wanted.items() if held.get((s, t)) != {k}]
+        target) -> kind, each source among `sources`) in place; returns the pairs removed
+        and the edges (source, target, kind) added (a pair whose kind changed is both).
+
+        The sources' edges are read from the forward adjacency, not the edge array: the
+        array is left as it is, its changes kept aside (`edges`), and only the adjacency
+        rows of the pairs that changed are edited.
+        """
+        held = {
+            (source, target): kind
+            for source in sources
+            for target, kind in self.edge_kinds(source).items()
+            if kind <= SOFT
+        }
+        removed = [pair for pair, kind in held.items() if wanted.get(pair) != kind]
+        added = [(s, t, k) for (s, t), k in wanted.items() if held.get((s, t)) != k]
+        # the edge array's rows of the sources give way to `wanted`, changed or not
+        self._dropped.update(held)
+        self._added = [row for row in self._added if row[0] not in sources]
+        self._added.extend((s, t, k) for (s, t), k in wanted.items())
         if not removed and not added:
             return removed, added
         self.__dict__["_above"] = {}  # the structure changed: reached services anew
-        gone = set(removed)
-        doomed = [row for row, (s, t, _) in mine if (s, t) in gone]  # ascending
-        kept = [edges[a + 1 : b] for a, b in zip([-1, *doomed], [*doomed, len(edges)], strict=True)]
-        new = np.array(added, dtype=np.int64).reshape(-1, 3)
-        self._edges = np.concatenate([*kept, new])  # slices: one copy (a mask takes 7x longer)
-        strict = any(k != SOFT for kinds in (held[p] for p in removed) for k in kinds)
+        strict = any(held[pair] != SOFT for pair in removed)
         for source, target in removed:
             for adjacency in (self.all, self.hard, self.strict):
                 adjacency.remove_edge(target, source)
-            if self._forward is not None:
-                self._forward.remove_edge(source, target)
+            self.forward.remove_edge(source, target)
         for source, target, kind in added:
             for name in _CARRIERS[kind]:
                 adjacency = getattr(self, name)
                 adjacency.add_edge(target, source)
-            if self._forward is not None:
-                self._forward.add_edge(source, target)
+            self.forward.add_edge(source, target)
             strict |= kind != SOFT
         if strict:  # the business-reach table reads the strict edges only
             self._reach_current = False

@@ -103,6 +103,18 @@ def test_edited_models_answer_as_a_fresh_compile_of_the_edited_map(seed: int) ->
         for model in (compiled_next, loaded_next, in_place):
             assert_same(model, expected, states)
         compiled, loaded, smap = compiled_next, loaded_next, expected
+    assert_same(ImpactModel.from_snapshot(loaded.to_snapshot()), smap, {})  # as saved
+    new = Component("added")
+    target = rng.choice(sorted(smap.components))
+    added = MapDelta(9, {"added"}, {"added": new}, [Dependency("added", target)], [])
+    patched = compiled.patched(added)  # renumbered from the edited graph's edges
+    assert patched is not None
+    with_new = ServiceMap(
+        {**smap.components, "added": new},
+        [*smap.dependencies, Dependency("added", target)],
+        list(smap.groups),
+    )
+    assert_same(patched, with_new, {})
     first = ImpactModel.from_map(original)
     assert_same(first, original, {})  # an edit is a copy: what was handed out is as it was
 
