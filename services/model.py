@@ -104,7 +104,8 @@ class ModelService:
     ) -> None:
         self.store = store
         # called between the steps of what is derived from new states off the request
-        # path (`catch_up`): background work stepping aside for questions (`Foreground`)
+        # path (`catch_up`), and before a rebuild in its thread: background work stepping
+        # aside for questions (`Foreground`)
         self.pause = pause
         self.clock = clock
         self.background_after = background_after
@@ -368,6 +369,8 @@ class ModelService:
     def _rebuild_in_background(
         self, version: int, load: Callable[[], tuple[int, ServiceMap]]
     ) -> None:
+        if self.pause is not None:  # the question that found the change answers first
+            self.pause()
         try:
             built = self._build(version, load)
         except Exception:  # the held version keeps answering; the next change retries
