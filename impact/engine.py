@@ -180,7 +180,9 @@ class ImpactModel:
             self._apply_removals()
             graph, held, observed = self._graph, self._map, dict(self._observed)
             groups = [g for g in held.groups if name_key(g.dependant) not in touched]
-            components = {n: c for n, c in held.components.items() if name_key(n) not in touched}
+            components = dict(held.components)
+            for old in graph.nodes_of(touched):  # re-described (a new spelling: a new key)
+                components.pop(graph.names[old], None)
         try:
             new_graph = graph.patched(delta.components, delta.dependencies, delta.groups)
         except (MapError, UnknownComponent):

@@ -9,7 +9,7 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +158,10 @@ class CompiledGraph:
         """Index of a component name (exact, then case-insensitive), None when unknown."""
         found = self.index.get(name)
         return found if found is not None else self._casefolded().get(name.casefold())
+
+    def nodes_of(self, keys: Iterable[str]) -> set[int]:
+        """The nodes of the components named by `keys` (name keys) that this graph holds."""
+        return {node for key in keys if (node := self.find(key)) is not None}
 
     def lookup(self, name: str) -> int:
         """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
@@ -381,7 +385,8 @@ class CompiledGraph:
         """
         touched = set(components)
         old_names = self.names
-        kept = [c for c in self.components if name_key(c.name) not in touched]
+        gone = self.nodes_of(touched)  # re-described: their rows are replaced
+        kept = [c for i, c in enumerate(self.components) if i not in gone]
         graph = object.__new__(CompiledGraph)
         graph.components = sorted([*kept, *components.values()], key=lambda c: c.name)
         graph.names = [c.name for c in graph.components]
@@ -398,14 +403,13 @@ class CompiledGraph:
             ]
         )
         # old component index -> new (NULL for a touched one: its edges are replaced)
+        index = graph.index
         renumber = np.fromiter(
-            (
-                -1 if name_key(name) in touched else graph.index[name]
-                for name in old_names[: self.n_components]
-            ),
+            (index.get(name, -1) for name in old_names[: self.n_components]),
             np.int64,
             self.n_components,
         )
+        renumber[sorted(gone)] = -1
         edges = self.edges
         plain = edges[edges[:, 2] <= SOFT]
         plain = plain[renumber[plain[:, 0]] >= 0]

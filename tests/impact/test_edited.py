@@ -141,3 +141,54 @@ def test_an_edit_of_soft_dependencies_only_keeps_the_business_reach_table() -> N
     assert [s.name for s in rewired.affects(["cache"]).down] == ["shop"]
     assert rewired.affects(["db"]).down == ()
     assert [s.name for s in model.affects(["cache"]).degraded] == ["shop"]  # left alone
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_patched_model_answers_as_a_fresh_compile_of_the_patched_map(seed: int) -> None:
+    """New components, and stored ones re-described (one in another spelling of its name),
+    patched into a model: as the map with those components' rows replaced, compiled."""
+    rng = random.Random(100 + seed)
+    smap = random_map(rng, rng.randint(6, 20))
+    names = sorted(smap.components)
+    members = {m for g in smap.groups for m in g.members}  # a held group keeps its spelling
+    redescribed = [rng.choice([n for n in names if n not in members] or names)]
+    redescribed += rng.sample([n for n in names if n != redescribed[0]], 1)
+    respelled = {redescribed[0]: redescribed[0].upper()} if redescribed[0] not in members else {}
+    respell = lambda n: respelled.get(n, n)  # noqa: E731
+    new = [Component(f"new-{i}") for i in range(rng.randint(1, 2))]
+    described = [Component(respelled.get(n, n), owner="patched") for n in redescribed] + new
+    dependencies = [
+        Dependency(c.name, respell(rng.choice(names)), rng.choice([HARD, SOFT])) for c in described
+    ]
+    components = {name_key(c.name): c for c in described}
+    groups = [
+        RedundancyGroup(
+            g.name, respell(g.dependant), tuple(map(respell, g.members)), g.min_up, g.min_percent
+        )
+        for g in smap.groups
+        if g.dependant in redescribed
+    ]
+    delta = MapDelta(2, set(components), components, dependencies, groups)
+    kept = {n: c for n, c in smap.components.items() if n not in redescribed}
+    others = [  # as a store reads them back: naming the component in its new spelling
+        Dependency(d.source, respell(d.target), d.kind)
+        for d in smap.dependencies
+        if d.source not in redescribed
+    ]
+    groups_kept = [
+        RedundancyGroup(
+            g.name, g.dependant, tuple(map(respell, g.members)), g.min_up, g.min_percent
+        )
+        for g in smap.groups
+        if g.dependant not in redescribed
+    ]
+    expected = ServiceMap(
+        {**kept, **{c.name: c for c in described}}, others + dependencies, groups_kept + groups
+    )
+    for model in (
+        ImpactModel.from_map(smap),
+        ImpactModel.from_snapshot(ImpactModel.from_map(smap).to_snapshot()),
+    ):
+        patched = model.patched(delta)
+        assert patched is not None
+        assert_same(patched, expected, {})
