@@ -117,6 +117,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             for tree, ms in medians.items()
         },
     }
+    result["after_change_ms"] = {  # every round, the first one the first change since the start
+        tree: [round(v, 1) for v in kinds["after_change"]] for tree, kinds in samples.items()
+    }
     if "against" in medians:
         result["ratio_this_vs_against"] = {
             kind: round(m / max(medians["against"][kind], 1e-9), 2)
