@@ -334,7 +334,7 @@ class Conversation:
             if compiled.version != self._names_version:
                 components = compiled.service_map.components
                 if compiled.labels_version == self._labels_version:  # same names, new fields
-                    self._names = self._names.with_components(components.values())
+                    self._names = self._names.with_components(components)
                 elif self._names_version is None:  # stored with the snapshot, or built
                     stored = (compiled.attached or {}).get(NAMES_ATTACHED)
                     restored = NameIndex.restored(components.values(), stored)
@@ -352,9 +352,8 @@ class Conversation:
     def _touched(self, held: int, version: int) -> set[str] | None:
         """The names that may have been added, removed or retitled from map version `held`
         to `version`, from the store's change log; None when it cannot tell."""
-        delta_since = getattr(self.store, "map_delta", None)
-        delta = delta_since(held) if delta_since is not None else None
-        if delta is None or delta.version != version:
+        delta = self.models.map_delta(held, version)  # read once for the model and names
+        if delta is None:
             return None
         touched = {c.name for c in delta.components.values()}
         touched.update(name for key in delta.touched if (name := self._names.exact(key)))

@@ -152,7 +152,7 @@ class NameIndex:
             self._build(components)
 
     def _build(self, components: Iterable[Component]) -> None:
-        self._components = {c.name: c for c in components}
+        self._components: Mapping[str, Component] = {c.name: c for c in components}
         names = list(self._components)
         titled = [c.name for c in self._components.values() if c.title]
         akas = {n: a for n, c in self._components.items() if (a := aka(c))}
@@ -254,11 +254,12 @@ class NameIndex:
         """The most words of one name or title."""
         return max(self._lengths, default=1)
 
-    def with_components(self, components: Iterable[Component]) -> NameIndex:
+    def with_components(self, components: Mapping[str, Component]) -> NameIndex:
         """This index over the same names and titles with other field values (an edit of
-        owners or tiers): no lookup table is rebuilt."""
+        owners or tiers): no lookup table is rebuilt. `components` (name -> component, the
+        whole next map) is read, never changed, and not copied: it must not change."""
         fresh = copy.copy(self)
-        fresh._components = {c.name: c for c in components}
+        fresh._components = components
         fresh._kind_words = None
         return fresh
 

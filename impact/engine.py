@@ -11,8 +11,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import numpy as np
-
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
@@ -59,6 +57,8 @@ __all__ = ["ImpactError", "ImpactModel", "MapError", "SnapshotError", "UnknownCo
 NEWLY_KEPT = 64  # subjects whose `newly_down` is kept per states
 AFFECTS_KEPT = 64  # subjects whose `affects` (on a healthy map) is kept per map
 P = ParamSpec("P")
+# an edit from the change log: the touched nodes re-described, their dependencies by pair
+_Edit = tuple[list[tuple[int, Component]], dict[tuple[int, int], Dependency]]
 R = TypeVar("R")
 
 
@@ -153,23 +153,21 @@ class ImpactModel:
     def edited(self, delta: MapDelta) -> ImpactModel | None:
         """A new model: this one with the change log's `delta` applied (`apply_delta`), this
         one left as it was (copy on write: the graph's arrays are copied, not recompiled);
-        None when the delta needs a compile (see `apply_delta`)."""
+        None when the delta needs a compile (see `apply_delta`), found before any copy."""
         with self._lock:
-            self._apply_removals()
+            edit = self._edit(delta)
+            if edit is None:
+                return None
             copy = object.__new__(ImpactModel)
             copy._graph = self._graph.copy()
-            held = self._map
-            if isinstance(held, DeferredMap) and held.pending:
-                copy._map = DeferredMap(
-                    dict(held.components), list(held.groups), copy._graph.plain_dependencies
-                )
-            else:
-                copy._map = ServiceMap(
-                    dict(held.components), list(held.dependencies), list(held.groups)
-                )
+            held = self._map  # its dependencies, when read, are the copy's graph edges
+            copy._map = DeferredMap(
+                dict(held.components), list(held.groups), copy._graph.plain_dependencies
+            )
             copy._observed, copy._current, copy._memo = dict(self._observed), None, None
             copy._removed, copy._lock = set(), threading.RLock()
-        return copy if copy.apply_delta(delta) else None
+        copy._apply(*edit)  # nobody else holds the copy yet
+        return copy
 
     def patched(self, delta: MapDelta) -> ImpactModel | None:
         """A new model: this one with the change log's `delta` applied when it adds or
@@ -184,7 +182,9 @@ class ImpactModel:
             self._apply_removals()
             graph, held, observed = self._graph, self._map, dict(self._observed)
             groups = [g for g in held.groups if name_key(g.dependant) not in touched]
-            components = {n: c for n, c in held.components.items() if name_key(n) not in touched}
+            components = dict(held.components)
+            for old in graph.nodes_of(touched):  # re-described (a new spelling: a new key)
+                components.pop(graph.names[old], None)
         try:
             new_graph = graph.patched(delta.components, delta.dependencies, delta.groups)
         except (MapError, UnknownComponent):
@@ -445,13 +445,21 @@ class ImpactModel:
         fields that leave the compiled order alone; False (nothing changed) when it adds,
         removes, renames or re-kinds a component, or changes a group: compile then.
         """
+        edit = self._edit(delta)
+        if edit is not None:
+            self._apply(*edit)
+        return edit is not None
+
+    def _edit(self, delta: MapDelta) -> _Edit | None:
+        """What `apply_delta` changes (the touched nodes with their new descriptions, and
+        their dependencies by node pair), or None when `delta` needs a compile."""
         graph = self._graph
         touched: list[tuple[int, Component]] = []
         for key in sorted(delta.touched):
             node = graph.find(key)
             new = delta.components.get(key)
             if node is None or new is None:
-                return False
+                return None
             old = graph.components[node]
             # the compiled order and business rank, and what indexes keyed by the map
             # (alert rules from labels) read once: a change of these compiles anew
@@ -462,7 +470,7 @@ class ImpactModel:
                 old.revenue_per_hour,
                 old.labels,
             ):
-                return False
+                return None
             touched.append((node, new))
         sources = {node for node, _ in touched}
         names = {graph.names[node] for node in sources}
@@ -470,26 +478,31 @@ class ImpactModel:
             (g for g in self._map.groups if g.dependant in names), key=lambda g: g.name
         )
         if held_groups != sorted(delta.groups, key=lambda g: g.name):
-            return False
+            return None
         try:
-            wanted = {
-                (graph.lookup(d.source), graph.lookup(d.target)): d for d in delta.dependencies
-            }
+            lookup = graph.lookup
+            wanted = {(lookup(d.source), lookup(d.target)): d for d in delta.dependencies}
         except UnknownComponent:
-            return False
-        edges = graph.edges
-        mine = edges[np.isin(edges[:, 0], list(sources)) & (edges[:, 2] <= SOFT)].tolist()
-        held = {(s, t): k for s, t, k in mine}
-        for pair, kind in held.items():
-            if pair not in wanted or _code(wanted[pair]) != kind:
-                self.remove_dependency(graph.names[pair[0]], graph.names[pair[1]])
-        for pair, dependency in wanted.items():
-            if held.get(pair) != _code(dependency):
-                self.add_dependency(dependency)
+            return None
+        if any(source not in sources for source, _ in wanted):
+            return None
+        return touched, wanted
+
+    def _apply(
+        self, touched: list[tuple[int, Component]], wanted: dict[tuple[int, int], Dependency]
+    ) -> None:
+        graph = self._graph
+        sources = {node for node, _ in touched}
+        removed, added = graph.rewire(sources, {pair: _code(d) for pair, d in wanted.items()})
+        if not (isinstance(self._map, DeferredMap) and self._map.pending):
+            self._removed.update(removed)  # the map's own list, filtered when next read
+            if any((s, t) in self._removed for s, t, _ in added):
+                self._apply_removals()  # the pending filter must not drop these new edges
+            self._map.dependencies.extend(wanted[s, t] for s, t, _ in added)
+        self._current = None
         for node, new in touched:
             graph.replace_component(node, new)
             self._map.components[new.name] = new
-        return True
 
     def _recompile(self) -> None:
         self._apply_removals()

@@ -9,7 +9,7 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -78,6 +78,7 @@ class CompiledGraph:
         self.business = np.concatenate([self.business, np.zeros(len(self.gates), dtype=bool)])
         self._edges = self._compile_edges(service_map.dependencies)
         self._added: list[tuple[int, int, int]] = []
+        self._dropped: set[tuple[int, int]] = set()  # plain pairs whose rows in _edges went
         self.rank = self._business_rank()
         self._build_adjacencies()
         self._build_gate_arrays()
@@ -127,7 +128,7 @@ class CompiledGraph:
             ]
         )
         graph._edges = np.asarray(arrays["edges"], dtype=np.int64).reshape(-1, 3)
-        graph._added = []
+        graph._added, graph._dropped = [], set()
         graph.rank = np.asarray(arrays["rank"], dtype=np.int64)
         for name in cls.ADJACENCIES:
             indptr, indices = arrays[f"{name}.indptr"], arrays[f"{name}.indices"]
@@ -160,6 +161,10 @@ class CompiledGraph:
         """Index of a component name (exact, then case-insensitive), None when unknown."""
         found = self.index.get(name)
         return found if found is not None else self._casefolded().get(name.casefold())
+
+    def nodes_of(self, keys: Iterable[str]) -> set[int]:
+        """The nodes of the components named by `keys` (name keys) that this graph holds."""
+        return {node for key in keys if (node := self.find(key)) is not None}
 
     def lookup(self, name: str) -> int:
         """Index of a component name (exact, then case-insensitive); raises UnknownComponent."""
@@ -282,7 +287,15 @@ class CompiledGraph:
 
     @property
     def edges(self) -> npt.NDArray[np.int64]:
-        """Forward edges as rows (source, target, kind), updates included."""
+        """Forward edges as rows (source, target, kind), updates included (an edit keeps
+        its changes aside, `rewire`: the array, shared with the graph it was copied from,
+        is made anew only when read)."""
+        if self._dropped:
+            edges, n = self._edges, self.n
+            keys = edges[:, 0] * n + edges[:, 1]
+            gone = np.fromiter((s * n + t for s, t in self._dropped), np.int64)
+            self._edges = edges[~(np.isin(keys, gone) & (edges[:, 2] <= SOFT))]
+            self._dropped = set()
         if self._added:
             added = np.array(self._added, dtype=np.int64)
             self._edges, self._added = np.vstack([self._edges, added]), []
@@ -373,7 +386,7 @@ class CompiledGraph:
         graph = object.__new__(CompiledGraph)
         graph.__dict__.update(self.__dict__)
         graph.components = list(self.components)
-        graph._added = list(self._added)
+        graph._added, graph._dropped = list(self._added), set(self._dropped)
         graph.__dict__["_kept"] = {}  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
@@ -397,7 +410,8 @@ class CompiledGraph:
         """
         touched = set(components)
         old_names = self.names
-        kept = [c for c in self.components if name_key(c.name) not in touched]
+        gone = self.nodes_of(touched)  # re-described: their rows are replaced
+        kept = [c for i, c in enumerate(self.components) if i not in gone]
         graph = object.__new__(CompiledGraph)
         graph.components = sorted([*kept, *components.values()], key=lambda c: c.name)
         graph.names = [c.name for c in graph.components]
@@ -414,14 +428,13 @@ class CompiledGraph:
             ]
         )
         # old component index -> new (NULL for a touched one: its edges are replaced)
+        index = graph.index
         renumber = np.fromiter(
-            (
-                -1 if name_key(name) in touched else graph.index[name]
-                for name in old_names[: self.n_components]
-            ),
+            (index.get(name, -1) for name in old_names[: self.n_components]),
             np.int64,
             self.n_components,
         )
+        renumber[sorted(gone)] = -1
         edges = self.edges
         plain = edges[edges[:, 2] <= SOFT]
         plain = plain[renumber[plain[:, 0]] >= 0]
@@ -431,7 +444,7 @@ class CompiledGraph:
             moved[moved[:, 1] < 0, 1] = [graph._known(old_names[t], old_names[t]) for t in targets]
         added = graph._compile_edges(dependencies)  # the new plain edges, then every gate's
         graph._edges = np.concatenate([moved.astype(np.int64), added])
-        graph._added = []
+        graph._added, graph._dropped = [], set()
         graph.rank = graph._business_rank()
         graph._build_adjacencies()
         graph._build_gate_arrays()
@@ -450,6 +463,47 @@ class CompiledGraph:
         self._reach_current &= kind == SOFT  # soft edges are not strict
         if self._forward is not None:
             self._forward.add_edge(source, target)
+
+    def rewire(
+        self, sources: Collection[int], wanted: Mapping[tuple[int, int], int]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+        """Make the plain dependencies of the nodes `sources` exactly `wanted` ((source,
+        target) -> kind, each source among `sources`) in place; returns the pairs removed
+        and the edges (source, target, kind) added (a pair whose kind changed is both).
+
+        The sources' edges are read from the forward adjacency, not the edge array: the
+        array is left as it is, its changes kept aside (`edges`), and only the adjacency
+        rows of the pairs that changed are edited.
+        """
+        held = {
+            (source, target): kind
+            for source in sources
+            for target, kind in self.edge_kinds(source).items()
+            if kind <= SOFT
+        }
+        removed = [pair for pair, kind in held.items() if wanted.get(pair) != kind]
+        added = [(s, t, k) for (s, t), k in wanted.items() if held.get((s, t)) != k]
+        # the edge array's rows of the sources give way to `wanted`, changed or not
+        self._dropped.update(held)
+        self._added = [row for row in self._added if row[0] not in sources]
+        self._added.extend((s, t, k) for (s, t), k in wanted.items())
+        if not removed and not added:
+            return removed, added
+        self.__dict__["_kept"] = {}  # the structure changed: what is kept of it anew
+        strict = any(held[pair] != SOFT for pair in removed)
+        for source, target in removed:
+            for adjacency in (self.all, self.hard, self.strict):
+                adjacency.remove_edge(target, source)
+            self.forward.remove_edge(source, target)
+        for source, target, kind in added:
+            for name in _CARRIERS[kind]:
+                adjacency = getattr(self, name)
+                adjacency.add_edge(target, source)
+            self.forward.add_edge(source, target)
+            strict |= kind != SOFT
+        if strict:  # the business-reach table reads the strict edges only
+            self._reach_current = False
+        return removed, added
 
     def remove_edges(self, source_name: str, target_name: str) -> bool:
         """Remove every plain dependency source -> target; False when there was none."""

@@ -68,12 +68,17 @@ class Adjacency:
         self._free: list[tuple[IntArray, IntArray]] = []  # scratch pairs kept for reuse
 
     def copy(self) -> Adjacency:
-        """An adjacency with the same rows and arrays of its own (edit it, not this one)."""
+        """An adjacency with the same rows and arrays of its own (edit it, not this one).
+
+        The two share their free scratch pairs (the same size; each pair is taken by one
+        walk at a time): the copy's first walk allocates none."""
         with self._lock:
             end = int(self.indptr[self.n])
             indptr = self.indptr.copy()
             indptr[self.n + 1] = end
-            return Adjacency.from_arrays(self.n, indptr, self.indices[:end])
+            copy = Adjacency.from_arrays(self.n, indptr, self.indices[:end])
+            copy._free = self._free
+            return copy
 
     def _take_scratch(self) -> tuple[IntArray, IntArray]:
         """A free scratch pair (pred all NULL, order), or new arrays when none is free."""

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from impact.clock import Clock, utcnow
 from impact.engine import ImpactModel, SnapshotError
+from impact.mapdiff import MapDelta
 from impact.model import MaintenanceWindow, ServiceMap, State
 from impact.risk import current_margins
 
@@ -115,7 +116,8 @@ class ModelService:
     ) -> None:
         self.store = store
         # called between the steps of what is derived from new states off the request
-        # path (`catch_up`): background work stepping aside for questions (`Foreground`)
+        # path (`catch_up`), and before a rebuild in its thread: background work stepping
+        # aside for questions (`Foreground`)
         self.pause = pause
         self.clock = clock
         self.background_after = background_after
@@ -142,6 +144,7 @@ class ModelService:
         self.compiled_versions: list[int] = []  # versions compiled from a whole map (telemetry)
         self.patched_versions: list[int] = []  # new components patched into the held model
         self._attach: dict[str, Callable[[ServiceMap], Any]] = {}
+        self._delta: tuple[int, MapDelta] | None = None  # the last delta read, and its start
 
     def attach(self, name: str, make: Callable[[ServiceMap], Any]) -> None:
         """Store `make(service_map)` (JSON values) with each snapshot saved from now on, as
@@ -252,6 +255,20 @@ class ModelService:
         built = self._build(version, lambda: (version, load()))  # outside the lock
         with self._lock:
             return self._install(built)
+
+    def map_delta(self, since: int, version: int) -> MapDelta | None:
+        """The change log's delta from map version `since` to `version` (the store's
+        `map_delta`), None when the log cannot tell or the map is past `version`. The last
+        one read is kept: the model and the name index of one change read it once."""
+        kept = self._delta
+        if kept is not None and kept[0] == since and kept[1].version == version:
+            return kept[1]
+        delta_since = getattr(self.store, "map_delta", None)
+        delta: MapDelta | None = delta_since(since) if delta_since is not None else None
+        if delta is None or delta.version != version:
+            return None
+        self._delta = (since, delta)
+        return delta
 
     def invalidate(self) -> None:
         """Forget the change token: the next `current()` re-reads the version and states."""
@@ -364,6 +381,8 @@ class ModelService:
     def _rebuild_in_background(
         self, version: int, load: Callable[[], tuple[int, ServiceMap]]
     ) -> None:
+        if self.pause is not None:  # the question that found the change answers first
+            self.pause()
         try:
             built = self._build(version, load)
         except Exception:  # the held version keeps answering; the next change retries
@@ -394,9 +413,8 @@ class ModelService:
             return None
         if held.version == version:
             return held
-        delta_since = getattr(self.store, "map_delta", None)
-        delta = delta_since(held.version) if delta_since is not None else None
-        if delta is None or delta.version != version:
+        delta = self.map_delta(held.version, version)
+        if delta is None:
             return None
         components = held.service_map.components
         retitled = any(  # a label may name it too (a vendor's name: handlers.names)
@@ -432,13 +450,11 @@ class ModelService:
         return Compiled(version, model.service_map, model, attached=attached)
 
     def _patched(self, version: int) -> ImpactModel | None:
-        held, delta_since = self._compiled, getattr(self.store, "map_delta", None)
-        if held is None or delta_since is None or held.version >= version:
+        held = self._compiled
+        if held is None or held.version >= version:
             return None
-        delta = delta_since(held.version)
-        if delta is None or delta.version != version:
-            return None
-        return held.model.patched(delta)
+        delta = self.map_delta(held.version, version)
+        return held.model.patched(delta) if delta is not None else None
 
     def _install(self, built: Compiled) -> Compiled:
         """Hold `built` when it is newer than the held model; returns it either way."""

@@ -11,7 +11,8 @@ read transaction, or None when only a full read will do. Created by migration 00
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Integer, String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
@@ -77,31 +78,34 @@ def wait_for_notify(connection: Connection, timeout: float) -> None:
 def read_delta(connection: Connection, since: int, version: int) -> MapDelta | None:
     """The components touched after version `since` up to the current `version`, described
     as they are now; None when the log cannot tell (a full change, or a version with no
-    entry: written before the log).
+    entry: written before the log). The log and the touched components are read in one
+    query, their dependencies and groups in one each.
     """
     if version < since:
         return None
-    query = select(MapChangeRow.map_version, MapChangeRow.component_key).where(
-        MapChangeRow.map_version > since, MapChangeRow.map_version <= version
+    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
+    query = (
+        select(MapChangeRow.map_version, MapChangeRow.component_key, ComponentRow.id, *columns)
+        .outerjoin(ComponentRow, ComponentRow.name_key == MapChangeRow.component_key)
+        .where(MapChangeRow.map_version > since, MapChangeRow.map_version <= version)
     )
     rows = connection.execute(query).all()
-    if len({v for v, _ in rows}) != version - since or any(k is None for _, k in rows):
+    if len({row[0] for row in rows}) != version - since or any(row[1] is None for row in rows):
         return None
-    keys = {str(k) for _, k in rows if k}
-    return MapDelta(version, keys, *_described(connection, keys))
+    keys = {str(row[1]) for row in rows if row[1]}
+    found: dict[int, Sequence[Any]] = {r[2]: r[3:] for r in rows if r[2] is not None}  # by id
+    return MapDelta(version, keys, *_described(connection, found))
 
 
 def _described(
-    connection: Connection, keys: set[str]
+    connection: Connection, found: dict[int, Sequence[Any]]
 ) -> tuple[dict[str, Component], list[Dependency], list[RedundancyGroup]]:
-    if not keys:
+    """The components of `found` (id -> row of `COMPONENT_COLUMNS`) with their own
+    dependencies and the groups they are the dependant of."""
+    if not found:
         return {}, [], []
-    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
-    found = connection.execute(
-        select(ComponentRow.id, *columns).where(ComponentRow.name_key.in_(sorted(keys)))
-    ).all()
-    components = {name_key(row[1]): component_from_row(row[1:]) for row in found}
-    names = {row[0]: row[1] for row in found}
+    components = {name_key(row[0]): component_from_row(row) for row in found.values()}
+    names = {row_id: row[0] for row_id, row in found.items()}
     target = aliased(ComponentRow)
     edges = connection.execute(
         select(DependencyRow.source_id, target.name, DependencyRow.kind)

@@ -182,6 +182,36 @@ def test_a_map_change_edits_the_conversations_index(demo_store, monkeypatch) -> 
     assert answer.ok and answer.subjects == ("db-03",)
 
 
+def test_one_change_is_read_from_the_log_once_for_the_model_and_the_names(demo_store) -> None:
+    """A new component (patched into the model, then edited into the name index) and an
+    owner's edit (the model edited, the index's components replaced): one delta read each."""
+    from handlers.conversation import Conversation
+    from impact.model import Dependency, ServiceMap
+    from services.model import ModelService
+
+    models = ModelService(demo_store)
+    conversation = Conversation(models)
+    assert conversation.ask("what does db-03 affect?").ok
+    reads: list[int] = []
+    read = demo_store.map_delta
+
+    def counted(since: int):  # type: ignore[no-untyped-def]
+        reads.append(since)
+        return read(since)
+
+    demo_store.map_delta = counted  # type: ignore[method-assign]
+    added = ServiceMap.build([Component("ledger-db-09")], [Dependency("ledger-db-09", "db-03")])
+    demo_store.import_map(added, actor="tests")
+    assert conversation.ask("what does ledger-db-09 affect?").ok
+    assert models.patched_versions == [demo_store.map_version()]
+    db03 = demo_store.load_map().components["db-03"]
+    demo_store.import_map(ServiceMap.build([replace(db03, owner="ledger")]), actor="tests")
+    answer = conversation.ask("who owns db-03?")
+    assert answer.ok and "ledger" in answer.summary
+    assert models.applied_deltas == [demo_store.map_version()]
+    assert reads == [demo_store.map_version() - 2, demo_store.map_version() - 1]
+
+
 def _tables(index: NameIndex) -> dict[str, object]:
     """Every lookup table of `index`, the words of each label read through `_labels_of`."""
     return {

@@ -400,3 +400,19 @@ def test_a_following_replica_patches_in_a_component_added_through_the_first(
         stop.set()
         follower.join(timeout=10)
         other.close()
+
+
+def test_a_rebuild_in_its_thread_steps_aside_for_the_question_that_found_the_change(
+    demo_store: Store,
+) -> None:
+    paused: list[str] = []
+    models = ModelService(
+        demo_store, background_after=0, pause=lambda: paused.append(threading.current_thread().name)
+    )
+    before = models.current()
+    added = ServiceMap.build([Component("brand-new")], [Dependency("brand-new", "dns")], [])
+    demo_store.import_map(added, actor="tests")
+    assert models.current() is before  # the held version answers while the patch is built
+    models.flush()
+    assert paused == ["model-rebuild"]
+    assert "brand-new" in models.current().model.names()
