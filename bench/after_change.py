@@ -62,15 +62,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     added = 0
     with serve.served.fake_slack() as (api, slack_url), ExitStack() as stack:
-        base_env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-bench-0123456789",
-            "SLACK_SIGNING_SECRET": served.SECRET,
-            "SLACK_API_URL": f"{slack_url}/api/",
-            "SLACK_APP_TOKEN": "",
-            "BSM_DATABASE_URL": url,
-            "BSM_WEBHOOK_TOKEN": served.TOKEN,
-        }
+        base_env = serve.server_env(slack_url, url)
         first = {**base_env, "PYTHONPATH": trees["this"]}
         serve.first_answer(first, api, slack_url, args.timeout, pick)  # compiles, saves
         clients = {}

@@ -221,6 +221,20 @@ def merge_one(url: str, service_map: Any, host: str, new: str | None = None) -> 
         store.close()
 
 
+def server_env(slack_url: str, url: str) -> dict[str, str]:
+    """The environment of `bsm serve` against the fake Slack at `slack_url` and the
+    database `url`."""
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-bench-0123456789",
+        "SLACK_SIGNING_SECRET": served.SECRET,
+        "SLACK_API_URL": f"{slack_url}/api/",
+        "SLACK_APP_TOKEN": "",
+        "BSM_DATABASE_URL": url,
+        "BSM_WEBHOOK_TOKEN": served.TOKEN,
+    }
+
+
 def first_answer(
     env: dict[str, str], api: Any, slack_url: str, timeout: float, pick: Callable[[], str]
 ) -> float:
@@ -284,15 +298,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "affects_1000": lambda: f"what does {WIDE} affect?",
     }
     with served.fake_slack() as (api, slack_url):
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-bench-0123456789",
-            "SLACK_SIGNING_SECRET": served.SECRET,
-            "SLACK_API_URL": f"{slack_url}/api/",
-            "SLACK_APP_TOKEN": "",
-            "BSM_DATABASE_URL": url,
-            "BSM_WEBHOOK_TOKEN": served.TOKEN,
-        }
+        env = server_env(slack_url, url)
         demo_url = f"sqlite:///{work / 'demo.sqlite'}"
         demo = Store(demo_url)
         demo.import_map(load_map_file(DEMO_MAP), source="bench")
