@@ -29,14 +29,8 @@ def affects(req: Request) -> Answer:
     map), and, when something is failing now, given what is down now. Everything but its
     actions (which carry the question's text) is kept per states (`ImpactModel.kept`, for
     `ANSWERS_KEPT` subjects): in a storm the same question asked again builds nothing."""
-    kept: dict[tuple[str, ...], _Affects] = req.model.kept("affects answers", lambda _: {})
-    found = kept.get(req.subjects)
-    if found is None:
-        found = _affects(req)
-        if len(kept) >= ANSWERS_KEPT:
-            kept.clear()
-        kept[req.subjects] = found
-    summary, sections, notes, data, result = found
+    kept = req.model.kept_each("affects answers", req.subjects, lambda: _affects(req), ANSWERS_KEPT)
+    summary, sections, notes, data, result = kept
     return Answer(
         intent="affects",
         summary=summary,

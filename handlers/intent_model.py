@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from handlers import sentences
+from impact.memo import remembered
 
 WEIGHTS_FILE = "intent_weights.json"
 UNKNOWN = "unknown"  # not a question the bot answers: chat, thanks, a remark
@@ -139,13 +140,11 @@ class IntentJudge:
     def opinion(self, text: str) -> tuple[str, float]:
         """The model's intent for `text` and how sure it is; kept per text (at most
         `OPINIONS_KEPT`): "status", asked again and again in an outage, is encoded once."""
-        found = self._opinions.get(text)
-        if found is None:
-            found = self.model.best(self.load().encode(text))
-            if len(self._opinions) >= OPINIONS_KEPT:
-                self._opinions.clear()
-            self._opinions[text] = found
-        return found
+
+        def encoded() -> tuple[str, float]:
+            return self.model.best(self.load().encode(text))
+
+        return remembered(self._opinions, text, encoded, OPINIONS_KEPT)
 
     def judge(self, rules: str, named: int, text: str) -> str:
         """The intent to answer: the rules' reading (`rules`, "unknown" when none), or the

@@ -8,12 +8,13 @@ so one model may be shared between threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
 from impact.mapdiff import MapDelta
+from impact.memo import remembered
 from impact.model import (
     Component,
     Dependency,
@@ -255,14 +256,9 @@ class ImpactModel:
         again of the same states, it is not evaluated again."""
         with self._lock:  # the states cannot move meanwhile: what is kept is of them
             failed = tuple(indices(self._graph, names))
-            kept: dict[tuple[int, ...], tuple[ServiceImpact, ...]]
-            kept = self.kept("newly down", lambda _: {})
-            found = kept.get(failed)
-            if found is None:
-                found = self._newly_down(failed)
-                if len(kept) < NEWLY_KEPT:
-                    kept[failed] = found
-            return found
+            return self.kept_each(
+                "newly down", failed, lambda: self._newly_down(failed), NEWLY_KEPT
+            )
 
     def _newly_down(self, failed: Sequence[int]) -> tuple[ServiceImpact, ...]:
         graph = self._graph
@@ -325,6 +321,12 @@ class ImpactModel:
         states or the map change: a storm of questions pays it once per change)."""
         outcome = self._outcome()
         return self.kept("status", lambda model: status(model._graph, outcome))
+
+    def kept_each(self, kind: str, key: Hashable, compute: Callable[[], R], at_most: int) -> R:
+        """`compute()` kept per states (`kept`) under `key`, for at most `at_most` keys of
+        `kind` at a time (`impact.memo.remembered`): one answer of several subjects."""
+        values: dict[Hashable, R] = self.kept(kind, lambda _: {})
+        return remembered(values, key, compute, at_most)
 
     def kept(self, key: str, compute: Callable[[ImpactModel], R]) -> R:
         """`compute(self)`, computed once per states and map: kept under `key` until they

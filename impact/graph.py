@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
+from impact.memo import remembered
 from impact.model import (
     BUSINESS_KIND,
     Component,
@@ -340,21 +341,11 @@ class CompiledGraph:
         """`compute()`, a value of the map's structure alone (never of states), kept under
         `key` until the graph is edited; at most `at_most` values of each `kind` (then
         that kind starts anew)."""
-        kept: dict[str, dict[Hashable, Any]] | None = self.__dict__.get("_kept")
-        if kept is None:
-            kept = self.__dict__.setdefault("_kept", {})
+        kept = cast("dict[str, dict[Hashable, T]]", self.__dict__.setdefault("_kept", {}))
         values = kept.get(kind)
         if values is None:
             values = kept.setdefault(kind, {})
-        try:
-            return values[key]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
-        found = compute()
-        if len(values) >= at_most:
-            values.clear()  # bounded: a storm's failures fit many times over
-        values[key] = found
-        return found
+        return remembered(values, key, compute, at_most)  # a storm's failures fit many times
 
     @property
     def forward(self) -> Adjacency:
