@@ -78,10 +78,6 @@ class ConversationContexts:
                 )
             connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
 
-    def keep_more(self, key: str, question: str, page: int) -> None:
-        """Keep where "show more" goes on in conversation `key` (see `remember`)."""
-        self.remember(key, None, more=(question, page))
-
     def recall_more(self, key: str) -> tuple[str, int] | None:
         """The question and next page of conversation `key`'s "show more", or None."""
         found = self.recall(_more_key(key))

@@ -2,9 +2,8 @@
 
     snapshots = store.snapshots
     data = snapshots.load(version)          # bytes, or None (absent or corrupt)
-    found = snapshots.newest(version)       # (its version, bytes) of the newest up to it
-    for copy in snapshots.copies(version):  # the same, its checksum checked meanwhile
-        ... copy.data ... copy.intact()
+    for copy in snapshots.copies(version):  # the newest up to it, checked meanwhile
+        ... copy.version ... copy.data ... copy.intact()
     snapshots.save(version, data)           # keeps the newest few versions only
 
 A snapshot is opaque bytes to the store (the engine's `impact.snapshot` format); it is kept
@@ -98,14 +97,11 @@ class Snapshots:
 
     def load(self, version: int) -> bytes | None:
         """The snapshot of map `version` when stored and intact, else None."""
-        found = self.newest(version)
-        return found[1] if found is not None and found[0] == version else None
-
-    def newest(self, version: int) -> tuple[int, bytes] | None:
-        """The newest intact snapshot of a version up to `version`: (its version, bytes)."""
         for copy in self.copies(version):
+            if copy.version != version:
+                return None  # only an older one is stored
             if copy.intact():
-                return copy.version, bytes(copy.data)
+                return bytes(copy.data)
         return None
 
     def copies(self, version: int) -> Iterator[Copy]:

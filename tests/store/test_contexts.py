@@ -48,7 +48,7 @@ def test_a_context_and_its_show_more_are_kept_in_one_transaction(store: Store) -
     assert contexts.recall_more("slack:C1:2.3") == ("what does dns affect", 2)
     assert contexts.recall("slack:C1:3.4") is None
     assert contexts.recall_more("slack:C1:3.4") == ("status", 3)
-    contexts.keep_more("slack:C1:3.4", "status", 4)
+    contexts.remember("slack:C1:3.4", None, more=("status", 4))
     assert contexts.recall_more("slack:C1:3.4") == ("status", 4)
 
 
