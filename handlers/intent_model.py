@@ -18,6 +18,7 @@ rules answer alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -116,7 +117,7 @@ class IntentJudge:
         self._directory = directory
         self._encoder: sentences.SentenceEncoder | None = None
         self._lock = threading.Lock()
-        self._opinions: dict[str, tuple[str, float]] = {}
+        self._opinions: dict[bytes, tuple[str, float]] = {}  # by the text's digest
 
     @classmethod
     def installed(cls, configured: str | None = None) -> IntentJudge | None:
@@ -139,12 +140,14 @@ class IntentJudge:
 
     def opinion(self, text: str) -> tuple[str, float]:
         """The model's intent for `text` and how sure it is; kept per text (at most
-        `OPINIONS_KEPT`): "status", asked again and again in an outage, is encoded once."""
+        `OPINIONS_KEPT`, by a 16-byte digest: long texts cost no memory kept): "status",
+        asked again and again in an outage, is encoded once."""
 
         def encoded() -> tuple[str, float]:
             return self.model.best(self.load().encode(text))
 
-        return remembered(self._opinions, text, encoded, OPINIONS_KEPT)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        return remembered(self._opinions, key, encoded, OPINIONS_KEPT)
 
     def judge(self, rules: str, named: int, text: str) -> str:
         """The intent to answer: the rules' reading (`rules`, "unknown" when none), or the

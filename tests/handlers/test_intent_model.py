@@ -150,3 +150,6 @@ def test_an_opinion_is_encoded_once_per_text() -> None:
     assert encoded == ["status"]
     judge.opinion("status please")
     assert encoded == ["status", "status please"]
+    judge.opinion("status \ud800")  # a lone surrogate (JSON may carry one) is kept too
+    judge.opinion("status \ud800")
+    assert encoded == ["status", "status please", "status \ud800"]
