@@ -42,6 +42,7 @@ from bot.settings import (
 from bot.work import WorkPool
 from handlers.access import AccessPolicy, Admins
 from impact.bulk import no_cycle_collection
+from impact.traversal import load_kernel
 from services.announce import Announcer
 from services.burn import BurnWatch
 from services.digests import DigestService
@@ -74,10 +75,10 @@ STATES_AGE_S = 2.0
 # `bsm serve` starts the scheduler this long after it is ready (its jobs' periods are 15 s
 # and more): loading APScheduler is then off the way to the first answer.
 SCHEDULER_AFTER_S = 3.0
-# ... and loads the intent model's encoder (~0.5 s of CPU) this long after it is ready: the
-# judge reads only questions no rule read or read as status, path or owner; one asked
-# before loads it itself.
-JUDGE_AFTER_S = 1.0
+# ... and this long after it is ready, scipy's search kernel (~0.2 s; searches run in numpy
+# until then) and the intent model's encoder (~0.5 s of CPU): the judge reads only questions
+# no rule read or read as status, path or owner; one asked before loads it itself.
+WARM_AFTER_S = 1.0
 # On stop, a snapshot being saved (the first start of a map version) is waited for this long:
 # a process stopped right after its first answer leaves the next start a snapshot to load.
 SAVE_WAIT_S = 30.0
@@ -186,11 +187,13 @@ class Runtime:
         ).start()
         self.incidents.start()
         self.scheduling.start(after_s=scheduler_after_s)
-        judge = self.conversation.judge
-        if judge is not None:  # off the first answer's way, like the scheduler
-            warming = threading.Timer(min(JUDGE_AFTER_S, scheduler_after_s), _warm, (judge,))
-            warming.daemon = True
-            warming.start()
+        # off the first answer's way, like the scheduler: scipy's search kernel (searches
+        # run in numpy meanwhile) and the intent model's encoder
+        warming = threading.Timer(
+            min(WARM_AFTER_S, scheduler_after_s), _warm, (self.conversation.judge,)
+        )
+        warming.daemon = True
+        warming.start()
 
     def stop(self) -> None:
         self.following.set()
@@ -513,7 +516,11 @@ def _dashboard(
     return build_dashboard(settings, models, desk, digests)
 
 
-def _warm(judge: IntentJudge) -> None:
+def _warm(judge: IntentJudge | None) -> None:
+    if not load_kernel():  # pragma: no cover - depends on the scipy build
+        log.info("scipy has no search kernel here: searches stay in numpy")
+    if judge is None:
+        return
     try:
         judge.warm()
     except Exception:  # a question that needs it loads it again and reports the error

@@ -57,7 +57,6 @@ from handlers.subscription_answers import subscribe, subscriptions, unsubscribe
 from handlers.sync.chat import changes, sync
 from impact.bulk import no_cycle_collection
 from impact.engine import ImpactModel
-from impact.traversal import bfs_kernel
 from services.digests import DigestService
 from services.incidents import Incidents
 from services.model import ModelService
@@ -302,25 +301,11 @@ class Conversation:
         """Build what the first question needs (the model, the name index of its map), so
         that it does not pay for them: `bsm serve` calls it before /healthz reports ready.
 
-        The rest of what it needs (scipy's search kernel) is loaded beside, in a thread:
-        the snapshot's read and checksum leave the interpreter free meanwhile. An error of
-        either is raised here, as if loaded in turn. The intent model's encoder is not: the
-        judge asks it only about readings it may change (`IntentJudge.warm` loads it)."""
-        failed: list[BaseException] = []
-        aside = threading.Thread(target=self._warm_aside, args=(failed,), name="warm-aside")
-        aside.start()
-        try:
-            self._refresh()
-        finally:
-            aside.join()
-        if failed:
-            raise failed[0]
-
-    def _warm_aside(self, failed: list[BaseException]) -> None:
-        try:
-            bfs_kernel()  # imports scipy (~0.2 s)
-        except BaseException as error:  # re-raised by warm, in its thread
-            failed.append(error)
+        Searches need no more: until scipy's kernel is loaded (`bsm serve` loads it a second
+        after it is ready) they run in numpy (`impact.traversal`). Nor does the intent
+        model's encoder: the judge asks it only about readings it may change
+        (`IntentJudge.warm` loads it)."""
+        self._refresh()
 
     def _refresh(self) -> ImpactModel:
         # a first load (a snapshot, a compile) and a new name index are ~10^5 objects kept:

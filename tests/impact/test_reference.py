@@ -18,8 +18,20 @@ from impact.model import (
     State,
     name_key,
 )
+from impact.traversal import load_kernel
 
 LEVEL = {State.DOWN: 2, State.MAINTENANCE: 2, State.DEGRADED: 1}
+
+
+@pytest.fixture(autouse=True, params=["kernel", "frontier"])
+def search(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each check twice: searches by scipy's kernel, and by the numpy frontier search that
+    serves before the kernel is loaded (`impact.traversal`)."""
+    if request.param == "kernel":
+        assert load_kernel()
+    else:
+        monkeypatch.setattr("impact.traversal.bfs_kernel", lambda: None)
+    return str(request.param)
 
 
 def reference_levels(smap: ServiceMap, seeds: dict[str, int]) -> dict[str, int]:
