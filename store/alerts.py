@@ -25,11 +25,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import State, StatusEvent, name_key
 from store.codec import event_values
+from store.database import dialect_of
 from store.schema import NAME_LENGTH, Base, JsonType, StatusEventRow, UTCDateTime
 
 KEY_LENGTH = 400
@@ -111,10 +111,6 @@ class UnmappedSummary:
     first_seen: datetime
     last_seen: datetime
     count: int
-
-
-def _dialect(connection: Connection) -> Any:
-    return postgresql if connection.dialect.name == "postgresql" else sqlite
 
 
 def apply_observations(
@@ -247,7 +243,7 @@ def _event_insert(connection: Connection) -> Any:
     name = connection.dialect.name
     if name not in _EVENT_INSERTS:
         table = StatusEventRow.__table__
-        statement = _dialect(connection).insert(table).on_conflict_do_nothing()
+        statement = dialect_of(connection).insert(table).on_conflict_do_nothing()
         _EVENT_INSERTS[name] = statement.returning(table.c.event_id)
     return _EVENT_INSERTS[name]
 
@@ -274,7 +270,7 @@ def _upsert_statement(connection: Connection) -> Any:
     name = connection.dialect.name
     if name not in _UPSERTS:
         table = AlertStateRow.__table__
-        statement = _dialect(connection).insert(table)
+        statement = dialect_of(connection).insert(table)
         columns = ("component", "component_key", "state", "at", "source", "summary", "left_out")
         _UPSERTS[name] = statement.on_conflict_do_update(
             index_elements=[table.c.alert_key],
@@ -404,7 +400,7 @@ def _record_one(connection: Connection, alert: UnmappedAlert) -> bool:
         "last_seen": alert.at,
         "count": 1,
     }
-    statement = _dialect(connection).insert(table).values(values)
+    statement = dialect_of(connection).insert(table).values(values)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.alert_key],

@@ -28,11 +28,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import Component
-from store.database import transaction
+from store.database import dialect_of, transaction
 from store.errors import NotFound, StoreError
 from store.schema import Base, UTCDateTime
 
@@ -226,7 +225,7 @@ class DigestStore:
             "attempts": 1,
         }
         with self._write() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            dialect = dialect_of(connection)
             statement = (
                 dialect.insert(DigestRunRow).on_conflict_do_nothing().returning(DigestRunRow.id)
             )

@@ -15,13 +15,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.clock import Clock, utcnow
 from impact.model import DependencyKind, name_key
 from impact.suggest import Suggester
 from store.audit import bump_map_version, record_audit
-from store.database import transaction
+from store.database import dialect_of, transaction
 from store.errors import NotFound, StoreError
 from store.records import Subscription
 from store.schema import (
@@ -124,7 +123,7 @@ class MapEdits:
         """
         _check_origin(origin)
         with self._write() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            dialect = dialect_of(connection)
             values = {
                 "channel": channel,
                 "selector": selector,

@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.model import MaintenanceWindow, State, StatusEvent, name_key
 from store.codec import event_from_values, event_values, window_from_values
+from store.database import dialect_of
 from store.schema import ComponentRow, MaintenanceRow, StatusEventRow
 
 EVENT_COLUMNS = (
@@ -33,7 +33,7 @@ def insert_events(connection: Connection, events: Sequence[StatusEvent], receive
         rows.append({**event_values(event), "received_at": received})
     if not rows:
         return 0
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    dialect = dialect_of(connection)
     # ON CONFLICT DO NOTHING: a concurrent writer with the same event_id must not fail us.
     statement = dialect.insert(StatusEventRow).on_conflict_do_nothing().returning(StatusEventRow.id)
     return len(connection.execute(statement, rows).all())

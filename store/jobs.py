@@ -21,12 +21,12 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from store.database import transaction
+from store.database import dialect_of, transaction
 from store.schema import MetaRow
 
 log = logging.getLogger(__name__)
@@ -95,10 +95,8 @@ class JobRecords:
             )
 
 
-def _insert(connection: Connection) -> postgresql.Insert | sqlite.Insert:
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(MetaRow).on_conflict_do_nothing()
-    return sqlite.insert(MetaRow).on_conflict_do_nothing()
+def _insert(connection: Connection) -> Any:
+    return dialect_of(connection).insert(MetaRow).on_conflict_do_nothing()
 
 
 def _unlock(connection: Connection, key: dict[str, int]) -> None:

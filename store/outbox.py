@@ -31,10 +31,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.database import transaction
+from store.database import dialect_of, transaction
 from store.incident_facts import Notice, ThreadReply
 from store.incident_rows import NoticeRow
 from store.risk_rows import living_of, mark_posted, posted
@@ -180,7 +179,7 @@ def enqueue(
     """Add a message unless one with `dedup_key` exists; True when added."""
     if kind not in KINDS:
         raise ValueError(f"outbox kind {kind!r}: use one of {', '.join(KINDS)}")
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    dialect = dialect_of(connection)
     values = {
         "dedup_key": dedup_key,
         "incident_id": incident_id,

@@ -33,6 +33,7 @@ DEFERRED = (
     "store.mapsource",
     "store.sync",  # the map sync's store, loaded with the first sync
     "handlers.train_intents",
+    "sqlalchemy.dialects.postgresql",  # a store on SQLite (here) never loads it
 )
 
 SCRIPT = """
