@@ -75,9 +75,10 @@ STATES_AGE_S = 2.0
 # `bsm serve` starts the scheduler this long after it is ready (its jobs' periods are 15 s
 # and more): loading APScheduler is then off the way to the first answer.
 SCHEDULER_AFTER_S = 3.0
-# ... and this long after it is ready, scipy's search kernel (~0.2 s; searches run in numpy
-# until then) and the intent model's encoder (~0.5 s of CPU): the judge reads only questions
-# no rule read or read as status, path or owner; one asked before loads it itself.
+# ... and this long after it is ready, the start-up reconcile of incidents, scipy's search
+# kernel (~0.2 s; searches run in numpy until then) and the intent model's encoder (~0.5 s of
+# CPU): the judge reads only questions no rule read or read as status, path or owner; one
+# asked before loads it itself.
 WARM_AFTER_S = 1.0
 # On stop, a snapshot being saved (the first start of a map version) is waited for this long:
 # a process stopped right after its first answer leaves the next start a snapshot to load.
@@ -185,7 +186,9 @@ class Runtime:
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()
-        self.incidents.start()
+        # the start-up reconcile (states a crash left behind) waits as the warm-up does: it
+        # would take the interpreter from the first answer
+        self.incidents.start(reconcile_after_s=min(WARM_AFTER_S, scheduler_after_s))
         self.scheduling.start(after_s=scheduler_after_s)
         # off the first answer's way, like the scheduler: scipy's search kernel (searches
         # run in numpy meanwhile) and the intent model's encoder

@@ -356,11 +356,14 @@ class ReconcileLoop:
         self.on_change: Callable[[], object] = on_change
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="bsm-incidents", daemon=True)
+        self._first_at = 0.0
 
     def wake(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
+    def start(self, *, first_after_s: float = 0.0) -> None:
+        """Run the loop; its first reconcile (the one at start) `first_after_s` from now."""
+        self._first_at = time.monotonic() + first_after_s
         self._thread.start()
 
     def stop(self) -> None:
@@ -370,7 +373,8 @@ class ReconcileLoop:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        due, last = True, -self.every_s  # once at start: a crash may have left states behind
+        # once at start (a crash may have left states behind), at `_first_at`
+        due, last = True, self._first_at - self.every_s
         while not self._stop.is_set():
             try:
                 if due:
@@ -442,8 +446,9 @@ class IncidentRuntime:
             pause=pause,
         )
 
-    def start(self) -> None:
-        self.loop.start()
+    def start(self, *, reconcile_after_s: float = 0.0) -> None:
+        """Start the reconcile loop; its start-up reconcile `reconcile_after_s` from now."""
+        self.loop.start(first_after_s=reconcile_after_s)
 
     def stop(self) -> None:
         self.loop.stop()

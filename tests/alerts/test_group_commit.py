@@ -212,3 +212,31 @@ def test_reconcile_loop_calls_on_change_only_when_incidents_changed() -> None:
     finally:
         loop.stop()
     assert not changed.is_set()  # ... never refreshes the Home tabs
+
+
+def test_the_start_up_reconcile_waits_as_long_as_asked() -> None:
+    """`bsm serve` asks its start-up reconcile to wait (`WARM_AFTER_S`): it would otherwise
+    take the interpreter from the first answer; an alert before then waits for it too."""
+    import time
+
+    from bot.webhooks import ReconcileLoop
+    from impact.incidents import Plan
+
+    at: list[float] = []
+    reconciled = threading.Event()
+
+    class Desk:
+        def reconcile(self) -> Plan:
+            at.append(time.monotonic())
+            reconciled.set()
+            return Plan()
+
+    loop = ReconcileLoop(Desk(), every_s=0.05)  # type: ignore[arg-type]
+    started = time.monotonic()
+    loop.start(first_after_s=0.4)
+    try:
+        loop.wake()  # an alert committed at once
+        assert reconciled.wait(5)
+    finally:
+        loop.stop()
+    assert at[0] - started >= 0.4
