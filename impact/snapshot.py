@@ -349,8 +349,8 @@ class ComponentColumns(Sequence[Component]):
         items = self._items
         found = items[index]
         if found is None:
-            rows = self._rows
-            found = self._columns.one(index if rows is None else rows[index])
+            rows, at = self._rows, index if index >= 0 else index + len(items)
+            found = self._columns.one(at if rows is None else rows[at])
             items[index] = found
         return found
 
