@@ -325,14 +325,14 @@ class ComponentColumns(Sequence[Component]):
     unpublished graph (one thread, like the list it stands for).
     """
 
-    __slots__ = ("_columns", "_edited", "_full", "_items", "_rows")
+    __slots__ = ("_columns", "_full", "_items", "_rows", "_set")
 
     def __init__(self, columns: Mapping[str, Any]) -> None:
         self._columns = _Columns(columns)
         self._items: list[Component | None] = [None] * self._columns.count
         self._rows: list[int] | None = None  # item -> position in the columns (None: same)
         self._full = False  # every item built
-        self._edited = False  # an item set or the sequence renumbered: not the columns'
+        self._set: set[int] = set()  # the items set (or added): not the columns' own
 
     def __len__(self) -> int:
         return len(self._items)
@@ -356,7 +356,7 @@ class ComponentColumns(Sequence[Component]):
 
     def __setitem__(self, index: int, component: Component) -> None:
         self._items[index] = component
-        self._edited = True
+        self._set.add(index if index >= 0 else index + len(self._items))
 
     def __iter__(self) -> Iterator[Component]:
         return iter(self._built())
@@ -376,7 +376,7 @@ class ComponentColumns(Sequence[Component]):
         """An equal sequence whose items are set apart from this one's (nothing built)."""
         copied = object.__new__(ComponentColumns)
         copied._columns, copied._rows, copied._full = self._columns, self._rows, self._full
-        copied._edited, copied._items = self._edited, list(self._items)
+        copied._set, copied._items = set(self._set), list(self._items)
         return copied
 
     def renumbered(
@@ -384,26 +384,36 @@ class ComponentColumns(Sequence[Component]):
     ) -> ComponentColumns:
         """The sequence whose item k is this one's item `sources[k]`, or `added[k]` where
         `sources[k]` is negative (nothing built: the columns are shared)."""
-        items, rows = self._items, self._rows
+        items, rows, held = self._items, self._rows, self._set
         copied = object.__new__(ComponentColumns)
-        copied._columns, copied._full, copied._edited = self._columns, False, True
+        copied._columns, copied._full = self._columns, False
         copied._items = [items[s] if s >= 0 else added[k] for k, s in enumerate(sources)]
         own = sources if rows is None else [rows[s] if s >= 0 else -1 for s in sources]
         copied._rows = [s if s >= 0 else -1 for s in own]
+        copied._set = set(added)
+        if held:
+            copied._set.update(k for k, s in enumerate(sources) if s in held)
         return copied
 
-    def setting(self, name: str) -> list[str] | None:
-        """The names of the items setting the optional field `name`, in order, while every
-        item is the columns' (as for `column`); else None."""
-        if self._edited:
-            return None
-        names = self._columns.names
-        return [names[p] for p in self._columns.sparse.get(name, ([], []))[0]]
+    def setting(self, name: str) -> list[str]:
+        """The names of the items setting the optional field `name` (labels: not empty),
+        in order: from the columns' positions, and the items set read (none built)."""
+        names, rows, held = self._columns.names, self._rows, self._set
+        positions = self._columns.sparse.get(name, ([], []))[0]
+        if rows is None and not held:
+            return [names[p] for p in positions]
+        if rows is None:
+            found = [p for p in positions if p not in held]
+        else:
+            chosen = np.isin(np.array(rows, dtype=np.int64), np.array(positions, dtype=np.int64))
+            found = [k for k in np.flatnonzero(chosen).tolist() if k not in held]
+        found += [k for k in held if _is_set(name, getattr(self._items[k], name))]
+        return [self[k].name if k in held else names[_row(rows, k)] for k in sorted(found)]
 
     def kinds(self) -> Sequence[str]:
         """The kind of each item, in order (none built)."""
         kinds = self._columns.kinds
-        if not self._edited:
+        if self._rows is None and not self._set:
             return kinds
         rows = self._rows
         return [
@@ -415,9 +425,18 @@ class ComponentColumns(Sequence[Component]):
         """The values the components setting the optional field `name` hold in the
         columns, in order (JSON values: a check as a dict), while every item is the
         columns' (none set, the sequence not renumbered); else None."""
-        if self._edited:
+        if self._rows is not None or self._set:
             return None
         return self._columns.sparse.get(name, ([], []))[1]
+
+
+def _row(rows: list[int] | None, item: int) -> int:
+    return item if rows is None else rows[item]
+
+
+def _is_set(name: str, value: Any) -> bool:
+    """Whether a component sets its field `name` to `value` (as `component_columns` says)."""
+    return bool(value) if name == "labels" else value is not None
 
 
 class ComponentMap(MutableMapping[str, Component]):
@@ -527,7 +546,7 @@ class ComponentMap(MutableMapping[str, Component]):
 
     def setting(self, name: str) -> list[str] | None:
         """`ComponentColumns.setting` of the components read, while nothing was written
-        (else None, as for components of a list)."""
+        (else None, as for components of a list: read them)."""
         items = self._columns()
         return items.setting(name) if items is not None else None
 

@@ -82,7 +82,11 @@ def test_replace_and_copies_are_independent() -> None:
     assert list(copy) == [hand[0], new, *hand[2:]]
     assert list(seq) == hand
     assert seq.column("title") == ["B API"] and copy.column("title") is None  # one replaced
-    assert seq.setting("owner") == ["a-db", "e-queue"] and copy.setting("owner") is None
+    assert seq.setting("owner") == ["a-db", "e-queue"]
+    assert copy.setting("owner") == ["a-db", "b-api", "e-queue"]  # the one set read
+    assert copy.setting("title") == ["b-api"] and copy.setting("labels") == ["a-db", "e-queue"]
+    copy[0] = Component("a-db", kind="database")
+    assert copy.setting("owner") == ["b-api", "e-queue"] and copy.setting("labels") == ["e-queue"]
     assert list(seq.kinds()) == [c.kind for c in hand]
     assert list(copy.kinds()) == [c.kind for c in hand]
 
@@ -91,14 +95,17 @@ def test_renumbered_shares_the_columns_and_builds_nothing() -> None:
     hand = _hand_built()
     seq = ComponentColumns(_columns(hand))
     seq[4]  # built before: carried over as it is
-    added = Component("bb-cache", kind="cache")
+    added = Component("bb-cache", kind="cache", owner="team-x")
     moved = seq.renumbered([0, 1, -1, 2, 4], {2: added})  # 3 (d-shop) gone, one added
     assert len(moved) == 5 and _built(moved) == 2  # the one built and the one added
     assert moved[1] == hand[1] and moved[2] is added and moved[4] is seq[4]
     assert list(moved) == [hand[0], hand[1], added, hand[2], hand[4]]
+    assert moved.setting("owner") == ["a-db", "bb-cache", "e-queue"]
+    assert moved.column("owner") is None  # renumbered: the columns' positions are not its
     again = moved.renumbered([-1, 4, 3], {0: hand[3]})  # renumbered twice
     assert list(again) == [hand[3], hand[4], hand[2]]
     assert list(again.kinds()) == ["business_service", "queue", "host"]
+    assert again.setting("check") == ["d-shop"] and again.setting("owner") == ["e-queue"]
     assert list(seq) == hand  # left alone
 
 
@@ -214,7 +221,8 @@ def test_writing_what_the_graph_holds_is_no_change() -> None:
     seq[4] = new  # the graph's edit, then the map's (ImpactModel._apply)
     components["e-queue"] = new
     assert components["e-queue"] is new and not components._own
-    assert components.setting("title") is None  # the columns no longer say: one was set
+    assert components.setting("owner") == ["a-db", "e-queue"]  # the one set, read
+    assert components.column("owner") is None  # the columns no longer say: one was set
 
 
 def test_a_loaded_model_edited_then_patched_reads_only_the_touched_components() -> None:
