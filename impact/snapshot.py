@@ -56,6 +56,7 @@ _LINE = "\n"
 _FIELDS = [f.name for f in fields(Component)]
 # each field's slot setter (Component has slots and no __post_init__: what __init__ sets)
 _SLOTS = {name: getattr(Component, name).__set__ for name in _FIELDS}
+_NAME, _KIND, _LABELS = _SLOTS["name"], _SLOTS["kind"], _SLOTS["labels"]
 _GETTERS = {name: operator.attrgetter(name) for name in _FIELDS}
 
 
@@ -226,7 +227,7 @@ class _Columns:
     """The dense columns of `dense_columns`, checked: what `ComponentColumns` decode from
     (never changed; shared by a sequence and its copies)."""
 
-    __slots__ = ("count", "kinds", "names", "sparse")
+    __slots__ = ("_unset", "count", "kinds", "names", "sparse")
 
     def __init__(self, columns: Mapping[str, Any]) -> None:
         names, kinds = columns["name"], columns["kind"]
@@ -249,22 +250,24 @@ class _Columns:
             if name == "check" and not all(map(_is_check_json, values)):
                 raise ValueError("a health check of other fields")
             self.sparse[name] = (positions, values)
+        # the fields set by none, but labels (each component's own empty dict)
+        self._unset = [_SLOTS[n] for n in _FIELDS[2:] if n not in self.sparse and n != "labels"]
 
     def one(self, position: int) -> Component:
         """Component `position`, as `every` builds it."""
         component: Component = object.__new__(Component)
-        _SLOTS["name"](component, self.names[position])
-        _SLOTS["kind"](component, self.kinds[position])
-        sparse = self.sparse
-        for name in _FIELDS[2:]:
-            value: Any = {} if name == "labels" else None
-            found = sparse.get(name)
-            if found is not None:
-                positions, values = found
-                at = bisect_left(positions, position)
-                if at < len(positions) and positions[at] == position:
-                    value = HealthCheck(**values[at]) if name == "check" else values[at]
-            _SLOTS[name](component, value)
+        _NAME(component, self.names[position])
+        _KIND(component, self.kinds[position])
+        for setter in self._unset:  # the fields no component sets
+            setter(component, None)
+        _LABELS(component, {})  # unless set below: a dict of its own, as a default
+        for name, (positions, values) in self.sparse.items():
+            at = bisect_left(positions, position)
+            if at < len(positions) and positions[at] == position:
+                value = values[at]
+                _SLOTS[name](component, HealthCheck(**value) if name == "check" else value)
+            elif name != "labels":
+                _SLOTS[name](component, None)
         return component
 
     def every(self) -> list[Component]:
@@ -325,7 +328,7 @@ class ComponentColumns(Sequence[Component]):
     unpublished graph (one thread, like the list it stands for).
     """
 
-    __slots__ = ("_columns", "_full", "_items", "_rows", "_set")
+    __slots__ = ("_columns", "_full", "_items", "_misses", "_rows", "_set")
 
     def __init__(self, columns: Mapping[str, Any]) -> None:
         self._columns = _Columns(columns)
@@ -333,6 +336,7 @@ class ComponentColumns(Sequence[Component]):
         self._rows: list[int] | None = None  # item -> position in the columns (None: same)
         self._full = False  # every item built
         self._set: set[int] = set()  # the items set (or added): not the columns' own
+        self._misses = 0  # items built one by one: past a quarter, the rest built at once
 
     def __len__(self) -> int:
         return len(self._items)
@@ -349,6 +353,9 @@ class ComponentColumns(Sequence[Component]):
         items = self._items
         found = items[index]
         if found is None:
+            self._misses += 1
+            if self._misses > max(_BULK, len(items) >> 2):  # read one by one, all: `dict(map)`
+                return self._built()[index]
             rows, at = self._rows, index if index >= 0 else index + len(items)
             found = self._columns.one(at if rows is None else rows[at])
             items[index] = found
@@ -377,6 +384,7 @@ class ComponentColumns(Sequence[Component]):
         copied = object.__new__(ComponentColumns)
         copied._columns, copied._rows, copied._full = self._columns, self._rows, self._full
         copied._set, copied._items = set(self._set), list(self._items)
+        copied._misses = self._misses
         return copied
 
     def renumbered(
@@ -386,7 +394,7 @@ class ComponentColumns(Sequence[Component]):
         `sources[k]` is negative (nothing built: the columns are shared)."""
         items, rows, held = self._items, self._rows, self._set
         copied = object.__new__(ComponentColumns)
-        copied._columns, copied._full = self._columns, False
+        copied._columns, copied._full, copied._misses = self._columns, False, self._misses
         copied._items = [items[s] if s >= 0 else added[k] for k, s in enumerate(sources)]
         own = sources if rows is None else [rows[s] if s >= 0 else -1 for s in sources]
         copied._rows = [s if s >= 0 else -1 for s in own]
@@ -428,6 +436,9 @@ class ComponentColumns(Sequence[Component]):
         if self._rows is not None or self._set:
             return None
         return self._columns.sparse.get(name, ([], []))[1]
+
+
+_BULK = 1024  # components built one by one (or a quarter) before the rest are built at once
 
 
 def _row(rows: list[int] | None, item: int) -> int:

@@ -262,3 +262,11 @@ def test_a_loaded_model_edited_then_patched_reads_only_the_touched_components() 
     assert edited.service_map.components == expected  # every one built, compared
     assert patched.service_map.components == {**expected, "c010a": new}
     assert loaded.service_map.components == {c.name: c for c in hand}
+
+
+def test_reading_every_item_one_by_one_builds_the_rest_at_once() -> None:
+    hand = [Component(f"c{i:05}", tier=i % 4 or None) for i in range(20_000)]
+    seq = ComponentColumns(_columns(hand))
+    first = seq[7]
+    got = [seq[i] for i in range(len(seq))]  # as `dict(mapping)` reads a mapping
+    assert got == hand and got[7] is first and seq._full
