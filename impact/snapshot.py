@@ -504,6 +504,9 @@ class ComponentMap(MutableMapping[str, Component]):
         yield from (name for name in index if name not in gone)
         yield from (name for name in self._own if name not in index)
 
+    def __repr__(self) -> str:
+        return f"<ComponentMap of {len(self)} components>"
+
     def __len__(self) -> int:
         index = self._index
         return len(index) - len(self._gone) + sum(name not in index for name in self._own)
