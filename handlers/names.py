@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, repeat
 from typing import Any
 
@@ -34,6 +35,7 @@ from handlers import english
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
 from impact.model import Component, name_key
+from impact.snapshot import ComponentMap, ComponentValues
 from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -91,6 +93,17 @@ def _label_words(c: Component) -> tuple[tuple[str, ...], ...]:
 
 def _entries_of(name: str, words: tuple[str, ...]) -> list[str]:
     return [word + _JOIN + name for word in words]
+
+
+def _named(components: Mapping[str, Component], held: ComponentMap | None) -> int:
+    """How many titles and naming labels (`aka`) `components` have: from the columns of
+    a snapshot's components when `held` has them (no component read), else from each."""
+    titles = held.column("title") if held is not None else None
+    labels = held.column("labels") if held is not None else None
+    if titles is None or labels is None:
+        return sum(bool(c.title) + bool(aka(c)) for c in components.values())
+    naming = sum(any(map(values.get, NAMING_LABELS)) for values in labels)
+    return sum(map(bool, titles)) + naming
 
 
 def _width(span: tuple[int, int]) -> int:
@@ -203,7 +216,10 @@ class NameIndex:
     def restored(cls, components: Iterable[Component], tables: Any) -> NameIndex | None:
         """The index of `components` from the `tables` of the index of the same map, as
         `NameIndex(components)` would build it (the words of each label are read again
-        when first needed); None, with a log line, when the tables do not fit them."""
+        when first needed); None, with a log line, when the tables do not fit them.
+
+        The values of a `ComponentMap` (a model's components from a snapshot) are read by
+        name from the map itself, never all: restoring reads no component."""
         if tables is None:
             return None
         try:
@@ -218,7 +234,8 @@ class NameIndex:
         if tables["format"] != TABLES_FORMAT:
             raise ValueError(f"name index tables of format {tables['format']!r}")
         index = object.__new__(cls)
-        index._components = {c.name: c for c in components}
+        held = components.components if isinstance(components, ComponentValues) else None
+        index._components = held if held is not None else {c.name: c for c in components}
         names = list(index._components)
         if tables["components"] != len(names):
             raise ValueError(f"name index of {tables['components']} for {len(names)} names")
@@ -231,18 +248,29 @@ class NameIndex:
             raise ValueError(f"{len(index._loose)} loose keys of {count}")
         index._shared = {key: tuple(names) for key, names in tables["shared"].items()}
         index._words = {}  # read from the labels on first use, name by name
-        index._entries = tables["entries"].split(_LINE) if tables["entries"] else []
-        vocabulary = tables["vocabulary"]
+        entries = tables["entries"]
+        if not isinstance(entries, str):
+            raise TypeError(f"name index entries of type {type(entries).__name__}")
+        index._stored_entries = entries  # split when first read (`_entries`)
+        vocabulary = tables["vocabulary"]  # read by every question (`handlers.intents`)
         index._vocabulary = frozenset(vocabulary.split(_LINE) if vocabulary else ())
         index._lengths = Counter({int(size): int(count) for size, count in tables["lengths"]})
-        labels = len(names) + sum(bool(c.title) + bool(aka(c)) for c in index._components.values())
-        if index._lengths.total() != labels or len(index._entries) != sum(
+        stored_entries = entries.count(_LINE) + 1 if entries else 0  # len(entries.split(_LINE))
+        labels = len(names) + _named(index._components, held)
+        if index._lengths.total() != labels or stored_entries != sum(
             size * count for size, count in index._lengths.items()
         ):
             raise ValueError("name index tables of other labels")
         index._close = None
         index._kind_words = None
         return index
+
+    @cached_property
+    def _entries(self) -> list[str]:
+        """ "word NUL name" for every word of every label, sorted (a restored index
+        splits its stored text when first read: an exact name never reads it)."""
+        entries = self._stored_entries
+        return entries.split(_LINE) if entries else []
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -275,7 +303,9 @@ class NameIndex:
         gone = [self._components[n] for n in touched if n in self._components]
         came = [components[n] for n in touched if n in components]
         fresh = copy.copy(self)
-        fresh._components = dict(components)
+        fresh._components = (  # a model's components from a snapshot: none read
+            components.copy() if isinstance(components, ComponentMap) else dict(components)
+        )
         fresh._kind_words = None
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)
@@ -508,7 +538,13 @@ class NameIndex:
     def _is_kind_word(self, word: str) -> bool:
         kinds = self._kind_words
         if kinds is None:  # made on first use (an index may be read by several threads)
-            found = {k for c in self._components.values() for k in words_of(c.kind)}
+            components = self._components
+            every = (  # a snapshot's components: their kinds read, no component built
+                components.kinds()
+                if isinstance(components, ComponentMap)
+                else {c.kind for c in components.values()}
+            )
+            found = {k for kind in every for k in words_of(kind)}
             kinds = self._kind_words = frozenset(found)
         return word in kinds
 
@@ -540,10 +576,17 @@ class NameIndex:
     def _suggestions(self) -> dict[str, str]:
         """Spelling (casefolded) -> the name it suggests: every name, and every title
         spelled like no name; a title two components share suggests the first name."""
+        components = self._components
+        held = components.setting("title") if isinstance(components, ComponentMap) else None
+        titled = (  # a snapshot's components: only those with a title read
+            [components[name] for name in held]
+            if held is not None
+            else [c for c in components.values() if c.title]
+        )
         shown = {
             c.title.casefold(): c.name
             for c in sorted(
-                (c for c in self._components.values() if c.title),
+                (c for c in titled if c.title),
                 key=lambda c: c.name,
                 reverse=True,
             )

@@ -8,7 +8,7 @@ so one model may be shared between threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from impact.errors import ImpactError, MapError, UnknownComponent
@@ -46,7 +46,7 @@ from impact.results import (
     WhyResult,
 )
 from impact.rootcause import status, why
-from impact.snapshot import SnapshotError, pack, unpack
+from impact.snapshot import ComponentMap, SnapshotError, pack, unpack
 from impact.spof import spof_nodes
 from impact.structure import depends, paths, paths_to
 
@@ -129,7 +129,7 @@ class ImpactModel:
         except (KeyError, TypeError, IndexError, ValueError) as error:
             raise SnapshotError(f"snapshot does not fit its format: {error!r}") from None
         model = object.__new__(cls)
-        components = dict(zip(graph.names, graph.components, strict=True))
+        components = ComponentMap(graph.index, graph.components)  # each built when read
         model._map = DeferredMap(components, groups, graph.plain_dependencies)
         model._graph = graph
         model._observed, model._current, model._memo = {}, None, None
@@ -162,9 +162,12 @@ class ImpactModel:
             copy = object.__new__(ImpactModel)
             copy._graph = self._graph.copy()
             held = self._map  # its dependencies, when read, are the copy's graph edges
-            copy._map = DeferredMap(
-                dict(held.components), list(held.groups), copy._graph.plain_dependencies
+            components: MutableMapping[str, Component] = (
+                held.components.over(copy._graph.index, copy._graph.components)
+                if isinstance(held.components, ComponentMap)
+                else dict(held.components)
             )
+            copy._map = DeferredMap(components, list(held.groups), copy._graph.plain_dependencies)
             copy._observed, copy._current, copy._memo = dict(self._observed), None, None
             copy._removed, copy._lock = set(), threading.RLock()
         copy._apply(*edit)  # nobody else holds the copy yet
@@ -183,14 +186,24 @@ class ImpactModel:
             self._apply_removals()
             graph, held, observed = self._graph, self._map, dict(self._observed)
             groups = [g for g in held.groups if name_key(g.dependant) not in touched]
-            components = dict(held.components)
-            for old in graph.nodes_of(touched):  # re-described (a new spelling: a new key)
-                components.pop(graph.names[old], None)
+            held_components = held.components
+            # re-described (a new spelling: a new key)
+            dropped = [graph.names[old] for old in graph.nodes_of(touched)]
+            if not isinstance(held_components, ComponentMap):
+                held_components = dict(held_components)
+                for name in dropped:
+                    held_components.pop(name, None)
         try:
             new_graph = graph.patched(delta.components, delta.dependencies, delta.groups)
         except (MapError, UnknownComponent):
             return None
-        components.update((c.name, c) for c in delta.components.values())
+        components: MutableMapping[str, Component]
+        if isinstance(held_components, ComponentMap):  # the new graph holds the delta's
+            fresh = [*dropped, *(c.name for c in delta.components.values())]
+            components = held_components.over(new_graph.index, new_graph.components, fresh)
+        else:
+            components = held_components
+            components.update((c.name, c) for c in delta.components.values())
         model = object.__new__(ImpactModel)
         model._graph = new_graph
         model._map = DeferredMap(components, groups + delta.groups, new_graph.plain_dependencies)
@@ -551,7 +564,7 @@ class DeferredMap(ServiceMap):
 
     def __init__(
         self,
-        components: dict[str, Component],
+        components: MutableMapping[str, Component],
         groups: list[RedundancyGroup],
         build: Callable[[], list[Dependency]],
     ) -> None:

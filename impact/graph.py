@@ -9,6 +9,7 @@ adjacencies: `all` (every edge), `hard` (hard and gate->dependant edges: what ca
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -30,8 +31,8 @@ from impact.model import (
 from impact.reach import BusinessReach, business_reach
 from impact.results import GroupImpact
 from impact.snapshot import (
+    ComponentColumns,
     component_columns,
-    components_from_columns,
     dense_columns,
     group_rows,
     groups_from_rows,
@@ -66,7 +67,7 @@ class CompiledGraph:
     """Arrays for propagation plus the name <-> index tables of one service map."""
 
     def __init__(self, service_map: ServiceMap) -> None:
-        self.components: list[Component] = sorted(
+        self.components: list[Component] | ComponentColumns = sorted(
             service_map.components.values(), key=lambda c: c.name
         )
         self.names = [c.name for c in self.components]
@@ -114,7 +115,7 @@ class CompiledGraph:
         """The graph of `to_arrays` (nothing recompiled), and the map's groups in order."""
         graph = object.__new__(cls)
         columns = dense_columns(meta["components"])
-        graph.components = components_from_columns(columns)
+        graph.components = ComponentColumns(columns)  # each built when first read
         graph.names = columns["name"]  # the names the components hold
         graph.index = dict(zip(graph.names, range(len(graph.names)), strict=True))
         graph._folded = None
@@ -376,7 +377,7 @@ class CompiledGraph:
         """
         graph = object.__new__(CompiledGraph)
         graph.__dict__.update(self.__dict__)
-        graph.components = list(self.components)
+        graph.components = self.components.copy()  # columns: nothing built
         graph._added, graph._dropped = list(self._added), set(self._dropped)
         graph.__dict__["_kept"] = {}  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
@@ -400,32 +401,33 @@ class CompiledGraph:
         Raises MapError when a dependency or group names an unknown component.
         """
         touched = set(components)
-        old_names = self.names
+        old_names, count = self.names, self.n_components
         gone = self.nodes_of(touched)  # re-described: their rows are replaced
-        kept = [c for i, c in enumerate(self.components) if i not in gone]
+        # the names kept and the new ones, in order, without reading a component
+        kept = [name for i, name in enumerate(old_names[:count]) if i not in gone]
+        names = sorted([*kept, *(c.name for c in components.values())])  # two sorted runs
+        new_at = {bisect_left(names, c.name): c for c in components.values()}
+        source = np.full(len(names), -1, dtype=np.int64)  # new position -> old node
+        held = np.ones(len(names), dtype=bool)
+        held[list(new_at)] = False
+        source[held] = np.delete(np.arange(count, dtype=np.int64), sorted(gone))
+        sources = source.tolist()
         graph = object.__new__(CompiledGraph)
-        graph.components = sorted([*kept, *components.values()], key=lambda c: c.name)
-        graph.names = [c.name for c in graph.components]
+        graph.components = _renumbered(self.components, sources, new_at)
+        graph.names = names
         graph.index = {name: i for i, name in enumerate(graph.names)}
         graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
         graph.n_components = len(graph.names)
         held_groups = [g.group for g in self.gates if name_key(g.group.dependant) not in touched]
         graph.gates = graph._compile_gates([*held_groups, *groups])
         graph.n = graph.n_components + len(graph.gates)
-        graph.business = np.concatenate(
-            [
-                np.array([c.is_business for c in graph.components], dtype=bool),
-                np.zeros(len(graph.gates), dtype=bool),
-            ]
-        )
+        graph.business = np.zeros(graph.n, dtype=bool)
+        graph.business[: graph.n_components][held] = self.business[source[held]]
+        for at, component in new_at.items():
+            graph.business[at] = component.is_business
         # old component index -> new (NULL for a touched one: its edges are replaced)
-        index = graph.index
-        renumber = np.fromiter(
-            (index.get(name, -1) for name in old_names[: self.n_components]),
-            np.int64,
-            self.n_components,
-        )
-        renumber[sorted(gone)] = -1
+        renumber = np.full(count, -1, dtype=np.int64)
+        renumber[source[held]] = np.flatnonzero(held)
         edges = self.edges
         plain = edges[edges[:, 2] <= SOFT]
         plain = plain[renumber[plain[:, 0]] >= 0]
@@ -511,6 +513,17 @@ class CompiledGraph:
         if self._forward is not None:
             self._forward.remove_edge(source, target)
         return True
+
+
+def _renumbered(
+    components: list[Component] | ComponentColumns,
+    sources: Sequence[int],
+    added: Mapping[int, Component],
+) -> list[Component] | ComponentColumns:
+    """Item k: `components[sources[k]]`, or `added[k]` where `sources[k]` is negative."""
+    if isinstance(components, ComponentColumns):
+        return components.renumbered(sources, added)
+    return [components[s] if s >= 0 else added[k] for k, s in enumerate(sources)]
 
 
 def _kind(dep: Dependency) -> int:

@@ -8,7 +8,7 @@ a graph library or Slack.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -138,7 +138,9 @@ class RedundancyGroup:
 class ServiceMap:
     """A whole service map: what the store holds and the engine compiles."""
 
-    components: dict[str, Component] = field(default_factory=dict)
+    # name -> component: a dict, or a model's view of its compiled components (a snapshot's
+    # are built when first read: `impact.snapshot.ComponentMap`)
+    components: MutableMapping[str, Component] = field(default_factory=dict)
     dependencies: list[Dependency] = field(default_factory=list)
     groups: list[RedundancyGroup] = field(default_factory=list)
     # The file's `policies:` section (None: none given); the store's: `Store.policies()`.

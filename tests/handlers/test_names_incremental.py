@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ import pytest
 
 from handlers.names import NameIndex, aka
 from impact.model import BUSINESS_KIND, Component
+from impact.snapshot import ComponentColumns, ComponentMap, component_columns, dense_columns
 
 # few syllables, so that names share words, prefixes, loose keys and titles collide
 _SYLLABLES = ("db", "api", "check", "out", "pay", "cart", "web", "core", "dns", "01", "02", "1")
@@ -273,3 +275,52 @@ def test_tables_that_do_not_fit_are_built_again_with_a_log_line(caplog) -> None:
     assert caplog.text.count("stored name index not used") == 1 + len(damaged)
     assert NameIndex.restored(components, None) is None  # none stored: no line
     assert NameIndex([Component("odd\nname")]).tables() is None  # lines cannot hold it
+
+
+def _loaded(components: dict[str, Component]) -> tuple[ComponentMap, ComponentColumns]:
+    """`components` as a model loaded from a snapshot holds them: columns, read by name."""
+    ordered = sorted(components.values(), key=lambda c: c.name)
+    columns = ComponentColumns(dense_columns(json.loads(json.dumps(component_columns(ordered)))))
+    return ComponentMap({c.name: i for i, c in enumerate(ordered)}, columns), columns
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_index_restored_over_a_snapshots_components_reads_none(seed: int) -> None:
+    """Restored over the components of a snapshot (`ComponentMap`), the index is the one
+    a build gives, its labels checked from the columns: no component is built until a
+    question reads one; edited afterwards it still answers as a fresh build."""
+    rng = random.Random(700 + seed)
+    components = _start(rng, rng.randint(1, 40))
+    stored = json.loads(json.dumps(NameIndex(components.values()).tables()))
+    loaded, columns = _loaded(components)
+    restored = NameIndex.restored(loaded.values(), stored)
+    assert restored is not None
+    assert not any(item is not None for item in columns._items)  # none read
+    assert _tables(restored) == _tables(NameIndex(components.values()))
+    probes = _probes(components, rng)
+    assert _answers(restored, probes) == _answers(NameIndex(components.values()), probes)
+    index = NameIndex.restored(_loaded(components)[0].values(), stored)
+    assert index is not None
+    for step in range(4):
+        after, touched = _mutate(rng, components)
+        following, _ = _loaded(after)
+        index = index.edited(following, touched)
+        probes = _probes(after, rng)
+        assert _answers(index, probes) == _answers(NameIndex(after.values()), probes), step
+        components = after
+
+
+def test_tables_of_other_titles_or_naming_labels_do_not_fit_a_snapshots_components() -> None:
+    components = {
+        "api": Component("api", title="Public API"),
+        "db": Component("db", labels={"vendor": "Pgx", "team": "a"}),
+        "web": Component("web"),
+    }
+    tables = NameIndex(components.values()).tables()
+    for other in (
+        {**components, "web": Component("web", title="Web")},  # one more title
+        {**components, "db": Component("db", labels={"team": "a"})},  # no naming label
+        {**components, "api": Component("api", title="")},  # an empty title names nothing
+    ):
+        assert NameIndex.restored(_loaded(other)[0].values(), tables) is None
+    assert NameIndex.restored(_loaded(components)[0].values(), tables) is not None
