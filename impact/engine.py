@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from impact.errors import ImpactError, MapError, UnknownComponent
 from impact.graph import GATE, MEMBER, SOFT, CompiledGraph
-from impact.mapdiff import MapDelta
+from impact.mapdiff import MapDelta, respelled
 from impact.memo import remembered
 from impact.model import (
     Component,
@@ -185,7 +185,9 @@ class ImpactModel:
         with self._lock:
             self._apply_removals()
             graph, held, observed = self._graph, self._map, dict(self._observed)
-            groups = [g for g in held.groups if name_key(g.dependant) not in touched]
+            groups = respelled(
+                [g for g in held.groups if name_key(g.dependant) not in touched], delta.components
+            )
             held_components = held.components
             # re-described (a new spelling: a new key)
             dropped = [graph.names[old] for old in graph.nodes_of(touched)]

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from impact.errors import MapError, UnknownComponent, close_names
+from impact.mapdiff import respelled
 from impact.memo import remembered
 from impact.model import (
     BUSINESS_KIND,
@@ -418,7 +419,9 @@ class CompiledGraph:
         graph.index = {name: i for i, name in enumerate(graph.names)}
         graph._folded = {name.casefold(): i for i, name in enumerate(graph.names)}
         graph.n_components = len(graph.names)
-        held_groups = [g.group for g in self.gates if name_key(g.group.dependant) not in touched]
+        held_groups = respelled(
+            [g.group for g in self.gates if name_key(g.group.dependant) not in touched], components
+        )
         graph.gates = graph._compile_gates([*held_groups, *groups])
         graph.n = graph.n_components + len(graph.gates)
         graph.business = np.zeros(graph.n, dtype=bool)

@@ -7,7 +7,7 @@ into answers. Names compare case-insensitively (`name_key`), like everywhere in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from impact.model import (
@@ -203,4 +203,20 @@ def patched(service_map: ServiceMap, delta: MapDelta) -> ServiceMap | None:
     components.update((c.name, c) for c in delta.components.values())
     dependencies = [d for d in service_map.dependencies if name_key(d.source) not in touched]
     groups = [g for g in service_map.groups if name_key(g.dependant) not in touched]
+    groups = respelled(groups, delta.components)
     return ServiceMap(components, dependencies + delta.dependencies, groups + delta.groups)
+
+
+def respelled(
+    groups: Iterable[RedundancyGroup], components: Mapping[str, Component]
+) -> list[RedundancyGroup]:
+    """`groups` naming each of `components` (by name key) as it is spelled there: a group
+    kept by a delta names a component it re-described in another letter case as the map
+    read back from the store does, in the new spelling."""
+    found = []
+    for group in groups:
+        members = tuple(
+            c.name if (c := components.get(name_key(m))) is not None else m for m in group.members
+        )
+        found.append(group if members == group.members else replace(group, members=members))
+    return found

@@ -150,10 +150,12 @@ def test_a_patched_model_answers_as_a_fresh_compile_of_the_patched_map(seed: int
     rng = random.Random(100 + seed)
     smap = random_map(rng, rng.randint(6, 20))
     names = sorted(smap.components)
-    members = {m for g in smap.groups for m in g.members}  # a held group keeps its spelling
-    redescribed = [rng.choice([n for n in names if n not in members] or names)]
+    members = {m for g in smap.groups for m in g.members}
+    # respelled: a member of a group when there is one (the groups it does not lead name it
+    # in its new spelling, as the store reads them back)
+    redescribed = [rng.choice(sorted(members) or names)]
     redescribed += rng.sample([n for n in names if n != redescribed[0]], 1)
-    respelled = {redescribed[0]: redescribed[0].upper()} if redescribed[0] not in members else {}
+    respelled = {redescribed[0]: redescribed[0].upper()}
     respell = lambda n: respelled.get(n, n)  # noqa: E731
     new = [Component(f"new-{i}") for i in range(rng.randint(1, 2))]
     described = [Component(respelled.get(n, n), owner="patched") for n in redescribed] + new
