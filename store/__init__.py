@@ -1,6 +1,6 @@
 """The service-map store: SQLAlchemy schema, sessions, migrations, import and export.
 
-Returns `impact.model` domain objects, never ORM rows; imports nothing from Slack.
+Returns `impact.model` domain objects, never table rows; imports nothing from Slack.
 `Store` is the entry point: its accessors (`store.edits`, `store.outbox`, ...) give the
 aggregates, built once per store; the names below are everything the rest may import.
 """

@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Connection,
     Integer,
     String,
+    Table,
     Text,
     bindparam,
     delete,
@@ -25,12 +27,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import State, StatusEvent, name_key
 from store.codec import event_values
 from store.database import dialect_of
-from store.schema import NAME_LENGTH, Base, JsonType, StatusEventRow, UTCDateTime
+from store.schema import METADATA, NAME_LENGTH, JsonType, StatusEventRow, UTCDateTime
 
 KEY_LENGTH = 400
 # Unmapped alerts are kept for people to map them, not forever and not without bound: a
@@ -39,38 +40,37 @@ MAX_UNMAPPED = 10_000  # rows; the least recently seen go first
 KEEP_UNMAPPED = timedelta(days=30)
 
 
-class AlertStateRow(Base):
-    """The latest state one alert (or one generic source for one component) reported."""
-
-    __tablename__ = "alert_states"
-
-    alert_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    component: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    component_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
-    state: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    source: Mapped[str] = mapped_column(String(64))
-    summary: Mapped[str | None] = mapped_column(Text)
+# The latest state one alert (or one generic source for one component) reported.
+AlertStateRow = Table(
+    "alert_states",
+    METADATA,
+    Column("alert_key", String(KEY_LENGTH), primary_key=True),
+    Column("component", String(NAME_LENGTH), nullable=False),
+    Column("component_key", String(NAME_LENGTH), index=True, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("summary", Text),
     # alerts the sender left out of the payload that last reported this one (migration 0011)
-    left_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    Column("left_out", Integer, default=0, server_default="0", nullable=False),
+)
 
-
-class UnmappedAlertRow(Base):
-    """An alert no rule tied to a component: one row per alert, `count` distinct events."""
-
-    __tablename__ = "unmapped_alerts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
-    last_event: Mapped[str] = mapped_column(String(KEY_LENGTH))
-    source: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(KEY_LENGTH))
-    state: Mapped[str] = mapped_column(String(16))
-    labels: Mapped[dict[str, str]] = mapped_column(JsonType)
-    summary: Mapped[str | None] = mapped_column(Text)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(Integer)
+# An alert no rule tied to a component: one row per alert, `count` distinct events.
+UnmappedAlertRow = Table(
+    "unmapped_alerts",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("alert_key", String(KEY_LENGTH), unique=True, nullable=False),
+    Column("last_event", String(KEY_LENGTH), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("name", String(KEY_LENGTH), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("labels", JsonType, nullable=False),
+    Column("summary", Text),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +200,10 @@ def _held_alerts(
 
 _row = AlertStateRow
 # Built once with expanding parameters: building IN lists of literals costs more than the query.
-_HELD = select(_row.alert_key, _row.component_key, _row.state, _row.at).where(
+_HELD = select(_row.c.alert_key, _row.c.component_key, _row.c.state, _row.c.at).where(
     or_(
-        _row.alert_key.in_(bindparam("alerts", expanding=True)),
-        _row.component_key.in_(bindparam("components", expanding=True)),
+        _row.c.alert_key.in_(bindparam("alerts", expanding=True)),
+        _row.c.component_key.in_(bindparam("components", expanding=True)),
     )
 )
 
@@ -242,7 +242,7 @@ def _event_insert(connection: Connection) -> Any:
     """
     name = connection.dialect.name
     if name not in _EVENT_INSERTS:
-        table = StatusEventRow.__table__
+        table = StatusEventRow
         statement = dialect_of(connection).insert(table).on_conflict_do_nothing()
         _EVENT_INSERTS[name] = statement.returning(table.c.event_id)
     return _EVENT_INSERTS[name]
@@ -269,7 +269,7 @@ def _upsert_statement(connection: Connection) -> Any:
     """INSERT .. ON CONFLICT DO UPDATE unless the stored state is newer (built once)."""
     name = connection.dialect.name
     if name not in _UPSERTS:
-        table = AlertStateRow.__table__
+        table = AlertStateRow
         statement = dialect_of(connection).insert(table)
         columns = ("component", "component_key", "state", "at", "source", "summary", "left_out")
         _UPSERTS[name] = statement.on_conflict_do_update(
@@ -286,12 +286,12 @@ def component_states(
     """component key -> (worst failing state of its alerts, since when); ok ones are absent."""
     row = AlertStateRow
     query = (
-        select(row.component_key, row.state, func.min(row.at))
-        .where(row.state != State.OK.value)
-        .group_by(row.component_key, row.state)
+        select(row.c.component_key, row.c.state, func.min(row.c.at))
+        .where(row.c.state != State.OK.value)
+        .group_by(row.c.component_key, row.c.state)
     )
     if keys is not None:
-        query = query.where(row.component_key.in_(list(keys)))
+        query = query.where(row.c.component_key.in_(list(keys)))
     found: dict[str, tuple[State, datetime]] = {}
     for key, state_text, since in connection.execute(query):
         state = State(state_text)
@@ -315,15 +315,17 @@ def record_left_out(connection: Connection, batches: Sequence[Sequence[Observati
         return set()
     row = AlertStateRow
     stored = connection.execute(
-        select(row.alert_key, row.component_key, row.left_out).where(
-            row.alert_key.in_(sorted(latest)), row.state != State.OK.value
+        select(row.c.alert_key, row.c.component_key, row.c.left_out).where(
+            row.c.alert_key.in_(sorted(latest)), row.c.state != State.OK.value
         )
     ).all()
     moved: set[str] = set()
     for alert_key, component_key, held in stored:
         count = latest[alert_key].left_out
         if int(held or 0) != count:
-            connection.execute(update(row).where(row.alert_key == alert_key).values(left_out=count))
+            connection.execute(
+                update(row).where(row.c.alert_key == alert_key).values(left_out=count)
+            )
             moved.add(component_key)
     return moved
 
@@ -331,16 +333,16 @@ def record_left_out(connection: Connection, batches: Sequence[Sequence[Observati
 def left_out(connection: Connection, keys: Iterable[str]) -> int:
     """The most alerts left out of a group reporting a failing alert of these components."""
     row = AlertStateRow
-    query = select(func.max(row.left_out)).where(
-        row.component_key.in_(list(keys)), row.state != State.OK.value
+    query = select(func.max(row.c.left_out)).where(
+        row.c.component_key.in_(list(keys)), row.c.state != State.OK.value
     )
     return int(connection.execute(query).scalar_one() or 0)
 
 
 def component_names(connection: Connection, keys: Iterable[str]) -> dict[str, str]:
     """Display names of component keys, as the alerts spelled them."""
-    query = select(AlertStateRow.component_key, AlertStateRow.component).where(
-        AlertStateRow.component_key.in_(list(keys))
+    query = select(AlertStateRow.c.component_key, AlertStateRow.c.component).where(
+        AlertStateRow.c.component_key.in_(list(keys))
     )
     return dict(connection.execute(query).tuples().all())
 
@@ -371,12 +373,12 @@ def trim_unmapped(connection: Connection, cutoff: datetime, cap: int = MAX_UNMAP
     """Forget unmapped alerts last seen before `cutoff`, then all but the `cap` most recently
     seen; returns how many rows went."""
     row = UnmappedAlertRow
-    removed = connection.execute(delete(row).where(row.last_seen < cutoff)).rowcount or 0
+    removed = connection.execute(delete(row).where(row.c.last_seen < cutoff)).rowcount or 0
     held = connection.execute(select(func.count()).select_from(row)).scalar_one()
     if held > cap:
-        newest = select(row.id).order_by(row.last_seen.desc(), row.id.desc()).limit(cap)
+        newest = select(row.c.id).order_by(row.c.last_seen.desc(), row.c.id.desc()).limit(cap)
         kept = newest.subquery()
-        excess = delete(row).where(row.id.not_in(select(kept.c.id)))
+        excess = delete(row).where(row.c.id.not_in(select(kept.c.id)))
         removed += connection.execute(excess).rowcount or 0
     return int(removed)
 
@@ -387,7 +389,7 @@ def unmapped_count(connection: Connection) -> int:
 
 
 def _record_one(connection: Connection, alert: UnmappedAlert) -> bool:
-    table = UnmappedAlertRow.__table__
+    table = UnmappedAlertRow
     values = {
         "alert_key": alert.alert_key,
         "last_event": alert.event_key,
@@ -421,7 +423,7 @@ def _record_one(connection: Connection, alert: UnmappedAlert) -> bool:
 def unmapped(connection: Connection, limit: int = 100) -> list[UnmappedSummary]:
     """Unmapped alerts, most recently seen first."""
     row = UnmappedAlertRow
-    query = select(row).order_by(row.last_seen.desc(), row.id.desc()).limit(limit)
+    query = select(row).order_by(row.c.last_seen.desc(), row.c.id.desc()).limit(limit)
     return [
         UnmappedSummary(
             name=r["name"],

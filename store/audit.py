@@ -20,7 +20,7 @@ from store.schema import MAP_VERSION, AuditRow, MetaRow
 
 def map_version(connection: Connection) -> int:
     """The map's change counter (0 for a fresh store)."""
-    value = connection.execute(select(MetaRow.value).where(MetaRow.key == MAP_VERSION)).scalar()
+    value = connection.execute(select(MetaRow.c.value).where(MetaRow.c.key == MAP_VERSION)).scalar()
     return int(value or 0)
 
 
@@ -31,7 +31,7 @@ def bump_map_version(connection: Connection, touched: Collection[str] | None = N
     any); it goes to the change log (`store.changelog`) that model holders catch up from.
     """
     # An atomic increment: two concurrent writers on PostgreSQL cannot both read n and write n+1.
-    query = update(MetaRow).where(MetaRow.key == MAP_VERSION).values(value=MetaRow.value + 1)
+    query = update(MetaRow).where(MetaRow.c.key == MAP_VERSION).values(value=MetaRow.c.value + 1)
     if not connection.execute(query).rowcount:
         connection.execute(insert(MetaRow).values(key=MAP_VERSION, value=1))
     version = map_version(connection)
@@ -64,4 +64,4 @@ def record_audit(
         "before": before,
         "after": after,
     }
-    return int(connection.execute(insert(AuditRow).returning(AuditRow.id), values).scalar_one())
+    return int(connection.execute(insert(AuditRow).returning(AuditRow.c.id), values).scalar_one())

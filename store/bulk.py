@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, Connection
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 BATCH = 5000
@@ -26,15 +26,15 @@ Tick = Callable[[int], None]
 
 def insert_rows(
     connection: Connection,
-    table: Any,
+    table: Table,
     columns: Sequence[str],
     rows: Sequence[Row],
     tick: Tick | None = None,
 ) -> None:
-    """INSERT `rows` into the ORM class `table`; `tick(n)` after every batch of n rows."""
+    """INSERT `rows` into `table`; `tick(n)` after every batch of n rows."""
     if not rows:
         return
-    name = table.__table__.name
+    name = table.name
     rows = _encode_json(connection, table, columns, rows)
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
         _copy(connection, name, columns, rows, tick)
@@ -46,7 +46,7 @@ def insert_rows(
 
 def update_rows(
     connection: Connection,
-    table: Any,
+    table: Table,
     columns: Sequence[str],
     rows: Sequence[Row],
     tick: Tick | None = None,
@@ -57,12 +57,12 @@ def update_rows(
     rows = _encode_json(connection, table, columns, rows)
     mark = _placeholder(connection)
     assignments = ", ".join(f'"{column}" = {mark}' for column in columns)
-    sql = f'UPDATE "{table.__table__.name}" SET {assignments} WHERE id = {mark}'
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE id = {mark}'
     _executemany(connection, sql, rows, tick)
 
 
 @contextmanager
-def foreign_keys_deferred(connection: Connection, table: Any, rows: int) -> Iterator[None]:
+def foreign_keys_deferred(connection: Connection, table: Table, rows: int) -> Iterator[None]:
     """Check `table`'s foreign keys once after a big insert instead of once per row.
 
     On PostgreSQL with at least `FOREIGN_KEY_THRESHOLD` rows the constraints are dropped
@@ -73,7 +73,7 @@ def foreign_keys_deferred(connection: Connection, table: Any, rows: int) -> Iter
     if connection.dialect.name != "postgresql" or rows < FOREIGN_KEY_THRESHOLD:
         yield
         return
-    constraints = list(table.__table__.foreign_key_constraints)
+    constraints = list(table.foreign_key_constraints)
     for constraint in constraints:
         connection.execute(DropConstraint(constraint))
     yield
@@ -110,10 +110,10 @@ def _copy(
 
 
 def _encode_json(
-    connection: Connection, table: Any, columns: Sequence[str], rows: Sequence[Row]
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]
 ) -> Sequence[Row]:
     """Rows with their JSON values in the driver's form (SQL NULL for None)."""
-    types = table.__table__.columns
+    types = table.columns
     positions = [i for i, c in enumerate(columns) if types[c].type._type_affinity is JSON]
     if not positions:
         return rows

@@ -14,15 +14,14 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, delete, func, insert, select
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy import Column, Connection, Integer, String, Table, delete, func, insert, select
 
 from impact.mapdiff import MapDelta
 from impact.model import Component, Dependency, DependencyKind, RedundancyGroup, name_key
 from store.codec import COMPONENT_COLUMNS, component_from_row
 from store.schema import (
+    METADATA,
     NAME_LENGTH,
-    Base,
     ComponentRow,
     DependencyRow,
     GroupMemberRow,
@@ -34,14 +33,14 @@ KEEP_VERSIONS = 1000  # map versions whose changes are kept; a holder further be
 CHANNEL = "bsm_map_changes"  # PostgreSQL NOTIFY channel: the payload is the new map version
 
 
-class MapChangeRow(Base):
-    """One component touched by map version `map_version`; NULL: the whole map may have."""
-
-    __tablename__ = "map_changes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    map_version: Mapped[int] = mapped_column(Integer, index=True)
-    component_key: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+# One component touched by map version `map_version`; NULL: the whole map may have.
+MapChangeRow = Table(
+    "map_changes",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("map_version", Integer, index=True, nullable=False),
+    Column("component_key", String(NAME_LENGTH)),
+)
 
 
 def record_changes(connection: Connection, version: int, touched: Collection[str] | None) -> None:
@@ -63,7 +62,7 @@ def prune_changes(connection: Connection, version: int, keep_from: int) -> int:
     cut = min(keep_from, version - KEEP_VERSIONS)
     if cut <= 0:
         return 0
-    done = connection.execute(delete(MapChangeRow).where(MapChangeRow.map_version <= cut))
+    done = connection.execute(delete(MapChangeRow).where(MapChangeRow.c.map_version <= cut))
     return int(done.rowcount or 0)
 
 
@@ -83,11 +82,13 @@ def read_delta(connection: Connection, since: int, version: int) -> MapDelta | N
     """
     if version < since:
         return None
-    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
+    columns = [ComponentRow.c[column] for column in COMPONENT_COLUMNS]
     query = (
-        select(MapChangeRow.map_version, MapChangeRow.component_key, ComponentRow.id, *columns)
-        .outerjoin(ComponentRow, ComponentRow.name_key == MapChangeRow.component_key)
-        .where(MapChangeRow.map_version > since, MapChangeRow.map_version <= version)
+        select(
+            MapChangeRow.c.map_version, MapChangeRow.c.component_key, ComponentRow.c.id, *columns
+        )
+        .outerjoin(ComponentRow, ComponentRow.c.name_key == MapChangeRow.c.component_key)
+        .where(MapChangeRow.c.map_version > since, MapChangeRow.c.map_version <= version)
     )
     rows = connection.execute(query).all()
     if len({row[0] for row in rows}) != version - since or any(row[1] is None for row in rows):
@@ -106,30 +107,34 @@ def _described(
         return {}, [], []
     components = {name_key(row[0]): component_from_row(row) for row in found.values()}
     names = {row_id: row[0] for row_id, row in found.items()}
-    target = aliased(ComponentRow)
+    target = ComponentRow.alias()
     edges = connection.execute(
-        select(DependencyRow.source_id, target.name, DependencyRow.kind)
-        .join(target, target.id == DependencyRow.target_id)
-        .where(DependencyRow.source_id.in_(sorted(names)))
-        .order_by(DependencyRow.id)
+        select(DependencyRow.c.source_id, target.c.name, DependencyRow.c.kind)
+        .join(target, target.c.id == DependencyRow.c.target_id)
+        .where(DependencyRow.c.source_id.in_(sorted(names)))
+        .order_by(DependencyRow.c.id)
     ).all()
     kinds = {kind.value: kind for kind in DependencyKind}
     dependencies = [Dependency(names[s], t, kinds[k]) for s, t, k in edges]
     groups = connection.execute(
         select(
-            GroupRow.id, GroupRow.name, GroupRow.dependant_id, GroupRow.min_up, GroupRow.min_percent
+            GroupRow.c.id,
+            GroupRow.c.name,
+            GroupRow.c.dependant_id,
+            GroupRow.c.min_up,
+            GroupRow.c.min_percent,
         )
-        .where(GroupRow.dependant_id.in_(sorted(names)))
-        .order_by(GroupRow.id)
+        .where(GroupRow.c.dependant_id.in_(sorted(names)))
+        .order_by(GroupRow.c.id)
     ).all()
     members: dict[int, list[str]] = defaultdict(list)
     if groups:
-        member = aliased(ComponentRow)
+        member = ComponentRow.alias()
         for group_id, name in connection.execute(
-            select(GroupMemberRow.group_id, member.name)
-            .join(member, member.id == GroupMemberRow.component_id)
-            .where(GroupMemberRow.group_id.in_([g[0] for g in groups]))
-            .order_by(GroupMemberRow.group_id, GroupMemberRow.position)
+            select(GroupMemberRow.c.group_id, member.c.name)
+            .join(member, member.c.id == GroupMemberRow.c.component_id)
+            .where(GroupMemberRow.c.group_id.in_([g[0] for g in groups]))
+            .order_by(GroupMemberRow.c.group_id, GroupMemberRow.c.position)
         ):
             members[group_id].append(name)
     described = [

@@ -12,25 +12,25 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, String, Text, delete, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, Engine, String, Table, Text, delete, insert, select
 
 from impact.clock import Clock, utcnow
 from store import database
-from store.schema import Base, UTCDateTime
+from store.schema import METADATA, UTCDateTime
 
 CONTEXT_KEY_LENGTH = 200
 CONTEXT_TTL = timedelta(hours=2)
 _MAX_SUBJECTS = 20
 
 
-class ContextRow(Base):
-    __tablename__ = "conversation_contexts"
-
-    key: Mapped[str] = mapped_column(String(CONTEXT_KEY_LENGTH), primary_key=True)
-    intent: Mapped[str] = mapped_column(String(40))
-    subjects: Mapped[str] = mapped_column(Text)  # a JSON list of canonical names
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+ContextRow = Table(
+    "conversation_contexts",
+    METADATA,
+    Column("key", String(CONTEXT_KEY_LENGTH), primary_key=True),
+    Column("intent", String(40), nullable=False),
+    Column("subjects", Text, nullable=False),  # a JSON list of canonical names
+    Column("updated_at", UTCDateTime, index=True, nullable=False),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +70,13 @@ class ConversationContexts:
             for row_key, row_intent, row_subjects in rows:
                 row_key = row_key[:CONTEXT_KEY_LENGTH]
                 names = json.dumps(list(row_subjects[:_MAX_SUBJECTS]))
-                connection.execute(delete(ContextRow).where(ContextRow.key == row_key))
+                connection.execute(delete(ContextRow).where(ContextRow.c.key == row_key))
                 connection.execute(
                     insert(ContextRow).values(
                         key=row_key, intent=row_intent[:40], subjects=names, updated_at=now
                     )
                 )
-            connection.execute(delete(ContextRow).where(ContextRow.updated_at < now - self.ttl))
+            connection.execute(delete(ContextRow).where(ContextRow.c.updated_at < now - self.ttl))
 
     def recall_more(self, key: str) -> tuple[str, int] | None:
         """The question and next page of conversation `key`'s "show more", or None."""
@@ -89,7 +89,7 @@ class ConversationContexts:
         """The last answer of conversation `key`, or None when there is none or it expired."""
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(ContextRow).where(ContextRow.key == key[:CONTEXT_KEY_LENGTH])
+                select(ContextRow).where(ContextRow.c.key == key[:CONTEXT_KEY_LENGTH])
             ).first()
         if row is None or row.updated_at < self.clock() - self.ttl:
             return None

@@ -12,23 +12,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, String, delete, insert
+from sqlalchemy import Column, Engine, String, Table, delete, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.clock import Clock, utcnow
-from store.schema import Base, UTCDateTime
+from store.schema import METADATA, UTCDateTime
 
 KEY_LENGTH = 200
 PROBE_PREFIX = "health:write-probe:"  # one row per process, rewritten by each probe
 KEEP = timedelta(days=1)  # Slack stops retrying within minutes; a day is generous
 
 
-class DeliveryRow(Base):
-    __tablename__ = "deliveries"
-
-    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+DeliveryRow = Table(
+    "deliveries",
+    METADATA,
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("received_at", UTCDateTime, index=True, nullable=False),
+)
 
 
 class DeliveryLog:
@@ -65,7 +65,7 @@ class DeliveryLog:
         fail. Rows of processes gone are pruned with the deliveries."""
         row, key = DeliveryRow, self.probe_key
         with self.engine.begin() as connection:
-            connection.execute(delete(row).where(row.key == key))
+            connection.execute(delete(row).where(row.c.key == key))
             connection.execute(insert(row).values(key=key, received_at=self.clock()))
 
     def prune(self, now: datetime | None = None) -> int:
@@ -73,6 +73,6 @@ class DeliveryLog:
         cutoff = (now or self.clock()) - self.keep
         with self.engine.begin() as connection:
             removed = connection.execute(
-                delete(DeliveryRow).where(DeliveryRow.received_at < cutoff)
+                delete(DeliveryRow).where(DeliveryRow.c.received_at < cutoff)
             ).rowcount
         return int(removed or 0)

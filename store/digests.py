@@ -15,25 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
+    Column,
     Connection,
     Engine,
     ForeignKey,
     Integer,
     RowMapping,
     String,
+    Table,
     UniqueConstraint,
     insert,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
 from impact.model import Component
 from store.database import dialect_of, transaction
 from store.errors import NotFound, StoreError
-from store.schema import Base, UTCDateTime
+from store.schema import METADATA, UTCDateTime, big_id
 
 CADENCES = ("daily", "weekly", "monthly")
 LEASE_S = 600.0  # a claim older than this without a post is taken as abandoned
@@ -43,36 +43,35 @@ class DigestError(StoreError):
     """A digest schedule that cannot be stored; the message names the bad value."""
 
 
-class DigestScheduleRow(Base):
-    __tablename__ = "digest_schedules"
+DigestScheduleRow = Table(
+    "digest_schedules",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False),
+    Column("cadence", String(16), nullable=False),
+    Column("at_time", String(5), nullable=False),  # HH:MM, wall clock in `tz`
+    Column("weekday", Integer),  # 0 = Monday (weekly)
+    Column("monthday", Integer),  # 1..31, clamped (monthly)
+    Column("tz", String(64), nullable=False),
+    Column("selector", String(2000), nullable=False),
+    Column("created_by", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, default=True, nullable=False),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(200))
-    cadence: Mapped[str] = mapped_column(String(16))
-    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, wall clock in `tz`
-    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday (weekly)
-    monthday: Mapped[int | None] = mapped_column(Integer)  # 1..31, clamped (monthly)
-    tz: Mapped[str] = mapped_column(String(64))
-    selector: Mapped[str] = mapped_column(String(2000))
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class DigestRunRow(Base):
-    __tablename__ = "digest_runs"
-    __table_args__ = (UniqueConstraint("schedule_id", "period_key"),)
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
-    )
-    schedule_id: Mapped[int] = mapped_column(ForeignKey("digest_schedules.id", ondelete="CASCADE"))
-    period_key: Mapped[str] = mapped_column(String(32))
-    claimed_by: Mapped[str] = mapped_column(String(200))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
-    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    message_ts: Mapped[str | None] = mapped_column(String(64))
+DigestRunRow = Table(
+    "digest_runs",
+    METADATA,
+    big_id(),
+    Column("schedule_id", ForeignKey("digest_schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("period_key", String(32), nullable=False),
+    Column("claimed_by", String(200), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, default=1, nullable=False),
+    Column("posted_at", UTCDateTime),
+    Column("message_ts", String(64)),
+    UniqueConstraint("schedule_id", "period_key"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +177,7 @@ class DigestStore:
             "active": True,
         }
         with self._write() as connection:
-            query = insert(DigestScheduleRow).returning(DigestScheduleRow.id)
+            query = insert(DigestScheduleRow).returning(DigestScheduleRow.c.id)
             new_id = int(connection.execute(query, values).scalar_one())
             return _schedules(connection, schedule_id=new_id)[0]
 
@@ -197,7 +196,7 @@ class DigestStore:
         """Deactivate a schedule (its runs stay as history); NotFound for an unknown id."""
         with self._write() as connection:
             query = update(DigestScheduleRow).where(
-                DigestScheduleRow.id == schedule_id, DigestScheduleRow.active.is_(True)
+                DigestScheduleRow.c.id == schedule_id, DigestScheduleRow.c.active.is_(True)
             )
             if not connection.execute(query.values(active=False)).rowcount:
                 raise NotFound(
@@ -227,19 +226,19 @@ class DigestStore:
         with self._write() as connection:
             dialect = dialect_of(connection)
             statement = (
-                dialect.insert(DigestRunRow).on_conflict_do_nothing().returning(DigestRunRow.id)
+                dialect.insert(DigestRunRow).on_conflict_do_nothing().returning(DigestRunRow.c.id)
             )
             if connection.execute(statement, values).first() is not None:
                 return True
             retake = (
                 update(DigestRunRow)
                 .where(
-                    DigestRunRow.schedule_id == schedule_id,
-                    DigestRunRow.period_key == period_key,
-                    DigestRunRow.posted_at.is_(None),
-                    DigestRunRow.claimed_at < now - timedelta(seconds=lease_s),
+                    DigestRunRow.c.schedule_id == schedule_id,
+                    DigestRunRow.c.period_key == period_key,
+                    DigestRunRow.c.posted_at.is_(None),
+                    DigestRunRow.c.claimed_at < now - timedelta(seconds=lease_s),
                 )
-                .values(claimed_by=worker, claimed_at=now, attempts=DigestRunRow.attempts + 1)
+                .values(claimed_by=worker, claimed_at=now, attempts=DigestRunRow.c.attempts + 1)
             )
             return bool(connection.execute(retake).rowcount)
 
@@ -251,10 +250,10 @@ class DigestStore:
             query = (
                 update(DigestRunRow)
                 .where(
-                    DigestRunRow.schedule_id == schedule_id,
-                    DigestRunRow.period_key == period_key,
-                    DigestRunRow.claimed_by == worker,
-                    DigestRunRow.posted_at.is_(None),
+                    DigestRunRow.c.schedule_id == schedule_id,
+                    DigestRunRow.c.period_key == period_key,
+                    DigestRunRow.c.claimed_by == worker,
+                    DigestRunRow.c.posted_at.is_(None),
                 )
                 .values(posted_at=now, message_ts=message_ts)
             )
@@ -264,13 +263,13 @@ class DigestStore:
         """Claims of active schedules never marked posted whose lease has run out."""
         query = (
             select(DigestRunRow)
-            .join(DigestScheduleRow, DigestScheduleRow.id == DigestRunRow.schedule_id)
+            .join(DigestScheduleRow, DigestScheduleRow.c.id == DigestRunRow.c.schedule_id)
             .where(
-                DigestScheduleRow.active.is_(True),
-                DigestRunRow.posted_at.is_(None),
-                DigestRunRow.claimed_at < now - timedelta(seconds=lease_s),
+                DigestScheduleRow.c.active.is_(True),
+                DigestRunRow.c.posted_at.is_(None),
+                DigestRunRow.c.claimed_at < now - timedelta(seconds=lease_s),
             )
-            .order_by(DigestRunRow.id)
+            .order_by(DigestRunRow.c.id)
         )
         with self.engine.connect() as connection:
             return [_run(row) for row in connection.execute(query).mappings()]
@@ -280,18 +279,18 @@ class DigestStore:
         wanted = set(periods)
         if not wanted:
             return set()
-        query = select(DigestRunRow.schedule_id, DigestRunRow.period_key).where(
-            DigestRunRow.schedule_id.in_({schedule for schedule, _ in wanted}),
-            DigestRunRow.period_key.in_({key for _, key in wanted}),
+        query = select(DigestRunRow.c.schedule_id, DigestRunRow.c.period_key).where(
+            DigestRunRow.c.schedule_id.in_({schedule for schedule, _ in wanted}),
+            DigestRunRow.c.period_key.in_({key for _, key in wanted}),
         )
         with self.engine.connect() as connection:
             found = {(int(s), str(k)) for s, k in connection.execute(query).all()}
         return found & wanted
 
     def runs(self, schedule_id: int | None = None) -> list[DigestRun]:
-        query = select(DigestRunRow).order_by(DigestRunRow.id)
+        query = select(DigestRunRow).order_by(DigestRunRow.c.id)
         if schedule_id is not None:
-            query = query.where(DigestRunRow.schedule_id == schedule_id)
+            query = query.where(DigestRunRow.c.schedule_id == schedule_id)
         with self.engine.connect() as connection:
             return [_run(row) for row in connection.execute(query).mappings()]
 
@@ -310,11 +309,11 @@ def _check(schedule: DigestSchedule) -> None:
 def _schedules(
     connection: Connection, *, schedule_id: int | None = None, active_only: bool = False
 ) -> list[DigestSchedule]:
-    query = select(DigestScheduleRow).order_by(DigestScheduleRow.id)
+    query = select(DigestScheduleRow).order_by(DigestScheduleRow.c.id)
     if schedule_id is not None:
-        query = query.where(DigestScheduleRow.id == schedule_id)
+        query = query.where(DigestScheduleRow.c.id == schedule_id)
     if active_only:
-        query = query.where(DigestScheduleRow.active.is_(True))
+        query = query.where(DigestScheduleRow.c.active.is_(True))
     return [_schedule(row) for row in connection.execute(query).mappings()]
 
 

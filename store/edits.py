@@ -92,7 +92,7 @@ class MapEdits:
                 }
                 connection.execute(insert(DependencyRow).values(**values))
             else:
-                query = update(DependencyRow).where(DependencyRow.id == row[0])
+                query = update(DependencyRow).where(DependencyRow.c.id == row[0])
                 connection.execute(query.values(kind=kind.value))
             return _changed(
                 connection, "map.link", actor, origin, source_name, target_name, before, kind.value
@@ -106,7 +106,7 @@ class MapEdits:
             row = _edge(connection, source_id, target_id)
             if row is None:
                 raise NotFound(_no_edge(connection, source_id, source_name, target_id, target_name))
-            connection.execute(delete(DependencyRow).where(DependencyRow.id == row[0]))
+            connection.execute(delete(DependencyRow).where(DependencyRow.c.id == row[0]))
             return _changed(
                 connection, "map.unlink", actor, origin, source_name, target_name, row[1], None
             )
@@ -131,7 +131,7 @@ class MapEdits:
                 "created_at": self.clock(),
             }
             insert_new = dialect.insert(SubscriptionRow).on_conflict_do_nothing()
-            added = connection.execute(insert_new.returning(SubscriptionRow.id), values).first()
+            added = connection.execute(insert_new.returning(SubscriptionRow.c.id), values).first()
             if added is not None:
                 after = {"channel": channel, "selector": selector}
                 record_audit(
@@ -148,7 +148,7 @@ class MapEdits:
             found = _subscription(connection, channel, selector)
             if found is None:
                 return False
-            connection.execute(delete(SubscriptionRow).where(SubscriptionRow.id == found.id))
+            connection.execute(delete(SubscriptionRow).where(SubscriptionRow.c.id == found.id))
             before = {"channel": channel, "selector": selector}
             record_audit(
                 connection, actor or "unknown", "subscription.remove", origin, channel, before, None
@@ -164,20 +164,20 @@ def _check_origin(origin: str) -> None:
 def _ids(connection: Connection, *names: str) -> list[tuple[int, str]]:
     """(id, name) of each component; `NotFound` with a suggestion for an unknown one."""
     keys = [name_key(n) for n in names]
-    query = select(ComponentRow.name_key, ComponentRow.id, ComponentRow.name).where(
-        ComponentRow.name_key.in_(keys)
+    query = select(ComponentRow.c.name_key, ComponentRow.c.id, ComponentRow.c.name).where(
+        ComponentRow.c.name_key.in_(keys)
     )
     found = {key: (row_id, name) for key, row_id, name in connection.execute(query)}
     for name, key in zip(names, keys, strict=True):
         if key not in found:
-            every = connection.execute(select(ComponentRow.name)).scalars()
+            every = connection.execute(select(ComponentRow.c.name)).scalars()
             raise NotFound(f"no component {name!r} in the map{Suggester(every).hint(name)}")
     return [found[key] for key in keys]
 
 
 def _edge(connection: Connection, source_id: int, target_id: int) -> tuple[int, str] | None:
-    query = select(DependencyRow.id, DependencyRow.kind).where(
-        DependencyRow.source_id == source_id, DependencyRow.target_id == target_id
+    query = select(DependencyRow.c.id, DependencyRow.c.kind).where(
+        DependencyRow.c.source_id == source_id, DependencyRow.c.target_id == target_id
     )
     row = connection.execute(query).first()
     return (row[0], row[1]) if row else None
@@ -187,9 +187,9 @@ def _no_edge(
     connection: Connection, source_id: int, source: str, target_id: int, target: str
 ) -> str:
     group = connection.execute(
-        select(GroupRow.name)
-        .join(GroupMemberRow, GroupMemberRow.group_id == GroupRow.id)
-        .where(GroupRow.dependant_id == source_id, GroupMemberRow.component_id == target_id)
+        select(GroupRow.c.name)
+        .join(GroupMemberRow, GroupMemberRow.c.group_id == GroupRow.c.id)
+        .where(GroupRow.c.dependant_id == source_id, GroupMemberRow.c.component_id == target_id)
     ).scalar()
     if group is not None:
         return (
@@ -225,7 +225,7 @@ def _changed(
 
 def _subscription(connection: Connection, channel: str, selector: str) -> Subscription | None:
     query = select(SubscriptionRow).where(
-        SubscriptionRow.channel == channel, SubscriptionRow.selector == selector
+        SubscriptionRow.c.channel == channel, SubscriptionRow.c.selector == selector
     )
     row = connection.execute(query).mappings().first()
     return Subscription(**row) if row else None

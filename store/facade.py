@@ -1,7 +1,7 @@
 """`Store`: the one object the rest of bsm-bot uses to read and change the service map.
 
 Every mutation runs in one transaction and lands whole or not at all. Reads and writes
-return `impact.model` values (or `store.records` values), never ORM rows.
+return `impact.model` values (or `store.records` values), never table rows.
 """
 
 from __future__ import annotations
@@ -415,7 +415,7 @@ class Store:
             old = found[0]
             # Ending a window before it starts leaves it empty: it covers nothing, history stays.
             end = max(at, old.start)
-            query = update(MaintenanceRow).where(MaintenanceRow.id == window_id).values(end=end)
+            query = update(MaintenanceRow).where(MaintenanceRow.c.id == window_id).values(end=end)
             connection.execute(query)
             new = history.read_windows(connection, window_id=window_id)[0]
             record_audit(
@@ -497,14 +497,14 @@ def _audit_entries(
 ) -> list[AuditEntry]:
     query = select(AuditRow)
     if since is not None:
-        query = query.where(AuditRow.at >= since)
+        query = query.where(AuditRow.c.at >= since)
     if until is not None:
-        query = query.where(AuditRow.at < until)
+        query = query.where(AuditRow.c.at < until)
     if target is not None:
-        query = query.where(AuditRow.target == target)
+        query = query.where(AuditRow.c.target == target)
     if entry_id is not None:
-        query = query.where(AuditRow.id == entry_id)
-    rows = connection.execute(query.order_by(AuditRow.id.desc()).limit(limit)).mappings()
+        query = query.where(AuditRow.c.id == entry_id)
+    rows = connection.execute(query.order_by(AuditRow.c.id.desc()).limit(limit)).mappings()
     return [AuditEntry(**row) for row in rows]
 
 
@@ -513,10 +513,10 @@ def _subscriptions(
 ) -> list[Subscription]:
     query = select(SubscriptionRow)
     if channel is not None:
-        query = query.where(SubscriptionRow.channel == channel)
+        query = query.where(SubscriptionRow.c.channel == channel)
     if selector is not None:
-        query = query.where(SubscriptionRow.selector == selector)
-    rows = connection.execute(query.order_by(SubscriptionRow.id)).mappings()
+        query = query.where(SubscriptionRow.c.selector == selector)
+    rows = connection.execute(query.order_by(SubscriptionRow.c.id)).mappings()
     return [Subscription(**row) for row in rows]
 
 

@@ -25,10 +25,10 @@ class Token(NamedTuple):
 
 
 _TOKEN_QUERY = select(
-    select(MetaRow.value).where(MetaRow.key == MAP_VERSION).scalar_subquery(),
-    select(func.max(StatusEventRow.id)).scalar_subquery(),
-    select(func.max(AuditRow.id)).scalar_subquery(),
-    select(func.max(MaintenanceRow.id)).scalar_subquery(),
+    select(MetaRow.c.value).where(MetaRow.c.key == MAP_VERSION).scalar_subquery(),
+    select(func.max(StatusEventRow.c.id)).scalar_subquery(),
+    select(func.max(AuditRow.c.id)).scalar_subquery(),
+    select(func.max(MaintenanceRow.c.id)).scalar_subquery(),
 )
 
 

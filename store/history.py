@@ -13,12 +13,12 @@ from store.database import dialect_of
 from store.schema import ComponentRow, MaintenanceRow, StatusEventRow
 
 EVENT_COLUMNS = (
-    StatusEventRow.component,
-    StatusEventRow.state,
-    StatusEventRow.at,
-    StatusEventRow.source,
-    StatusEventRow.summary,
-    StatusEventRow.event_id,
+    StatusEventRow.c.component,
+    StatusEventRow.c.state,
+    StatusEventRow.c.at,
+    StatusEventRow.c.source,
+    StatusEventRow.c.summary,
+    StatusEventRow.c.event_id,
 )
 
 
@@ -35,7 +35,9 @@ def insert_events(connection: Connection, events: Sequence[StatusEvent], receive
         return 0
     dialect = dialect_of(connection)
     # ON CONFLICT DO NOTHING: a concurrent writer with the same event_id must not fail us.
-    statement = dialect.insert(StatusEventRow).on_conflict_do_nothing().returning(StatusEventRow.id)
+    statement = (
+        dialect.insert(StatusEventRow).on_conflict_do_nothing().returning(StatusEventRow.c.id)
+    )
     return len(connection.execute(statement, rows).all())
 
 
@@ -47,12 +49,12 @@ def read_events(
 ) -> list[StatusEvent]:
     query = select(*EVENT_COLUMNS)
     if since is not None:
-        query = query.where(StatusEventRow.at >= since)
+        query = query.where(StatusEventRow.c.at >= since)
     if until is not None:
-        query = query.where(StatusEventRow.at < until)
+        query = query.where(StatusEventRow.c.at < until)
     if components is not None:
-        query = query.where(StatusEventRow.component_key.in_([name_key(c) for c in components]))
-    result = connection.execute(query.order_by(StatusEventRow.at, StatusEventRow.id))
+        query = query.where(StatusEventRow.c.component_key.in_([name_key(c) for c in components]))
+    result = connection.execute(query.order_by(StatusEventRow.c.at, StatusEventRow.c.id))
     return [event_from_values(row) for row in result.mappings()]
 
 
@@ -64,33 +66,33 @@ def latest_states(
     With `after_event`, only of the components with an event of a greater id.
     """
     latest = select(
-        StatusEventRow.component_key,
-        StatusEventRow.component,
-        StatusEventRow.state,
+        StatusEventRow.c.component_key,
+        StatusEventRow.c.component,
+        StatusEventRow.c.state,
         func.row_number()
         .over(
-            partition_by=StatusEventRow.component_key,
-            order_by=(StatusEventRow.at.desc(), StatusEventRow.id.desc()),
+            partition_by=StatusEventRow.c.component_key,
+            order_by=(StatusEventRow.c.at.desc(), StatusEventRow.c.id.desc()),
         )
         .label("rank"),
     )
     if at is not None:
-        latest = latest.where(StatusEventRow.at <= at)
+        latest = latest.where(StatusEventRow.c.at <= at)
     if after_event is not None:
-        moved = select(StatusEventRow.component_key).where(StatusEventRow.id > after_event)
-        latest = latest.where(StatusEventRow.component_key.in_(moved))
+        moved = select(StatusEventRow.c.component_key).where(StatusEventRow.c.id > after_event)
+        latest = latest.where(StatusEventRow.c.component_key.in_(moved))
     sub = latest.subquery()
     query = (
-        select(func.coalesce(ComponentRow.name, sub.c.component), sub.c.state)
+        select(func.coalesce(ComponentRow.c.name, sub.c.component), sub.c.state)
         .select_from(sub)
-        .outerjoin(ComponentRow, ComponentRow.name_key == sub.c.component_key)
+        .outerjoin(ComponentRow, ComponentRow.c.name_key == sub.c.component_key)
         .where(sub.c.rank == 1)
     )
     return {name: State(state) for name, state in connection.execute(query)}
 
 
 def last_event_id(connection: Connection) -> int | None:
-    found = connection.execute(select(func.max(StatusEventRow.id))).scalar()
+    found = connection.execute(select(func.max(StatusEventRow.c.id))).scalar()
     return int(found) if found is not None else None
 
 
@@ -106,7 +108,9 @@ def insert_window(connection: Connection, window: MaintenanceWindow, created: da
         "announce_s": window.announce_s,
     }
     return int(
-        connection.execute(insert(MaintenanceRow).returning(MaintenanceRow.id), values).scalar_one()
+        connection.execute(
+            insert(MaintenanceRow).returning(MaintenanceRow.c.id), values
+        ).scalar_one()
     )
 
 
@@ -114,17 +118,17 @@ def read_windows(
     connection: Connection, active_at: datetime | None = None, window_id: int | None = None
 ) -> list[MaintenanceWindow]:
     query = select(
-        MaintenanceRow.id,
-        MaintenanceRow.component,
-        MaintenanceRow.start,
-        MaintenanceRow.end,
-        MaintenanceRow.reason,
-        MaintenanceRow.created_by,
-        MaintenanceRow.announce_s,
+        MaintenanceRow.c.id,
+        MaintenanceRow.c.component,
+        MaintenanceRow.c.start,
+        MaintenanceRow.c.end,
+        MaintenanceRow.c.reason,
+        MaintenanceRow.c.created_by,
+        MaintenanceRow.c.announce_s,
     )
     if active_at is not None:
-        query = query.where(MaintenanceRow.start <= active_at, MaintenanceRow.end > active_at)
+        query = query.where(MaintenanceRow.c.start <= active_at, MaintenanceRow.c.end > active_at)
     if window_id is not None:
-        query = query.where(MaintenanceRow.id == window_id)
-    result = connection.execute(query.order_by(MaintenanceRow.start, MaintenanceRow.id))
+        query = query.where(MaintenanceRow.c.id == window_id)
+    result = connection.execute(query.order_by(MaintenanceRow.c.start, MaintenanceRow.c.id))
     return [window_from_values(row) for row in result.mappings()]

@@ -19,7 +19,7 @@ from store.schema import ComponentRow
 
 def snapshot(connection: Connection, incident_id: int, service_map: ServiceMap) -> Notice:
     """The notice as of now: what the renderer shows."""
-    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
+    row = connection.execute(select(IncidentRow).where(IncidentRow.c.id == incident_id)).one()
     services = services_of(connection, incident_id)
     found = _components_named(service_map, services)
     listed = tuple(_notice_service(name, state, found[name]) for name, state in services.items())
@@ -54,8 +54,8 @@ def priority(
     revenue of each (a service since removed from the map counts for nothing)."""
     keys = {name_key(name): state for name, state in services}
     rows = connection.execute(
-        select(ComponentRow.name_key, ComponentRow.tier, ComponentRow.revenue_per_hour).where(
-            ComponentRow.name_key.in_(list(keys))
+        select(ComponentRow.c.name_key, ComponentRow.c.tier, ComponentRow.c.revenue_per_hour).where(
+            ComponentRow.c.name_key.in_(list(keys))
         )
     )
     impacted = [Impacted(keys[key], tier, float(revenue or 0.0)) for key, tier, revenue in rows]
@@ -65,9 +65,9 @@ def priority(
 def acknowledgements(connection: Connection, incident_id: int) -> tuple[Acknowledgement, ...]:
     """Who acknowledged the incident, first first."""
     acks = connection.execute(
-        select(AcknowledgementRow.user_id, AcknowledgementRow.at)
-        .where(AcknowledgementRow.incident_id == incident_id)
-        .order_by(AcknowledgementRow.at)
+        select(AcknowledgementRow.c.user_id, AcknowledgementRow.c.at)
+        .where(AcknowledgementRow.c.incident_id == incident_id)
+        .order_by(AcknowledgementRow.c.at)
     ).all()
     return tuple(Acknowledgement(user, at) for user, at in acks)
 
@@ -110,8 +110,8 @@ def _components_named(service_map: ServiceMap, names: Iterable[str]) -> dict[str
 def services_of(connection: Connection, incident_id: int) -> dict[str, State]:
     """The incident's business services with their latest states, in the order they were hit."""
     query = (
-        select(IncidentServiceRow.service, IncidentServiceRow.state)
-        .where(IncidentServiceRow.incident_id == incident_id)
-        .order_by(IncidentServiceRow.position)
+        select(IncidentServiceRow.c.service, IncidentServiceRow.c.state)
+        .where(IncidentServiceRow.c.incident_id == incident_id)
+        .order_by(IncidentServiceRow.c.position)
     )
     return {name: State(state) for name, state in connection.execute(query)}

@@ -1,4 +1,4 @@
-"""ORM tables of incidents: the incident, its services, timeline, notices, acknowledgements.
+"""Core tables of incidents: the incident, its services, timeline, notices, acknowledgements.
 
 Created by migration 0002 (`store/migrations/versions/0002_incidents.py`); timeline facts
 by 0006.
@@ -6,95 +6,79 @@ by 0006.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Integer,
     String,
+    Table,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
-from store.schema import NAME_LENGTH, Base, JsonType, UTCDateTime
+from store.schema import METADATA, NAME_LENGTH, JsonType, UTCDateTime, big_id
 
-_INCIDENT_FK = ForeignKey("incidents.id", ondelete="CASCADE")
-
-
-class IncidentRow(Base):
-    """One incident: open until every service it hit is ok again (after dampening)."""
-
-    __tablename__ = "incidents"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    planned: Mapped[bool] = mapped_column(Boolean)
-    causes: Mapped[list[str]] = mapped_column(JsonType)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+# One incident: open until every service it hit is ok again (after dampening).
+IncidentRow = Table(
+    "incidents",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(16), index=True, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("causes", JsonType, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("recovered_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
     # Bumped on every change people see; part of the outbox dedup keys of that change.
-    revision: Mapped[int] = mapped_column(Integer)
+    Column("revision", Integer, nullable=False),
+    CheckConstraint("status IN ('open', 'resolved')", name="status_valid"),
+)
 
-    __table_args__ = (CheckConstraint("status IN ('open', 'resolved')", name="status_valid"),)
+# A business service an incident hit, with its latest state (ok once recovered).
+IncidentServiceRow = Table(
+    "incident_services",
+    METADATA,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("service", String(NAME_LENGTH), nullable=False),
+    Column("service_key", String(NAME_LENGTH), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("position", Integer, nullable=False),
+)
 
+# One entry of an incident's timeline: its kind and typed facts (`TimelineEntry.facts`).
+TimelineRow = Table(
+    "incident_timeline",
+    METADATA,
+    big_id(),
+    Column(
+        "incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), index=True, nullable=False
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("facts", JsonType, nullable=False),
+)
 
-class IncidentServiceRow(Base):
-    """A business service an incident hit, with its latest state (ok once recovered)."""
+# The one Slack message of an incident in a channel; `ts` once posted.
+NoticeRow = Table(
+    "notices",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(200), nullable=False),
+    Column("ts", String(64)),
+    Column("slack_channel", String(64)),  # the id chat.update needs
+    Column("posted_at", UTCDateTime),
+    UniqueConstraint("incident_id", "channel", name="uq_notices_incident_channel"),
+)
 
-    __tablename__ = "incident_services"
-
-    incident_id: Mapped[int] = mapped_column(_INCIDENT_FK, primary_key=True)
-    service: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    service_key: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))
-    position: Mapped[int] = mapped_column(Integer)
-
-
-class TimelineRow(Base):
-    """One entry of an incident's timeline: its kind and typed facts (`TimelineEntry.facts`)."""
-
-    __tablename__ = "incident_timeline"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    kind: Mapped[str] = mapped_column(String(32))
-    facts: Mapped[dict[str, Any]] = mapped_column(JsonType)
-
-
-class NoticeRow(Base):
-    """The one Slack message of an incident in a channel; `ts` once posted."""
-
-    __tablename__ = "notices"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(200))
-    ts: Mapped[str | None] = mapped_column(String(64))
-    slack_channel: Mapped[str | None] = mapped_column(String(64))  # the id chat.update needs
-    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        UniqueConstraint("incident_id", "channel", name="uq_notices_incident_channel"),
-    )
-
-
-class AcknowledgementRow(Base):
-    __tablename__ = "acknowledgements"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        UniqueConstraint("incident_id", "user_id", name="uq_acknowledgements_incident_user"),
-    )
+AcknowledgementRow = Table(
+    "acknowledgements",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint("incident_id", "user_id", name="uq_acknowledgements_incident_user"),
+)

@@ -53,12 +53,14 @@ def acknowledge(
     connection: Connection, incident_id: int, user: str, service_map: ServiceMap, now: datetime
 ) -> bool:
     """Record `user`'s acknowledgement, bump the incident and notify; False when already theirs."""
-    exists = connection.execute(select(IncidentRow.id).where(IncidentRow.id == incident_id)).first()
+    exists = connection.execute(
+        select(IncidentRow.c.id).where(IncidentRow.c.id == incident_id)
+    ).first()
     if exists is None:
         raise LookupError(f"no incident #{incident_id}: `bsm incidents` lists them")
     already = connection.execute(
-        select(AcknowledgementRow.id).where(
-            AcknowledgementRow.incident_id == incident_id, AcknowledgementRow.user_id == user
+        select(AcknowledgementRow.c.id).where(
+            AcknowledgementRow.c.incident_id == incident_id, AcknowledgementRow.c.user_id == user
         )
     ).first()
     if already is not None:
@@ -80,14 +82,14 @@ def refresh_left_out(
     count of alerts left out by the sender moved; no timeline entry (nothing happened to
     the services). Returns the incidents refreshed."""
     rows = connection.execute(
-        select(IncidentRow.id, IncidentRow.causes).where(IncidentRow.status == "open")
+        select(IncidentRow.c.id, IncidentRow.c.causes).where(IncidentRow.c.status == "open")
     ).all()
     refreshed = [i for i, causes in rows if keys & {name_key(c) for c in causes or ()}]
     for incident_id in refreshed:
         _bump(connection, incident_id)
         notice = snapshot(connection, incident_id, service_map)
         channels = connection.execute(
-            select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id)
+            select(NoticeRow.c.channel).where(NoticeRow.c.incident_id == incident_id)
         ).scalars()
         body = {"notice": notice.to_json()}
         for channel in sorted(channels):
@@ -108,7 +110,7 @@ def _open(connection: Connection, opening: Opening, service_map: ServiceMap, now
         "resolved_at": None,
     }
     incident_id = int(
-        connection.execute(insert(IncidentRow).returning(IncidentRow.id), values).scalar_one()
+        connection.execute(insert(IncidentRow).returning(IncidentRow.c.id), values).scalar_one()
     )
     _write_services(connection, incident_id, opening.services)
     entry = TimelineEntry(
@@ -126,7 +128,7 @@ def _update(connection: Connection, change: Update, service_map: ServiceMap, now
     _write_services(connection, change.id, change.services)
     connection.execute(
         update(IncidentRow)
-        .where(IncidentRow.id == change.id)
+        .where(IncidentRow.c.id == change.id)
         .values(
             causes=sorted(change.causes),
             planned=change.planned,
@@ -152,12 +154,12 @@ def _resolve(
     services = services_of(connection, incident_id)
     _write_services(connection, incident_id, {name: State.OK for name in services})
     started = connection.execute(
-        select(IncidentRow.started_at).where(IncidentRow.id == incident_id)
+        select(IncidentRow.c.started_at).where(IncidentRow.c.id == incident_id)
     ).scalar_one()
     connection.execute(
         update(IncidentRow)
-        .where(IncidentRow.id == incident_id)
-        .values(status="resolved", resolved_at=now, revision=IncidentRow.revision + 1)
+        .where(IncidentRow.c.id == incident_id)
+        .values(status="resolved", resolved_at=now, revision=IncidentRow.c.revision + 1)
     )
     entry = TimelineEntry(now, EntryKind.RESOLVED, duration_s=(now - started).total_seconds())
     _timeline(connection, incident_id, entry)
@@ -177,7 +179,7 @@ def _notify(
     notice = snapshot(connection, incident_id, service_map)
     existing = set(
         connection.execute(
-            select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id)
+            select(NoticeRow.c.channel).where(NoticeRow.c.incident_id == incident_id)
         ).scalars()
     )
     if entry is not None:
@@ -265,8 +267,8 @@ def _write_services(
             connection.execute(
                 update(row)
                 .where(
-                    row.incident_id == incident_id,
-                    row.service_key.in_(keys[start : start + UPDATE_CHUNK]),
+                    row.c.incident_id == incident_id,
+                    row.c.service_key.in_(keys[start : start + UPDATE_CHUNK]),
                 )
                 .values(state=state.value)
             )
@@ -275,8 +277,8 @@ def _write_services(
 def _bump(connection: Connection, incident_id: int) -> None:
     connection.execute(
         update(IncidentRow)
-        .where(IncidentRow.id == incident_id)
-        .values(revision=IncidentRow.revision + 1)
+        .where(IncidentRow.c.id == incident_id)
+        .values(revision=IncidentRow.c.revision + 1)
     )
 
 

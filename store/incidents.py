@@ -171,9 +171,9 @@ class IncidentStore:
 
     def incidents(self, *, open_only: bool = True, limit: int = 50) -> list[Incident]:
         with self.engine.connect() as connection, connection.begin():
-            query = select(IncidentRow.id).order_by(IncidentRow.id.desc()).limit(limit)
+            query = select(IncidentRow.c.id).order_by(IncidentRow.c.id.desc()).limit(limit)
             if open_only:
-                query = query.where(IncidentRow.status == "open")
+                query = query.where(IncidentRow.c.status == "open")
             ids = list(connection.execute(query).scalars())
             rules = priority_rules(connection)
             return [_incident(connection, i, rules) for i in ids]
@@ -181,7 +181,7 @@ class IncidentStore:
     def incident(self, incident_id: int) -> Incident | None:
         with self.engine.connect() as connection, connection.begin():
             found = connection.execute(
-                select(IncidentRow.id).where(IncidentRow.id == incident_id)
+                select(IncidentRow.c.id).where(IncidentRow.c.id == incident_id)
             ).first()
             return _incident(connection, incident_id, priority_rules(connection)) if found else None
 
@@ -218,7 +218,7 @@ def _lock(connection: Connection) -> None:
 
 
 def _map_version(connection: Connection) -> int:
-    value = connection.execute(select(MetaRow.value).where(MetaRow.key == MAP_VERSION)).scalar()
+    value = connection.execute(select(MetaRow.c.value).where(MetaRow.c.key == MAP_VERSION)).scalar()
     return int(value or 0)
 
 
@@ -234,18 +234,20 @@ def _observed_states(connection: Connection, now: datetime) -> dict[str, tuple[S
 
 def _open_incidents(connection: Connection) -> tuple[OpenIncident, ...]:
     rows = connection.execute(
-        select(IncidentRow.id, IncidentRow.causes, IncidentRow.recovered_at)
-        .where(IncidentRow.status == "open")
-        .order_by(IncidentRow.id)
+        select(IncidentRow.c.id, IncidentRow.c.causes, IncidentRow.c.recovered_at)
+        .where(IncidentRow.c.status == "open")
+        .order_by(IncidentRow.c.id)
     ).all()
     services: dict[int, dict[str, State]] = {r.id: {} for r in rows}
     if rows:
         query = (
             select(
-                IncidentServiceRow.incident_id, IncidentServiceRow.service, IncidentServiceRow.state
+                IncidentServiceRow.c.incident_id,
+                IncidentServiceRow.c.service,
+                IncidentServiceRow.c.state,
             )
-            .where(IncidentServiceRow.incident_id.in_(list(services)))
-            .order_by(IncidentServiceRow.position)
+            .where(IncidentServiceRow.c.incident_id.in_(list(services)))
+            .order_by(IncidentServiceRow.c.position)
         )
         for incident_id, service, state in connection.execute(query):
             services[incident_id][service] = State(state)
@@ -255,19 +257,21 @@ def _open_incidents(connection: Connection) -> tuple[OpenIncident, ...]:
 
 
 def _incident(connection: Connection, incident_id: int, rules: Sequence[PriorityRule]) -> Incident:
-    row = connection.execute(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
+    row = connection.execute(select(IncidentRow).where(IncidentRow.c.id == incident_id)).one()
     services = connection.execute(
-        select(IncidentServiceRow.service, IncidentServiceRow.state)
-        .where(IncidentServiceRow.incident_id == incident_id)
-        .order_by(IncidentServiceRow.position)
+        select(IncidentServiceRow.c.service, IncidentServiceRow.c.state)
+        .where(IncidentServiceRow.c.incident_id == incident_id)
+        .order_by(IncidentServiceRow.c.position)
     ).all()
     timeline = connection.execute(
-        select(TimelineRow.at, TimelineRow.kind, TimelineRow.facts)
-        .where(TimelineRow.incident_id == incident_id)
-        .order_by(TimelineRow.id)
+        select(TimelineRow.c.at, TimelineRow.c.kind, TimelineRow.c.facts)
+        .where(TimelineRow.c.incident_id == incident_id)
+        .order_by(TimelineRow.c.id)
     ).all()
     channels = connection.execute(
-        select(NoticeRow.channel).where(NoticeRow.incident_id == incident_id).order_by(NoticeRow.id)
+        select(NoticeRow.c.channel)
+        .where(NoticeRow.c.incident_id == incident_id)
+        .order_by(NoticeRow.c.id)
     ).scalars()
     touched = tuple((s, State(st)) for s, st in services)
     return Incident(

@@ -79,7 +79,7 @@ class JobRecords:
     def completed(self, name: str) -> int:
         """The last period `name` completed in, anywhere (-1 when never)."""
         with self.engine.connect() as connection:
-            query = select(MetaRow.value).where(MetaRow.key == PERIOD_PREFIX + name)
+            query = select(MetaRow.c.value).where(MetaRow.c.key == PERIOD_PREFIX + name)
             value = connection.execute(query).scalar()
         return -1 if value is None else int(value)
 
@@ -90,7 +90,7 @@ class JobRecords:
             connection.execute(_insert(connection).values(key=key, value=period))
             connection.execute(
                 update(MetaRow)
-                .where(MetaRow.key == key, MetaRow.value < period)
+                .where(MetaRow.c.key == key, MetaRow.c.value < period)
                 .values(value=period)
             )
 
@@ -127,7 +127,7 @@ class FailureCounts:
         keys = {self.key(name): name for name in components}
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_(list(keys)))
+                select(MetaRow.c.key, MetaRow.c.value).where(MetaRow.c.key.in_(list(keys)))
             ).all()
         return {keys[key]: int(value) for key, value in rows}
 
@@ -135,7 +135,7 @@ class FailureCounts:
         """Store non-zero counts, delete the rest (one transaction)."""
         with transaction(self.engine) as connection:
             connection.execute(
-                delete(MetaRow).where(MetaRow.key.in_([self.key(name) for name in counts]))
+                delete(MetaRow).where(MetaRow.c.key.in_([self.key(name) for name in counts]))
             )
             rows = [{"key": self.key(n), "value": c} for n, c in counts.items() if c]
             if rows:

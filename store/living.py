@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text, update
 
 from store.database import transaction
 from store.outbox import enqueue
-from store.risk_rows import LIVING_TABLES, LivingRow
+from store.risk_rows import LIVING_TABLES
 
 
 class LivingFact(Protocol):
@@ -76,7 +76,7 @@ class LivingNotices(Generic[F]):
         closed_status: str,
     ) -> None:
         self.engine, self.kind, self.lock, self.load = engine, kind, lock, load
-        self.row: type[LivingRow] = LIVING_TABLES[kind]
+        self.row: Table = LIVING_TABLES[kind]
         self.open_status, self.closed_status = open_status, closed_status
 
     def sync(
@@ -92,8 +92,12 @@ class LivingNotices(Generic[F]):
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock})
             rows = connection.execute(
                 select(
-                    row.id, row.subject.label("subject"), row.channel, row.facts, row.version
-                ).where(row.status == self.open_status)
+                    row.c.id,
+                    row.c.subject.label("subject"),
+                    row.c.channel,
+                    row.c.facts,
+                    row.c.version,
+                ).where(row.c.status == self.open_status)
             ).all()
             open_rows = {(r.subject, r.channel): r for r in rows}
             for key, found in open_rows.items():
@@ -116,9 +120,9 @@ class LivingNotices(Generic[F]):
         row = self.row
         with self.engine.connect() as connection:
             found = connection.execute(
-                select(row.facts)
-                .where(row.status == self.open_status)
-                .order_by(row.subject, row.channel)
+                select(row.c.facts)
+                .where(row.c.status == self.open_status)
+                .order_by(row.c.subject, row.c.channel)
             ).scalars()
             return [self.load(r) for r in found]
 
@@ -127,20 +131,20 @@ class LivingNotices(Generic[F]):
         row = self.row
         with self.engine.connect() as connection:
             found = connection.execute(
-                select(row.facts)
+                select(row.c.facts)
                 .where(
-                    row.opened_at < end,
-                    (row.cleared_at.is_(None)) | (row.cleared_at >= start),
+                    row.c.opened_at < end,
+                    (row.c.cleared_at.is_(None)) | (row.c.cleared_at >= start),
                 )
-                .order_by(row.opened_at, row.subject, row.channel)
+                .order_by(row.c.opened_at, row.c.subject, row.c.channel)
             ).scalars()
             return [self.load(r) for r in found]
 
     def _open(self, connection: Connection, fact: F, now: datetime) -> None:
         row = self.row
         episode = connection.execute(
-            select(func.coalesce(func.max(row.episode), 0)).where(
-                row.subject == fact.subject, row.channel == fact.channel
+            select(func.coalesce(func.max(row.c.episode), 0)).where(
+                row.c.subject == fact.subject, row.c.channel == fact.channel
             )
         ).scalar_one()
         row_id = connection.execute(
@@ -154,7 +158,7 @@ class LivingNotices(Generic[F]):
                 version=0,
                 opened_at=now,
             )
-            .returning(row.id)
+            .returning(row.c.id)
         ).scalar_one()
         self._enqueue(connection, row_id, fact, "post", now)
 
@@ -165,7 +169,7 @@ class LivingNotices(Generic[F]):
         values: dict[str, Any] = {"facts": fact.to_json(), "version": version}
         if closing:
             values |= {"status": self.closed_status, "cleared_at": now}
-        connection.execute(update(self.row).where(self.row.id == found.id).values(values))
+        connection.execute(update(self.row).where(self.row.c.id == found.id).values(values))
         self._enqueue(connection, found.id, fact, f"v{version}", now)
 
     def _enqueue(

@@ -14,8 +14,8 @@ from store.schema import ComponentRow, DependencyRow, GroupMemberRow, GroupRow
 
 def read_map(connection: Connection) -> ServiceMap:
     """The map as stored, in insertion order (file order for a fresh import)."""
-    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
-    rows = connection.execute(select(ComponentRow.id, *columns).order_by(ComponentRow.id))
+    columns = [ComponentRow.c[column] for column in COMPONENT_COLUMNS]
+    rows = connection.execute(select(ComponentRow.c.id, *columns).order_by(ComponentRow.c.id))
     names: dict[int, str] = {}
     components = []
     for row in rows:
@@ -30,25 +30,29 @@ def read_map(connection: Connection) -> ServiceMap:
 
 
 def _dependencies(connection: Connection, names: dict[int, str]) -> list[Dependency]:
-    query = select(DependencyRow.source_id, DependencyRow.target_id, DependencyRow.kind)
+    query = select(DependencyRow.c.source_id, DependencyRow.c.target_id, DependencyRow.c.kind)
     kinds = {kind.value: kind for kind in DependencyKind}  # an Enum call costs a microsecond
     return [
         Dependency(names[source], names[target], kinds[kind])
-        for source, target, kind in connection.execute(query.order_by(DependencyRow.id))
+        for source, target, kind in connection.execute(query.order_by(DependencyRow.c.id))
     ]
 
 
 def _groups(connection: Connection, names: dict[int, str]) -> list[RedundancyGroup]:
     members: dict[int, list[str]] = defaultdict(list)
-    query = select(GroupMemberRow.group_id, GroupMemberRow.component_id)
+    query = select(GroupMemberRow.c.group_id, GroupMemberRow.c.component_id)
     for group_id, component_id in connection.execute(
-        query.order_by(GroupMemberRow.group_id, GroupMemberRow.position)
+        query.order_by(GroupMemberRow.c.group_id, GroupMemberRow.c.position)
     ):
         members[group_id].append(names[component_id])
     rows = connection.execute(
         select(
-            GroupRow.id, GroupRow.name, GroupRow.dependant_id, GroupRow.min_up, GroupRow.min_percent
-        ).order_by(GroupRow.id)
+            GroupRow.c.id,
+            GroupRow.c.name,
+            GroupRow.c.dependant_id,
+            GroupRow.c.min_up,
+            GroupRow.c.min_percent,
+        ).order_by(GroupRow.c.id)
     )
     return [
         RedundancyGroup(name, names[dependant], tuple(members[group_id]), min_up, min_percent)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Table, delete, select
 
 from impact.model import DependencyKind, ServiceMap, name_key
 from store.bulk import BATCH, foreign_keys_deferred, insert_rows, update_rows
@@ -126,7 +126,7 @@ def write_map(
 
 def stored_names(connection: Connection) -> dict[str, str]:
     """name key -> name of every stored component."""
-    rows = connection.execute(select(ComponentRow.name_key, ComponentRow.name))
+    rows = connection.execute(select(ComponentRow.c.name_key, ComponentRow.c.name))
     return {key: name for key, name in rows}
 
 
@@ -137,8 +137,8 @@ def _name_keys(service_map: ServiceMap) -> dict[str, str]:
 
 def _stored_components(connection: Connection) -> dict[str, Row]:
     """name key -> (id, *values in COMPONENT_COLUMNS order)."""
-    columns = [getattr(ComponentRow, column) for column in COMPONENT_COLUMNS]
-    rows = connection.execute(select(ComponentRow.name_key, ComponentRow.id, *columns))
+    columns = [ComponentRow.c[column] for column in COMPONENT_COLUMNS]
+    rows = connection.execute(select(ComponentRow.c.name_key, ComponentRow.c.id, *columns))
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
@@ -175,7 +175,10 @@ def _plan_edges(
 ) -> None:
     by_id = {row_id: key for key, row_id in keys.items()}
     query = select(
-        DependencyRow.source_id, DependencyRow.target_id, DependencyRow.id, DependencyRow.kind
+        DependencyRow.c.source_id,
+        DependencyRow.c.target_id,
+        DependencyRow.c.id,
+        DependencyRow.c.kind,
     )
     existing = {
         (by_id[source], by_id[target]): (row_id, kind)
@@ -242,19 +245,19 @@ def _stored_groups(
 ) -> dict[str, tuple[int, GroupSpec]]:
     by_id = {row_id: key for key, row_id in keys.items()}
     members: dict[int, list[str]] = {}
-    query = select(GroupMemberRow.group_id, GroupMemberRow.component_id)
+    query = select(GroupMemberRow.c.group_id, GroupMemberRow.c.component_id)
     for group_id, component_id in connection.execute(
-        query.order_by(GroupMemberRow.group_id, GroupMemberRow.position)
+        query.order_by(GroupMemberRow.c.group_id, GroupMemberRow.c.position)
     ):
         members.setdefault(group_id, []).append(by_id[component_id])
     rows = connection.execute(
         select(
-            GroupRow.id,
-            GroupRow.name,
-            GroupRow.name_key,
-            GroupRow.dependant_id,
-            GroupRow.min_up,
-            GroupRow.min_percent,
+            GroupRow.c.id,
+            GroupRow.c.name,
+            GroupRow.c.name_key,
+            GroupRow.c.dependant_id,
+            GroupRow.c.min_up,
+            GroupRow.c.min_percent,
         )
     )
     return {
@@ -266,7 +269,7 @@ def _stored_groups(
 def _apply(connection: Connection, plan: _Plan, source: str, ticker: _Ticker) -> None:
     _delete(connection, DependencyRow, plan.remove_edges, ticker)
     for chunk in _chunks(plan.remove_groups):
-        connection.execute(delete(GroupMemberRow).where(GroupMemberRow.group_id.in_(chunk)))
+        connection.execute(delete(GroupMemberRow).where(GroupMemberRow.c.group_id.in_(chunk)))
     _delete(connection, GroupRow, plan.remove_groups, ticker)
     _delete(connection, ComponentRow, plan.remove_components, ticker)
     component_columns = (*COMPONENT_COLUMNS, "name_key", "source")
@@ -306,14 +309,14 @@ def _insert_groups(
     insert_rows(connection, GroupMemberRow, ("group_id", "component_id", "position"), members)
 
 
-def _ids(connection: Connection, table: Any) -> dict[str, int]:
+def _ids(connection: Connection, table: Table) -> dict[str, int]:
     """name_key -> id for every row of `table`."""
-    return {key: row_id for key, row_id in connection.execute(select(table.name_key, table.id))}
+    return {key: row_id for key, row_id in connection.execute(select(table.c.name_key, table.c.id))}
 
 
-def _delete(connection: Connection, table: Any, ids: Sequence[int], ticker: _Ticker) -> None:
+def _delete(connection: Connection, table: Table, ids: Sequence[int], ticker: _Ticker) -> None:
     for chunk in _chunks(ids):
-        connection.execute(delete(table).where(table.id.in_(chunk)))
+        connection.execute(delete(table).where(table.c.id.in_(chunk)))
         ticker.tick(len(chunk))
 
 

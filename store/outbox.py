@@ -19,51 +19,49 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
+    Column,
     Connection,
     Engine,
     Index,
     Integer,
     String,
+    Table,
     Text,
     func,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
 from store.database import dialect_of, transaction
 from store.incident_facts import Notice, ThreadReply
 from store.incident_rows import NoticeRow
 from store.risk_rows import living_of, mark_posted, posted
-from store.schema import Base, JsonType, UTCDateTime
+from store.schema import METADATA, JsonType, UTCDateTime, big_id
 
 KINDS = ("post", "update", "thread")
 OPEN_STATUSES = ("pending", "sending")
 
 
-class OutboxRow(Base):
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    dedup_key: Mapped[str] = mapped_column(String(400), unique=True)
-    incident_id: Mapped[int | None] = mapped_column(Integer)
-    channel: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (
-        CheckConstraint("kind IN ('post', 'update', 'thread')", name="kind_valid"),
-        Index("ix_outbox_status_next", "status", "next_attempt_at"),
-        Index("ix_outbox_channel_sent", "channel", "sent_at"),
-    )
+OutboxRow = Table(
+    "outbox",
+    METADATA,
+    big_id(),
+    Column("dedup_key", String(400), unique=True, nullable=False),
+    Column("incident_id", Integer),
+    Column("channel", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    CheckConstraint("kind IN ('post', 'update', 'thread')", name="kind_valid"),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    Index("ix_outbox_channel_sent", "channel", "sent_at"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +124,8 @@ class Outbox:
                 found = posted(connection, *living)
                 return PostedNotice(*found) if found else None
             row = connection.execute(
-                select(NoticeRow.slack_channel, NoticeRow.ts).where(
-                    NoticeRow.incident_id == item.incident_id, NoticeRow.channel == item.channel
+                select(NoticeRow.c.slack_channel, NoticeRow.c.ts).where(
+                    NoticeRow.c.incident_id == item.incident_id, NoticeRow.c.channel == item.channel
                 )
             ).first()
         if row is None or row.ts is None:
@@ -145,8 +143,8 @@ class Outbox:
                 connection.execute(
                     update(NoticeRow)
                     .where(
-                        NoticeRow.incident_id == item.incident_id,
-                        NoticeRow.channel == item.channel,
+                        NoticeRow.c.incident_id == item.incident_id,
+                        NoticeRow.c.channel == item.channel,
                     )
                     .values(ts=ts, slack_channel=channel, posted_at=now)
                 )
@@ -192,7 +190,7 @@ def enqueue(
         "created_at": now,
     }
     statement = dialect.insert(OutboxRow).values(values).on_conflict_do_nothing()
-    added = connection.execute(statement.returning(OutboxRow.id)).first()
+    added = connection.execute(statement.returning(OutboxRow.c.id)).first()
     if added is not None and kind == "update" and incident_id is not None:
         _supersede_older_updates(connection, incident_id, channel, added[0])
     return added is not None
@@ -215,10 +213,10 @@ def claim(
         return []
     connection.execute(
         update(OutboxRow)
-        .where(OutboxRow.id.in_([r.id for r in chosen]))
+        .where(OutboxRow.c.id.in_([r.id for r in chosen]))
         .values(
             status="sending",
-            attempts=OutboxRow.attempts + 1,
+            attempts=OutboxRow.c.attempts + 1,
             next_attempt_at=now + timedelta(seconds=lease_s),
         )
     )
@@ -231,8 +229,8 @@ def claim(
 def _due_rows(connection: Connection, now: datetime, limit: int) -> Sequence[Any]:
     query = (
         select(OutboxRow)
-        .where(OutboxRow.status.in_(OPEN_STATUSES), OutboxRow.next_attempt_at <= now)
-        .order_by(OutboxRow.id)
+        .where(OutboxRow.c.status.in_(OPEN_STATUSES), OutboxRow.c.next_attempt_at <= now)
+        .order_by(OutboxRow.c.id)
         .limit(limit)
     )
     if connection.dialect.name == "postgresql":
@@ -245,9 +243,9 @@ def _first_open_ids(connection: Connection, channels: set[str]) -> dict[str, int
     if not channels:
         return {}
     query = (
-        select(OutboxRow.channel, func.min(OutboxRow.id))
-        .where(OutboxRow.status.in_(OPEN_STATUSES), OutboxRow.channel.in_(channels))
-        .group_by(OutboxRow.channel)
+        select(OutboxRow.c.channel, func.min(OutboxRow.c.id))
+        .where(OutboxRow.c.status.in_(OPEN_STATUSES), OutboxRow.c.channel.in_(channels))
+        .group_by(OutboxRow.c.channel)
     )
     return {channel: row_id for channel, row_id in connection.execute(query)}
 
@@ -258,22 +256,22 @@ def _recently_sent(
     if not channels or interval_s <= 0:
         return set()
     since = now - timedelta(seconds=interval_s)
-    query = select(OutboxRow.channel).where(
-        OutboxRow.channel.in_(channels), OutboxRow.sent_at > since
+    query = select(OutboxRow.c.channel).where(
+        OutboxRow.c.channel.in_(channels), OutboxRow.c.sent_at > since
     )
     return set(connection.execute(query).scalars())
 
 
 def mark_sent(connection: Connection, item_id: int, now: datetime) -> None:
     connection.execute(
-        update(OutboxRow).where(OutboxRow.id == item_id).values(status="sent", sent_at=now)
+        update(OutboxRow).where(OutboxRow.c.id == item_id).values(status="sent", sent_at=now)
     )
 
 
 def retry_later(connection: Connection, item_id: int, at: datetime, error: str) -> None:
     connection.execute(
         update(OutboxRow)
-        .where(OutboxRow.id == item_id)
+        .where(OutboxRow.c.id == item_id)
         .values(status="pending", next_attempt_at=at, last_error=error[:2000])
     )
 
@@ -281,7 +279,7 @@ def retry_later(connection: Connection, item_id: int, at: datetime, error: str) 
 def mark_failed(connection: Connection, item_id: int, error: str) -> None:
     connection.execute(
         update(OutboxRow)
-        .where(OutboxRow.id == item_id)
+        .where(OutboxRow.c.id == item_id)
         .values(status="failed", last_error=error[:2000])
     )
 
@@ -293,11 +291,11 @@ def _supersede_older_updates(
     connection.execute(
         update(OutboxRow)
         .where(
-            OutboxRow.kind == "update",
-            OutboxRow.status == "pending",
-            OutboxRow.incident_id == incident_id,
-            OutboxRow.channel == channel,
-            OutboxRow.id < newest,
+            OutboxRow.c.kind == "update",
+            OutboxRow.c.status == "pending",
+            OutboxRow.c.incident_id == incident_id,
+            OutboxRow.c.channel == channel,
+            OutboxRow.c.id < newest,
         )
         .values(status="superseded")
     )
@@ -305,13 +303,13 @@ def _supersede_older_updates(
 
 def depth(connection: Connection) -> int:
     """How many messages wait to be sent (for metrics and health)."""
-    query = select(func.count()).where(OutboxRow.status.in_(OPEN_STATUSES))
+    query = select(func.count()).where(OutboxRow.c.status.in_(OPEN_STATUSES))
     return int(connection.execute(query).scalar_one())
 
 
 def rows(connection: Connection, status: str | None = None) -> list[dict[str, Any]]:
     """Every row (for tests and `bsm incidents --outbox`), oldest first."""
-    query = select(OutboxRow).order_by(OutboxRow.id)
+    query = select(OutboxRow).order_by(OutboxRow.c.id)
     if status is not None:
-        query = query.where(OutboxRow.status == status)
+        query = query.where(OutboxRow.c.status == status)
     return [dict(r) for r in connection.execute(query).mappings()]

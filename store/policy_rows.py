@@ -13,7 +13,9 @@ ROW = 1
 
 def read_policies(connection: Connection) -> Policies | None:
     """The stored section, None when the map has none (or it no longer reads)."""
-    document = connection.scalar(select(MapPoliciesRow.document).where(MapPoliciesRow.id == ROW))
+    document = connection.scalar(
+        select(MapPoliciesRow.c.document).where(MapPoliciesRow.c.id == ROW)
+    )
     if document is None:
         return None
     return parse_policies(document)[0]
@@ -29,7 +31,7 @@ def write_policies(connection: Connection, policies: Policies | None) -> bool:
     document = dump_policies(policies)
     document = {**document, "burn": {str(k): v for k, v in document["burn"].items()}}
     done = connection.execute(
-        update(MapPoliciesRow).where(MapPoliciesRow.id == ROW).values(document=document)
+        update(MapPoliciesRow).where(MapPoliciesRow.c.id == ROW).values(document=document)
     )
     if not done.rowcount:
         connection.execute(insert(MapPoliciesRow).values(id=ROW, document=document))

@@ -10,69 +10,55 @@ sender reads them through `posted` and `mark_posted`, by the kind its payload na
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Index, Integer, String, UniqueConstraint, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    update,
+)
 
-from store.schema import Base, JsonType, UTCDateTime
-
-
-class LivingRow(Base):
-    """The columns every living-notice table has."""
-
-    __abstract__ = True
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject: Mapped[str]
-    channel: Mapped[str] = mapped_column(String(200))
-    episode: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
-    facts: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    version: Mapped[int] = mapped_column(Integer)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ts: Mapped[str | None] = mapped_column(String(64))
-    slack_channel: Mapped[str | None] = mapped_column(String(200))
+from store.schema import METADATA, JsonType, UTCDateTime
 
 
-class RiskNoticeRow(LivingRow):
-    __tablename__ = "risk_notices"
-
-    subject: Mapped[str] = mapped_column("group_name", String(400))  # status: at_risk | cleared
-
-    __table_args__ = (
-        UniqueConstraint("group_name", "channel", "episode"),
-        Index("ix_risk_notices_status", "status"),
+def _living(name: str, subject: str, length: int, *indexes: Index) -> Table:
+    """A living-notice table; its subject column, whatever its name, has the key `subject`."""
+    return Table(
+        name,
+        METADATA,
+        Column("id", Integer, primary_key=True),
+        Column(subject, String(length), key="subject", nullable=False),
+        Column("channel", String(200), nullable=False),
+        Column("episode", Integer, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("facts", JsonType, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("opened_at", UTCDateTime, nullable=False),
+        Column("cleared_at", UTCDateTime),
+        Column("ts", String(64)),
+        Column("slack_channel", String(200)),
+        UniqueConstraint("subject", "channel", "episode"),
+        Index(f"ix_{name}_status", "status"),
+        *indexes,
     )
 
 
-class BurnEpisodeRow(LivingRow):
-    __tablename__ = "burn_episodes"
+# status: at_risk | cleared
+RiskNoticeRow = _living("risk_notices", "group_name", 400)
+# status: burning | resolved
+BurnEpisodeRow = _living(
+    "burn_episodes", "service", 400, Index("ix_burn_episodes_opened_at", "opened_at")
+)
+# the window's id, as text; status: announced | over
+AnnouncementRow = _living("maintenance_notices", "window_key", 40)
 
-    subject: Mapped[str] = mapped_column("service", String(400))  # status: burning | resolved
-
-    __table_args__ = (
-        UniqueConstraint("service", "channel", "episode"),
-        Index("ix_burn_episodes_status", "status"),
-        Index("ix_burn_episodes_opened_at", "opened_at"),
-    )
-
-
-class AnnouncementRow(LivingRow):
-    __tablename__ = "maintenance_notices"
-
-    subject: Mapped[str] = mapped_column("window_key", String(40))  # the window's id, as text
-    # status: announced | over
-
-    __table_args__ = (
-        UniqueConstraint("window_key", "channel", "episode"),
-        Index("ix_maintenance_notices_status", "status"),
-    )
-
-
-LIVING_TABLES: Mapping[str, type[LivingRow]] = {
+LIVING_TABLES: Mapping[str, Table] = {
     "risk": RiskNoticeRow,
     "burn": BurnEpisodeRow,
     "announce": AnnouncementRow,
@@ -91,7 +77,7 @@ def posted(connection: Connection, kind: str, row_id: int) -> tuple[str, str] | 
     """(channel id, ts) of a living notice's message, None until its post went out."""
     row = LIVING_TABLES[kind]
     found = connection.execute(
-        select(row.slack_channel, row.channel, row.ts).where(row.id == row_id)
+        select(row.c.slack_channel, row.c.channel, row.c.ts).where(row.c.id == row_id)
     ).first()
     if found is None or found.ts is None:
         return None
@@ -102,4 +88,4 @@ def mark_posted(
     connection: Connection, kind: str, row_id: int, ts: str | None, channel: str | None
 ) -> None:
     row = LIVING_TABLES[kind]
-    connection.execute(update(row).where(row.id == row_id).values(ts=ts, slack_channel=channel))
+    connection.execute(update(row).where(row.c.id == row_id).values(ts=ts, slack_channel=channel))

@@ -1,4 +1,4 @@
-"""The database schema: typed SQLAlchemy ORM tables of the service map and its history.
+"""The database schema: SQLAlchemy Core tables of the service map and its history.
 
 Names are unique case-insensitively: every named row keeps its display spelling in `name`
 and the comparison key (`impact.model.name_key`) in a unique `name_key` column.
@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     DateTime,
     Dialect,
     Float,
@@ -22,10 +23,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Stable constraint names keep later Alembic revisions (and SQLite batch mode) predictable.
@@ -79,169 +80,158 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+# Every table of the store (the migrations in `store/migrations/versions` create them).
+METADATA = MetaData(naming_convention=NAMING)
 
 
-class ComponentRow(Base):
-    """A node of the map; business services are rows of kind `business_service`."""
+def big_id() -> Column[int]:
+    """A 64-bit autoincrementing id (SQLite's rowid alias is INTEGER)."""
+    return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
 
-    __tablename__ = "components"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    name_key: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
-    kind: Mapped[str] = mapped_column(String(64), index=True)
-    title: Mapped[str | None] = mapped_column(String(400))
-    owner: Mapped[str | None] = mapped_column(String(200))
-    channel: Mapped[str | None] = mapped_column(String(200))
-    tier: Mapped[int | None] = mapped_column(Integer)
-    revenue_per_hour: Mapped[float | None] = mapped_column(Float)
-    service_hours: Mapped[str | None] = mapped_column(String(400))
-    sla: Mapped[float | None] = mapped_column(Float)
-    labels: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
-    runbook_url: Mapped[str | None] = mapped_column(Text)
-    check: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    description: Mapped[str | None] = mapped_column(Text)
-    status_page: Mapped[str | None] = mapped_column(Text)  # a vendor's status page URL
+# A node of the map; business services are rows of kind `business_service`.
+ComponentRow = Table(
+    "components",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_key", String(NAME_LENGTH), unique=True, nullable=False),
+    Column("kind", String(64), index=True, nullable=False),
+    Column("title", String(400)),
+    Column("owner", String(200)),
+    Column("channel", String(200)),
+    Column("tier", Integer),
+    Column("revenue_per_hour", Float),
+    Column("service_hours", String(400)),
+    Column("sla", Float),
+    Column("labels", JsonType, default=dict, nullable=False),
+    Column("runbook_url", Text),
+    Column("check", JsonType),
+    Column("description", Text),
+    Column("status_page", Text),  # a vendor's status page URL
     # Who contributed the row: "map" for files, a sync source name for synced maps.
-    source: Mapped[str] = mapped_column(String(64), default="map")
+    Column("source", String(64), default="map", nullable=False),
+    CheckConstraint("tier BETWEEN 1 AND 4", name="tier_range"),
+    CheckConstraint("sla > 0 AND sla <= 100", name="sla_range"),
+    CheckConstraint("revenue_per_hour >= 0", name="revenue_positive"),
+)
 
-    __table_args__ = (
-        CheckConstraint("tier BETWEEN 1 AND 4", name="tier_range"),
-        CheckConstraint("sla > 0 AND sla <= 100", name="sla_range"),
-        CheckConstraint("revenue_per_hour >= 0", name="revenue_positive"),
-    )
+# `source` depends on `target` (hard or soft).
+DependencyRow = Table(
+    "dependencies",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", ForeignKey("components.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "target_id", ForeignKey("components.id", ondelete="CASCADE"), index=True, nullable=False
+    ),
+    Column("kind", String(8), default="hard", nullable=False),
+    Column("origin", String(64), default="map", nullable=False),
+    UniqueConstraint("source_id", "target_id", name="uq_dependencies_edge"),
+    CheckConstraint("kind IN ('hard', 'soft')", name="kind_valid"),
+)
 
+# A redundancy group: `dependant` needs `min_up` (or `min_percent` %) members up.
+GroupRow = Table(
+    "redundancy_groups",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH * 2), nullable=False),
+    Column("name_key", String(NAME_LENGTH * 2), unique=True, nullable=False),
+    Column(
+        "dependant_id", ForeignKey("components.id", ondelete="CASCADE"), index=True, nullable=False
+    ),
+    Column("min_up", Integer),
+    Column("min_percent", Float),
+    Column("origin", String(64), default="map", nullable=False),
+    CheckConstraint("(min_up IS NULL) <> (min_percent IS NULL)", name="one_min"),
+)
 
-class DependencyRow(Base):
-    """`source` depends on `target` (hard or soft)."""
+GroupMemberRow = Table(
+    "redundancy_group_members",
+    METADATA,
+    Column("group_id", ForeignKey("redundancy_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "component_id",
+        ForeignKey("components.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),
+)
 
-    __tablename__ = "dependencies"
+# Append-only history of observed states. Keyed by name so history outlives the map.
+StatusEventRow = Table(
+    "status_events",
+    METADATA,
+    big_id(),
+    Column("component", String(NAME_LENGTH), nullable=False),
+    Column("component_key", String(NAME_LENGTH), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("at", UTCDateTime, index=True, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("summary", Text),
+    Column("event_id", String(200), unique=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_status_events_component_at", "component_key", "at"),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("components.id", ondelete="CASCADE"))
-    target_id: Mapped[int] = mapped_column(
-        ForeignKey("components.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(8), default="hard")
-    origin: Mapped[str] = mapped_column(String(64), default="map")
+MaintenanceRow = Table(
+    "maintenance_windows",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("component", String(NAME_LENGTH), nullable=False),
+    Column("component_key", String(NAME_LENGTH), index=True, nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("end", UTCDateTime, index=True, nullable=False),
+    Column("reason", Text),
+    Column("created_by", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("announce_s", Float),  # pre-announced this long before
+    CheckConstraint('"end" >= start', name="end_after_start"),
+)
 
-    __table_args__ = (
-        UniqueConstraint("source_id", "target_id", name="uq_dependencies_edge"),
-        CheckConstraint("kind IN ('hard', 'soft')", name="kind_valid"),
-    )
+# A Slack channel following the components matched by `selector`.
+SubscriptionRow = Table(
+    "channel_subscriptions",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False),
+    Column("selector", String(400), nullable=False),
+    Column("created_by", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "selector", name="uq_subscriptions_channel"),
+)
 
+# Append-only record of who changed what, from chat, the CLI, a webhook or a sync.
+AuditRow = Table(
+    "audit_log",
+    METADATA,
+    big_id(),
+    Column("at", UTCDateTime, index=True, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(400), index=True),
+    Column("before", JsonType),
+    Column("after", JsonType),
+)
 
-class GroupRow(Base):
-    """A redundancy group: `dependant` needs `min_up` (or `min_percent` %) members up."""
+# Small integer counters and settings, e.g. `map_version`.
+MetaRow = Table(
+    "meta",
+    METADATA,
+    Column("key", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
 
-    __tablename__ = "redundancy_groups"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH * 2))
-    name_key: Mapped[str] = mapped_column(String(NAME_LENGTH * 2), unique=True)
-    dependant_id: Mapped[int] = mapped_column(
-        ForeignKey("components.id", ondelete="CASCADE"), index=True
-    )
-    min_up: Mapped[int | None] = mapped_column(Integer)
-    min_percent: Mapped[float | None] = mapped_column(Float)
-    origin: Mapped[str] = mapped_column(String(64), default="map")
-
-    __table_args__ = (CheckConstraint("(min_up IS NULL) <> (min_percent IS NULL)", name="one_min"),)
-
-
-class GroupMemberRow(Base):
-    __tablename__ = "redundancy_group_members"
-
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("redundancy_groups.id", ondelete="CASCADE"), primary_key=True
-    )
-    component_id: Mapped[int] = mapped_column(
-        ForeignKey("components.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-
-
-class StatusEventRow(Base):
-    """Append-only history of observed states. Keyed by name so history outlives the map."""
-
-    __tablename__ = "status_events"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    component: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    component_key: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    state: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    source: Mapped[str] = mapped_column(String(64))
-    summary: Mapped[str | None] = mapped_column(Text)
-    event_id: Mapped[str | None] = mapped_column(String(200), unique=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (Index("ix_status_events_component_at", "component_key", "at"),)
-
-
-class MaintenanceRow(Base):
-    __tablename__ = "maintenance_windows"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    component: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    component_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
-    start: Mapped[datetime] = mapped_column(UTCDateTime)
-    end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    announce_s: Mapped[float | None] = mapped_column(Float)  # pre-announced this long before
-
-    __table_args__ = (CheckConstraint('"end" >= start', name="end_after_start"),)
-
-
-class SubscriptionRow(Base):
-    """A Slack channel following the components matched by `selector`."""
-
-    __tablename__ = "channel_subscriptions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(200))
-    selector: Mapped[str] = mapped_column(String(400))
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (UniqueConstraint("channel", "selector", name="uq_subscriptions_channel"),)
-
-
-class AuditRow(Base):
-    """Append-only record of who changed what, from chat, the CLI, a webhook or a sync."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    origin: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str | None] = mapped_column(String(400), index=True)
-    before: Mapped[Any | None] = mapped_column(JsonType)
-    after: Mapped[Any | None] = mapped_column(JsonType)
-
-
-class MetaRow(Base):
-    """Small integer counters and settings, e.g. `map_version`."""
-
-    __tablename__ = "meta"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger)
-
-
-class MapPoliciesRow(Base):
-    """The map file's `policies:` section, as written (one row; none: the defaults)."""
-
-    __tablename__ = "map_policies"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document: Mapped[Any] = mapped_column(JsonType)
+# The map file's `policies:` section, as written (one row; none: the defaults).
+MapPoliciesRow = Table(
+    "map_policies",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("document", JsonType, nullable=False),
+)
 
 
 MAP_VERSION = "map_version"

@@ -27,16 +27,14 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, LargeBinary, String, delete, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, Engine, Integer, LargeBinary, String, Table, delete, insert, select
 
 from impact.clock import Clock, utcnow
 from store import database
-from store.schema import Base, UTCDateTime
+from store.schema import METADATA, UTCDateTime
 
 log = logging.getLogger(__name__)
 KEEP = 2  # snapshots kept: the current version and the one before
@@ -45,16 +43,16 @@ _BINARY_READ = "SELECT data FROM model_snapshots WHERE map_version = %s AND chec
 FILE_HEADER = 64  # the bytes before the snapshot's: its arrays keep their 64-byte alignment
 
 
-class SnapshotRow(Base):
-    """The compiled model of one map version."""
-
-    __tablename__ = "model_snapshots"
-
-    map_version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    checksum: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# The compiled model of one map version.
+SnapshotRow = Table(
+    "model_snapshots",
+    METADATA,
+    Column("map_version", Integer, primary_key=True),
+    Column("checksum", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
 
 
 def checksum(data: bytes | memoryview) -> str:
@@ -109,9 +107,9 @@ class Snapshots:
         beside the database when it is the row's, then the row's own bytes (read only when
         asked for: a caller takes the next copy when the one before is not intact)."""
         query = (
-            select(SnapshotRow.map_version, SnapshotRow.checksum, SnapshotRow.size)
-            .where(SnapshotRow.map_version <= version)
-            .order_by(SnapshotRow.map_version.desc())
+            select(SnapshotRow.c.map_version, SnapshotRow.c.checksum, SnapshotRow.c.size)
+            .where(SnapshotRow.c.map_version <= version)
+            .order_by(SnapshotRow.c.map_version.desc())
             .limit(1)
         )
         with self.engine.connect() as connection:
@@ -136,15 +134,15 @@ class Snapshots:
                     cursor.execute(_BINARY_READ, (version, expected))
                     found = cursor.fetchone()
                 return bytes(found[0]) if found is not None else None
-            read = select(SnapshotRow.data).where(
-                SnapshotRow.map_version == version, SnapshotRow.checksum == expected
+            read = select(SnapshotRow.c.data).where(
+                SnapshotRow.c.map_version == version, SnapshotRow.c.checksum == expected
             )
             data = connection.execute(read).scalar_one_or_none()
             return bytes(data) if data is not None else None
 
     def versions(self) -> list[int]:
         with self.engine.connect() as connection:
-            query = select(SnapshotRow.map_version).order_by(SnapshotRow.map_version)
+            query = select(SnapshotRow.c.map_version).order_by(SnapshotRow.c.map_version)
             return list(connection.execute(query).scalars())
 
     def save(self, version: int, data: bytes) -> None:
@@ -163,7 +161,7 @@ class Snapshots:
             except OSError as error:  # the database's copy serves alone
                 log.warning("snapshot file of map version %s not written: %s", version, error)
         with database.transaction(self.engine) as connection:
-            column = SnapshotRow.map_version
+            column = SnapshotRow.c.map_version
             connection.execute(delete(SnapshotRow).where(column == version))
             connection.execute(insert(SnapshotRow).values(**row))
             kept = select(column).order_by(column.desc()).limit(KEEP).scalar_subquery()

@@ -31,7 +31,7 @@ def matches(selector: str, service: Component) -> bool:
 def target_channels(connection: Connection, services: Sequence[Component]) -> list[str]:
     """Every channel to notify about `services`, in a stable order, without duplicates."""
     subscriptions = connection.execute(
-        select(SubscriptionRow.channel, SubscriptionRow.selector).order_by(SubscriptionRow.id)
+        select(SubscriptionRow.c.channel, SubscriptionRow.c.selector).order_by(SubscriptionRow.c.id)
     ).all()
     found = [s.channel for s in services if s.channel]
     found += [

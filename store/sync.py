@@ -86,7 +86,7 @@ class MapSync:
             if existing is None:
                 _insert_source(connection, source, actor, self.store.clock())
             else:
-                query = update(SyncSourceRow).where(SyncSourceRow.id == existing.id)
+                query = update(SyncSourceRow).where(SyncSourceRow.c.id == existing.id)
                 connection.execute(query.values(**values))
             after = {k: v for k, v in values.items() if k in SOURCE_FIELDS}
             _audit(connection, actor, "sync.source", "cli", source.name, None, after)
@@ -118,13 +118,13 @@ class MapSync:
         """Forget a source and its history; the rows it contributed stay in the map."""
         with self._write() as connection:
             source = _get_source(connection, name)
-            connection.execute(delete(SyncSourceRow).where(SyncSourceRow.id == source.id))
+            connection.execute(delete(SyncSourceRow).where(SyncSourceRow.c.id == source.id))
             before = {"type": source.type, "url": source.url}
             _audit(connection, actor, "sync.source.remove", "cli", source.name, before, None)
 
     def sources(self) -> list[SyncSource]:
         with self._read() as connection:
-            query = select(SyncSourceRow.__table__).order_by(SyncSourceRow.name_key)
+            query = select(SyncSourceRow).order_by(SyncSourceRow.c.name_key)
             return [_source(row) for row in connection.execute(query).mappings()]
 
     def source(self, name: str) -> SyncSource:
@@ -332,25 +332,25 @@ def _record_run(
         "shrink": shrink,
         "payload": payload,
     }
-    query = insert(SyncRunRow).returning(SyncRunRow.id)
+    query = insert(SyncRunRow).returning(SyncRunRow.c.id)
     return int(connection.execute(query, values).scalar_one())
 
 
 def _supersede_pending(connection: Connection, source_id: int) -> None:
     # A later sync that passed the guard makes any held one for the source obsolete.
     query = update(SyncRunRow).where(
-        SyncRunRow.source_id == source_id, SyncRunRow.status == "pending"
+        SyncRunRow.c.source_id == source_id, SyncRunRow.c.status == "pending"
     )
     connection.execute(query.values(status="superseded", payload=None))
 
 
 def _set_run(connection: Connection, run_id: int, status: str, actor: str) -> None:
-    query = update(SyncRunRow).where(SyncRunRow.id == run_id)
+    query = update(SyncRunRow).where(SyncRunRow.c.id == run_id)
     connection.execute(query.values(status=status, actor=actor, payload=None))
 
 
 def _pending_row(connection: Connection, run_id: int) -> RowMapping:
-    query = select(SyncRunRow.__table__).where(SyncRunRow.id == run_id)
+    query = select(SyncRunRow).where(SyncRunRow.c.id == run_id)
     row = connection.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"no sync run {run_id}: `bsm sync list` shows the pending ones")
@@ -368,24 +368,24 @@ def _runs(
     status: str | None = None,
     limit: int = 50,
 ) -> list[SyncRun]:
-    table = SyncRunRow.__table__
+    table = SyncRunRow
     query = select(*(table.c[f.name] for f in dataclasses.fields(SyncRun)))
     if run_id is not None:
-        query = query.where(SyncRunRow.id == run_id)
+        query = query.where(SyncRunRow.c.id == run_id)
     if source is not None:
-        query = query.where(SyncRunRow.source == source)
+        query = query.where(SyncRunRow.c.source == source)
     if since is not None:
-        query = query.where(SyncRunRow.at >= since)
+        query = query.where(SyncRunRow.c.at >= since)
     if status is not None:
-        query = query.where(SyncRunRow.status == status)
-    rows = connection.execute(query.order_by(SyncRunRow.id.desc()).limit(limit)).mappings()
+        query = query.where(SyncRunRow.c.status == status)
+    rows = connection.execute(query.order_by(SyncRunRow.c.id.desc()).limit(limit)).mappings()
     return [SyncRun(**row) for row in rows]
 
 
 def _mark_source(
     connection: Connection, source_id: int, when: datetime, status: str, error: str | None
 ) -> None:
-    query = update(SyncSourceRow).where(SyncSourceRow.id == source_id)
+    query = update(SyncSourceRow).where(SyncSourceRow.c.id == source_id)
     connection.execute(query.values(last_run_at=when, last_status=status, last_error=error))
 
 
@@ -402,7 +402,7 @@ def _insert_source(
 
 
 def _find_source(connection: Connection, name: str) -> SyncSource | None:
-    query = select(SyncSourceRow.__table__).where(SyncSourceRow.name_key == name_key(name))
+    query = select(SyncSourceRow).where(SyncSourceRow.c.name_key == name_key(name))
     row = connection.execute(query).mappings().first()
     return _source(row) if row is not None else None
 
@@ -411,7 +411,7 @@ def _get_source(connection: Connection, name: str) -> SyncSource:
     found = _find_source(connection, name)
     if found is not None:
         return found
-    names = list(connection.execute(select(SyncSourceRow.name)).scalars())
+    names = list(connection.execute(select(SyncSourceRow.c.name)).scalars())
     hint = Suggester(names).hint(name) if names else ""
     known = f"; known: {', '.join(sorted(names))}" if names else "; add one with `bsm sync add`"
     raise NotFound(f"no sync source {name!r}{hint}{known}")

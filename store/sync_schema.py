@@ -7,69 +7,62 @@ reporting (stale since when) and which fields it wrote. Created by migration 000
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
-
-from store.schema import NAME_LENGTH, Base, JsonType, UTCDateTime
+from store.schema import METADATA, NAME_LENGTH, JsonType, UTCDateTime, big_id
 
 SOURCE_NAME_LENGTH = 64  # fits the `source` / `origin` columns of the map tables
 
 
-class SyncSourceRow(Base):
-    """A configured source: where it is, how often it syncs, its rules and limits."""
+# A configured source: where it is, how often it syncs, its rules and limits.
+SyncSourceRow = Table(
+    "sync_sources",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(SOURCE_NAME_LENGTH), nullable=False),
+    Column("name_key", String(SOURCE_NAME_LENGTH), unique=True, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("every_s", Integer),
+    Column("grace_s", Integer, nullable=False),
+    Column("shrink_limit", Float, nullable=False),
+    Column("options", JsonType, default=dict, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200)),
+    Column("last_run_at", UTCDateTime),
+    Column("last_status", String(16)),
+    Column("last_error", Text),
+)
 
-    __tablename__ = "sync_sources"
+# One component (`key` = name key) or edge (`key` = "source\ttarget") a source reported.
+SyncItemRow = Table(
+    "sync_items",
+    METADATA,
+    big_id(),
+    Column("source_id", ForeignKey("sync_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("item", String(16), nullable=False),  # "component" | "edge"
+    Column("key", String(NAME_LENGTH * 2 + 1), nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("stale_since", UTCDateTime),
+    UniqueConstraint("source_id", "item", "key", name="uq_sync_items_key"),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(SOURCE_NAME_LENGTH))
-    name_key: Mapped[str] = mapped_column(String(SOURCE_NAME_LENGTH), unique=True)
-    type: Mapped[str] = mapped_column(String(32))
-    url: Mapped[str] = mapped_column(Text)
-    every_s: Mapped[int | None] = mapped_column(Integer)
-    grace_s: Mapped[int] = mapped_column(Integer)
-    shrink_limit: Mapped[float] = mapped_column(Float)
-    options: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by: Mapped[str | None] = mapped_column(String(200))
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_status: Mapped[str | None] = mapped_column(String(16))
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class SyncItemRow(Base):
-    """One component (`key` = name key) or edge (`key` = "source\\ttarget") a source reported."""
-
-    __tablename__ = "sync_items"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sync_sources.id", ondelete="CASCADE"))
-    item: Mapped[str] = mapped_column(String(16))  # "component" | "edge"
-    key: Mapped[str] = mapped_column(String(NAME_LENGTH * 2 + 1))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
-    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (UniqueConstraint("source_id", "item", "key", name="uq_sync_items_key"),)
-
-
-class SyncRunRow(Base):
-    """One sync attempt: applied, pending confirmation, confirmed, rejected, superseded, failed."""
-
-    __tablename__ = "sync_runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_id: Mapped[int] = mapped_column(
-        ForeignKey("sync_sources.id", ondelete="CASCADE"), index=True
-    )
-    source: Mapped[str] = mapped_column(String(SOURCE_NAME_LENGTH))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    diff: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    error: Mapped[str | None] = mapped_column(Text)
-    shrink: Mapped[float | None] = mapped_column(Float)
+# One sync attempt: applied, pending confirmation, confirmed, rejected, superseded, failed.
+SyncRunRow = Table(
+    "sync_runs",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "source_id", ForeignKey("sync_sources.id", ondelete="CASCADE"), index=True, nullable=False
+    ),
+    Column("source", String(SOURCE_NAME_LENGTH), nullable=False),
+    Column("status", String(16), index=True, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime, index=True, nullable=False),
+    Column("diff", JsonType),
+    Column("error", Text),
+    Column("shrink", Float),
     # The discovered map of a run held for confirmation, applied as is on `confirm`.
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    Column("payload", JsonType),
+)

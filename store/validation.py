@@ -22,10 +22,10 @@ from store.yamlsafe import shown
 # backend only. None: unbounded text.
 TEXT_FIELDS = ("kind", "title", "owner", "channel", "runbook_url", "description", "status_page")
 TEXT_LIMITS: dict[str, int | None] = {
-    key: getattr(ComponentRow.__table__.c[key].type, "length", None)
+    key: getattr(ComponentRow.c[key].type, "length", None)
     for key in (*TEXT_FIELDS, "name", "service_hours")
 }
-GROUP_NAME_LIMIT: int = GroupRow.__table__.c["name"].type.length  # type: ignore[attr-defined]
+GROUP_NAME_LIMIT: int = GroupRow.c["name"].type.length  # type: ignore[attr-defined]
 TIMINGS = ("timeout_s", "interval_s")
 
 # Suggestions scan every name; past this many per map the rest go without "did you mean".

@@ -15,6 +15,7 @@ walked. Each failure lists its offenders as `path:line: what`.
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -253,27 +254,53 @@ def test_sqlalchemy_only_in_store() -> None:
     fail_with("SQLAlchemy and alembic are imported only inside store/", offenders)
 
 
+def returns_table(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef) and ast.unparse(node.returns or ast.Pass()) == "Table"
+
+
 @cache
-def orm_rows() -> frozenset[str]:
-    """The store's mapped classes (a `__tablename__` in the class body)."""
-    return frozenset(
-        f"{m.name}.{node.name}"
-        for m in project_modules("store")
-        for node in m.tree.body
-        if isinstance(node, ast.ClassDef)
-        and any(name == "__tablename__" for stmt in node.body for name, _ in assigned(stmt))
-    )
+def store_tables() -> frozenset[str]:
+    """The store's tables: module-level `Name = Table(...)`, or a call of a function of the
+    module that returns a `Table`."""
+    found = set()
+    for m in project_modules("store"):
+        builders = {node.name for node in m.tree.body if returns_table(node)}
+        for stmt in m.tree.body:
+            for name, value in assigned(stmt):
+                if not isinstance(value, ast.Call):
+                    continue
+                callee = qualified(m.name, value.func)
+                if callee == "sqlalchemy.Table" or callee in builders:
+                    found.add(f"{m.name}.{name}")
+    return frozenset(found)
 
 
-def test_orm_rows_stay_inside_store() -> None:
+def test_the_store_tables_are_found() -> None:
+    """Every table of the store's metadata is one `store_tables` names."""
+    from sqlalchemy import Table
+
+    from store.schema import METADATA
+
+    named = {}
+    for dotted in store_tables():
+        module, _, name = dotted.rpartition(".")
+        named[dotted] = getattr(importlib.import_module(module), name)
+    for m in project_modules("store"):
+        if not m.name.startswith("store.migrations"):
+            importlib.import_module(m.name)
+    assert all(isinstance(table, Table) for table in named.values())
+    assert sorted(table.name for table in named.values()) == sorted(METADATA.tables)
+
+
+def test_store_tables_stay_inside_store() -> None:
     offenders = [
         f"{m.at(i.node)}: {m.name} imports {i.name} from {i.target}"
         for m in project_modules()
         if not m.name.startswith("store")
         for i in imports(m.name)
-        if i.name is not None and follow(f"{i.target}.{i.name}") in orm_rows()
+        if i.name is not None and follow(f"{i.target}.{i.name}") in store_tables()
     ]
-    fail_with("ORM rows are the store's own: return domain values instead", offenders)
+    fail_with("the store's tables are its own: return domain values instead", offenders)
 
 
 # --------------------------------------------------------------------------- cycles

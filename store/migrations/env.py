@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-# Every module that declares tables, so `Base.metadata` is the whole schema (autogenerate
+# Every module that declares tables, so `METADATA` is the whole schema (autogenerate
 # and compare_type would otherwise see tables of unimported modules as dropped).
 from store import (  # noqa: F401
     alerts,
@@ -20,7 +20,7 @@ from store import (  # noqa: F401
     snapshots,
     sync_schema,
 )
-from store.schema import Base
+from store.schema import METADATA
 
 config = context.config
 
@@ -32,7 +32,7 @@ def run() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=Base.metadata,
+            target_metadata=METADATA,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

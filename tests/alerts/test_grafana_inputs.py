@@ -55,7 +55,7 @@ def event_count(store: Store) -> int:
     from store.schema import StatusEventRow
 
     with store.engine.connect() as connection:
-        query = select(func.count()).select_from(StatusEventRow.__table__)
+        query = select(func.count()).select_from(StatusEventRow)
         return int(connection.execute(query).scalar_one())
 
 

@@ -43,7 +43,7 @@ def event_count(store: Store) -> int:
 def _events():  # type: ignore[no-untyped-def]
     from store.schema import StatusEventRow
 
-    return StatusEventRow.__table__
+    return StatusEventRow
 
 
 def test_firing_posts_once_per_target_channel(

@@ -49,7 +49,9 @@ def worker_over(flaky: Flaky, slack: FakeSlack, clock: Clock) -> OutboxWorker:
 
 def statuses(store: Store) -> list[str]:
     with store.engine.connect() as connection:
-        return list(connection.execute(select(OutboxRow.status).order_by(OutboxRow.id)).scalars())
+        return list(
+            connection.execute(select(OutboxRow.c.status).order_by(OutboxRow.c.id)).scalars()
+        )
 
 
 def fire(

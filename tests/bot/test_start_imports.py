@@ -34,6 +34,7 @@ DEFERRED = (
     "store.sync",  # the map sync's store, loaded with the first sync
     "handlers.train_intents",
     "sqlalchemy.dialects.postgresql",  # a store on SQLite (here) never loads it
+    "sqlalchemy.orm",  # the store runs on Core tables
 )
 
 SCRIPT = """
