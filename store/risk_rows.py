@@ -43,7 +43,10 @@ def _living(name: str, subject: str, length: int, *indexes: Index) -> Table:
         Column("cleared_at", UTCDateTime),
         Column("ts", String(64)),
         Column("slack_channel", String(200)),
-        UniqueConstraint("subject", "channel", "episode"),
+        # named as its migration names it (the convention would say uq_{name}_{subject})
+        UniqueConstraint(
+            "subject", "channel", "episode", name=f"uq_{name}_{subject}_channel_episode"
+        ),
         Index(f"ix_{name}_status", "status"),
         *indexes,
     )
