@@ -14,8 +14,6 @@ import copy
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 CUTOFF = 60.0
 
@@ -55,6 +53,8 @@ class Suggester:
         """Up to `limit` distinct suggestions at least `cutoff` similar to `text`, best first."""
         if not self._keys or not self._spend():
             return []
+        from rapidfuzz import fuzz, process  # here: a question naming what exists needs none
+
         scores = process.cdist(
             [text.casefold()], self._keys, scorer=fuzz.ratio, score_cutoff=cutoff
         )
@@ -84,6 +84,9 @@ class Suggester:
         """Suggestions within `edits` edits of `token`, fewest first, then in choice order."""
         if not self._spend():
             return []
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         found = process.extract(
             token.casefold(), self._keys, scorer=OSA.distance, score_cutoff=edits, limit=None
         )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         StoreError,
         database_failure,
         driver_error,
+        shown,
     )
     from store.export import export_map
     from store.facade import Store
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     from store.snapshots import Snapshots
     from store.sync import MapSync
     from store.sync_records import SyncOutcome, SyncRun, SyncSource
-    from store.yamlsafe import load_yaml_document, load_yaml_documents, shown
+    from store.yamlsafe import load_yaml_document, load_yaml_documents
 
 # Each public name loads its module on first use (`__getattr__` below), so that a process
 # imports only the parts of the store it uses: `bsm serve` answers its first question
@@ -154,7 +155,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "SyncSource": ("store.sync_records", "SyncSource"),
     "load_yaml_document": ("store.yamlsafe", "load_yaml_document"),
     "load_yaml_documents": ("store.yamlsafe", "load_yaml_documents"),
-    "shown": ("store.yamlsafe", "shown"),
+    "shown": ("store.errors", "shown"),
 }
 
 __all__ = [

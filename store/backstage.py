@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from impact.model import BUSINESS_KIND, Component, Dependency, ServiceMap, name_key
-from store.errors import MapError, MapValidationError
+from store.errors import MapError, MapValidationError, shown
 from store.records import ImportedMap
 from store.validation import name_problem
-from store.yamlsafe import Marks, Path, load_yaml_marked, shown
+from store.yamlsafe import Marks, Path, load_yaml_marked
 
 SOURCE = "backstage"
 DEFAULT_NAMESPACE = "default"

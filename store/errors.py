@@ -11,9 +11,10 @@ that must answer for them (webhooks) what kind they are, without importing SQLAl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from itertools import islice
+from typing import Any, Literal
 
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
@@ -88,3 +89,34 @@ def driver_error(error: BaseException) -> BaseException:
     """The driver's exception under a database error (the error itself otherwise)."""
     original = getattr(error, "orig", None)
     return original if isinstance(original, BaseException) else error
+
+
+SHOWN = 60  # characters of a value quoted in an error message
+
+
+def shown(value: object, limit: int = SHOWN) -> str:
+    """`repr(value)` cut to `limit` characters: an error message never renders a huge value."""
+    text = _short_repr(value, limit) if isinstance(value, (list, tuple, dict)) else repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def _short_repr(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> str:
+    """The start of a container's repr without rendering all of it."""
+    parts: list[str] = []
+    for item in _items(value, limit):
+        parts.append(item)
+        if sum(map(len, parts)) > limit:
+            break
+    opener, closer = "{}" if isinstance(value, dict) else "()" if isinstance(value, tuple) else "[]"
+    more = ", ..." if len(value) > len(parts) else ""
+    return f"{opener}{', '.join(parts)}{more}{closer}"
+
+
+def _items(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> Iterator[str]:
+    """Each item's bounded repr, made only when asked for (a shared bomb stays unwalked)."""
+    if isinstance(value, dict):
+        for key, item in islice(value.items(), limit):
+            yield f"{shown(key, limit)}: {shown(item, limit)}"
+    else:
+        for item in islice(value, limit):
+            yield shown(item, limit)

@@ -21,8 +21,8 @@ from impact.burn import BurnRule
 from impact.durations import read_duration, spell_duration
 from impact.policies import DEFAULT_TIER, Policies
 from impact.priority import PRIORITIES, PriorityRule
+from store.errors import shown
 from store.validation import unknown_key_message
-from store.yamlsafe import shown
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]

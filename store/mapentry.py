@@ -20,7 +20,7 @@ from impact.model import (
     name_key,
 )
 from impact.suggest import Suggester
-from store.errors import MapError
+from store.errors import MapError, shown
 from store.validation import (
     check_url_problem,
     group_name_problem,
@@ -34,7 +34,6 @@ from store.validation import (
     timing_problem,
     unknown_key_message,
 )
-from store.yamlsafe import shown
 
 TEXT_KEYS = ("title", "owner", "channel", "runbook_url", "description", "status_page")
 COMMON_KEYS = (

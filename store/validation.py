@@ -13,9 +13,8 @@ from typing import Any
 from impact.model import NAME_PATTERN, Component, HealthCheck, ServiceMap, name_key
 from impact.service_hours import ServiceHoursError, parse_service_hours
 from impact.suggest import Suggester
-from store.errors import MapError
+from store.errors import MapError, shown
 from store.schema import ComponentRow, GroupRow
-from store.yamlsafe import shown
 
 # Text longer than its column is refused here, not by the database: PostgreSQL would fail
 # with an error naming no field, SQLite would store it, so one map would import on one

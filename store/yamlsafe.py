@@ -18,26 +18,17 @@ any value (`shown`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import yaml
 
-from store.errors import MapError, MapValidationError
+from store.errors import MapError, MapValidationError, shown
 
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 1_000  # alias uses per stream
 MAX_ALIAS_NODES = 100_000  # nodes the aliases of a stream may add, in all
 MAX_DEPTH = 200  # nesting of collections
-SHOWN = 60  # characters of a value quoted in an error message
-
-
-def shown(value: object, limit: int = SHOWN) -> str:
-    """`repr(value)` cut to `limit` characters: an error message never renders a huge value."""
-    text = _short_repr(value, limit) if isinstance(value, (list, tuple, dict)) else repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 def load_yaml_documents(text: str) -> list[Any]:
@@ -210,25 +201,3 @@ def _syntax_error(error: yaml.YAMLError) -> MapValidationError:
     problem = getattr(error, "problem", None) or str(error)
     message = f"YAML syntax error: {str(problem)[:300]}"
     return MapValidationError([MapError(where, message, "YAML syntax error")])
-
-
-def _short_repr(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> str:
-    """The start of a container's repr without rendering all of it."""
-    parts: list[str] = []
-    for item in _items(value, limit):
-        parts.append(item)
-        if sum(map(len, parts)) > limit:
-            break
-    opener, closer = "{}" if isinstance(value, dict) else "()" if isinstance(value, tuple) else "[]"
-    more = ", ..." if len(value) > len(parts) else ""
-    return f"{opener}{', '.join(parts)}{more}{closer}"
-
-
-def _items(value: list[Any] | tuple[Any, ...] | dict[Any, Any], limit: int) -> Iterator[str]:
-    """Each item's bounded repr, made only when asked for (a shared bomb stays unwalked)."""
-    if isinstance(value, dict):
-        for key, item in islice(value.items(), limit):
-            yield f"{shown(key, limit)}: {shown(item, limit)}"
-    else:
-        for item in islice(value, limit):
-            yield shown(item, limit)

@@ -34,6 +34,8 @@ DEFERRED = (
     "store.sync",  # the map sync's store, loaded with the first sync
     "handlers.train_intents",
     "sqlalchemy.dialects.postgresql",  # a store on SQLite (here) never loads it
+    "yaml",  # map files and policies are read on first use
+    "rapidfuzz",  # "did you mean": a question naming what exists needs none
     "sqlalchemy.orm",  # the store runs on Core tables
 )
 
