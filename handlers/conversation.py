@@ -322,7 +322,7 @@ class Conversation:
                     self._names = self._names.with_components(components)
                 elif self._names_version is None:  # stored with the snapshot, or built
                     stored = (compiled.attached or {}).get(NAMES_ATTACHED)
-                    restored = NameIndex.restored(components.values(), stored)
+                    restored = NameIndex.restored(components, stored)
                     self._names = restored or self._built.index(components)  # the saver's?
                 else:  # names or titles changed: the held index, edited
                     touched = self._touched(self._names_version, compiled.version)

@@ -35,7 +35,7 @@ from handlers import english
 from handlers.vocabulary import COMMON_WORDS
 from impact.bulk import no_cycle_collection
 from impact.model import Component, name_key
-from impact.snapshot import ComponentMap, ComponentValues
+from impact.snapshot import ComponentMap
 from impact.suggest import CUTOFF, Suggester
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -104,6 +104,12 @@ def _named(components: Mapping[str, Component], held: ComponentMap | None) -> in
         return sum(bool(c.title) + bool(aka(c)) for c in components.values())
     naming = sum(any(map(values.get, NAMING_LABELS)) for values in labels)
     return sum(map(bool, titles)) + naming
+
+
+def _held(components: Mapping[str, Component]) -> Mapping[str, Component]:
+    """A copy of `components` for an index to hold: of a model's components from a
+    snapshot (`ComponentMap`), one that shares them (none read)."""
+    return components.copy() if isinstance(components, ComponentMap) else dict(components)
 
 
 def _width(span: tuple[int, int]) -> int:
@@ -213,13 +219,12 @@ class NameIndex:
         }
 
     @classmethod
-    def restored(cls, components: Iterable[Component], tables: Any) -> NameIndex | None:
-        """The index of `components` from the `tables` of the index of the same map, as
-        `NameIndex(components)` would build it (the words of each label are read again
-        when first needed); None, with a log line, when the tables do not fit them.
-
-        The values of a `ComponentMap` (a model's components from a snapshot) are read by
-        name from the map itself, never all: restoring reads no component."""
+    def restored(cls, components: Mapping[str, Component], tables: Any) -> NameIndex | None:
+        """The index of `components` (name -> component) from the `tables` of the index of
+        the same map, as `NameIndex(components.values())` would build it (the words of each
+        label are read again when first needed); None, with a log line, when the tables do
+        not fit them. A `ComponentMap` (a model's components from a snapshot) is read by
+        name, never all: restoring reads no component."""
         if tables is None:
             return None
         try:
@@ -230,12 +235,12 @@ class NameIndex:
             return None
 
     @classmethod
-    def _restore(cls, components: Iterable[Component], tables: Mapping[str, Any]) -> NameIndex:
+    def _restore(cls, components: Mapping[str, Component], tables: Mapping[str, Any]) -> NameIndex:
         if tables["format"] != TABLES_FORMAT:
             raise ValueError(f"name index tables of format {tables['format']!r}")
         index = object.__new__(cls)
-        held = components.components if isinstance(components, ComponentValues) else None
-        index._components = held if held is not None else {c.name: c for c in components}
+        index._components = _held(components)
+        held = index._components if isinstance(index._components, ComponentMap) else None
         names = list(index._components)
         if tables["components"] != len(names):
             raise ValueError(f"name index of {tables['components']} for {len(names)} names")
@@ -303,9 +308,7 @@ class NameIndex:
         gone = [self._components[n] for n in touched if n in self._components]
         came = [components[n] for n in touched if n in components]
         fresh = copy.copy(self)
-        fresh._components = (  # a model's components from a snapshot: none read
-            components.copy() if isinstance(components, ComponentMap) else dict(components)
-        )
+        fresh._components = _held(components)
         fresh._kind_words = None
         fresh._exact = dict(self._exact)
         fresh._loose = dict(self._loose)

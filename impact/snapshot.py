@@ -576,7 +576,7 @@ class ComponentValues(ValuesView[Component]):
 
     def __init__(self, components: ComponentMap) -> None:
         super().__init__(components)
-        self.components = components  # the map itself, for readers that index by name
+        self.components = components
 
     def __iter__(self) -> Iterator[Component]:
         return (component for _, component in self.components.pairs())

@@ -237,12 +237,12 @@ def test_a_restored_index_is_the_index_built_from_the_same_components(seed: int)
     components = _start(rng, rng.randint(0, 40))
     built = NameIndex(components.values())
     stored = json.loads(json.dumps(built.tables()))
-    restored = NameIndex.restored(components.values(), stored)
+    restored = NameIndex.restored(components, stored)
     assert restored is not None
     assert _tables(restored) == _tables(NameIndex(components.values()))
     probes = _probes(components, rng)
     assert _answers(restored, probes) == _answers(built, probes)
-    index = NameIndex.restored(components.values(), stored)
+    index = NameIndex.restored(components, stored)
     assert index is not None
     for step in range(6):  # edits of a restored index that never read its words
         after, touched = _mutate(rng, components)
@@ -269,12 +269,16 @@ def test_tables_that_do_not_fit_are_built_again_with_a_log_line(caplog) -> None:
         [1, 2],  # not tables at all
     ]
     with caplog.at_level(logging.WARNING, logger="handlers.names"):
-        assert NameIndex.restored(other, tables) is None  # another map's
+        assert NameIndex.restored(_by_name(other), tables) is None  # another map's
         for bad in damaged:
-            assert NameIndex.restored(components, bad) is None, bad
+            assert NameIndex.restored(_by_name(components), bad) is None, bad
     assert caplog.text.count("stored name index not used") == 1 + len(damaged)
-    assert NameIndex.restored(components, None) is None  # none stored: no line
+    assert NameIndex.restored(_by_name(components), None) is None  # none stored: no line
     assert NameIndex([Component("odd\nname")]).tables() is None  # lines cannot hold it
+
+
+def _by_name(components: list[Component]) -> dict[str, Component]:
+    return {c.name: c for c in components}
 
 
 def _loaded(components: dict[str, Component]) -> tuple[ComponentMap, ComponentColumns]:
@@ -293,13 +297,13 @@ def test_an_index_restored_over_a_snapshots_components_reads_none(seed: int) -> 
     components = _start(rng, rng.randint(1, 40))
     stored = json.loads(json.dumps(NameIndex(components.values()).tables()))
     loaded, columns = _loaded(components)
-    restored = NameIndex.restored(loaded.values(), stored)
+    restored = NameIndex.restored(loaded, stored)
     assert restored is not None
     assert not any(item is not None for item in columns._items)  # none read
     assert _tables(restored) == _tables(NameIndex(components.values()))
     probes = _probes(components, rng)
     assert _answers(restored, probes) == _answers(NameIndex(components.values()), probes)
-    index = NameIndex.restored(_loaded(components)[0].values(), stored)
+    index = NameIndex.restored(_loaded(components)[0], stored)
     assert index is not None
     for step in range(4):
         after, touched = _mutate(rng, components)
@@ -322,5 +326,5 @@ def test_tables_of_other_titles_or_naming_labels_do_not_fit_a_snapshots_componen
         {**components, "db": Component("db", labels={"team": "a"})},  # no naming label
         {**components, "api": Component("api", title="")},  # an empty title names nothing
     ):
-        assert NameIndex.restored(_loaded(other)[0].values(), tables) is None
-    assert NameIndex.restored(_loaded(components)[0].values(), tables) is not None
+        assert NameIndex.restored(_loaded(other)[0], tables) is None
+    assert NameIndex.restored(_loaded(components)[0], tables) is not None
