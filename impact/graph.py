@@ -337,6 +337,10 @@ class CompiledGraph:
         """`component` in place of `node`'s (its fields anew, its place in the compiled
         order the same): what is kept of the map (`kept`: answers naming owners) anew."""
         self.components[node] = component
+        self._forget_kept()
+
+    def _forget_kept(self) -> None:
+        """Start what `kept` holds anew: the graph (its structure, or a component) changed."""
         self.__dict__["_kept"] = {}
 
     def kept(self, kind: str, key: Hashable, compute: Callable[[], T], at_most: int = KEPT) -> T:
@@ -380,7 +384,7 @@ class CompiledGraph:
         graph.__dict__.update(self.__dict__)
         graph.components = self.components.copy()  # columns: nothing built
         graph._added, graph._dropped = list(self._added), set(self._dropped)
-        graph.__dict__["_kept"] = {}  # kept apart: an edit of the copy clears its own
+        graph._forget_kept()  # kept apart: an edit of the copy clears its own
         for name in ("all", "hard", "strict"):
             setattr(graph, name, getattr(self, name).copy())
         graph._forward = self._forward.copy() if self._forward is not None else None
@@ -451,7 +455,7 @@ class CompiledGraph:
     def add_edge(self, dep: Dependency) -> None:
         """Add one plain dependency in place (the adjacency rows stay sorted)."""
         source, target, kind = self.lookup(dep.source), self.lookup(dep.target), _kind(dep)
-        self.__dict__["_kept"] = {}  # the structure changed: what is kept of it anew
+        self._forget_kept()  # the structure changed
         self._added.append((source, target, kind))
         for name in _CARRIERS[kind]:
             adjacency: Adjacency = getattr(self, name)
@@ -485,7 +489,7 @@ class CompiledGraph:
         self._added.extend((s, t, k) for (s, t), k in wanted.items())
         if not removed and not added:
             return removed, added
-        self.__dict__["_kept"] = {}  # the structure changed: what is kept of it anew
+        self._forget_kept()  # the structure changed
         strict = any(held[pair] != SOFT for pair in removed)
         for source, target in removed:
             for adjacency in (self.all, self.hard, self.strict):
@@ -508,7 +512,7 @@ class CompiledGraph:
         doomed &= self.edges[:, 2] <= SOFT
         if not doomed.any():
             return False
-        self.__dict__["_kept"] = {}
+        self._forget_kept()
         self._edges = self.edges[~doomed]
         for adjacency in (self.all, self.hard, self.strict):
             adjacency.remove_edge(target, source)
