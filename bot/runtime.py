@@ -186,15 +186,13 @@ class Runtime:
         threading.Thread(  # map changes (other replicas' too) applied from the change log
             target=self.models.follow, args=(self.following,), name="model-follow", daemon=True
         ).start()
-        # the start-up reconcile (states a crash left behind) waits as the warm-up does: it
-        # would take the interpreter from the first answer
-        self.incidents.start(reconcile_after_s=min(WARM_AFTER_S, scheduler_after_s))
+        # off the first answer's way, like the scheduler: the start-up reconcile (states a
+        # crash left behind), scipy's search kernel (searches run in numpy meanwhile) and
+        # the intent model's encoder
+        later_s = min(WARM_AFTER_S, scheduler_after_s)
+        self.incidents.start(reconcile_after_s=later_s)
         self.scheduling.start(after_s=scheduler_after_s)
-        # off the first answer's way, like the scheduler: scipy's search kernel (searches
-        # run in numpy meanwhile) and the intent model's encoder
-        warming = threading.Timer(
-            min(WARM_AFTER_S, scheduler_after_s), _warm, (self.conversation.judge,)
-        )
+        warming = threading.Timer(later_s, _warm, (self.conversation.judge,))
         warming.daemon = True
         warming.start()
 
